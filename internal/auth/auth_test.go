@@ -1,0 +1,245 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+
+	"linli/internal/apptest"
+	"linli/internal/audit"
+	"linli/internal/auth"
+	"linli/internal/i18n"
+)
+
+func TestPasswordRules(t *testing.T) {
+	cases := []struct {
+		pw   string
+		good bool
+	}{
+		{"Abcdefg1", true},
+		{"abcdefg1!", true},
+		{"ABCDEFG1!", true},
+		{"abcdefgh", false},      // one kind
+		{"abcdefg1", false},      // two kinds
+		{"Ab1!", false},          // short
+		{"Zhangsan-2026", false}, // contains the user name
+		{"密码密码Ab12", true},       // Chinese counts as "other"
+	}
+	for _, c := range cases {
+		errs := auth.PasswordRules("zhangsan", c.pw)
+		if errs.Any() == c.good {
+			t.Errorf("%q: good=%v, errors=%v", c.pw, c.good, errs)
+		}
+	}
+	if !auth.CheckPassword(auth.HashPassword("Secret-123"), "Secret-123") || auth.CheckPassword(auth.HashPassword("Secret-123"), "Secret-124") {
+		t.Fatal("argon2id round trip")
+	}
+	if !strings.HasPrefix(auth.HashPassword("x"), "$argon2id$") {
+		t.Fatal("hash must be argon2id")
+	}
+}
+
+func TestLockoutAfterFiveFailures(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		a := w.App.Auth
+		for i := 0; i < 4; i++ {
+			if _, err := a.Login(ctx, "volunteer", "wrong", "10.1.1.1", "t", auth.KindWeb); !errors.Is(err, auth.ErrBadCredentials) {
+				t.Fatalf("failure %d: %v", i+1, err)
+			}
+		}
+		_, err := a.Login(ctx, "volunteer", "wrong", "10.1.1.1", "t", auth.KindWeb)
+		var locked *auth.LockedError
+		if !errors.As(err, &locked) {
+			t.Fatalf("5th failure must lock, got %v", err)
+		}
+		if !strings.Contains(locked.Error(), "15 分钟") {
+			t.Fatalf("message must say how long: %s", locked.Error())
+		}
+		// The right password does not open a locked account.
+		if _, err := a.Login(ctx, "volunteer", apptest.Password, "10.1.1.1", "t", auth.KindWeb); !errors.As(err, &locked) {
+			t.Fatalf("locked account logged in: %v", err)
+		}
+		// Once the lock has run out, the right password works again.
+		if _, err := w.DB.ExecContext(ctx, `UPDATE auth_user SET locked_until = 1 WHERE username = 'volunteer'`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Login(ctx, "volunteer", apptest.Password, "10.1.1.1", "t", auth.KindWeb); err != nil {
+			t.Fatalf("after the lock: %v", err)
+		}
+		// Every failure is in the audit log.
+		_, n, err := audit.Search(ctx, w.DB.Reader(), audit.Filter{Action: "login_failed", Actor: "volunteer"})
+		if err != nil || n != 6 {
+			t.Fatalf("want 6 failed-login entries (5 wrong, 1 while locked), got %d (%v)", n, err)
+		}
+		// Unknown names fail the same way and are audited too.
+		if _, err := a.Login(ctx, "nobody", "x", "10.1.1.1", "t", auth.KindWeb); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestIdleSessionsEnd(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		a := w.App.Auth
+		// Only this test's session may count below: drop the fixture's own.
+		if _, err := w.DB.ExecContext(ctx, `DELETE FROM auth_session WHERE user_id = ?`, w.Users["grid_worker"]); err != nil {
+			t.Fatal(err)
+		}
+		res, err := a.Login(ctx, "grid_worker", apptest.Password, "ip", "ua", auth.KindWeb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := a.Authenticate(ctx, res.Token, "ip")
+		if err != nil || p.Username != "grid_worker" || !p.Scope.Allows(w.C1, w.GridA) || p.Scope.Allows(w.C1, w.GridB) {
+			t.Fatalf("authenticate: %+v %v", p, err)
+		}
+		// 29 minutes idle: still valid; 31: gone, and gone for good.
+		if _, err := w.DB.ExecContext(ctx, `UPDATE auth_session SET last_seen_at = ?`, time.Now().Add(-29*time.Minute).UnixMilli()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Authenticate(ctx, res.Token, "ip"); err != nil {
+			t.Fatalf("29 minutes idle must still be valid: %v", err)
+		}
+		if _, err := w.DB.ExecContext(ctx, `UPDATE auth_session SET last_seen_at = ?`, time.Now().Add(-31*time.Minute).UnixMilli()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Authenticate(ctx, res.Token, "ip"); !errors.Is(err, auth.ErrSessionExpired) {
+			t.Fatalf("31 minutes idle must end the session: %v", err)
+		}
+		var n int
+		w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM auth_session WHERE user_id = ?`, w.Users["grid_worker"]).Scan(&n)
+		if n != 0 {
+			t.Fatalf("expired session row left behind: %d", n)
+		}
+		// The security administrator can shorten the timeout.
+		sec, _ := a.Login(ctx, "security_admin", apptest.Password, "ip", "ua", auth.KindWeb)
+		if err := a.SetPolicy(ctx, sec.Principal, auth.Policy{Idle: 10 * time.Minute, MaxFailures: 5, LockFor: 15 * time.Minute}); err != nil {
+			t.Fatal(err)
+		}
+		if got := a.Policy(ctx).Idle; got != 10*time.Minute {
+			t.Fatalf("policy idle = %v", got)
+		}
+		var verrs *i18n.Errors
+		if err := a.SetPolicy(ctx, sec.Principal, auth.Policy{Idle: time.Minute, MaxFailures: 5, LockFor: 15 * time.Minute}); !errors.As(err, &verrs) || verrs.For("idle_minutes") == "" {
+			t.Fatalf("1 minute must be refused naming the field: %v", err)
+		}
+	})
+}
+
+func TestAdministratorsNeedASecondFactor(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		a := w.App.Auth
+		sys := auth.System("test")
+		if _, err := a.CreateUser(ctx, sys, auth.NewUser{Username: "sec2", DisplayName: "安全员", Password: apptest.Password, Roles: []auth.Role{auth.RoleSecurityAdmin}}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := a.Login(ctx, "sec2", apptest.Password, "ip", "ua", auth.KindWeb)
+		if err != nil || !res.NeedEnrol || res.Principal.Can(auth.PermSecurityConfig) {
+			t.Fatalf("first login must require enrolment and grant nothing: %+v %v", res, err)
+		}
+		secret, uri, err := a.BeginEnrol(ctx, res.Principal)
+		if err != nil || !strings.HasPrefix(uri, "otpauth://totp/") {
+			t.Fatal(uri, err)
+		}
+		if err := a.ConfirmEnrol(ctx, res.Token, res.Principal, "000000"); !errors.Is(err, auth.ErrMFAWrong) {
+			t.Fatalf("wrong code: %v", err)
+		}
+		code, _ := auth.TOTPCode(secret, time.Now())
+		if err := a.ConfirmEnrol(ctx, res.Token, res.Principal, code); err != nil {
+			t.Fatal(err)
+		}
+		p, err := a.Authenticate(ctx, res.Token, "ip")
+		if err != nil || p.MFAPending || !p.Can(auth.PermSecurityConfig) {
+			t.Fatalf("after enrolment the session is complete: %+v %v", p, err)
+		}
+		// Next login asks for a code; the code already used is refused (replay).
+		res2, err := a.Login(ctx, "sec2", apptest.Password, "ip", "ua", auth.KindWeb)
+		if err != nil || !res2.NeedMFA {
+			t.Fatalf("second login: %+v %v", res2, err)
+		}
+		if err := a.VerifyMFA(ctx, res2.Token, code, "ip"); !errors.Is(err, auth.ErrMFAWrong) {
+			t.Fatalf("replayed code must fail: %v", err)
+		}
+		next, _ := auth.TOTPCode(secret, time.Now().Add(30*time.Second))
+		if err := a.VerifyMFA(ctx, res2.Token, next, "ip"); err != nil {
+			t.Fatalf("next code: %v", err)
+		}
+	})
+}
+
+func TestSeparationOfDutiesAndScopeLevels(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		sys := auth.System("test")
+		bad := []auth.NewUser{
+			{Username: "x1", DisplayName: "x", Password: apptest.Password, Roles: []auth.Role{auth.RoleSysAdmin, auth.RoleAuditAdmin}},
+			{Username: "x2", DisplayName: "x", Password: apptest.Password, Roles: []auth.Role{auth.RoleAuditAdmin, auth.RoleStreetAdmin}, Scope: []int64{w.Street}},
+			{Username: "x3", DisplayName: "x", Password: apptest.Password, Roles: []auth.Role{auth.RoleGridWorker}, Scope: []int64{w.C1}},
+			{Username: "x4", DisplayName: "x", Password: apptest.Password, Roles: []auth.Role{auth.RoleCommunityAdmin}},
+			{Username: "x5", DisplayName: "x", Password: apptest.Password, Roles: []auth.Role{auth.RoleSysAdmin}, Scope: []int64{w.Street}},
+			{Username: "x6", DisplayName: "x", Password: "short", Roles: []auth.Role{auth.RoleVolunteer}, Scope: []int64{w.GridA}},
+			{Username: "1bad", DisplayName: "x", Password: apptest.Password, Roles: []auth.Role{auth.RoleVolunteer}, Scope: []int64{w.GridA}},
+			{Username: "volunteer", DisplayName: "x", Password: apptest.Password, Roles: []auth.Role{auth.RoleVolunteer}, Scope: []int64{w.GridA}},
+		}
+		for _, nu := range bad {
+			_, err := w.App.Auth.CreateUser(ctx, sys, nu)
+			var verrs *i18n.Errors
+			if !errors.As(err, &verrs) {
+				t.Errorf("%s must be refused with field errors, got %v", nu.Username, err)
+				continue
+			}
+			for _, f := range verrs.Fields {
+				if !hasHan(f.Msg.String()) {
+					t.Errorf("%s: message not in Chinese: %q", nu.Username, f.Msg.String())
+				}
+			}
+		}
+		// Only the system administrator creates accounts.
+		p, _ := w.App.Auth.Login(ctx, "street_admin", apptest.Password, "ip", "ua", auth.KindWeb)
+		if _, err := w.App.Auth.CreateUser(ctx, p.Principal, auth.NewUser{Username: "y1", DisplayName: "y", Password: apptest.Password, Roles: []auth.Role{auth.RoleVolunteer}, Scope: []int64{w.GridA}}); !errors.Is(err, auth.ErrForbidden) {
+			t.Fatalf("street admin created an account: %v", err)
+		}
+	})
+}
+
+func TestUpdateEndsSessionsAndNarrowsScope(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		a := w.App.Auth
+		res, _ := a.Login(ctx, "community_admin", apptest.Password, "ip", "ua", auth.KindWeb)
+		if err := a.UpdateUser(ctx, auth.System("t"), w.Users["community_admin"], auth.UserUpdate{DisplayName: "改名", Roles: []auth.Role{auth.RoleGridWorker}, Scope: []int64{w.GridB}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Authenticate(ctx, res.Token, "ip"); !errors.Is(err, auth.ErrSessionExpired) {
+			t.Fatalf("old session must end: %v", err)
+		}
+		res2, _ := a.Login(ctx, "community_admin", apptest.Password, "ip", "ua", auth.KindWeb)
+		sc := res2.Principal.Scope
+		if sc.Allows(w.C1, w.GridA) || !sc.Allows(w.C1, w.GridB) || sc.AllowsCommunity(w.C1) {
+			t.Fatalf("new scope: %+v", sc)
+		}
+	})
+}
+
+func TestTOTPKnownVector(t *testing.T) {
+	// RFC 6238 test secret "12345678901234567890" (base32 below) at 59 s → 287082 (6 digits of 94287082).
+	code, err := auth.TOTPCode("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", time.Unix(59, 0))
+	if err != nil || code != "287082" {
+		t.Fatalf("got %s %v", code, err)
+	}
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,210 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// Bulk writing for importers and generators: ids are handed out before rows are
+// written, so that rows referring to each other can be batched into multi-row
+// INSERTs instead of one round trip per row.
+
+// IDs hands out ids for a table whose rows are inserted with explicit ids.
+type IDs struct {
+	tx    *Tx
+	table string
+	seq   string // PostgreSQL identity sequence
+	next  int64
+	last  int64 // last id of the current block (PostgreSQL)
+	block []int64
+}
+
+// IDs starts handing out ids for table. On SQLite the transaction holds the only
+// write lock, so the ids after the current maximum are free; on PostgreSQL they
+// come from the table's identity sequence in blocks, which other writers respect.
+func (t *Tx) IDs(ctx context.Context, table string) (*IDs, error) {
+	ids := &IDs{tx: t, table: table}
+	if t.Dialect() == Postgres {
+		if err := t.QueryRowContext(ctx, `SELECT pg_get_serial_sequence(?, 'id')`, table).Scan(&ids.seq); err != nil {
+			return nil, fmt.Errorf("identity sequence of %s: %w", table, err)
+		}
+		return ids, nil
+	}
+	if err := t.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM `+table).Scan(&ids.next); err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// Next returns a fresh id.
+func (i *IDs) Next(ctx context.Context) (int64, error) {
+	if i.seq == "" {
+		i.next++
+		return i.next, nil
+	}
+	if len(i.block) == 0 {
+		rows, err := i.tx.QueryContext(ctx, `SELECT nextval(?::regclass) FROM generate_series(1, 1000)`, i.seq)
+		if err != nil {
+			return 0, err
+		}
+		for rows.Next() {
+			var v int64
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			i.block = append(i.block, v)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+	}
+	v := i.block[0]
+	i.block = i.block[1:]
+	return v, nil
+}
+
+// Batch collects rows of one table and writes them as multi-row INSERTs.
+type Batch struct {
+	tx      *Tx
+	prefix  string
+	row     string
+	cols    int
+	perStmt int
+	buf     []any
+	n       int
+	full    *sql.Stmt
+	// Before runs before this batch writes: rows that reference another batch's
+	// rows write that batch first (foreign keys are checked at once).
+	Before func(ctx context.Context) error
+}
+
+// NewBatch prepares batched inserts of cols into table, perStmt rows a statement
+// (kept under both engines' parameter limits).
+func (t *Tx) NewBatch(table string, cols []string, perStmt int) *Batch {
+	if max := 30000 / len(cols); perStmt > max {
+		perStmt = max
+	}
+	return &Batch{tx: t, prefix: `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `,
+		row: "(" + Placeholders(len(cols)) + ")", cols: len(cols), perStmt: perStmt}
+}
+
+// Add queues one row, writing a full batch when there is one.
+func (b *Batch) Add(ctx context.Context, vals ...any) error {
+	if len(vals) != b.cols {
+		return fmt.Errorf("batch: %d values for %d columns", len(vals), b.cols)
+	}
+	b.buf = append(b.buf, vals...)
+	b.n++
+	if b.n == b.perStmt {
+		return b.write(ctx)
+	}
+	return nil
+}
+
+func (b *Batch) statement(n int) string {
+	var sb strings.Builder
+	sb.WriteString(b.prefix)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(b.row)
+	}
+	return sb.String()
+}
+
+func (b *Batch) write(ctx context.Context) error {
+	if b.n == 0 {
+		return nil
+	}
+	if b.Before != nil {
+		if err := b.Before(ctx); err != nil {
+			return err
+		}
+	}
+	var err error
+	if b.n == b.perStmt {
+		if b.full == nil {
+			if b.full, err = b.tx.PrepareContext(ctx, b.statement(b.perStmt)); err != nil {
+				return err
+			}
+		}
+		_, err = b.full.ExecContext(ctx, b.buf...)
+	} else {
+		_, err = b.tx.ExecContext(ctx, b.statement(b.n), b.buf...)
+	}
+	b.buf, b.n = b.buf[:0], 0
+	return err
+}
+
+// Write writes what is queued now, keeping the statement for more.
+func (b *Batch) Write(ctx context.Context) error { return b.write(ctx) }
+
+// Flush writes what is queued and releases the statement.
+func (b *Batch) Flush(ctx context.Context) error {
+	err := b.write(ctx)
+	if b.full != nil {
+		b.full.Close()
+		b.full = nil
+	}
+	return err
+}
+
+// BulkIndexes prepares tables for a bulk load that will at least double them:
+// on SQLite it drops their secondary indexes inside the transaction and gives the
+// writer a larger page cache, and the returned rebuild recreates the indexes
+// (sorted builds are many times faster than a million random inserts into a
+// dozen indexes). Readers are unaffected: they keep their WAL snapshot until the
+// commit. On PostgreSQL dropping an index would lock every reader out, so it
+// does nothing there. A rollback restores everything.
+func (t *Tx) BulkIndexes(ctx context.Context, tables ...string) (rebuild func(context.Context) error, err error) {
+	if t.Dialect() != SQLite {
+		return func(context.Context) error { return nil }, nil
+	}
+	rows, err := t.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (`+Placeholders(len(tables))+`)`, stringArgs(tables)...)
+	if err != nil {
+		return nil, err
+	}
+	var names, defs []string
+	for rows.Next() {
+		var n, d string
+		if err := rows.Scan(&n, &d); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		names, defs = append(names, n), append(defs, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if _, err := t.ExecContext(ctx, `DROP INDEX "`+n+`"`); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := t.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		defer t.ExecContext(ctx, `PRAGMA cache_size = -32000`)
+		for _, d := range defs {
+			if _, err := t.ExecContext(ctx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
+}
+
+func stringArgs(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}

@@ -1,0 +1,372 @@
+// Package db opens Linli's storage (embedded SQLite or PostgreSQL) and gives the
+// modules one small API over both: queries are written with '?' placeholders and
+// rebound for PostgreSQL, writes run in transactions on the writer pool, and each
+// module brings its own migrations per dialect.
+//
+// Conventions shared by every schema so that the same SQL runs on both engines and
+// on PostgreSQL-compatible distributed engines:
+//   - ids are BIGINT identity / INTEGER PRIMARY KEY, returned with RETURNING;
+//   - timestamps are BIGINT unix milliseconds (UTC) in columns named *_at;
+//   - calendar dates are TEXT 'YYYY-MM-DD' in columns named *_on or *_date;
+//   - booleans are BOOLEAN and written as parameters or TRUE/FALSE;
+//   - no triggers, advisory locks or LISTEN/NOTIFY.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite"
+)
+
+// Dialect names the SQL engine behind a DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is a Linli database. On SQLite it holds two pools: one writer connection
+// (SQLite allows one writer at a time; a single connection avoids busy waits
+// inside the process) and several read-only connections that WAL lets run beside
+// it. On PostgreSQL both are the same pool.
+type DB struct {
+	engine Dialect
+	// Location is the file path (SQLite) or the URL without password (PostgreSQL).
+	Location string
+	w        *sql.DB
+	r        *sql.DB
+	rebinds  sync.Map // query -> rebound query (PostgreSQL only)
+}
+
+// Open opens the database at target: a postgres:// or postgresql:// URL, or a
+// file path for SQLite (created if absent).
+func Open(ctx context.Context, target string) (*DB, error) {
+	if IsPostgresURL(target) {
+		return openPostgres(ctx, target)
+	}
+	return openSQLite(ctx, target)
+}
+
+// IsPostgresURL reports whether target names a PostgreSQL server.
+func IsPostgresURL(target string) bool {
+	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_pragma=temp_store(MEMORY)"
+	// The writer is opened first so that it switches the file to WAL before any reader.
+	w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	r.SetConnMaxIdleTime(5 * time.Minute)
+	if err := r.PingContext(ctx); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return &DB{engine: SQLite, Location: path, w: w, r: r}, nil
+}
+
+func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
+	p, err := sql.Open("pgx", rawURL)
+	if err != nil {
+		return nil, err
+	}
+	p.SetMaxOpenConns(20)
+	p.SetMaxIdleConns(10)
+	p.SetConnMaxIdleTime(5 * time.Minute)
+	if err := p.PingContext(ctx); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL %s: %w", RedactURL(rawURL), err)
+	}
+	return &DB{engine: Postgres, Location: RedactURL(rawURL), w: p, r: p}, nil
+}
+
+// RedactURL hides the password of a database URL for messages and logs.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Close closes both pools.
+func (d *DB) Close() error {
+	err := d.w.Close()
+	if d.r != d.w {
+		if e := d.r.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// Raw gives the writer pool for the few callers that need database/sql directly
+// (backups, bulk loaders).
+func (d *DB) Raw() *sql.DB { return d.w }
+
+// Rebind turns '?' placeholders into the engine's own. Question marks inside
+// string literals or quoted identifiers are left alone.
+func (d *DB) Rebind(q string) string {
+	if d.engine != Postgres {
+		return q
+	}
+	if v, ok := d.rebinds.Load(q); ok {
+		return v.(string)
+	}
+	out := rebindDollar(q)
+	d.rebinds.Store(q, out)
+	return out
+}
+
+func rebindDollar(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	var quote byte
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+			b.WriteByte(c)
+		case c == '\'' || c == '"':
+			quote = c
+			b.WriteByte(c)
+		case c == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(fmt.Sprint(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// Queryer is what both *DB and *Tx offer for reading and writing.
+type Queryer interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	Dialect() Dialect
+}
+
+// Reader returns a Queryer on the read pool. Writes through it fail on SQLite.
+func (d *DB) Reader() Queryer { return readerQ{d} }
+
+type readerQ struct{ d *DB }
+
+func (q readerQ) QueryContext(ctx context.Context, s string, args ...any) (*sql.Rows, error) {
+	return q.d.r.QueryContext(ctx, q.d.Rebind(s), args...)
+}
+func (q readerQ) QueryRowContext(ctx context.Context, s string, args ...any) *sql.Row {
+	return q.d.r.QueryRowContext(ctx, q.d.Rebind(s), args...)
+}
+func (q readerQ) ExecContext(ctx context.Context, s string, args ...any) (sql.Result, error) {
+	return q.d.r.ExecContext(ctx, q.d.Rebind(s), args...)
+}
+func (q readerQ) Dialect() Dialect { return q.d.engine }
+
+// QueryContext reads on the read pool.
+func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return d.r.QueryContext(ctx, d.Rebind(q), args...)
+}
+
+// QueryRowContext reads one row on the read pool.
+func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return d.r.QueryRowContext(ctx, d.Rebind(q), args...)
+}
+
+// ExecContext runs one statement on the writer, in its own implicit transaction.
+// Prefer InTx for anything that also needs an audit entry.
+func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return d.w.ExecContext(ctx, d.Rebind(q), args...)
+}
+
+// Tx is a write transaction.
+type Tx struct {
+	tx *sql.Tx
+	d  *DB
+	// after runs once the transaction has committed (cache invalidation and the like).
+	after []func()
+}
+
+func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.d.Rebind(q), args...)
+}
+func (t *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.d.Rebind(q), args...)
+}
+func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.d.Rebind(q), args...)
+}
+
+// PrepareContext prepares a statement inside the transaction (bulk loads).
+func (t *Tx) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
+	return t.tx.PrepareContext(ctx, t.d.Rebind(q))
+}
+func (t *Tx) Dialect() Dialect { return t.d.engine }
+
+// DB returns the database the transaction belongs to.
+func (t *Tx) DB() *DB { return t.d }
+
+// SQL exposes the underlying transaction for driver-specific bulk paths.
+func (t *Tx) SQL() *sql.Tx { return t.tx }
+
+// AfterCommit registers f to run after a successful commit.
+func (t *Tx) AfterCommit(f func()) { t.after = append(t.after, f) }
+
+// Dialect names the engine.
+func (d *DB) Dialect() Dialect { return d.engine }
+
+// InTx runs fn in a write transaction and commits if fn returns nil. Anything fn
+// wrote is rolled back on error or panic: nothing is half-saved.
+func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	for attempt := 0; ; attempt++ {
+		err = d.inTxOnce(ctx, fn)
+		// PostgreSQL-compatible distributed engines abort conflicting serializable
+		// transactions with 40001; those are safe to retry a few times.
+		if err != nil && isRetryable(err) && attempt < 4 {
+			time.Sleep(time.Duration(10*(attempt+1)) * time.Millisecond)
+			continue
+		}
+		return err
+	}
+}
+
+func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	stx, err := d.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	tx := &Tx{tx: stx, d: d}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = stx.Rollback()
+			panic(p)
+		}
+	}()
+	if err = fn(tx); err != nil {
+		_ = stx.Rollback()
+		return err
+	}
+	if err = stx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range tx.after {
+		f()
+	}
+	return nil
+}
+
+func isRetryable(err error) bool {
+	var se interface{ SQLState() string }
+	if errors.As(err, &se) {
+		return se.SQLState() == "40001" || se.SQLState() == "40P01"
+	}
+	return false
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint failure on either engine.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	var se interface{ SQLState() string }
+	if errors.As(err, &se) && se.SQLState() == "23505" {
+		return true
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// IsForeignKeyViolation reports whether err is a foreign-key failure on either engine.
+func IsForeignKeyViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	var se interface{ SQLState() string }
+	if errors.As(err, &se) && se.SQLState() == "23503" {
+		return true
+	}
+	return strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}
+
+// Now is the clock every store uses, in unix milliseconds. Tests may replace it.
+var Now = func() int64 { return time.Now().UnixMilli() }
+
+// Placeholders returns "?, ?, ?" with n marks.
+func Placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// Int64Args turns ids into query arguments.
+func Int64Args(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, v := range ids {
+		out[i] = v
+	}
+	return out
+}
+
+// ErrNotFound is returned by stores when a row does not exist or is out of the
+// caller's scope; the two are deliberately indistinguishable.
+var ErrNotFound = errors.New("not found")
+
+// NotFoundIfNoRows maps sql.ErrNoRows to ErrNotFound.
+func NotFoundIfNoRows(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// LikeEscape makes user input literal inside a LIKE pattern; use it with
+// "LIKE ? ESCAPE '\'" (understood the same way by both engines).
+func LikeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Contains returns a LIKE pattern matching s anywhere.
+func Contains(s string) string { return "%" + LikeEscape(s) + "%" }

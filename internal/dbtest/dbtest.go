@@ -1,0 +1,172 @@
+// Package dbtest runs store tests against real databases: a fresh SQLite file and,
+// when LINLI_TEST_POSTGRES names a server, a fresh PostgreSQL database. Nothing is
+// mocked. Without a PostgreSQL server the PostgreSQL half is skipped loudly, and
+// under CI=true it fails instead, so CI can never go green having tested one engine.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"linli/internal/db"
+)
+
+// EnvPostgres names the environment variable holding an admin URL of a
+// PostgreSQL server that tests may create and drop databases on.
+const EnvPostgres = "LINLI_TEST_POSTGRES"
+
+// Run runs fn once per engine as subtests "sqlite" and "postgres", each on a new
+// database migrated with sets.
+func Run(t *testing.T, sets []db.Migrations, fn func(t *testing.T, d *db.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, SQLite(t, sets))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		fn(t, Postgres(t, sets))
+	})
+}
+
+// SQLite returns a migrated database in a temporary file, closed at cleanup.
+func SQLite(t testing.TB, sets []db.Migrations) *db.DB {
+	t.Helper()
+	d, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "linli.db"))
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(context.Background(), sets); err != nil {
+		t.Fatalf("migrate sqlite: %v", err)
+	}
+	return d
+}
+
+// PostgresURL returns the admin URL of the test server, or skips (fails under CI).
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	admin := os.Getenv(EnvPostgres)
+	if admin == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not set: CI must test PostgreSQL (run the README test command, which starts a server)", EnvPostgres)
+		}
+		t.Skipf("SKIPPED PostgreSQL: %s is not set (the README test command starts a throwaway server)", EnvPostgres)
+	}
+	return admin
+}
+
+// Postgres creates a fresh database on the test server, migrates it and drops it
+// at cleanup.
+func Postgres(t testing.TB, sets []db.Migrations) *db.DB {
+	t.Helper()
+	target := NewPostgresDatabase(t)
+	d, err := db.Open(context.Background(), target)
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(context.Background(), sets); err != nil {
+		t.Fatalf("migrate postgres: %v", err)
+	}
+	return d
+}
+
+// NewPostgresDatabase creates an empty database and returns its URL; it is
+// dropped when the test ends.
+func NewPostgresDatabase(t testing.TB) string {
+	t.Helper()
+	admin := PostgresURL(t)
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	name := "linli_t_" + hex.EncodeToString(rnd[:])
+	adb, err := sql.Open("pgx", admin)
+	if err != nil {
+		t.Fatalf("postgres admin: %v", err)
+	}
+	defer adb.Close()
+	if _, err := adb.Exec(`CREATE DATABASE ` + name + ` ENCODING 'UTF8' TEMPLATE template0`); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		a, err := sql.Open("pgx", admin)
+		if err != nil {
+			return
+		}
+		defer a.Close()
+		_, _ = a.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+	})
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("parse %s: %v", EnvPostgres, err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// Engines lists the engine names Run uses, for table-driven benchmarks and tools.
+func Engines() []string { return []string{"sqlite", "postgres"} }
+
+// Digest returns a text dump of every table except those named in skip, to assert
+// that a refused request changed nothing.
+func Digest(t testing.TB, d *db.DB, skip ...string) string {
+	t.Helper()
+	ctx := context.Background()
+	var q string
+	if d.Dialect() == db.Postgres {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`
+	} else {
+		q = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
+	}
+	rows, err := d.QueryContext(ctx, q)
+	if err != nil {
+		t.Fatalf("list tables: %v", err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, n)
+	}
+	rows.Close()
+	skipSet := map[string]bool{}
+	for _, s := range skip {
+		skipSet[s] = true
+	}
+	var b strings.Builder
+	for _, tb := range tables {
+		if skipSet[tb] {
+			continue
+		}
+		r, err := d.QueryContext(ctx, `SELECT * FROM `+tb+` ORDER BY 1`)
+		if err != nil {
+			t.Fatalf("dump %s: %v", tb, err)
+		}
+		cols, _ := r.Columns()
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		fmt.Fprintf(&b, "## %s\n", tb)
+		for r.Next() {
+			if err := r.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				fmt.Fprintf(&b, "%v\t", v)
+			}
+			b.WriteByte('\n')
+		}
+		r.Close()
+	}
+	return b.String()
+}

@@ -1,0 +1,68 @@
+package i18n
+
+import "strings"
+
+// FieldError is one problem with one field of a form, row or request.
+type FieldError struct {
+	Field string // form/JSON field name, e.g. "name"
+	Msg   Msg
+}
+
+// Errors collects field problems; a nil *Errors or an empty one means valid.
+// Every message names the field in Chinese (the label is passed by the caller).
+type Errors struct {
+	Fields []FieldError
+}
+
+// Add records a problem with field.
+func (e *Errors) Add(field, key string, kv ...any) {
+	e.Fields = append(e.Fields, FieldError{Field: field, Msg: M(key, kv...)})
+}
+
+// Required records "请填写“label”" when value is blank and reports whether it was present.
+func (e *Errors) Required(field, label, value string) bool {
+	if strings.TrimSpace(value) == "" {
+		e.Add(field, "err.required", "field", label)
+		return false
+	}
+	return true
+}
+
+// MaxLen records a too-long value.
+func (e *Errors) MaxLen(field, label, value string, max int) {
+	if len([]rune(value)) > max {
+		e.Add(field, "err.too_long", "field", label, "max", max)
+	}
+}
+
+// Any reports whether any problem was recorded.
+func (e *Errors) Any() bool { return e != nil && len(e.Fields) > 0 }
+
+// For returns the first message for field, or "".
+func (e *Errors) For(field string) string {
+	if e == nil {
+		return ""
+	}
+	for _, f := range e.Fields {
+		if f.Field == field {
+			return f.Msg.String()
+		}
+	}
+	return ""
+}
+
+// Err returns e as an error if it holds problems, else nil.
+func (e *Errors) Err() error {
+	if e.Any() {
+		return e
+	}
+	return nil
+}
+
+func (e *Errors) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Msg.String()
+	}
+	return strings.Join(parts, "；")
+}

@@ -1,0 +1,502 @@
+// Package importflow is the one way ledgers come into Linli: upload, see the
+// detected column mapping and adjust it, check every row without saving (a dry
+// run with a downloadable error report), then commit all rows or none. Modules
+// provide an Importer; this package owns the staging of uploads, the background
+// runs and their progress, and the pages.
+package importflow
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"linli/internal/audit"
+	"linli/internal/auth"
+	"linli/internal/db"
+	"linli/internal/i18n"
+	"linli/internal/importexport"
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// Migrations are the staging tables.
+var Migrations = db.NewMigrations("importflow", migrationFS)
+
+// Request is one run of an importer over a staged file.
+type Request struct {
+	Source      *importexport.Source
+	Mapping     *importexport.Mapping
+	CommunityID int64
+	Commit      bool
+	// ExpectedRows is how many rows the check found (0 = unknown): an importer
+	// may prepare differently for a very large commit.
+	ExpectedRows int
+	// Progress is called now and then with the number of rows read so far.
+	Progress func(rows int)
+}
+
+// Line is one figure of a run's summary ("新建楼栋 12").
+type Line struct {
+	Label string `json:"label"`
+	Count int    `json:"count"`
+}
+
+// Result is what a check or commit found.
+type Result struct {
+	Rows      int                    `json:"rows"`
+	Good      int                    `json:"good"`
+	Bad       int                    `json:"bad"`
+	Problems  []importexport.Problem `json:"problems"`
+	Summary   []Line                 `json:"summary"`
+	NewPlaces []string               `json:"new_places"`
+	Committed bool                   `json:"committed"`
+}
+
+// MaxProblemsKept bounds how many problems a result carries (the count is exact).
+const MaxProblemsKept = 100000
+
+// AddProblem records a bad cell, keeping at most MaxProblemsKept.
+func (r *Result) AddProblem(p importexport.Problem) {
+	if len(r.Problems) < MaxProblemsKept {
+		r.Problems = append(r.Problems, p)
+	}
+}
+
+// Importer is a module's ledger import.
+type Importer interface {
+	// Kind names the import in URLs and on the command line ("places", "residents").
+	Kind() string
+	// Title is the page title ("导入楼栋房屋").
+	Title() string
+	// Perm is required to import.
+	Perm() auth.Perm
+	// Fields are the columns the ledger may have.
+	Fields() []importexport.Field
+	// Run checks every row, and with req.Commit writes them all in one transaction.
+	// A commit must refuse (and write nothing) when any row is bad.
+	Run(ctx context.Context, p *auth.Principal, req Request) (*Result, error)
+}
+
+// States of a staged upload.
+const (
+	StateStaged     = "staged"
+	StateChecking   = "checking"
+	StateChecked    = "checked"
+	StateCommitting = "committing"
+	StateCommitted  = "committed"
+	StateFailed     = "failed"
+)
+
+// Upload is a staged ledger.
+type Upload struct {
+	ID          string
+	Kind        string
+	UserID      int64
+	CommunityID int64
+	Filename    string
+	Size        int64
+	Assignments map[int]string // column index → field key, as the user last set them
+	State       string
+	Progress    int64
+	Result      *Result
+	Error       string
+	CreatedAt   int64
+	UpdatedAt   int64
+}
+
+// Running reports whether a check or commit is under way.
+func (u *Upload) Running() bool { return u.State == StateChecking || u.State == StateCommitting }
+
+// Service stages uploads and runs importers.
+type Service struct {
+	DB     *db.DB
+	Audit  *audit.Log
+	Log    *slog.Logger
+	Limits importexport.Limits
+	// TempDir holds files while a run reads them ("" = the system default).
+	TempDir string
+	// Communities lists the communities a user may import into (set at wiring).
+	Communities func(ctx context.Context, p *auth.Principal) ([]CommunityOption, error)
+
+	mu        sync.Mutex
+	importers map[string]Importer
+	wg        sync.WaitGroup
+}
+
+// Register adds an importer.
+func (s *Service) Register(im Importer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.importers == nil {
+		s.importers = map[string]Importer{}
+	}
+	s.importers[im.Kind()] = im
+}
+
+// Importer returns the importer of kind.
+func (s *Service) Importer(kind string) (Importer, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	im, ok := s.importers[kind]
+	return im, ok
+}
+
+// Wait blocks until background runs have finished (shutdown and tests).
+func (s *Service) Wait() { s.wg.Wait() }
+
+const chunkSize = 4 << 20
+
+// expiry is how long an upload waits for its owner.
+const expiry = 24 * time.Hour
+
+// staleAfter: a run whose progress has not moved for this long died with its
+// instance and may be started again.
+const staleAfter = 3 * time.Minute
+
+// Stage stores an uploaded file for im, owned by p, to be imported into
+// communityID, and detects its columns (a file that cannot be read is refused
+// here, before anything is stored).
+func (s *Service) Stage(ctx context.Context, p *auth.Principal, im Importer, communityID int64, filename string, r io.Reader) (string, error) {
+	if err := p.Require(im.Perm()); err != nil {
+		return "", err
+	}
+	if !p.Scope.AllowsCommunity(communityID) {
+		return "", auth.ErrForbidden
+	}
+	tmp, err := os.CreateTemp(s.TempDir, "linli-upload-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	max := s.limits().MaxFileBytes
+	n, err := io.Copy(tmp, io.LimitReader(r, max+1))
+	if err != nil {
+		return "", err
+	}
+	if n > max {
+		return "", &i18n.Error{Code: "too_large", Msg: i18n.M("err.too_large", "max", fmt.Sprintf("%d MB", max>>20))}
+	}
+	src, err := importexport.OpenReader(tmp, n, filename, s.limits())
+	if err != nil {
+		return "", err
+	}
+	m, err := src.Detect("", im.Fields())
+	src.Close()
+	if err != nil {
+		return "", err
+	}
+	id := newID()
+	assignments := map[int]string{}
+	for _, c := range m.Columns {
+		assignments[c.Index] = c.Field
+	}
+	mapping, _ := json.Marshal(assignments)
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		now := db.Now()
+		if _, err := tx.ExecContext(ctx, `DELETE FROM import_upload WHERE created_at < ?`, now-expiry.Milliseconds()); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO import_upload (id, kind, user_id, community_id, filename, size, mapping, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, im.Kind(), p.UserID, communityID, truncate(filepath.Base(filename), 200), n, string(mapping), StateStaged, now, now); err != nil {
+			return err
+		}
+		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		buf := make([]byte, chunkSize)
+		for seq := 0; ; seq++ {
+			k, err := io.ReadFull(tmp, buf)
+			if k > 0 {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO import_upload_chunk (upload_id, seq, data) VALUES (?, ?, ?)`, id, seq, buf[:k]); err != nil {
+					return err
+				}
+			}
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				break
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return s.Audit.Record(ctx, tx, audit.Event(p, "import.upload", "import_upload", id, communityID, audit.Success).
+			WithDetail(map[string]any{"kind": im.Kind(), "file": filepath.Base(filename), "bytes": n}))
+	})
+	return id, err
+}
+
+func (s *Service) limits() importexport.Limits {
+	l := s.Limits
+	if l.MaxFileBytes == 0 {
+		l.MaxFileBytes = 300 << 20
+	}
+	return l
+}
+
+func newID() string {
+	b := make([]byte, 18)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// Get returns an upload of p's (others' uploads are not found).
+func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*Upload, error) {
+	u := &Upload{}
+	var mapping, result string
+	err := s.DB.QueryRowContext(ctx, `SELECT id, kind, user_id, community_id, filename, size, mapping, state, progress, result, error, created_at, updated_at
+		FROM import_upload WHERE id = ? AND user_id = ?`, id, p.UserID).
+		Scan(&u.ID, &u.Kind, &u.UserID, &u.CommunityID, &u.Filename, &u.Size, &mapping, &u.State, &u.Progress, &result, &u.Error, &u.CreatedAt, &u.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, auth.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !p.Scope.AllowsCommunity(u.CommunityID) {
+		return nil, auth.ErrNotFound
+	}
+	_ = json.Unmarshal([]byte(mapping), &u.Assignments)
+	if result != "" {
+		u.Result = &Result{}
+		_ = json.Unmarshal([]byte(result), u.Result)
+	}
+	if u.Running() && db.Now()-u.UpdatedAt > staleAfter.Milliseconds() {
+		u.State, u.Error = StateFailed, i18n.T("importflow.stale")
+	}
+	return u, nil
+}
+
+// open writes the staged file to a temporary file and opens it.
+func (s *Service) open(ctx context.Context, u *Upload) (*importexport.Source, func(), error) {
+	tmp, err := os.CreateTemp(s.TempDir, "linli-import-*")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := func() { tmp.Close(); os.Remove(tmp.Name()) }
+	for seq := 0; ; seq++ {
+		var chunk []byte
+		err := s.DB.QueryRowContext(ctx, `SELECT data FROM import_upload_chunk WHERE upload_id = ? AND seq = ?`, u.ID, seq).Scan(&chunk)
+		if errors.Is(err, sql.ErrNoRows) {
+			break
+		}
+		if err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		if _, err := tmp.Write(chunk); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+	}
+	src, err := importexport.OpenReader(tmp, u.Size, u.Filename, s.limits())
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return src, func() { src.Close(); cleanup() }, nil
+}
+
+// Mapping returns the upload's mapping with the user's assignments applied.
+func (s *Service) Mapping(ctx context.Context, u *Upload, im Importer) (*importexport.Mapping, *importexport.Source, func(), error) {
+	src, cleanup, err := s.open(ctx, u)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m, err := src.Detect("", im.Fields())
+	if err == nil && len(u.Assignments) > 0 {
+		err = m.Remap(im.Fields(), u.Assignments)
+	}
+	if err != nil {
+		cleanup()
+		return nil, nil, nil, err
+	}
+	return m, src, cleanup, nil
+}
+
+// SetMapping stores the user's column assignments (validated against the fields).
+func (s *Service) SetMapping(ctx context.Context, p *auth.Principal, u *Upload, im Importer, assignments map[int]string) error {
+	if u.Running() {
+		return i18n.NewError("conflict", "importflow.busy")
+	}
+	m, _, cleanup, err := s.Mapping(ctx, &Upload{ID: u.ID, Size: u.Size, Filename: u.Filename}, im)
+	if err != nil {
+		return err
+	}
+	cleanup()
+	if err := m.Remap(im.Fields(), assignments); err != nil {
+		return err
+	}
+	b, _ := json.Marshal(assignments)
+	_, err = s.DB.ExecContext(ctx, `UPDATE import_upload SET mapping = ?, state = ?, result = '', error = '', updated_at = ? WHERE id = ? AND user_id = ?`,
+		string(b), StateStaged, db.Now(), u.ID, p.UserID)
+	return err
+}
+
+// Start runs a check (commit=false) or a commit in the background; the upload's
+// state and progress tell how it goes. A commit needs a clean check first.
+func (s *Service) Start(ctx context.Context, p *auth.Principal, u *Upload, commit bool) error {
+	im, ok := s.Importer(u.Kind)
+	if !ok {
+		return auth.ErrNotFound
+	}
+	if err := p.Require(im.Perm()); err != nil {
+		return err
+	}
+	if u.Running() {
+		return i18n.NewError("conflict", "importflow.busy")
+	}
+	if commit && (u.State != StateChecked || u.Result == nil || u.Result.Bad > 0) {
+		return i18n.NewError("conflict", "importflow.check_first")
+	}
+	state := StateChecking
+	if commit {
+		state = StateCommitting
+	}
+	// Claim the upload: only one run at a time, even across instances.
+	res, err := s.DB.ExecContext(ctx, `UPDATE import_upload SET state = ?, progress = 0, error = '', updated_at = ? WHERE id = ? AND user_id = ? AND state = ?`,
+		state, db.Now(), u.ID, p.UserID, u.State)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return i18n.NewError("conflict", "importflow.busy")
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.run(context.WithoutCancel(ctx), p, u, im, commit)
+	}()
+	return nil
+}
+
+func (s *Service) run(ctx context.Context, p *auth.Principal, u *Upload, im Importer, commit bool) {
+	fail := func(err error) {
+		msg := err.Error()
+		var ie *i18n.Error
+		var ve *i18n.Errors
+		if !errors.As(err, &ie) && !errors.As(err, &ve) {
+			if s.Log != nil {
+				s.Log.Error("import failed", "upload", u.ID, "kind", u.Kind, "err", err)
+			}
+			msg = i18n.T("err.internal")
+		}
+		_, _ = s.DB.ExecContext(ctx, `UPDATE import_upload SET state = ?, error = ?, updated_at = ? WHERE id = ?`, StateFailed, msg, db.Now(), u.ID)
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			fail(fmt.Errorf("panic: %v", v))
+		}
+	}()
+	m, src, cleanup, err := s.Mapping(ctx, u, im)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer cleanup()
+	last := time.Now()
+	progress := func(rows int) {
+		if time.Since(last) > time.Second {
+			last = time.Now()
+			_, _ = s.DB.ExecContext(ctx, `UPDATE import_upload SET progress = ?, updated_at = ? WHERE id = ?`, rows, db.Now(), u.ID)
+		}
+	}
+	expected := 0
+	if u.Result != nil {
+		expected = u.Result.Rows
+	}
+	result, err := im.Run(ctx, p, Request{Source: src, Mapping: m, CommunityID: u.CommunityID, Commit: commit, ExpectedRows: expected, Progress: progress})
+	if err != nil {
+		fail(err)
+		return
+	}
+	state := StateChecked
+	if commit && result.Committed {
+		state = StateCommitted
+	}
+	b, _ := json.Marshal(result)
+	_, _ = s.DB.ExecContext(ctx, `UPDATE import_upload SET state = ?, progress = ?, result = ?, updated_at = ? WHERE id = ?`, state, result.Rows, string(b), db.Now(), u.ID)
+	if state == StateCommitted {
+		// The ledger is in; its copy is no longer needed.
+		_, _ = s.DB.ExecContext(ctx, `DELETE FROM import_upload_chunk WHERE upload_id = ?`, u.ID)
+	}
+}
+
+// RunNow checks or commits synchronously (the command line, tests). expected is
+// the row count of an earlier check of the same file, or 0.
+func (s *Service) RunNow(ctx context.Context, p *auth.Principal, im Importer, communityID int64, path string, commit bool, expected ...int) (*Result, *importexport.Mapping, error) {
+	if err := p.Require(im.Perm()); err != nil {
+		return nil, nil, err
+	}
+	src, err := importexport.Open(path, s.limits())
+	if err != nil {
+		return nil, nil, err
+	}
+	defer src.Close()
+	m, err := src.Detect("", im.Fields())
+	if err != nil {
+		return nil, nil, err
+	}
+	req := Request{Source: src, Mapping: m, CommunityID: communityID, Commit: commit}
+	if len(expected) > 0 {
+		req.ExpectedRows = expected[0]
+	}
+	res, err := im.Run(ctx, p, req)
+	return res, m, err
+}
+
+// Discard deletes an upload.
+func (s *Service) Discard(ctx context.Context, p *auth.Principal, u *Upload) error {
+	if u.Running() {
+		return i18n.NewError("conflict", "importflow.busy")
+	}
+	_, err := s.DB.ExecContext(ctx, `DELETE FROM import_upload WHERE id = ? AND user_id = ?`, u.ID, p.UserID)
+	return err
+}
+
+// ColumnLabel describes a problem's column for reports: "C 列（身份证号）".
+func ColumnLabel(m *importexport.Mapping, fields []importexport.Field, key string) string {
+	for _, c := range m.Columns {
+		if c.Field == key {
+			return importexport.ColumnName(c.Index) + " 列（" + c.Header + "）"
+		}
+	}
+	for _, f := range fields {
+		if f.Key == key {
+			return f.Label
+		}
+	}
+	return key
+}
+
+// Summarise joins the non-zero lines of a summary for a flash message.
+func Summarise(r *Result) string {
+	var parts []string
+	for _, l := range r.Summary {
+		if l.Count > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", l.Label, l.Count))
+		}
+	}
+	return strings.Join(parts, "，")
+}

@@ -1,0 +1,130 @@
+package importflow_test
+
+import (
+	"bytes"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"linli/internal/apptest"
+)
+
+func upload(t *testing.T, c *apptest.Client, path, community, name, body string) (*http.Response, string) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("_csrf", c.CSRF)
+	mw.WriteField("community_id", community)
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write([]byte(body))
+	mw.Close()
+	return c.Do("POST", path, &buf, mw.FormDataContentType())
+}
+
+// waitDone polls the upload page until no run is under way.
+func waitDone(t *testing.T, c *apptest.Client, page string) string {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		_, body := c.Get(page)
+		if !strings.Contains(body, `id="import-running"`) {
+			return body
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the run did not finish")
+	return ""
+}
+
+func TestUploadMapCheckCommitOverHTTP(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		srv := w.Server(t)
+		c := apptest.NewClient(t, srv.URL).Login("community_admin", apptest.Password)
+		comm := itoa(w.C1)
+		// The grid column's header is one the detector does not know.
+		csv := "楼栋台账\n楼号,房号,片区,面积\n9幢,101,网格甲A,50\n9幢,102,网格甲A,\n9幢,103,没有这个网格,\n"
+		resp, _ := upload(t, c, "/places/import", comm, "ledger.csv", csv)
+		if resp.StatusCode != 303 {
+			t.Fatalf("upload: %d", resp.StatusCode)
+		}
+		page := resp.Header.Get("Location")
+		_, body := c.Get(page)
+		if !strings.Contains(body, `data-header="片区"`) || !strings.Contains(body, `id="mapping-form"`) {
+			t.Fatal("mapping page does not show the unknown column")
+		}
+		col := regexp.MustCompile(`name="(col_\d+)" data-header="片区"`).FindStringSubmatch(body)[1]
+		// Map 片区 to the grid and check.
+		form := url.Values{col: {"grid"}, "col_0": {"building"}, "col_1": {"room"}, "col_3": {"area"}}
+		if resp, _ := c.PostForm(page+"/check", form); resp.StatusCode != 303 {
+			t.Fatalf("check: %d", resp.StatusCode)
+		}
+		body = waitDone(t, c, page)
+		if !strings.Contains(body, "有问题 1 行") || !strings.Contains(body, "没有这个网格") || strings.Contains(body, `id="commit-button"`) {
+			t.Fatalf("check result:\n%s", body[strings.Index(body, "<main"):])
+		}
+		// The report is an xlsx.
+		if resp, rep := c.Get(page + "/report"); resp.StatusCode != 200 || !strings.HasPrefix(rep, "PK") {
+			t.Fatalf("report: %d", resp.StatusCode)
+		}
+		// Committing with a bad row is refused.
+		if resp, _ := c.PostForm(page+"/commit", nil); resp.StatusCode != 409 {
+			t.Fatalf("commit with bad rows: %d", resp.StatusCode)
+		}
+		// Another account, even with the permission, cannot see the upload.
+		other := apptest.NewClient(t, srv.URL).Login("street_admin", apptest.Password)
+		if resp, _ := other.Get(page); resp.StatusCode != 404 {
+			t.Fatalf("someone else's upload: %d", resp.StatusCode)
+		}
+
+		// A clean file goes through.
+		good := "楼号,房号,网格\n9幢,101,网格甲A\n9幢,102,网格甲A\n"
+		resp, _ = upload(t, c, "/places/import", comm, "good.csv", good)
+		page = resp.Header.Get("Location")
+		c.PostForm(page+"/check", nil)
+		body = waitDone(t, c, page)
+		if !strings.Contains(body, `id="commit-button"`) || !strings.Contains(body, "新建楼栋：1") {
+			t.Fatal("clean check must offer the commit")
+		}
+		c.PostForm(page+"/commit", nil)
+		body = waitDone(t, c, page)
+		if !strings.Contains(body, `id="import-committed"`) {
+			t.Fatal("commit did not finish")
+		}
+		w.App.Imports.Wait()
+		var n int
+		w.DB.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM dwelling d JOIN building b ON b.id = d.building_id WHERE b.name = '9幢'`).Scan(&n)
+		if n != 2 {
+			t.Fatalf("dwellings after commit: %d", n)
+		}
+	})
+}
+
+func TestBrokenFilesAreRefusedAtUpload(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		srv := w.Server(t)
+		c := apptest.NewClient(t, srv.URL).Login("community_admin", apptest.Password)
+		var before int
+		w.DB.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM import_upload`).Scan(&before)
+		for name, body := range map[string]string{
+			"old.xls":     "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + strings.Repeat("\x00", 600),
+			"broken.xlsx": "PK\x03\x04 not really a zip",
+			"empty.csv":   "",
+			"photo.jpg":   "\xff\xd8\xff\xe0",
+		} {
+			resp, page := upload(t, c, "/places/import", itoa(w.C1), name, body)
+			if resp.StatusCode != 422 || !strings.Contains(page, "class=\"ferr\"") {
+				t.Errorf("%s: %d", name, resp.StatusCode)
+			}
+		}
+		var n int
+		w.DB.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM import_upload`).Scan(&n)
+		if n != before {
+			t.Fatalf("refused files were staged: %d new", n-before)
+		}
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

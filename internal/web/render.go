@@ -1,0 +1,463 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"linli/internal/auth"
+	"linli/internal/db"
+	"linli/internal/i18n"
+	"linli/internal/privacy"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// pages holds the layout, shared partials and every module's page templates.
+// Each page is parsed together with the layout so that it can define "title",
+// "content" and optional "head" blocks.
+type pages struct {
+	mu     sync.Mutex
+	base   *template.Template
+	byName map[string]*template.Template
+}
+
+func newPages() *pages {
+	base := template.Must(template.New("").Funcs(Funcs()).ParseFS(templateFS, "templates/layout/*.html"))
+	return &pages{base: base, byName: map[string]*template.Template{}}
+}
+
+// addFS parses every templates/*.html of fsys (recursively) as pages named
+// "module/relative/path.html". Files under templates/partials/ are not pages:
+// they are parsed into every page of the module, for blocks the pages share.
+func (p *pages) addFS(module string, fsys fs.FS) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var partials, pagesFound []string
+	err := fs.WalkDir(fsys, "templates", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(name, ".html") || strings.HasPrefix(name, "templates/layout/") {
+			return err
+		}
+		if strings.HasPrefix(name, "templates/partials/") {
+			partials = append(partials, name)
+		} else {
+			pagesFound = append(pagesFound, name)
+		}
+		return nil
+	})
+	if err != nil {
+		panic(fmt.Sprintf("web: templates of %s: %v", module, err))
+	}
+	for _, name := range pagesFound {
+		t := template.Must(p.base.Clone())
+		for _, part := range partials {
+			body, err := fs.ReadFile(fsys, part)
+			if err != nil {
+				panic(err)
+			}
+			template.Must(t.New(part).Parse(string(body)))
+		}
+		body, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			panic(err)
+		}
+		template.Must(t.New(path.Base(name)).Parse(string(body)))
+		p.byName[module+"/"+strings.TrimPrefix(name, "templates/")] = t
+	}
+}
+
+// AddTemplates registers a module's page templates (its embedded "templates"
+// directory). Pages are then rendered as "module/file.html".
+func (s *Server) AddTemplates(module string, fsys fs.FS) { s.pages.addFS(module, fsys) }
+
+// Funcs are the template helpers every page may use.
+func Funcs() template.FuncMap {
+	return template.FuncMap{
+		"t":         func(key string, kv ...any) string { return i18n.T(key, kv...) },
+		"msg":       func(m i18n.Msg) string { return m.String() },
+		"maskID":    privacy.MaskIDNumber,
+		"maskPhone": privacy.MaskPhone,
+		"datetime": func(ms int64) string {
+			if ms <= 0 {
+				return ""
+			}
+			return time.UnixMilli(ms).In(Local).Format("2006-01-02 15:04")
+		},
+		"date": func(ms int64) string {
+			if ms <= 0 {
+				return ""
+			}
+			return time.UnixMilli(ms).In(Local).Format("2006-01-02")
+		},
+		"join": strings.Join,
+		"add":  func(a, b int) int { return a + b },
+		"seq": func(n int) []int {
+			out := make([]int, n)
+			for i := range out {
+				out[i] = i + 1
+			}
+			return out
+		},
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
+		"contains": func(list any, v any) bool {
+			switch l := list.(type) {
+			case []string:
+				for _, x := range l {
+					if x == fmt.Sprint(v) {
+						return true
+					}
+				}
+			case []int64:
+				for _, x := range l {
+					if fmt.Sprint(x) == fmt.Sprint(v) {
+						return true
+					}
+				}
+			case []auth.Role:
+				for _, x := range l {
+					if string(x) == fmt.Sprint(v) {
+						return true
+					}
+				}
+			}
+			return false
+		},
+		"roleLabel": func(r auth.Role) string { return i18n.T(r.LabelKey()) },
+		"lineLabel": func(l string) string { return i18n.T("line." + l) },
+		"str":       func(v any) string { return fmt.Sprint(v) },
+		"query": func(v url.Values, kv ...any) string {
+			q := url.Values{}
+			for k, vs := range v {
+				q[k] = append([]string(nil), vs...)
+			}
+			for i := 0; i+1 < len(kv); i += 2 {
+				q.Set(fmt.Sprint(kv[i]), fmt.Sprint(kv[i+1]))
+			}
+			return q.Encode()
+		},
+		"bytes": HumanBytes,
+	}
+}
+
+// Local is the time zone shown to users.
+var Local = func() *time.Location {
+	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return l
+	}
+	return time.FixedZone("CST", 8*3600)
+}()
+
+// View is what every page template receives.
+type View struct {
+	Title      string
+	Data       any
+	Errors     *i18n.Errors
+	Form       url.Values
+	Flash      string
+	ActiveNav  string
+	P          *auth.Principal
+	CSRF       string
+	Nav        []NavItem
+	ScopeLabel string
+	RoleLabel  string
+	Version    string
+	Path       string
+	Query      url.Values
+}
+
+// Err returns the message for field, for templates: {{.Err "name"}}.
+func (v View) Err(field string) string { return v.Errors.For(field) }
+
+// Val returns the submitted value of field, for re-filling a form after errors.
+func (v View) Val(field string) string {
+	if v.Form == nil {
+		return ""
+	}
+	return v.Form.Get(field)
+}
+
+// Render writes page name with status 200 (or 422 when v carries errors).
+func (s *Server) Render(w http.ResponseWriter, r *http.Request, name string, v View) error {
+	status := http.StatusOK
+	if v.Errors.Any() {
+		status = http.StatusUnprocessableEntity
+	}
+	return s.RenderStatus(w, r, status, name, v)
+}
+
+// RenderStatus writes page name with the given status.
+func (s *Server) RenderStatus(w http.ResponseWriter, r *http.Request, status int, name string, v View) error {
+	s.pages.mu.Lock()
+	t, ok := s.pages.byName[name]
+	s.pages.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("web: no page template %q", name)
+	}
+	p, _ := r.Context().Value(principalKey{}).(*auth.Principal)
+	v.P = p
+	if p != nil {
+		v.CSRF = p.CSRF
+		v.Nav = s.visibleNav(p)
+		v.ScopeLabel = ScopeLabel(p)
+		roles := make([]string, len(p.Roles))
+		for i, ro := range p.Roles {
+			roles[i] = i18n.T(ro.LabelKey())
+		}
+		v.RoleLabel = strings.Join(roles, "、")
+	} else {
+		v.CSRF = s.preLoginCSRF(w, r)
+	}
+	if v.Flash == "" {
+		v.Flash = s.takeFlash(w, r)
+	}
+	v.Version = s.Cfg.Version
+	v.Path = r.URL.Path
+	v.Query = r.URL.Query()
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// ScopeLabel describes the principal's reach in a few words for the header.
+func ScopeLabel(p *auth.Principal) string {
+	switch {
+	case p == nil:
+		return ""
+	case p.Scope.All:
+		return i18n.T("auth.scope_all")
+	case p.Has(auth.RoleResident):
+		return i18n.T("auth.scope_own_household")
+	case len(p.Scope.Roots) == 0:
+		return i18n.T("auth.scope_none")
+	}
+	names := make([]string, len(p.Scope.Roots))
+	for i, r := range p.Scope.Roots {
+		names[i] = r.Name
+	}
+	return strings.Join(names, "、")
+}
+
+// NavItem is an entry of the main navigation.
+type NavItem struct {
+	Key   string // catalogue key of the label
+	Href  string
+	Perm  auth.Perm
+	Order int
+}
+
+// AddNav adds a navigation entry, shown to users holding its permission.
+func (s *Server) AddNav(n NavItem) {
+	s.nav = append(s.nav, n)
+	sort.SliceStable(s.nav, func(i, j int) bool { return s.nav[i].Order < s.nav[j].Order })
+}
+
+func (s *Server) visibleNav(p *auth.Principal) []NavItem {
+	var out []NavItem
+	for _, n := range s.nav {
+		if n.Perm == "" || p.Can(n.Perm) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// ---- errors ----
+
+// ErrorInfo is how an error is shown: status, stable code, message, field problems.
+type ErrorInfo struct {
+	Status  int
+	Code    string
+	Message string
+	Fields  []FieldProblem
+}
+
+// FieldProblem is one field's message in a JSON error.
+type FieldProblem struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+var codeStatus = map[string]int{
+	"not_found": 404, "forbidden": 403, "unauthenticated": 401, "bad_credentials": 401,
+	"session_expired": 401, "mfa_required": 401, "mfa_wrong": 401, "csrf": 403, "disabled": 403,
+	"mfa_enrollment_required": 403, "validation": 422, "conflict": 409, "too_large": 413,
+	"bad_request": 400, "method": 405, "locked": 423, "bad_file": 400,
+}
+
+// Classify maps an error to what the user is told.
+func Classify(err error) ErrorInfo {
+	var verrs *i18n.Errors
+	var ierr *i18n.Error
+	var locked *auth.LockedError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &verrs):
+		fields := make([]FieldProblem, len(verrs.Fields))
+		for i, f := range verrs.Fields {
+			fields[i] = FieldProblem{Field: f.Field, Message: f.Msg.String()}
+		}
+		return ErrorInfo{Status: 422, Code: "validation", Message: verrs.Error(), Fields: fields}
+	case errors.As(err, &locked):
+		return ErrorInfo{Status: 423, Code: "locked", Message: locked.Msg().String()}
+	case errors.As(err, &ierr):
+		st, ok := codeStatus[ierr.Code]
+		if !ok {
+			st = 400
+		}
+		return ErrorInfo{Status: st, Code: ierr.Code, Message: ierr.Msg.String()}
+	case errors.Is(err, db.ErrNotFound):
+		return ErrorInfo{Status: 404, Code: "not_found", Message: i18n.T("err.not_found")}
+	case errors.As(err, &tooBig):
+		return ErrorInfo{Status: 413, Code: "too_large", Message: i18n.T("err.too_large", "max", HumanBytes(tooBig.Limit))}
+	}
+	return ErrorInfo{Status: 500, Code: "internal", Message: i18n.T("err.internal")}
+}
+
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, api bool, err error) {
+	info := Classify(err)
+	if info.Status >= 500 {
+		s.Log.Error("handler error", "method", r.Method, "path", r.URL.Path, "err", err.Error())
+	}
+	if info.Fields == nil {
+		info.Fields = []FieldProblem{}
+	}
+	if api || isAPIPath(r.URL.Path) {
+		WriteJSON(w, info.Status, map[string]any{"error": map[string]any{"code": info.Code, "message": info.Message, "fields": info.Fields}})
+		return
+	}
+	if info.Status == 401 {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	if rerr := s.RenderStatus(w, r, info.Status, "web/error.html", View{Title: info.Message, Data: info}); rerr != nil {
+		http.Error(w, info.Message, info.Status)
+	}
+}
+
+// WriteJSON writes v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}
+
+// DecodeJSON reads a JSON body of at most 1 MiB into v, refusing unknown fields,
+// with a Chinese message on failure.
+func DecodeJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &i18n.Error{Code: "bad_request", Msg: i18n.M("web.bad_json", "reason", jsonReason(err))}
+	}
+	return nil
+}
+
+func jsonReason(err error) string {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		return i18n.T("web.json_type", "field", te.Field)
+	case errors.As(err, &se):
+		return i18n.T("web.json_syntax", "offset", se.Offset)
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
+		return i18n.T("web.json_unknown", "field", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
+	case errors.Is(err, io.EOF):
+		return i18n.T("web.json_empty")
+	}
+	return err.Error()
+}
+
+// PathID reads the {name} path value as a positive id, or returns not found.
+func PathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, i18n.NewError("not_found", "err.not_found")
+	}
+	return id, nil
+}
+
+// QueryInt reads an integer query parameter with a default and bounds.
+func QueryInt(r *http.Request, name string, def, min, max int) int {
+	v, err := strconv.Atoi(r.URL.Query().Get(name))
+	if err != nil {
+		return def
+	}
+	if v < min {
+		return min
+	}
+	if v > max {
+		return max
+	}
+	return v
+}
+
+// HumanBytes renders a size for messages: 300 MB.
+func HumanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// Pager is paging state for lists.
+type Pager struct {
+	Page, PerPage, Total int
+}
+
+// NewPager reads ?page= and sizes the page.
+func NewPager(r *http.Request, perPage int) Pager {
+	return Pager{Page: QueryInt(r, "page", 1, 1, 1_000_000), PerPage: perPage}
+}
+
+// Offset is the row offset of the page.
+func (p Pager) Offset() int { return (p.Page - 1) * p.PerPage }
+
+// Pages is the number of pages.
+func (p Pager) Pages() int {
+	if p.Total == 0 {
+		return 1
+	}
+	return (p.Total + p.PerPage - 1) / p.PerPage
+}
+
+// HasPrev and HasNext drive the pager links.
+func (p Pager) HasPrev() bool { return p.Page > 1 }
+func (p Pager) HasNext() bool { return p.Page < p.Pages() }
+func (p Pager) Prev() int     { return p.Page - 1 }
+func (p Pager) Next() int     { return p.Page + 1 }

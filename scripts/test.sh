@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Runs Linli's whole test suite: formatting, vet, and every Go test on SQLite and
+# on a real PostgreSQL server, plus the browser tests in headless Chromium.
+#
+# It starts what it needs: a throwaway PostgreSQL (unless LINLI_TEST_POSTGRES
+# names one) and Chromium from Debian if it is missing and we may install it.
+# Whatever it cannot provide it names loudly at the end; under CI=true a missing
+# PostgreSQL or Chromium fails the run instead.
+#
+# Extra arguments go to "go test" (e.g. scripts/test.sh -run Matrix ./internal/app).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+skipped=()
+. scripts/pg.sh
+trap stop_postgres EXIT
+
+say() { printf '\n== %s\n' "$*"; }
+
+find_chromium() {
+  for c in "${LINLI_CHROMIUM:-}" chromium chromium-browser google-chrome; do
+    [ -n "$c" ] && command -v "$c" >/dev/null 2>&1 && { command -v "$c"; return 0; }
+  done
+  return 1
+}
+
+say "PostgreSQL"
+if [ -n "${LINLI_TEST_POSTGRES:-}" ]; then
+  echo "using LINLI_TEST_POSTGRES from the environment"
+elif ! start_postgres; then
+  skipped+=("PostgreSQL: no PostgreSQL server binaries (initdb) found; every store test ran on SQLite only")
+  unset LINLI_TEST_POSTGRES
+fi
+
+say "Chromium"
+if ! chrome="$(find_chromium)"; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing chromium from Debian …"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/tmp/linli-apt.log 2>&1) || tail -20 /tmp/linli-apt.log || true
+  fi
+  chrome="$(find_chromium || true)"
+fi
+if [ -n "$chrome" ]; then
+  export LINLI_CHROMIUM="$chrome"
+  echo "using $chrome ($("$chrome" --version 2>/dev/null | head -1))"
+else
+  skipped+=("BROWSER TESTS: no Chromium found and it could not be installed (apt-get install chromium)")
+fi
+
+if [ "${CI:-}" = "true" ] && [ ${#skipped[@]} -gt 0 ]; then
+  printf '\nCI must run everything, but:\n'
+  printf '  - %s\n' "${skipped[@]}"
+  exit 1
+fi
+
+say "gofmt and go vet"
+unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './vendor/*'))"
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+go vet ./...
+
+say "go test"
+args=("$@")
+[ ${#args[@]} -eq 0 ] && args=(./...)
+go test -count=1 -timeout 60m "${args[@]}"
+
+if [ ${#skipped[@]} -gt 0 ]; then
+  printf '\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n'
+  printf '!! SKIPPED — these parts of the suite did NOT run on this machine:\n'
+  printf '!!   - %s\n' "${skipped[@]}"
+  printf '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n'
+else
+  printf '\nAll tests ran on SQLite, PostgreSQL and headless Chromium.\n'
+fi
