@@ -1,0 +1,338 @@
+package registry
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"linli/internal/auth"
+	"linli/internal/i18n"
+	"linli/internal/org"
+	"linli/internal/places"
+	"linli/internal/web"
+)
+
+//go:embed templates
+var registryTemplates embed.FS
+
+// Routes registers the registry's pages and JSON API. Handlers only translate
+// HTTP to the service: scope, masking and audit live in the service.
+func (s *Service) Routes(srv *web.Server) {
+	srv.AddTemplates("registry", registryTemplates)
+	h := &webHandlers{s: s, srv: srv}
+
+	srv.Page("GET", "/registry", PermRead, "", h.listPage)
+	srv.Page("GET", "/registry/people/new", PermWrite, "", h.personNew)
+	srv.Page("POST", "/registry/people/new", PermWrite, "", h.personCreate)
+	srv.Page("GET", "/registry/people/{id}", PermRead, "person", h.personPage)
+	srv.Page("POST", "/registry/people/{id}/reveal", PermReveal, "person", h.personReveal)
+	srv.Page("GET", "/registry/people/{id}/edit", PermWrite, "person", h.personEdit)
+	srv.Page("POST", "/registry/people/{id}/edit", PermWrite, "person", h.personUpdate)
+	srv.Page("POST", "/registry/people/{id}/tags", PermWrite, "person", h.personTags)
+	srv.Page("POST", "/registry/people/{id}/move", PermWrite, "person", h.personMove)
+	srv.Page("POST", "/registry/people/{id}/leave", PermWrite, "person", h.personLeave)
+
+	srv.Page("GET", "/registry/households/{id}", PermRead, "household", h.householdPage)
+	srv.Page("POST", "/registry/households/{id}/head", PermWrite, "household", h.householdHead)
+	srv.Page("POST", "/registry/households/{id}/split", PermWrite, "household", h.householdSplit)
+	srv.Page("POST", "/registry/households/{id}/merge", PermWrite, "household", h.householdMerge)
+	srv.Page("POST", "/registry/households/{id}/move", PermWrite, "household", h.householdMove)
+
+	srv.Page("GET", "/registry/grid", PermRead, "", h.gridPage)
+	srv.Page("GET", "/registry/grid/buildings/{id}", PermRead, "building", h.gridBuilding)
+	srv.Page("GET", "/registry/grid/people/{id}", PermWrite, "person", h.gridPerson)
+	srv.Page("POST", "/registry/grid/people/{id}", PermWrite, "person", h.gridPersonSave)
+
+	srv.Page("GET", "/registry/tags", PermTagAdmin, "", h.tagsPage)
+	srv.Page("POST", "/registry/tags", PermTagAdmin, "", h.tagCreate)
+	srv.Page("GET", "/registry/tags/{id}", PermTagAdmin, "tag", h.tagPage)
+	srv.Page("POST", "/registry/tags/{id}", PermTagAdmin, "tag", h.tagUpdate)
+
+	srv.Page("GET", "/registry/rentals", PermRead, "", h.rentalsPage)
+	srv.Page("GET", "/registry/rentals/new", PermWrite, "", h.rentalNew)
+	srv.Page("POST", "/registry/rentals/new", PermWrite, "", h.rentalCreate)
+	srv.Page("GET", "/registry/rentals/{id}", PermRead, "rental", h.rentalPage)
+	srv.Page("POST", "/registry/rentals/{id}", PermWrite, "rental", h.rentalUpdate)
+	srv.Page("POST", "/registry/rentals/{id}/end", PermWrite, "rental", h.rentalEnd)
+	srv.Page("POST", "/registry/rentals/{id}/tenants", PermWrite, "rental", h.rentalTenants)
+	srv.Page("POST", "/registry/rentals/{id}/landlord", PermWrite, "rental", h.rentalLandlord)
+	srv.Page("POST", "/registry/rentals/{id}/reveal", PermReveal, "rental", h.rentalReveal)
+
+	h.apiRoutes()
+
+	srv.AddNav(web.NavItem{Key: "registry.nav", Href: "/registry", Perm: PermRead, Order: 15})
+	srv.AddNav(web.NavItem{Key: "registry.grid_nav", Href: "/registry/grid", Perm: PermRead, Order: 16})
+	srv.AddNav(web.NavItem{Key: "registry.rentals", Href: "/registry/rentals", Perm: PermRead, Order: 17})
+	srv.AddNav(web.NavItem{Key: "registry.tags_nav", Href: "/registry/tags", Perm: PermTagAdmin, Order: 85})
+	srv.AddDashboard(s)
+}
+
+// DashboardCards counts people, households and rentals in scope, and the people
+// of each group the user may see (a group the user may not see is not counted,
+// not even as a number).
+func (s *Service) DashboardCards(ctx context.Context, p *auth.Principal) ([]web.Card, error) {
+	if !p.Can(PermRead) {
+		return nil, nil
+	}
+	people, households, err := s.CountPeople(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	_, rentals, err := s.ListRentals(ctx, p, RentalFilter{Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	cards := []web.Card{
+		{Label: i18n.T("registry.card_people"), Value: strconv.Itoa(people), Href: "/registry", Order: 10},
+		{Label: i18n.T("registry.card_households"), Value: strconv.Itoa(households), Href: "/registry?head=1", Order: 11},
+		{Label: i18n.T("registry.card_rentals"), Value: strconv.Itoa(rentals), Href: "/registry/rentals", Order: 12},
+	}
+	tags, err := s.VisibleTags(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := s.TagCounts(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	for i, t := range tags {
+		if n := counts[t.Code]; n > 0 && t.Active {
+			cards = append(cards, web.Card{Label: t.Name, Value: strconv.Itoa(n), Href: "/registry?tag=" + url.QueryEscape(t.Code), Order: 200 + i})
+		}
+	}
+	return cards, nil
+}
+
+type webHandlers struct {
+	s   *Service
+	srv *web.Server
+}
+
+// ---- small helpers ----
+
+func queryID(v url.Values, key string) int64 {
+	n, err := strconv.ParseInt(strings.TrimSpace(v.Get(key)), 10, 64)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+func postID(r *http.Request, key string) int64 {
+	n, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue(key)), 10, 64)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+func truthy(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "on", "yes":
+		return true
+	}
+	return false
+}
+
+// validationErrors returns the field errors inside err, if that is what it is.
+func validationErrors(err error) (*i18n.Errors, bool) {
+	var verrs *i18n.Errors
+	if errors.As(err, &verrs) {
+		return verrs, true
+	}
+	return nil, false
+}
+
+func personURL(id int64) string    { return "/registry/people/" + strconv.FormatInt(id, 10) }
+func householdURL(id int64) string { return "/registry/households/" + strconv.FormatInt(id, 10) }
+func rentalURL(id int64) string    { return "/registry/rentals/" + strconv.FormatInt(id, 10) }
+
+// pageNav is a pager whose links keep the list's query. The links are built
+// here, already encoded, because a query string interpolated after "?" in a
+// template would be escaped as one value.
+type pageNav struct {
+	web.Pager
+	PrevURL, NextURL template.URL
+}
+
+func newPageNav(pg web.Pager, r *http.Request) pageNav {
+	link := func(page int) template.URL {
+		q := url.Values{}
+		for k, vs := range r.URL.Query() {
+			q[k] = vs
+		}
+		q.Set("page", strconv.Itoa(page))
+		return template.URL(r.URL.Path + "?" + q.Encode())
+	}
+	n := pageNav{Pager: pg}
+	if pg.HasPrev() {
+		n.PrevURL = link(pg.Prev())
+	}
+	if pg.HasNext() {
+		n.NextURL = link(pg.Next())
+	}
+	return n
+}
+
+// Sorts offered on the list, in the order shown (see orderBy).
+var listSorts = []string{"name", "age", "-age", "recent"}
+
+// ---- the resident list ----
+
+type listData struct {
+	People         []*Person
+	Pager          pageNav
+	Now            time.Time
+	Communities    []*org.Unit
+	Grids          []*org.Unit
+	Estates        []*places.Estate
+	Buildings      []*places.Building
+	Tags           []*Tag
+	ResidenceTypes []string
+	Statuses       []string
+	Sorts          []string
+	ExportURL      template.URL
+	CanWrite       bool
+	CanImport      bool
+	CanExport      bool
+}
+
+func (h *webHandlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	ctx := r.Context()
+	v := r.URL.Query()
+	f := ParseFilter(v)
+	pg := web.NewPager(r, 50)
+	f.Limit, f.Offset = pg.PerPage, pg.Offset()
+	people, total, err := h.s.ListPeople(ctx, p, f)
+	if err != nil {
+		return err
+	}
+	pg.Total = total
+	d := listData{People: people, Pager: newPageNav(pg, r), Now: h.s.now(), ResidenceTypes: ResidenceTypes, Sorts: listSorts,
+		Statuses: []string{StatusActive, StatusMovedOut, StatusDeceased},
+		CanWrite: p.Can(PermWrite), CanImport: p.Can(PermImport), CanExport: p.Can(PermExport)}
+	if d.Communities, err = h.s.Org.InScope(ctx, p, org.Community); err != nil {
+		return err
+	}
+	grids, err := h.s.Org.InScope(ctx, p, org.Grid)
+	if err != nil {
+		return err
+	}
+	// With a community chosen, offer only its grids, estates and buildings.
+	var community int64
+	if f.OrgID != 0 {
+		if u, ok := h.s.Org.Lookup(ctx, f.OrgID); ok && u.Level == org.Community {
+			community = u.ID
+		}
+	}
+	for _, g := range grids {
+		if community == 0 || g.CommunityID == community {
+			d.Grids = append(d.Grids, g)
+		}
+	}
+	if d.Estates, err = h.s.Places.ListEstates(ctx, p, community); err != nil {
+		return err
+	}
+	if f.EstateID != 0 || f.GridID != 0 {
+		if d.Buildings, _, err = h.s.Places.ListBuildings(ctx, p, places.BuildingFilter{CommunityID: community, EstateID: f.EstateID, GridID: f.GridID, Limit: 500}); err != nil {
+			return err
+		}
+	}
+	if d.Tags, err = h.s.VisibleTags(ctx, p); err != nil {
+		return err
+	}
+	exp := url.Values{}
+	for k, vs := range v {
+		if k != "page" {
+			exp[k] = vs
+		}
+	}
+	d.ExportURL = template.URL("/registry/export?" + exp.Encode())
+	return h.srv.Render(w, r, "registry/list.html", web.View{Title: i18n.T("registry.people_list"), ActiveNav: "/registry", Data: d})
+}
+
+// ---- the dwelling picker ----
+
+// dwellingPicker offers a dwelling in steps that need no script: a GET form picks
+// the community (for users with several) and the building, and the page then
+// lists that building's dwellings in the POST form's select.
+type dwellingPicker struct {
+	Anchor         string
+	Keep           url.Values
+	Communities    []*org.Unit
+	Community      int64
+	Buildings      []*places.Building
+	Building       int64
+	Dwellings      []*places.Dwelling
+	Dwelling       int64
+	CommunityLevel bool // the user may place someone in the community without a dwelling
+}
+
+// picker builds the picker from the query (pick_c, pick_b) or from a dwelling
+// already chosen (a form posted back with errors, a link from a dwelling).
+func (h *webHandlers) picker(ctx context.Context, p *auth.Principal, r *http.Request, anchor string, dwelling int64) (dwellingPicker, error) {
+	v := r.URL.Query()
+	pk := dwellingPicker{Anchor: anchor, Keep: url.Values{}, Community: queryID(v, "pick_c"), Building: queryID(v, "pick_b")}
+	for k, vs := range v {
+		if k != "pick_c" && k != "pick_b" && k != "page" {
+			pk.Keep[k] = vs
+		}
+	}
+	if dwelling != 0 {
+		if d, err := h.s.Places.GetDwelling(ctx, p, dwelling); err == nil {
+			pk.Dwelling, pk.Building, pk.Community = d.ID, d.BuildingID, d.CommunityID
+		}
+	}
+	var err error
+	if pk.Communities, err = h.s.Org.InScope(ctx, p, org.Community); err != nil {
+		return pk, err
+	}
+	if len(pk.Communities) == 1 {
+		pk.Community = pk.Communities[0].ID
+	}
+	if len(pk.Communities) <= 1 || pk.Community != 0 {
+		if pk.Buildings, _, err = h.s.Places.ListBuildings(ctx, p, places.BuildingFilter{CommunityID: pk.Community, Limit: 500}); err != nil {
+			return pk, err
+		}
+	}
+	if pk.Building != 0 {
+		ds, err := h.s.Places.Dwellings(ctx, p, pk.Building)
+		if err == nil {
+			pk.Dwellings = ds
+			if pk.Community == 0 && len(ds) > 0 {
+				pk.Community = ds[0].CommunityID
+			}
+		} else if !errors.Is(err, auth.ErrNotFound) {
+			return pk, err
+		} else {
+			pk.Building = 0
+		}
+	}
+	pk.CommunityLevel = pk.Community != 0 && p.Scope.AllowsCommunity(pk.Community)
+	return pk, nil
+}
+
+// checkDwelling refuses a dwelling the user cannot reach as not found, before
+// any validation, so that an address outside the scope reveals nothing.
+func (h *webHandlers) checkDwelling(ctx context.Context, p *auth.Principal, id int64) error {
+	if id == 0 {
+		return nil
+	}
+	d, err := h.s.Places.GetDwelling(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	if !p.Scope.Allows(d.CommunityID, d.GridID) {
+		return auth.ErrNotFound
+	}
+	return nil
+}
+
+// today is the default date of the forms.
+func (h *webHandlers) today() string { return h.s.todayISO() }

@@ -1,0 +1,82 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"linli/internal/auth"
+)
+
+// Small scoped reads the pages need beyond the core's lists: what to offer in a
+// form, and how many live in each building of the phone view.
+
+// HouseholdOption is a household living at a dwelling, offered to join.
+type HouseholdOption struct {
+	ID       int64
+	Number   string
+	HeadName string
+}
+
+// HouseholdsAt lists the active households in scope at a dwelling.
+func (s *Service) HouseholdsAt(ctx context.Context, pr *auth.Principal, dwelling int64) ([]HouseholdOption, error) {
+	if err := pr.Require(PermRead); err != nil {
+		return nil, err
+	}
+	if dwelling == 0 {
+		return nil, nil
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT h.id, h.number, COALESCE(hp.name, '') FROM reg_household h LEFT JOIN reg_person hp ON hp.id = h.head_person_id
+		WHERE h.dwelling_id = ? AND h.status = 'active' AND `+pr.Scope.SQL("h.community_id", "h.grid_id")+` ORDER BY h.id`, dwelling)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []HouseholdOption
+	for rows.Next() {
+		var o HouseholdOption
+		if err := rows.Scan(&o.ID, &o.Number, &o.HeadName); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// HouseholdByNumber finds an active household in scope by its 户号 within a
+// community (0 when there is none).
+func (s *Service) HouseholdByNumber(ctx context.Context, pr *auth.Principal, community int64, number string) (int64, error) {
+	if err := pr.Require(PermRead); err != nil {
+		return 0, err
+	}
+	var id int64
+	err := s.DB.QueryRowContext(ctx, `SELECT h.id FROM reg_household h WHERE h.community_id = ? AND h.number = ? AND h.status = 'active' AND `+
+		pr.Scope.SQL("h.community_id", "h.grid_id"), community, number).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// PeoplePerBuilding counts the active residents in scope of each building of a grid.
+func (s *Service) PeoplePerBuilding(ctx context.Context, pr *auth.Principal, grid int64) (map[int64]int, error) {
+	if err := pr.Require(PermRead); err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT d.building_id, COUNT(*) FROM reg_person p JOIN dwelling d ON d.id = p.dwelling_id
+		WHERE p.status = 'active' AND p.grid_id = ? AND `+pr.Scope.SQL("p.community_id", "p.grid_id")+` GROUP BY d.building_id`, grid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var b int64
+		var n int
+		if err := rows.Scan(&b, &n); err != nil {
+			return nil, err
+		}
+		out[b] = n
+	}
+	return out, rows.Err()
+}

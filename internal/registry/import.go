@@ -1,0 +1,1060 @@
+package registry
+
+import (
+	"context"
+	"encoding/hex"
+	"regexp"
+	"sort"
+	"strings"
+
+	"linli/internal/audit"
+	"linli/internal/auth"
+	"linli/internal/db"
+	"linli/internal/i18n"
+	"linli/internal/identity"
+	"linli/internal/importexport"
+	"linli/internal/importflow"
+	"linli/internal/org"
+	"linli/internal/places"
+	"linli/internal/privacy"
+)
+
+// Importer loads a community's resident ledger (居民台账). One row is one person.
+// People are matched by identity document (or, without one, by name, birth date
+// and dwelling), so importing the same file twice changes nothing and a changed
+// row updates the person. Households link by 户号, or by dwelling and head.
+// Places the community does not have yet are created. A commit is one
+// transaction: any bad row and nothing is written.
+type Importer struct{ S *Service }
+
+// Kind implements importflow.Importer.
+func (Importer) Kind() string { return "residents" }
+
+// Title implements importflow.Importer.
+func (Importer) Title() string { return i18n.T("registry.import") }
+
+// Perm implements importflow.Importer.
+func (Importer) Perm() auth.Perm { return PermImport }
+
+// Fields implements importflow.Importer.
+func (Importer) Fields() []importexport.Field {
+	return []importexport.Field{
+		{Key: "name", Label: "姓名", Synonyms: []string{"居民姓名", "人员姓名"}, Required: true},
+		{Key: "sex", Label: "性别"},
+		{Key: "id_number", Label: "身份证号", Synonyms: []string{"公民身份号码", "身份证号码", "证件号码", "证件号", "身份证"}},
+		{Key: "id_type", Label: "证件类型", Synonyms: []string{"证件种类"}},
+		{Key: "birth_date", Label: "出生日期", Synonyms: []string{"出生年月", "出生年月日", "生日"}},
+		{Key: "ethnicity", Label: "民族"},
+		{Key: "phone", Label: "联系电话", Synonyms: []string{"手机号", "手机号码", "电话", "手机", "联系方式"}},
+		{Key: "hukou_address", Label: "户籍地址", Synonyms: []string{"户籍所在地", "户口所在地", "户籍地"}},
+		{Key: "address", Label: "现住址", Synonyms: []string{"居住地址", "现居住地址", "住址", "现居住地"}},
+		{Key: "estate", Label: "小区", Synonyms: []string{"小区名称", "院落"}},
+		{Key: "building", Label: "楼栋", Synonyms: []string{"楼号", "楼栋号", "幢", "栋"}},
+		{Key: "entrance", Label: "单元", Synonyms: []string{"单元号"}},
+		{Key: "room", Label: "房号", Synonyms: []string{"门牌号", "室号", "房间号", "户室号"}},
+		{Key: "grid", Label: "网格", Synonyms: []string{"所属网格", "网格名称", "网格编号"}},
+		{Key: "household_number", Label: "户号", Synonyms: []string{"户编号", "户籍户号"}},
+		{Key: "relation", Label: "与户主关系", Synonyms: []string{"关系", "家庭关系", "与户主的关系"}},
+		{Key: "residence_type", Label: "人员类型", Synonyms: []string{"人口类型", "人员类别", "人口类别", "居住类型"}},
+		{Key: "political", Label: "政治面貌"},
+		{Key: "education", Label: "文化程度", Synonyms: []string{"学历"}},
+		{Key: "marital", Label: "婚姻状况", Synonyms: []string{"婚姻"}},
+		{Key: "employer", Label: "工作单位", Synonyms: []string{"单位", "工作单位及职务"}},
+		{Key: "tags", Label: "特殊人群", Synonyms: []string{"标签", "人员分组", "人群类别", "重点人群"}},
+		{Key: "remark", Label: "备注"},
+	}
+}
+
+// Labels written in ledgers, and the codes they stand for.
+var (
+	relationWords = map[string]string{
+		"本人": "self", "户主": "self", "本人/户主": "self",
+		"配偶": "spouse", "妻": "spouse", "夫": "spouse", "妻子": "spouse", "丈夫": "spouse",
+		"子": "son", "儿子": "son", "长子": "son", "次子": "son", "三子": "son", "独生子": "son", "养子": "son", "继子": "son",
+		"女": "daughter", "女儿": "daughter", "长女": "daughter", "次女": "daughter", "三女": "daughter", "独生女": "daughter", "养女": "daughter", "继女": "daughter",
+		"父母": "parent", "父亲": "parent", "母亲": "parent", "父": "parent", "母": "parent", "公公": "parent", "婆婆": "parent", "岳父": "parent", "岳母": "parent",
+		"祖父母": "grandparent", "祖父": "grandparent", "祖母": "grandparent", "外祖父": "grandparent", "外祖母": "grandparent",
+		"孙子女": "grandchild", "孙子": "grandchild", "孙女": "grandchild", "外孙子": "grandchild", "外孙女": "grandchild", "外孙": "grandchild",
+		"兄弟姐妹": "sibling", "兄": "sibling", "弟": "sibling", "姐": "sibling", "妹": "sibling", "哥哥": "sibling", "弟弟": "sibling", "姐姐": "sibling", "妹妹": "sibling",
+		"其他": "other", "其它": "other", "儿媳": "other", "女婿": "other", "侄子": "other", "侄女": "other", "保姆": "other",
+	}
+	residenceWords = map[string]string{
+		"户籍": "registered", "户籍人口": "registered", "常住": "resident", "常住人口": "resident", "常住户籍": "registered",
+		"流动": "migrant", "流动人口": "migrant", "外来人口": "migrant", "暂住": "migrant", "暂住人口": "migrant",
+		"人户分离": "separated", "空挂": "nominal", "空挂户": "nominal", "挂户": "nominal",
+	}
+	politicalWords = map[string]string{
+		"中共党员": "cpc", "党员": "cpc", "中国共产党党员": "cpc", "预备党员": "cpc_probationary", "中共预备党员": "cpc_probationary",
+		"共青团员": "cyl", "团员": "cyl", "民主党派": "democratic", "群众": "masses", "无党派人士": "masses",
+	}
+	educationWords = map[string]string{
+		"文盲": "none", "半文盲": "none", "文盲或半文盲": "none", "小学": "primary", "初中": "junior", "高中": "senior", "中专": "senior", "职高": "senior", "技校": "senior", "高中/中专": "senior",
+		"大专": "college", "专科": "college", "大学专科": "college", "本科": "bachelor", "大学本科": "bachelor", "大学": "bachelor", "研究生": "postgraduate", "硕士": "postgraduate", "博士": "postgraduate",
+	}
+	maritalWords = map[string]string{
+		"未婚": "single", "已婚": "married", "有配偶": "married", "初婚": "married", "再婚": "married", "复婚": "married",
+		"离婚": "divorced", "离异": "divorced", "丧偶": "widowed",
+	}
+	idTypeWords = map[string]string{
+		"居民身份证": identity.KindIDCard, "身份证": identity.KindIDCard, "": identity.KindIDCard,
+		"港澳台居民居住证": identity.KindHMTResidence, "居住证": identity.KindHMTResidence,
+		"外国人永久居留身份证": identity.KindForeignPermanent, "永久居留证": identity.KindForeignPermanent,
+		"护照": identity.KindPassport, "其他": identity.KindOther,
+	}
+	tagSplit = regexp.MustCompile(`[、,，;；/\s]+`)
+)
+
+// ethnicityOf accepts "汉" for "汉族".
+func ethnicityOf(v string) (string, bool) {
+	if valid(v, Ethnicities) {
+		return v, true
+	}
+	if valid(v+"族", Ethnicities) {
+		return v + "族", true
+	}
+	return "", false
+}
+
+// dwellingKey names a dwelling by its place names within the community.
+type dwellingKey struct{ estate, building, entrance, room string }
+
+func (k dwellingKey) String() string { return joinAddress(k.estate, k.building, k.entrance, k.room) }
+
+// The community's places, loaded once per run, and what the run plans to add.
+type placeIndex struct {
+	grids     map[string]int64 // by name, code
+	gridNames map[int64]string
+	estates   map[string]int64
+	buildings map[[2]string]*places.Building // {estate, name}
+	entrances map[[3]string]int64            // {estate, building, name}
+	dwellings map[dwellingKey]*dwellingRef
+	newNames  []string
+	counts    map[string]int
+}
+
+type dwellingRef struct {
+	id       int64
+	building *places.Building
+	entrance string
+	room     string
+	new      bool
+}
+
+var (
+	addressParts = regexp.MustCompile(`^(.*?)(\d+(?:幢|栋|号楼|座))(?:(\d+单元))?(?:(\d+)室?)?$`)
+	roomPart     = regexp.MustCompile(`^(\d+)室?$`)
+	entrancePart = regexp.MustCompile(`^.+单元$`)
+	tailParts    = regexp.MustCompile(`^(.*?单元)?(\d+)室?$`)
+)
+
+// parseAddress reads one address column into its parts: "翠苑一区3幢2单元201室",
+// "翠苑一区 综合楼 1单元 201", or, for buildings without a number, the
+// community's own estate and building names at the start ("翠苑一区综合楼201").
+func (pl *placeIndex) parseAddress(s string) (dwellingKey, bool) {
+	s = strings.TrimSpace(s)
+	if m := addressParts.FindStringSubmatch(strings.ReplaceAll(s, " ", "")); m != nil && m[4] != "" {
+		return dwellingKey{estate: m[1], building: m[2], entrance: m[3], room: m[4]}, true
+	}
+	if tok := strings.Fields(s); len(tok) >= 2 {
+		room := roomPart.FindStringSubmatch(tok[len(tok)-1])
+		if room != nil {
+			k := dwellingKey{room: room[1]}
+			rest := tok[:len(tok)-1]
+			if len(rest) > 0 && entrancePart.MatchString(rest[len(rest)-1]) {
+				k.entrance, rest = rest[len(rest)-1], rest[:len(rest)-1]
+			}
+			if len(rest) > 0 {
+				k.building, k.estate = rest[len(rest)-1], strings.Join(rest[:len(rest)-1], "")
+				return k, true
+			}
+		}
+	}
+	compact := strings.ReplaceAll(s, " ", "")
+	best := [2]string{}
+	for bk := range pl.buildings {
+		if prefix := bk[0] + bk[1]; strings.HasPrefix(compact, prefix) && len(prefix) > len(best[0]+best[1]) {
+			best = bk
+		}
+	}
+	if best[1] != "" {
+		if m := tailParts.FindStringSubmatch(strings.TrimPrefix(compact, best[0]+best[1])); m != nil {
+			return dwellingKey{estate: best[0], building: best[1], entrance: m[1], room: m[2]}, true
+		}
+	}
+	return dwellingKey{}, false
+}
+
+// Run implements importflow.Importer.
+func (im Importer) Run(ctx context.Context, pr *auth.Principal, req importflow.Request) (*importflow.Result, error) {
+	s := im.S
+	if err := pr.Require(PermImport); err != nil {
+		return nil, err
+	}
+	comm, ok := s.Org.Lookup(ctx, req.CommunityID)
+	if !ok || comm.Level != org.Community {
+		return nil, auth.ErrNotFound
+	}
+	if !pr.Scope.AllowsCommunity(req.CommunityID) {
+		return nil, auth.ErrForbidden
+	}
+	run := &importRun{s: s, pr: pr, comm: comm, req: req, fields: im.Fields(), res: &importflow.Result{}}
+	if err := run.load(ctx); err != nil {
+		return nil, err
+	}
+	if !req.Commit {
+		if err := req.Source.Rows(req.Mapping, func(r importexport.Row) error { return run.row(ctx, nil, r) }); err != nil {
+			return nil, err
+		}
+		run.finish()
+		return run.res, nil
+	}
+	errBad := i18n.NewError("validation", "importflow.bad_rows", "n", 0)
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if err := run.prepare(ctx, tx); err != nil {
+			return err
+		}
+		if err := req.Source.Rows(req.Mapping, func(r importexport.Row) error { return run.row(ctx, tx, r) }); err != nil {
+			return err
+		}
+		if err := run.bulk.Flush(ctx); err != nil {
+			return err
+		}
+		if err := run.rebuild(ctx); err != nil {
+			return err
+		}
+		if err := run.settleHouseholds(ctx, tx); err != nil {
+			return err
+		}
+		run.finish()
+		if run.res.Bad > 0 || run.res.Rows == 0 {
+			return errBad // roll everything back: all rows or none
+		}
+		detail := map[string]any{"rows": run.res.Rows}
+		for _, l := range run.res.Summary {
+			detail[l.Label] = l.Count
+		}
+		return s.Audit.Record(ctx, tx, audit.Event(pr, "registry.import", "org_unit", comm.ID, comm.ID, audit.Success).WithDetail(detail))
+	})
+	if err == errBad {
+		return run.res, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	run.res.Committed = true
+	s.dropTagCache()
+	return run.res, nil
+}
+
+// importRun is one pass over a ledger.
+type importRun struct {
+	s      *Service
+	pr     *auth.Principal
+	comm   *org.Unit
+	req    importflow.Request
+	fields []importexport.Field
+	res    *importflow.Result
+	pl     *placeIndex
+
+	known       map[[16]byte]bool  // document hashes already in the deployment
+	seenDocs    map[[16]byte]int   // document hash → row, within this file
+	noDoc       map[string]int64   // name|birth|dwelling → person without a document
+	seenNoDoc   map[string]int     // same key → row, within this file
+	households  map[string]*hhPlan // "n:<户号>" or "d:<dwelling id or key>" → plan
+	tags        map[string]*Tag    // visible tags by name and code
+	tagTotal    map[int64]bool
+	newPeople   int
+	changed     int
+	unchanged   int
+	newHH       int
+	bulk        *BulkWriter
+	dwellings   *places.DwellingBatch
+	rebuild     func(context.Context) error
+	touched     []int64 // households whose head and members to settle
+	now         int64
+	today       string
+	defaultGrid int64
+}
+
+// hhPlan is a household the file talks about.
+type hhPlan struct {
+	id       int64
+	number   string
+	dwelling *dwellingRef
+	headID   int64 // the head now (existing or set by this file)
+	headRow  int   // row of the file that names the head
+	firstRow int
+	rows     []int
+	hadHead  bool
+	members  int
+}
+
+func hash16(h string) [16]byte {
+	var out [16]byte
+	b, _ := hex.DecodeString(h)
+	copy(out[:], b)
+	return out
+}
+
+// load reads what the community already has, so that rows need no lookups.
+func (run *importRun) load(ctx context.Context) error {
+	s, cid := run.s, run.comm.ID
+	run.now, run.today = db.Now(), s.todayISO()
+	pl := &placeIndex{grids: map[string]int64{}, gridNames: map[int64]string{}, estates: map[string]int64{}, buildings: map[[2]string]*places.Building{},
+		entrances: map[[3]string]int64{}, dwellings: map[dwellingKey]*dwellingRef{}, counts: map[string]int{}}
+	run.pl = pl
+	units, err := s.Org.Visible(ctx, auth.System("import"))
+	if err != nil {
+		return err
+	}
+	var grids []int64
+	for _, u := range units {
+		if u.Level == org.Grid && u.CommunityID == cid {
+			pl.grids[u.Name], pl.grids[u.Code] = u.ID, u.ID
+			pl.gridNames[u.ID] = u.Name
+			grids = append(grids, u.ID)
+		}
+	}
+	if len(grids) == 1 {
+		run.defaultGrid = grids[0] // a community of one grid needs no grid column
+	}
+	q := s.DB.Reader()
+	rows, err := q.QueryContext(ctx, `SELECT id, name FROM estate WHERE community_id = ?`, cid)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		var n string
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		pl.estates[n] = id
+	}
+	rows.Close()
+	estateName := map[int64]string{}
+	for n, id := range pl.estates {
+		estateName[id] = n
+	}
+	buildingByID := map[int64]*places.Building{}
+	rows, err = q.QueryContext(ctx, `SELECT id, COALESCE(estate_id, 0), name, grid_id FROM building WHERE community_id = ?`, cid)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		b := &places.Building{CommunityID: cid}
+		if err := rows.Scan(&b.ID, &b.EstateID, &b.Name, &b.GridID); err != nil {
+			rows.Close()
+			return err
+		}
+		b.EstateName = estateName[b.EstateID]
+		pl.buildings[[2]string{b.EstateName, b.Name}] = b
+		buildingByID[b.ID] = b
+	}
+	rows.Close()
+	entranceName := map[int64]string{}
+	rows, err = q.QueryContext(ctx, `SELECT id, building_id, name FROM entrance WHERE community_id = ?`, cid)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id, bid int64
+		var n string
+		if err := rows.Scan(&id, &bid, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		b := buildingByID[bid]
+		pl.entrances[[3]string{b.EstateName, b.Name, n}] = id
+		entranceName[id] = n
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT id, building_id, COALESCE(entrance_id, 0), room FROM dwelling WHERE community_id = ?`, cid)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id, bid, eid int64
+		var room string
+		if err := rows.Scan(&id, &bid, &eid, &room); err != nil {
+			rows.Close()
+			return err
+		}
+		b := buildingByID[bid]
+		k := dwellingKey{b.EstateName, b.Name, entranceName[eid], room}
+		pl.dwellings[k] = &dwellingRef{id: id, building: b, entrance: entranceName[eid], room: room}
+	}
+	rows.Close()
+
+	// Every document hash of the deployment: uniqueness is deployment-wide.
+	run.known, run.seenDocs = map[[16]byte]bool{}, map[[16]byte]int{}
+	rows, err = q.QueryContext(ctx, `SELECT id_hash FROM reg_person WHERE id_hash IS NOT NULL`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			rows.Close()
+			return err
+		}
+		run.known[hash16(h)] = true
+	}
+	rows.Close()
+	run.noDoc, run.seenNoDoc = map[string]int64{}, map[string]int{}
+	rows, err = q.QueryContext(ctx, `SELECT id, name, birth_date, COALESCE(dwelling_id, 0) FROM reg_person WHERE community_id = ? AND id_hash IS NULL`, cid)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id, d int64
+		var n, b string
+		if err := rows.Scan(&id, &n, &b, &d); err != nil {
+			rows.Close()
+			return err
+		}
+		run.noDoc[n+"|"+b+"|"+itoa(d)] = id
+	}
+	rows.Close()
+
+	run.households = map[string]*hhPlan{}
+	rows, err = q.QueryContext(ctx, `SELECT id, number, COALESCE(dwelling_id, 0), COALESCE(head_person_id, 0), members FROM reg_household WHERE community_id = ? AND status = 'active'`, cid)
+	if err != nil {
+		return err
+	}
+	dwellingByID := map[int64]*dwellingRef{}
+	for _, d := range pl.dwellings {
+		dwellingByID[d.id] = d
+	}
+	byDwelling := map[int64]int{}
+	type hhRow struct {
+		id, dwelling, head int64
+		number             string
+		members            int
+	}
+	var hhs []hhRow
+	for rows.Next() {
+		var h hhRow
+		if err := rows.Scan(&h.id, &h.number, &h.dwelling, &h.head, &h.members); err != nil {
+			rows.Close()
+			return err
+		}
+		hhs = append(hhs, h)
+		byDwelling[h.dwelling]++
+	}
+	rows.Close()
+	for _, h := range hhs {
+		p := &hhPlan{id: h.id, number: h.number, dwelling: dwellingByID[h.dwelling], headID: h.head, hadHead: h.head != 0, members: h.members}
+		if h.number != "" {
+			run.households["n:"+h.number] = p
+		}
+		// Linking by dwelling works only where the dwelling has one household.
+		if h.dwelling != 0 && byDwelling[h.dwelling] == 1 {
+			run.households["d:"+itoa(h.dwelling)] = p
+		}
+	}
+	tags, err := run.s.VisibleTags(ctx, run.pr)
+	if err != nil {
+		return err
+	}
+	run.tags = map[string]*Tag{}
+	for _, t := range tags {
+		if t.Active {
+			run.tags[t.Name], run.tags[t.Code] = t, t
+		}
+	}
+	run.tagTotal = map[int64]bool{}
+	return nil
+}
+
+// bulkThreshold: below this many rows a commit keeps the indexes as they are.
+const bulkThreshold = 50000
+
+// prepare readies the batched writers a commit feeds a million rows through and,
+// for a commit that will at least double the registry, sets the indexes aside.
+func (run *importRun) prepare(ctx context.Context, tx *db.Tx) error {
+	var err error
+	if run.bulk, err = run.s.NewBulkWriter(ctx, tx); err != nil {
+		return err
+	}
+	if run.dwellings, err = places.NewDwellingBatch(ctx, tx); err != nil {
+		return err
+	}
+	run.bulk.DependsOn(run.dwellings.Batch)
+	run.rebuild = func(context.Context) error { return nil }
+	if run.req.ExpectedRows >= bulkThreshold {
+		var have int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_person`).Scan(&have); err != nil {
+			return err
+		}
+		if run.req.ExpectedRows >= have {
+			run.rebuild, err = tx.BulkIndexes(ctx, "reg_person", "reg_residence", "reg_person_tag", "reg_household", "dwelling")
+		}
+	}
+	return err
+}
+
+// rowData is one ledger row, checked and normalised.
+type rowData struct {
+	in       PersonInput
+	idf      identityFields
+	key      dwellingKey
+	gridName string
+	hhNumber string
+	relation string
+	tags     []*Tag
+	extras   map[string]string
+	hasDoc   bool
+	docHash  [16]byte
+}
+
+func (run *importRun) col(key string) string {
+	return importflow.ColumnLabel(run.req.Mapping, run.fields, key)
+}
+
+// row checks one row and, in a commit (tx != nil), writes it.
+func (run *importRun) row(ctx context.Context, tx *db.Tx, r importexport.Row) error {
+	run.res.Rows++
+	if run.req.Progress != nil && run.res.Rows%2000 == 0 {
+		run.req.Progress(run.res.Rows)
+	}
+	bad := false
+	problem := func(key, value, reasonKey string, kv ...any) {
+		bad = true
+		run.res.AddProblem(importexport.Problem{Row: r.Num, Column: run.col(key), Value: value, Reason: i18n.T(reasonKey, kv...)})
+	}
+	v := r.Values
+	d := rowData{extras: r.Extras}
+	d.in.Name = v["name"]
+	if d.in.Name == "" {
+		problem("name", "", "err.required", "field", "姓名")
+	} else if len([]rune(d.in.Name)) > 30 {
+		problem("name", d.in.Name, "err.too_long", "field", "姓名", "max", 30)
+	}
+	if x := v["sex"]; x != "" {
+		sx, ok := importexport.ParseSex(x)
+		if !ok {
+			problem("sex", x, "registry.import_sex")
+		}
+		d.in.Sex = sx
+	}
+	if x := v["birth_date"]; x != "" {
+		bd, ok := importexport.ParseDate(x)
+		if !ok {
+			problem("birth_date", x, "err.invalid_date", "field", "出生日期")
+		}
+		d.in.BirthDate = bd
+	}
+	idType, ok := idTypeWords[v["id_type"]]
+	if !ok {
+		if valid(v["id_type"], identity.Kinds) {
+			idType = v["id_type"]
+		} else {
+			problem("id_type", v["id_type"], "registry.import_id_type")
+		}
+	}
+	d.in.IDType = idType
+	if x := v["id_number"]; x != "" {
+		if importexport.ScientificNumber(x) {
+			problem("id_number", x, "registry.import_scientific")
+		} else {
+			d.in.IDNumber = x
+		}
+	}
+	d.in.Phone = v["phone"]
+	errs := &i18n.Errors{}
+	d.idf = run.s.checkIdentity(&d.in, errs)
+	for _, fe := range errs.Fields {
+		value := v[fe.Field]
+		switch fe.Field {
+		case "id_number":
+			value = privacy.MaskIDNumber(value)
+		case "phone":
+			value = privacy.MaskPhone(value)
+		}
+		key := fe.Field
+		if key == "sex" || key == "birth_date" {
+			if v[key] == "" {
+				key = "id_number"
+			}
+		}
+		bad = true
+		run.res.AddProblem(importexport.Problem{Row: r.Num, Column: run.col(key), Value: value, Reason: fe.Msg.String()})
+	}
+	pick := func(key string, words map[string]string, codes []string, reason string) string {
+		x := v[key]
+		if x == "" {
+			return ""
+		}
+		if c, ok := words[x]; ok {
+			return c
+		}
+		if valid(x, codes) {
+			return x
+		}
+		problem(key, x, reason)
+		return ""
+	}
+	d.relation = pick("relation", relationWords, Relations, "registry.import_relation")
+	d.in.ResidenceType = pick("residence_type", residenceWords, ResidenceTypes, "registry.import_residence")
+	if d.in.ResidenceType == "" {
+		d.in.ResidenceType = "registered"
+	}
+	d.in.Political = pick("political", politicalWords, Politicals, "registry.import_political")
+	d.in.Education = pick("education", educationWords, Educations, "registry.import_education")
+	d.in.Marital = pick("marital", maritalWords, Maritals, "registry.import_marital")
+	if x := v["ethnicity"]; x != "" {
+		e, ok := ethnicityOf(x)
+		if !ok {
+			problem("ethnicity", x, "registry.import_ethnicity")
+		}
+		d.in.Ethnicity = e
+	}
+	for key, max := range map[string]int{"employer": 100, "hukou_address": 200, "remark": 500, "household_number": 40} {
+		if len([]rune(v[key])) > max {
+			problem(key, v[key], "err.too_long", "field", fieldLabel(run.fields, key), "max", max)
+		}
+	}
+	d.in.Employer, d.in.HukouAddress, d.in.Remark = v["employer"], v["hukou_address"], v["remark"]
+	d.hhNumber = v["household_number"]
+	for _, name := range tagSplit.Split(v["tags"], -1) {
+		if name == "" {
+			continue
+		}
+		t, ok := run.tags[name]
+		if !ok {
+			problem("tags", name, "registry.tag_unknown", "tag", name)
+			continue
+		}
+		d.tags = append(d.tags, t)
+	}
+	// The address: separate columns, or one column to take apart.
+	d.key = dwellingKey{estate: v["estate"], building: v["building"], entrance: v["entrance"], room: v["room"]}
+	if d.key.building == "" && d.key.room == "" && v["address"] != "" {
+		k, ok := run.pl.parseAddress(v["address"])
+		if !ok {
+			problem("address", v["address"], "registry.import_address_parse")
+		}
+		d.key = k
+	}
+	if d.key.building == "" || d.key.room == "" {
+		if v["address"] == "" || d.key.building != "" || d.key.room != "" {
+			problem("room", d.key.String(), "registry.import_no_address")
+		}
+	}
+	d.gridName = v["grid"]
+	if d.gridName != "" {
+		if _, ok := run.pl.grids[d.gridName]; !ok {
+			problem("grid", d.gridName, "places.import_grid_unknown", "community", run.comm.Name)
+		}
+	}
+	// One person per document, in the file and in the deployment.
+	if d.idf.idHash != "" {
+		d.hasDoc, d.docHash = true, hash16(d.idf.idHash)
+		if first, dup := run.seenDocs[d.docHash]; dup {
+			problem("id_number", privacy.MaskIDNumber(d.idf.idNumber), "registry.import_dup_in_file", "row", first)
+		} else {
+			run.seenDocs[d.docHash] = r.Num
+		}
+	}
+	if bad {
+		run.res.Bad++
+		return nil
+	}
+	return run.place(ctx, tx, r, &d)
+}
+
+func fieldLabel(fields []importexport.Field, key string) string {
+	for _, f := range fields {
+		if f.Key == key {
+			return f.Label
+		}
+	}
+	return key
+}
+
+// place resolves the row's dwelling (planning or creating it) and household,
+// then records the person.
+func (run *importRun) place(ctx context.Context, tx *db.Tx, r importexport.Row, d *rowData) error {
+	bad := func(key, value, reason string, kv ...any) error {
+		run.res.Bad++
+		run.res.AddProblem(importexport.Problem{Row: r.Num, Column: run.col(key), Value: value, Reason: i18n.T(reason, kv...)})
+		return nil
+	}
+	dw, err := run.dwelling(ctx, tx, d)
+	if err != nil {
+		return err
+	}
+	if dw == nil {
+		return bad("grid", d.gridName, "places.import_grid_needed", "building", strings.TrimSpace(d.key.estate+" "+d.key.building))
+	}
+	if d.gridName != "" && !dw.new && dw.building.GridID != run.pl.grids[d.gridName] {
+		return bad("grid", d.gridName, "places.import_grid_conflict", "building", strings.TrimSpace(d.key.estate+" "+d.key.building), "grid", run.pl.gridNames[dw.building.GridID])
+	}
+	// Existing person?
+	var existing int64
+	noDocKey := ""
+	if d.hasDoc {
+		if run.known[d.docHash] {
+			var comm int64
+			var q db.Queryer = run.s.DB.Reader()
+			if tx != nil {
+				q = tx
+			}
+			if err := q.QueryRowContext(ctx, `SELECT id, community_id FROM reg_person WHERE id_hash = ?`, d.idf.idHash).Scan(&existing, &comm); err != nil {
+				return err
+			}
+			if comm != run.comm.ID {
+				return bad("id_number", privacy.MaskIDNumber(d.idf.idNumber), "registry.import_other_community")
+			}
+		}
+	} else if dw.id != 0 {
+		noDocKey = d.in.Name + "|" + d.idf.birth + "|" + itoa(dw.id)
+		existing = run.noDoc[noDocKey]
+	}
+	if !d.hasDoc {
+		k := d.in.Name + "|" + d.idf.birth + "|" + dw.keyString()
+		if first, dup := run.seenNoDoc[k]; dup {
+			return bad("name", d.in.Name, "registry.import_dup_person", "row", first)
+		}
+		run.seenNoDoc[k] = r.Num
+	}
+	if existing != 0 {
+		return run.update(ctx, tx, r, d, dw, existing)
+	}
+	// A new person joins a household: by 户号, or the one household at the dwelling.
+	hkey := "d:" + dw.keyString()
+	if d.hhNumber != "" {
+		hkey = "n:" + d.hhNumber
+	} else if dw.id != 0 {
+		hkey = "d:" + itoa(dw.id)
+	}
+	h := run.households[hkey]
+	if h == nil {
+		h = &hhPlan{number: d.hhNumber, dwelling: dw, firstRow: r.Num}
+		run.households[hkey] = h
+		run.newHH++
+		if dw.id != 0 && d.hhNumber == "" {
+			run.households["d:"+dw.keyString()] = h
+		}
+	}
+	rel := d.relation
+	if rel == RelationSelf {
+		if h.headRow != 0 {
+			return bad("relation", v0(r, "relation"), "registry.import_two_heads", "row", h.headRow)
+		}
+		if h.headID != 0 {
+			return bad("relation", v0(r, "relation"), "registry.import_head_exists")
+		}
+		h.headRow = r.Num
+	}
+	h.rows = append(h.rows, r.Num)
+	run.newPeople++
+	run.res.Good++
+	if tx == nil {
+		return nil
+	}
+	// Commit: write the household (first time), the person and their pieces.
+	if h.id == 0 {
+		// Head and member count are settled once every row is in.
+		id, err := run.bulk.Household(ctx, placement{community: run.comm.ID, grid: dw.building.GridID, dwelling: dw.id}, h.number, 0, 0)
+		if err != nil {
+			return err
+		}
+		h.id = id
+		run.touched = append(run.touched, id)
+	} else if len(h.rows) == 1 {
+		run.touched = append(run.touched, h.id)
+	}
+	pl := placement{community: run.comm.ID, grid: dw.building.GridID, dwelling: dw.id}
+	d.in.Relation = rel
+	id, err := run.insert(ctx, d, pl, h.id)
+	if err != nil {
+		return err
+	}
+	if rel == RelationSelf {
+		h.headID = id
+	}
+	return nil
+}
+
+func (dw *dwellingRef) keyString() string {
+	if dw.id != 0 {
+		return itoa(dw.id)
+	}
+	return "new:" + dw.building.EstateName + "\x00" + dw.building.Name + "\x00" + dw.entrance + "\x00" + dw.room
+}
+
+// dwelling finds or plans (and in a commit creates) the row's dwelling; nil when
+// a new building has no grid to go in.
+func (run *importRun) dwelling(ctx context.Context, tx *db.Tx, d *rowData) (*dwellingRef, error) {
+	pl := run.pl
+	if dw, ok := pl.dwellings[d.key]; ok {
+		if tx != nil && dw.id == 0 {
+			if err := run.createDwelling(ctx, tx, d.key, dw); err != nil {
+				return nil, err
+			}
+		}
+		return dw, nil
+	}
+	bk := [2]string{d.key.estate, d.key.building}
+	b := pl.buildings[bk]
+	if b == nil {
+		grid := run.defaultGrid
+		if d.gridName != "" {
+			grid = pl.grids[d.gridName]
+		}
+		if grid == 0 {
+			return nil, nil
+		}
+		b = &places.Building{CommunityID: run.comm.ID, GridID: grid, EstateName: d.key.estate, Name: d.key.building}
+		pl.buildings[bk] = b
+		if d.key.estate != "" {
+			if _, ok := pl.estates[d.key.estate]; !ok {
+				pl.estates[d.key.estate] = 0
+				pl.counts["estates"]++
+				pl.newNames = append(pl.newNames, i18n.T("places.estate")+" "+d.key.estate)
+			}
+		}
+		pl.counts["buildings"]++
+		pl.newNames = append(pl.newNames, strings.TrimSpace(d.key.estate+" "+d.key.building)+"（"+pl.gridNames[grid]+"）")
+	}
+	dw := &dwellingRef{building: b, entrance: d.key.entrance, room: d.key.room, new: true}
+	pl.dwellings[d.key] = dw
+	pl.counts["dwellings"]++
+	if tx != nil {
+		if err := run.createDwelling(ctx, tx, d.key, dw); err != nil {
+			return nil, err
+		}
+	}
+	return dw, nil
+}
+
+// createDwelling writes a planned dwelling (and its estate, building, entrance).
+func (run *importRun) createDwelling(ctx context.Context, tx *db.Tx, k dwellingKey, dw *dwellingRef) error {
+	pl := run.pl
+	b := dw.building
+	if b.ID == 0 {
+		if k.estate != "" && pl.estates[k.estate] == 0 {
+			id, err := places.InsertEstateTx(ctx, tx, places.EstateInput{CommunityID: run.comm.ID, Name: k.estate})
+			if err != nil {
+				return err
+			}
+			pl.estates[k.estate] = id
+		}
+		b.EstateID = pl.estates[k.estate]
+		id, err := places.InsertBuildingTx(ctx, tx, places.BuildingInput{CommunityID: run.comm.ID, GridID: b.GridID, EstateID: b.EstateID, Name: b.Name})
+		if err != nil {
+			return err
+		}
+		b.ID = id
+	}
+	var entrance int64
+	if k.entrance != "" {
+		ek := [3]string{k.estate, k.building, k.entrance}
+		entrance = pl.entrances[ek]
+		if entrance == 0 {
+			id, err := places.InsertEntranceTx(ctx, tx, run.comm.ID, b.ID, k.entrance)
+			if err != nil {
+				return err
+			}
+			entrance = id
+			pl.entrances[ek] = id
+		}
+	}
+	id, err := run.dwellings.Add(ctx, b, places.DwellingInput{BuildingID: b.ID, EntranceID: entrance, Room: k.room, Floor: places.FloorOf(k.room), Usage: "residential"})
+	if err != nil {
+		return err
+	}
+	dw.id = id
+	return nil
+}
+
+// insert queues a new person and their pieces.
+func (run *importRun) insert(ctx context.Context, d *rowData, pl placement, hh int64) (int64, error) {
+	tags := make([]int64, len(d.tags))
+	for i, t := range d.tags {
+		tags[i] = t.ID
+	}
+	return run.bulk.Person(ctx, 0, &d.in, d.idf, pl, hh, d.extras, tags, run.today)
+}
+
+// update applies a changed row to the person it matched; an unchanged row does
+// nothing at all.
+func (run *importRun) update(ctx context.Context, tx *db.Tx, r importexport.Row, d *rowData, dw *dwellingRef, id int64) error {
+	var q db.Queryer = run.s.DB.Reader()
+	if tx != nil {
+		q = tx
+	}
+	cur, err := run.s.getPerson(ctx, q, auth.System("import"), id)
+	if err != nil {
+		return err
+	}
+	f := d.idf
+	set := map[string]any{}
+	cmp := func(col, old, neu string) {
+		if neu != "" && neu != old {
+			set[col] = neu
+		}
+	}
+	cmp("name", cur.Name, d.in.Name)
+	cmp("sex", cur.Sex, f.sex)
+	cmp("birth_date", cur.BirthDate, f.birth)
+	cmp("ethnicity", cur.Ethnicity, d.in.Ethnicity)
+	cmp("political", cur.Political, d.in.Political)
+	cmp("education", cur.Education, d.in.Education)
+	cmp("marital", cur.Marital, d.in.Marital)
+	cmp("employer", cur.Employer, d.in.Employer)
+	cmp("hukou_address", cur.HukouAddress, d.in.HukouAddress)
+	cmp("remark", cur.Remark, d.in.Remark)
+	if v := d.in.ResidenceType; v != "" && v != cur.ResidenceType && (d.in.ResidenceType != "registered" || r.Values["residence_type"] != "") {
+		set["residence_type"] = v
+	}
+	if f.phoneMask != "" && f.phoneMask != cur.PhoneMask {
+		set["phone_enc"], set["phone_hash"], set["phone_mask"], set["phone_tail"] = f.phoneEnc, f.phoneHash, f.phoneMask, f.phoneTail
+	} else if f.phoneMask != "" && tx != nil {
+		// Same mask may hide a different number: compare the keyed hashes.
+		var h string
+		_ = tx.QueryRowContext(ctx, `SELECT COALESCE(phone_hash, '') FROM reg_person WHERE id = ?`, id).Scan(&h)
+		if h != f.phoneHash {
+			set["phone_enc"], set["phone_hash"], set["phone_mask"], set["phone_tail"] = f.phoneEnc, f.phoneHash, f.phoneMask, f.phoneTail
+		}
+	}
+	if len(d.extras) > 0 {
+		merged := map[string]string{}
+		for k, v := range cur.Extra {
+			merged[k] = v
+		}
+		changedExtra := false
+		for k, v := range d.extras {
+			if merged[k] != v {
+				merged[k], changedExtra = v, true
+			}
+		}
+		if changedExtra {
+			set["extra"] = extraJSON(merged)
+		}
+	}
+	var addTags []*Tag
+	have := map[int64]bool{}
+	for _, t := range cur.Tags {
+		have[t.ID] = true
+	}
+	for _, t := range d.tags {
+		if !have[t.ID] {
+			addTags = append(addTags, t)
+		}
+	}
+	moved := dw.id != cur.DwellingID || dw.id == 0
+	run.res.Good++
+	if len(set) == 0 && len(addTags) == 0 && !moved {
+		run.unchanged++
+		return nil
+	}
+	run.changed++
+	if tx == nil {
+		return nil
+	}
+	if moved {
+		// The ledger puts the person somewhere else: a move, with its history.
+		pl := placement{community: run.comm.ID, grid: dw.building.GridID, dwelling: dw.id}
+		if err := closeResidence(ctx, tx, id, run.today); err != nil {
+			return err
+		}
+		if err := insertResidence(ctx, tx, id, pl, cur.ResidenceType, run.today); err != nil {
+			return err
+		}
+		if err := relocate(ctx, tx, id, pl); err != nil {
+			return err
+		}
+	}
+	if n, ok := set["name"].(string); ok {
+		full, initials := Pinyin(n)
+		set["name_pinyin"], set["name_initials"] = full, initials
+		if _, err := tx.ExecContext(ctx, `DELETE FROM reg_name_gram WHERE person_id = ?`, id); err != nil {
+			return err
+		}
+		if err := insertGrams(ctx, tx, id, n, placement{community: cur.CommunityID, grid: cur.GridID}); err != nil {
+			return err
+		}
+	}
+	if len(set) > 0 {
+		cols := make([]string, 0, len(set))
+		for c := range set {
+			cols = append(cols, c)
+		}
+		sort.Strings(cols)
+		args := make([]any, 0, len(cols)+2)
+		parts := make([]string, 0, len(cols)+1)
+		for _, c := range cols {
+			parts = append(parts, c+" = ?")
+			args = append(args, set[c])
+		}
+		parts = append(parts, "updated_at = ?")
+		args = append(args, run.now, id)
+		if _, err := tx.ExecContext(ctx, `UPDATE reg_person SET `+strings.Join(parts, ", ")+` WHERE id = ?`, args...); err != nil {
+			return err
+		}
+	}
+	for _, t := range addTags {
+		if err := insertPersonTag(ctx, tx, id, t.ID, placement{community: cur.CommunityID, grid: cur.GridID}); err != nil {
+			return err
+		}
+	}
+	return run.s.event(ctx, tx, run.pr, cur.CommunityID, id, cur.HouseholdID, EventImport, run.today, i18n.T("registry.detail_import_update"))
+}
+
+// settleHouseholds records the head and member count of every household the
+// file added people to, set-based, once all rows are in. Households left
+// without a head are reported by finish (and the commit rolls back).
+func (run *importRun) settleHouseholds(ctx context.Context, tx *db.Tx) error {
+	if tx == nil {
+		return nil
+	}
+	for i := 0; i < len(run.touched); i += 500 {
+		chunk := run.touched[i:min(i+500, len(run.touched))]
+		if _, err := tx.ExecContext(ctx, `UPDATE reg_household SET
+			head_person_id = COALESCE((SELECT p.id FROM reg_person p WHERE p.household_id = reg_household.id AND p.relation = 'self' AND p.status = 'active' ORDER BY p.id LIMIT 1), head_person_id),
+			members = (SELECT COUNT(*) FROM reg_person p WHERE p.household_id = reg_household.id AND p.status = 'active'),
+			updated_at = ?
+			WHERE id IN (`+db.Placeholders(len(chunk))+`)`, append([]any{run.now}, db.Int64Args(chunk)...)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish reports households without a head and writes the summary.
+func (run *importRun) finish() {
+	done := map[*hhPlan]bool{}
+	for _, h := range run.households {
+		if done[h] || len(h.rows) == 0 {
+			continue
+		}
+		done[h] = true
+		if h.headID != 0 || h.headRow != 0 {
+			continue
+		}
+		// Members of a household no row and no record gives a head: one problem per row.
+		for _, row := range h.rows {
+			run.res.Bad++
+			run.res.Good--
+			run.res.AddProblem(importexport.Problem{Row: row, Column: run.col("relation"), Value: "", Reason: i18n.T("registry.import_no_head")})
+		}
+	}
+	sort.Slice(run.res.Problems, func(i, j int) bool { return run.res.Problems[i].Row < run.res.Problems[j].Row })
+	pl := run.pl
+	run.res.Summary = []importflow.Line{
+		{Label: i18n.T("registry.import_new_people"), Count: run.newPeople},
+		{Label: i18n.T("registry.import_updated_people"), Count: run.changed},
+		{Label: i18n.T("registry.import_unchanged_people"), Count: run.unchanged},
+		{Label: i18n.T("registry.import_new_households"), Count: run.newHH},
+		{Label: i18n.T("places.import_new_estates"), Count: pl.counts["estates"]},
+		{Label: i18n.T("places.import_new_buildings"), Count: pl.counts["buildings"]},
+		{Label: i18n.T("places.import_new_dwellings"), Count: pl.counts["dwellings"]},
+	}
+	run.res.NewPlaces = pl.newNames
+}
+
+func v0(r importexport.Row, key string) string { return r.Values[key] }

@@ -1,0 +1,509 @@
+package registry
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"linli/internal/auth"
+	"linli/internal/db"
+	"linli/internal/i18n"
+	"linli/internal/identity"
+	"linli/internal/importexport"
+	"linli/internal/org"
+)
+
+// Filter selects people for lists, search, counts and exports.
+type Filter struct {
+	Q             string
+	OrgID         int64 // any org unit: street, community or grid
+	GridID        int64
+	EstateID      int64
+	BuildingID    int64
+	DwellingID    int64
+	HouseholdID   int64
+	Tag           string // code or name of a tag the viewer may see
+	AgeMin        int    // -1 = no bound
+	AgeMax        int    // -1 = no bound
+	Sex           string
+	ResidenceType string
+	HeadOnly      bool
+	Status        string // "" = active, "all", or a status
+	Sort          string // "name" (default), "age", "-age", "recent"
+	Limit, Offset int
+}
+
+// NewFilter returns a filter with no age bounds.
+func NewFilter() Filter { return Filter{AgeMin: -1, AgeMax: -1} }
+
+// query is a filter turned into SQL.
+type query struct {
+	where []string
+	args  []any
+	// empty means the filter cannot match anything (e.g. an unknown ID number),
+	// answered without asking the database.
+	empty bool
+}
+
+func (q *query) add(cond string, args ...any) {
+	q.where = append(q.where, cond)
+	q.args = append(q.args, args...)
+}
+
+func (q *query) sql() string { return strings.Join(q.where, " AND ") }
+
+// maxRune closes a prefix range: every string that starts with p is < p+maxRune.
+const maxRune = "\U0010FFFF"
+
+var (
+	digitsRe   = regexp.MustCompile(`^(?:[0-9]{4,18}|[0-9]{3,17}[Xx])$`)
+	roomOnlyRe = regexp.MustCompile(`^\d{2,5}$`)
+	pinyinRe   = regexp.MustCompile(`^[a-zA-Z]{1,40}$`)
+	buildingRe = regexp.MustCompile(`^(\d+)(幢|栋|号楼|座|号)$`)
+	entranceRe = regexp.MustCompile(`^(\d+)单元$`)
+	roomRe     = regexp.MustCompile(`^(\d{2,5})室?$`)
+	// "3幢201", "3幢2单元201", "12号楼1单元502室": split into parts.
+	addressRe = regexp.MustCompile(`(\d+(?:幢|栋|号楼|座))|(\d+单元)|(\d{2,5}室?)`)
+)
+
+// build turns f into conditions on reg_person p, always inside pr's scope.
+func (s *Service) build(ctx context.Context, pr *auth.Principal, f Filter) (*query, error) {
+	q := &query{}
+	q.add(pr.Scope.SQL("p.community_id", "p.grid_id"))
+	switch f.Status {
+	case "":
+		q.add("p.status = 'active'")
+	case "all":
+	case StatusActive, StatusMovedOut, StatusDeceased:
+		q.add("p.status = ?", f.Status)
+	default:
+		return nil, i18n.NewError("bad_request", "err.choice", "field", i18n.T("registry.status"))
+	}
+	if f.OrgID != 0 {
+		u, ok := s.Org.Lookup(ctx, f.OrgID)
+		if !ok || !pr.Scope.SeesOrgPath(u.Path) {
+			return nil, auth.ErrNotFound
+		}
+		switch u.Level {
+		case org.Grid:
+			q.add("p.grid_id = ?", u.ID)
+		case org.Community:
+			q.add("p.community_id = ?", u.ID)
+		default:
+			var ids []int64
+			units, err := s.Org.Visible(ctx, auth.System("filter"))
+			if err != nil {
+				return nil, err
+			}
+			for _, x := range units {
+				if x.Level == org.Community && strings.HasPrefix(x.Path, u.Path) {
+					ids = append(ids, x.ID)
+				}
+			}
+			if len(ids) == 0 {
+				q.empty = true
+			} else {
+				q.add("p.community_id IN ("+db.Placeholders(len(ids))+")", db.Int64Args(ids)...)
+			}
+		}
+	}
+	if f.GridID != 0 {
+		q.add("p.grid_id = ?", f.GridID)
+	}
+	if f.DwellingID != 0 {
+		q.add("p.dwelling_id = ?", f.DwellingID)
+	}
+	if f.BuildingID != 0 {
+		q.add("p.dwelling_id IN (SELECT id FROM dwelling WHERE building_id = ?)", f.BuildingID)
+	}
+	if f.EstateID != 0 {
+		q.add("p.dwelling_id IN (SELECT d.id FROM dwelling d JOIN building b ON b.id = d.building_id WHERE b.estate_id = ?)", f.EstateID)
+	}
+	if f.HouseholdID != 0 {
+		q.add("p.household_id = ?", f.HouseholdID)
+	}
+	if f.Tag != "" {
+		t, err := s.visibleTag(ctx, pr, f.Tag)
+		if err != nil {
+			return nil, err
+		}
+		q.add("p.id IN (SELECT t.person_id FROM reg_person_tag t WHERE t.tag_id = ? AND "+pr.Scope.SQL("t.community_id", "t.grid_id")+")", t.ID)
+	}
+	now := s.now().In(shanghai)
+	if f.AgeMin > 0 {
+		// Born on or before today minus AgeMin years.
+		q.add("p.birth_date <> '' AND p.birth_date <= ?", now.AddDate(-f.AgeMin, 0, 0).Format("2006-01-02"))
+	}
+	if f.AgeMax >= 0 {
+		// Younger than AgeMax+1: born after today minus (AgeMax+1) years.
+		q.add("p.birth_date > ?", now.AddDate(-(f.AgeMax+1), 0, 0).Format("2006-01-02"))
+	}
+	if f.Sex != "" {
+		q.add("p.sex = ?", f.Sex)
+	}
+	if f.ResidenceType != "" {
+		if !valid(f.ResidenceType, ResidenceTypes) {
+			return nil, i18n.NewError("bad_request", "err.choice", "field", i18n.T("registry.residence_type"))
+		}
+		q.add("p.residence_type = ?", f.ResidenceType)
+	}
+	if f.HeadOnly {
+		q.add("p.relation = 'self'")
+	}
+	// Words of an address ("3幢 2单元 201", "翠苑一区 3幢") are searched together,
+	// so that a bare room number next to them is a room, not an ID number's tail.
+	var words, address []string
+	for _, tok := range strings.Fields(strings.NewReplacer("，", " ", ",", " ", "、", " ").Replace(importexport.NormalizeCell(f.Q))) {
+		if looksLikeAddress(tok) {
+			address = append(address, tok)
+		} else {
+			words = append(words, tok)
+		}
+	}
+	for _, tok := range words {
+		if len(address) > 0 && (roomOnlyRe.MatchString(tok) || s.hasEstate(ctx, pr, tok)) {
+			address = append(address, tok)
+			continue
+		}
+		if err := s.searchToken(ctx, pr, q, tok); err != nil {
+			return nil, err
+		}
+	}
+	if len(address) > 0 {
+		if err := s.searchAddress(ctx, pr, q, strings.Join(address, " ")); err != nil {
+			return nil, err
+		}
+	}
+	return q, nil
+}
+
+// searchToken narrows q by one word of the search box.
+func (s *Service) searchToken(ctx context.Context, pr *auth.Principal, q *query, tok string) error {
+	switch {
+	case digitsRe.MatchString(tok):
+		return s.searchDigits(ctx, pr, q, strings.ToUpper(tok))
+	case pinyinRe.MatchString(tok):
+		lo := strings.ToLower(tok)
+		q.add("((p.name_initials >= ? AND p.name_initials < ?) OR (p.name_pinyin >= ? AND p.name_pinyin < ?))", lo, lo+"{", lo, lo+"{")
+		return nil
+	}
+	r := []rune(tok)
+	if len(r) == 1 {
+		q.add("p.name >= ? AND p.name < ?", tok, tok+maxRune)
+		return nil
+	}
+	// A name piece: the first two characters through the index, the rest checked on the row.
+	if s.hasEstate(ctx, pr, tok) {
+		return s.searchAddress(ctx, pr, q, tok)
+	}
+	q.add("p.id IN (SELECT g.person_id FROM reg_name_gram g WHERE g.gram = ? AND "+pr.Scope.SQL("g.community_id", "g.grid_id")+")", string(r[:2]))
+	if len(r) > 2 {
+		q.add(`p.name LIKE ? ESCAPE '\'`, db.Contains(tok))
+	}
+	return nil
+}
+
+// searchDigits finds a whole ID number or phone by its keyed hash, or the
+// people whose ID number or phone ends in the digits given (4 or more).
+func (s *Service) searchDigits(ctx context.Context, pr *auth.Principal, q *query, d string) error {
+	if len(d) == 18 || len(d) == 15 {
+		norm := d
+		if id, err := identityParse(d); err == nil {
+			norm = id
+		}
+		q.add("p.id_hash = ?", s.Keys.Lookup("doc", norm))
+		return nil
+	}
+	if len(d) == 4 {
+		q.add("(p.id_tail = ? OR p.phone_tail = ?)", d, d)
+		return nil
+	}
+	ids, err := s.suffixCandidates(ctx, pr, d)
+	if err != nil {
+		return err
+	}
+	if len(d) == 11 && d[0] == '1' {
+		// A whole mobile number, found through its keyed hash.
+		rows, err := s.DB.QueryContext(ctx, `SELECT p.id FROM reg_person p WHERE p.phone_hash = ? AND `+pr.Scope.SQL("p.community_id", "p.grid_id"), s.Keys.Lookup("phone", d))
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+	}
+	if len(ids) == 0 {
+		q.empty = true
+		return nil
+	}
+	q.add("p.id IN ("+db.Placeholders(len(ids))+")", db.Int64Args(ids)...)
+	return nil
+}
+
+// suffixCandidates finds the people whose ID number or phone ends in d (more
+// than 4 characters): the last 4 go through the index, the rest are checked on
+// the decrypted values of those few candidates.
+func (s *Service) suffixCandidates(ctx context.Context, pr *auth.Principal, d string) ([]int64, error) {
+	last4 := d[len(d)-4:]
+	rows, err := s.DB.QueryContext(ctx, `SELECT p.id, p.id_enc, p.phone_enc, p.id_tail, p.phone_tail FROM reg_person p WHERE (p.id_tail = ? OR p.phone_tail = ?) AND `+pr.Scope.SQL("p.community_id", "p.grid_id")+` LIMIT 20000`, last4, last4)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		var idEnc, phoneEnc []byte
+		var idTail, phoneTail string
+		if err := rows.Scan(&id, &idEnc, &phoneEnc, &idTail, &phoneTail); err != nil {
+			return nil, err
+		}
+		if idTail == last4 {
+			if v, err := s.Keys.Open(idEnc, "reg_person.id_number"); err == nil && strings.HasSuffix(v, d) {
+				ids = append(ids, id)
+				continue
+			}
+		}
+		if phoneTail == last4 {
+			if v, err := s.Keys.Open(phoneEnc, "reg_person.phone"); err == nil && strings.HasSuffix(v, d) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids, rows.Err()
+}
+
+// identityParse canonicalises a citizen ID number (15 digits become 18).
+func identityParse(d string) (string, error) {
+	id, err := identity.ParseID(d)
+	if err != nil {
+		return "", err
+	}
+	return id.Number, nil
+}
+
+func looksLikeAddress(tok string) bool {
+	if buildingRe.MatchString(tok) || entranceRe.MatchString(tok) {
+		return true
+	}
+	hasDigit, hasHan := false, false
+	for _, r := range tok {
+		hasDigit = hasDigit || unicode.IsDigit(r)
+		hasHan = hasHan || unicode.Is(unicode.Han, r)
+	}
+	return hasDigit && hasHan
+}
+
+// hasEstate reports whether tok is part of an estate name in scope, so that
+// "翠苑" searches the estate, not a person called 翠苑.
+func (s *Service) hasEstate(ctx context.Context, pr *auth.Principal, tok string) bool {
+	var n int
+	_ = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM estate e WHERE e.name LIKE ? ESCAPE '\' AND `+pr.Scope.SQL("e.community_id", "")+``, db.Contains(tok)).Scan(&n)
+	if n > 0 {
+		return true
+	}
+	if len(pr.Scope.Grids) > 0 {
+		_ = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM estate e JOIN building b ON b.estate_id = e.id WHERE e.name LIKE ? ESCAPE '\' AND `+pr.Scope.SQL("b.community_id", "b.grid_id"), db.Contains(tok)).Scan(&n)
+	}
+	return n > 0
+}
+
+// searchAddress narrows to people living at an address fragment: an estate
+// name part, a building (3幢), an entrance (2单元), a room (201), or several.
+func (s *Service) searchAddress(ctx context.Context, pr *auth.Principal, q *query, tok string) error {
+	var conds []string
+	var args []any
+	rest := tok
+	for _, m := range addressRe.FindAllStringSubmatch(tok, -1) {
+		switch {
+		case m[1] != "":
+			n := buildingRe.FindStringSubmatch(m[1])[1]
+			// 3幢, 3栋, 3号楼 and 3座 name the same building in different ledgers.
+			conds = append(conds, "b.name IN (?, ?, ?, ?, ?)")
+			args = append(args, n+"幢", n+"栋", n+"号楼", n+"座", n+"号")
+		case m[2] != "":
+			conds = append(conds, "en.name = ?")
+			args = append(args, m[2])
+		case m[3] != "":
+			conds = append(conds, "d.room = ?")
+			args = append(args, strings.TrimSuffix(m[3], "室"))
+		}
+		rest = strings.Replace(rest, m[0], " ", 1)
+	}
+	for _, part := range strings.Fields(rest) {
+		conds = append(conds, `e.name LIKE ? ESCAPE '\'`)
+		args = append(args, db.Contains(part))
+	}
+	if len(conds) == 0 {
+		q.empty = true
+		return nil
+	}
+	q.add("p.dwelling_id IN (SELECT d.id FROM dwelling d JOIN building b ON b.id = d.building_id LEFT JOIN estate e ON e.id = b.estate_id LEFT JOIN entrance en ON en.id = d.entrance_id WHERE "+
+		pr.Scope.SQL("d.community_id", "d.grid_id")+" AND "+strings.Join(conds, " AND ")+")", args...)
+	return nil
+}
+
+func orderBy(sort string) string {
+	switch sort {
+	case "age":
+		return "p.birth_date DESC, p.id"
+	case "-age":
+		return "p.birth_date, p.id"
+	case "recent":
+		return "p.updated_at DESC, p.id DESC"
+	}
+	return "p.name_pinyin, p.id"
+}
+
+// ListPeople returns a page of people matching f and how many match in all.
+func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) ([]*Person, int, error) {
+	if err := pr.Require(PermRead); err != nil {
+		return nil, 0, err
+	}
+	q, err := s.build(ctx, pr, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	if q.empty {
+		return nil, 0, nil
+	}
+	var total int
+	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_person p WHERE `+q.sql(), q.args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	if total == 0 || f.Offset >= total {
+		return nil, total, nil
+	}
+	rows, err := s.DB.QueryContext(ctx, personSelect+` WHERE `+q.sql()+` ORDER BY `+orderBy(f.Sort)+` LIMIT ? OFFSET ?`, append(q.args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []*Person
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	return out, total, s.attachTags(ctx, s.DB.Reader(), pr, out)
+}
+
+// EachPerson streams every person matching f in list order (exports). It reads
+// in pages keyed on the sort position, so memory stays flat for a million rows.
+func (s *Service) EachPerson(ctx context.Context, pr *auth.Principal, f Filter, fn func(p *Person) error) error {
+	if err := pr.Require(PermRead); err != nil {
+		return err
+	}
+	q, err := s.build(ctx, pr, f)
+	if err != nil {
+		return err
+	}
+	if q.empty {
+		return nil
+	}
+	const page = 2000
+	lastKey, lastID := "", int64(0)
+	for {
+		cond := q.sql() + ` AND (p.name_pinyin > ? OR (p.name_pinyin = ? AND p.id > ?))`
+		rows, err := s.DB.QueryContext(ctx, personSelect+` WHERE `+cond+` ORDER BY p.name_pinyin, p.id LIMIT ?`, append(append([]any{}, q.args...), lastKey, lastKey, lastID, page)...)
+		if err != nil {
+			return err
+		}
+		var batch []*Person
+		for rows.Next() {
+			p, err := scanPerson(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			batch = append(batch, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := s.attachTags(ctx, s.DB.Reader(), pr, batch); err != nil {
+			return err
+		}
+		for _, p := range batch {
+			if err := fn(p); err != nil {
+				return err
+			}
+		}
+		last := batch[len(batch)-1]
+		lastKey, lastID = last.NamePinyin, last.ID
+		if len(batch) < page {
+			return nil
+		}
+	}
+}
+
+// TagCounts counts people per visible tag in pr's scope (sensitive tags pr may
+// not see are not counted, not even as a number).
+func (s *Service) TagCounts(ctx context.Context, pr *auth.Principal) (map[string]int, error) {
+	tags, err := s.VisibleTags(ctx, pr)
+	if err != nil || len(tags) == 0 {
+		return map[string]int{}, err
+	}
+	ids := make([]int64, len(tags))
+	for i, t := range tags {
+		ids[i] = t.ID
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT t.tag_id, COUNT(*) FROM reg_person_tag t JOIN reg_person p ON p.id = t.person_id
+		WHERE t.tag_id IN (`+db.Placeholders(len(ids))+`) AND p.status = 'active' AND `+pr.Scope.SQL("t.community_id", "t.grid_id")+` GROUP BY t.tag_id`, db.Int64Args(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := map[int64]string{}
+	for _, t := range tags {
+		byID[t.ID] = t.Code
+	}
+	out := map[string]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[byID[id]] = n
+	}
+	return out, rows.Err()
+}
+
+// CountPeople counts active people in scope.
+func (s *Service) CountPeople(ctx context.Context, pr *auth.Principal) (people, households int, err error) {
+	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_person p WHERE p.status = 'active' AND `+pr.Scope.SQL("p.community_id", "p.grid_id")).Scan(&people); err != nil {
+		return 0, 0, err
+	}
+	err = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_household h WHERE h.status = 'active' AND `+pr.Scope.SQL("h.community_id", "h.grid_id")).Scan(&households)
+	return people, households, err
+}
+
+// ParseAge reads an age bound from a form or query ("" = none).
+func ParseAge(v string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 0 || n > 150 {
+		return -1
+	}
+	return n
+}
