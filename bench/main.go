@@ -1,0 +1,193 @@
+// Command bench measures Linli against the performance targets of its issues and
+// prints one table. Each area (registry, cases, …) adds its suite in its own file
+// with register; suites share one database per engine, built once per run.
+//
+//	bench/run.sh                       # every suite on SQLite and PostgreSQL
+//	bench/run.sh -only cases -engines sqlite
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"sort"
+	"strings"
+	"time"
+
+	"linli/internal/app"
+	"linli/internal/db"
+	"linli/internal/privacy"
+)
+
+// Row is one measured figure.
+type Row struct {
+	Area    string // "registry", "cases"
+	Measure string // "search: name, 2 characters, p95"
+	Engine  string
+	Value   string // "12.3 ms"
+	Target  string // "≤ 20 ms"
+	OK      bool
+	Note    string
+}
+
+// Env is one engine's database and application.
+type Env struct {
+	Engine  string
+	Target  string // SQLite file or PostgreSQL URL
+	DB      *db.DB
+	App     *app.App
+	Dir     string // scratch directory for files
+	Flags   *Flags
+	prepped map[string]bool
+}
+
+// Once runs fn the first time key is asked for in this env (shared data sets).
+func (e *Env) Once(key string, fn func() error) error {
+	if e.prepped[key] {
+		return nil
+	}
+	if err := fn(); err != nil {
+		return err
+	}
+	e.prepped[key] = true
+	return nil
+}
+
+// Flags are the command line.
+type Flags struct {
+	Only      string
+	Engines   string
+	Residents int
+	Cases     int
+	Keep      string
+}
+
+type suite struct {
+	name string
+	run  func(ctx context.Context, e *Env) ([]Row, error)
+}
+
+var suites []suite
+
+func register(name string, run func(ctx context.Context, e *Env) ([]Row, error)) {
+	suites = append(suites, suite{name, run})
+}
+
+func main() {
+	f := &Flags{}
+	flag.StringVar(&f.Only, "only", "", "run only suites whose name contains this")
+	flag.StringVar(&f.Engines, "engines", "sqlite,postgres", "engines to measure")
+	flag.IntVar(&f.Residents, "residents", 1_000_000, "residents in the registry data set")
+	flag.IntVar(&f.Cases, "cases", 1_000_000, "cases in the cases data set")
+	flag.StringVar(&f.Keep, "dir", "", "scratch directory (default: a new temporary one, removed at the end)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	flag.Parse()
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err != nil {
+			fatal(err)
+		}
+		pprof.StartCPUProfile(pf)
+		defer pprof.StopCPUProfile()
+	}
+	sort.SliceStable(suites, func(i, j int) bool { return suites[i].name < suites[j].name })
+	dir := f.Keep
+	if dir == "" {
+		d, err := os.MkdirTemp("", "linli-bench-")
+		if err != nil {
+			fatal(err)
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	var rows []Row
+	ctx := context.Background()
+	for _, engine := range strings.Split(f.Engines, ",") {
+		env, err := openEnv(ctx, engine, dir, f)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "!! %s skipped: %v\n", engine, err)
+			continue
+		}
+		for _, s := range suites {
+			if f.Only != "" && !strings.Contains(s.name, f.Only) {
+				continue
+			}
+			fmt.Fprintf(os.Stderr, "== %s on %s\n", s.name, engine)
+			start := time.Now()
+			r, err := s.run(ctx, env)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "!! %s on %s failed: %v\n", s.name, engine, err)
+				rows = append(rows, Row{Area: s.name, Measure: "suite failed", Engine: engine, Value: err.Error()})
+			}
+			for i := range r {
+				r[i].Engine = engine
+			}
+			rows = append(rows, r...)
+			fmt.Fprintf(os.Stderr, "   done in %s\n", time.Since(start).Round(time.Second))
+		}
+		env.DB.Close()
+	}
+	printTable(os.Stdout, rows)
+}
+
+func openEnv(ctx context.Context, engine, dir string, f *Flags) (*Env, error) {
+	var target string
+	switch engine {
+	case "sqlite":
+		target = filepath.Join(dir, "bench.db")
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(target + suffix) // each run starts from an empty database
+		}
+	case "postgres":
+		admin := os.Getenv("LINLI_TEST_POSTGRES")
+		if admin == "" {
+			return nil, fmt.Errorf("LINLI_TEST_POSTGRES is not set")
+		}
+		u, err := freshPostgres(ctx, admin)
+		if err != nil {
+			return nil, err
+		}
+		target = u
+	default:
+		return nil, fmt.Errorf("unknown engine %q", engine)
+	}
+	d, err := db.Open(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := app.Migrate(ctx, d); err != nil {
+		return nil, err
+	}
+	keys, _ := privacy.NewKeys(make([]byte, privacy.KeySize))
+	a := app.New(app.Options{DB: d, Keys: keys, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TempDir: dir})
+	return &Env{Engine: engine, Target: target, DB: d, App: a, Dir: dir, Flags: f, prepped: map[string]bool{}}, nil
+}
+
+func printTable(w io.Writer, rows []Row) {
+	fmt.Fprintln(w, "| area | measure | engine | measured | target | met |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
+	for _, r := range rows {
+		met := ""
+		if r.Target != "" {
+			met = "no"
+			if r.OK {
+				met = "yes"
+			}
+		}
+		value := r.Value
+		if r.Note != "" {
+			value += " (" + r.Note + ")"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", r.Area, r.Measure, r.Engine, value, r.Target, met)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}

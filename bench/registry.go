@@ -1,0 +1,416 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"linli/internal/auth"
+	"linli/internal/identity"
+	"linli/internal/org"
+	"linli/internal/registry"
+)
+
+func init() { register("registry", benchRegistry) }
+
+// sample keeps a few generated people so that searches look for real entries.
+type sample struct {
+	name, id, phone, initials, address string
+}
+
+// ledgerFile writes (once per run) an .xlsx of n residents laid out as a real
+// ledger: title row, 15 columns, households of 1–6 in dwellings of a community.
+func ledgerFile(dir string, n int) (string, []sample, error) {
+	path := filepath.Join(dir, fmt.Sprintf("ledger-%d.xlsx", n))
+	samplesPath := path + ".json"
+	var samples []sample
+	if b, err := os.ReadFile(samplesPath); err == nil {
+		if json.Unmarshal(b, &samples) == nil {
+			if _, err := os.Stat(path); err == nil {
+				return path, samples, nil
+			}
+		}
+	}
+	f := excelize.NewFile()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		return "", nil, err
+	}
+	sw.SetRow("A1", []any{"翠苑一区社区居民花名册"})
+	header := []any{"序号", "户号", "姓名", "与户主关系", "公民身份号码", "性别", "出生日期", "民族", "联系电话", "小区", "楼栋", "单元", "房号", "网格", "人员类型"}
+	sw.SetRow("A2", header)
+	r := rand.New(rand.NewPCG(1, 2))
+	surnames := []rune("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金")
+	given := []rune("伟强磊军勇杰涛明超刚平辉鹏华飞鑫波宇浩凯健俊帆芳娜敏静丽艳娟霞秀英玲桂兰萍红琳燕梅婷雪慧颖倩洁佳欣琪月晶")
+	estates := []string{"翠苑一区", "文华苑", "学院新村", "嘉绿苑", "紫荆花园", "求智巷小区", "古荡新村", "塘苗小区", "益乐新村", "香樟公寓"}
+	regions := []string{"330106", "330102", "330105", "341222", "411527", "430524", "510722", "330381"}
+	grids := []string{"001", "002", "003", "004", "005", "006"}
+	used := map[string]bool{}
+	row, hh := 3, 0
+	building, entrance, floor, room := 1, 1, 1, 1
+	for made := 0; made < n; {
+		hh++
+		size := 1 + r.IntN(4)
+		if r.IntN(10) == 0 {
+			size += 2
+		}
+		estate := estates[(building-1)%len(estates)]
+		b := fmt.Sprintf("%d幢", (building-1)/len(estates)+1)
+		unit := fmt.Sprintf("%d单元", entrance)
+		rm := fmt.Sprintf("%d%02d", floor, room)
+		grid := grids[(building/40)%len(grids)]
+		kind := "户籍人口"
+		if r.IntN(100) < 18 {
+			kind = "流动人口"
+		}
+		family := string(surnames[r.IntN(len(surnames))])
+		for i := 0; i < size && made < n; i++ {
+			sex := identity.Male
+			if r.IntN(2) == 0 {
+				sex = identity.Female
+			}
+			age := 1 + r.IntN(90)
+			if i == 0 {
+				age = 25 + r.IntN(60)
+			}
+			birth := time.Now().AddDate(-age, 0, -r.IntN(365))
+			var id string
+			for {
+				id = identity.MakeID(regions[r.IntN(len(regions))], birth, r.IntN(500), sex)
+				if !used[id] {
+					used[id] = true
+					break
+				}
+			}
+			name := family + string(given[r.IntN(len(given))])
+			if r.IntN(3) > 0 {
+				name += string(given[r.IntN(len(given))])
+			}
+			rel := "户主"
+			if i > 0 {
+				rel = []string{"配偶", "子", "女", "父母", "孙子女"}[min(i-1, 4)]
+			}
+			phone := fmt.Sprintf("1%d%09d", 3+r.IntN(7), r.IntN(1000000000))
+			sexLabel := map[string]string{identity.Male: "男", identity.Female: "女"}[sex]
+			cell, _ := excelize.CoordinatesToCellName(1, row)
+			if err := sw.SetRow(cell, []any{made + 1, fmt.Sprintf("H%07d", hh), name, rel, id, sexLabel, birth.Format("2006-01-02"), "汉族", phone, estate, b, unit, rm, grid, kind}); err != nil {
+				return "", nil, err
+			}
+			if made%(n/200+1) == 0 {
+				_, ini := registry.Pinyin(name)
+				samples = append(samples, sample{name: name, id: id, phone: phone, initials: ini, address: b + rm})
+			}
+			row++
+			made++
+		}
+		room++
+		if room > 2 {
+			room, floor = 1, floor+1
+		}
+		if floor > 12 {
+			floor, entrance = 1, entrance+1
+		}
+		if entrance > 3 {
+			entrance, building = 1, building+1
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return "", nil, err
+	}
+	if err := f.SaveAs(path); err != nil {
+		return "", nil, err
+	}
+	b, _ := json.Marshal(samples)
+	os.WriteFile(samplesPath, b, 0o600)
+	return path, samples, nil
+}
+
+// rawRead reads every cell of the file with excelize's row iterator alone.
+func rawRead(path string) (time.Duration, int, error) {
+	start := time.Now()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	rows, err := f.Rows("Sheet1")
+	if err != nil {
+		return 0, 0, err
+	}
+	n := 0
+	for rows.Next() {
+		if _, err := rows.Columns(); err != nil {
+			return 0, 0, err
+		}
+		n++
+	}
+	return time.Since(start), n, rows.Close()
+}
+
+// setupCommunity creates the org tree the ledger goes into and a community
+// leader account; it returns the community and its grids.
+func setupCommunity(ctx context.Context, e *Env) (int64, []int64, error) {
+	a := e.App
+	sys := auth.System("bench")
+	city, err := a.Org.Create(ctx, sys, org.Input{Level: org.City, Name: "杭州市", Code: "330100"})
+	if err != nil {
+		return 0, nil, err
+	}
+	district, _ := a.Org.Create(ctx, sys, org.Input{ParentID: city, Level: org.District, Name: "西湖区", Code: "330106"})
+	street, _ := a.Org.Create(ctx, sys, org.Input{ParentID: district, Level: org.Street, Name: "翠苑街道", Code: "330106004000"})
+	comm, err := a.Org.Create(ctx, sys, org.Input{ParentID: street, Level: org.Community, Name: "翠苑一区社区", Code: "330106004001"})
+	if err != nil {
+		return 0, nil, err
+	}
+	var grids []int64
+	for i := 1; i <= 6; i++ {
+		g, err := a.Org.Create(ctx, sys, org.Input{ParentID: comm, Level: org.Grid, Name: fmt.Sprintf("第%d网格", i), Code: fmt.Sprintf("%03d", i)})
+		if err != nil {
+			return 0, nil, err
+		}
+		grids = append(grids, g)
+	}
+	_, err = a.Auth.CreateUser(ctx, sys, auth.NewUser{Username: "leader", DisplayName: "社区书记", Password: "Bench-Pass-2026", Roles: []auth.Role{auth.RoleCommunityAdmin}, Scope: []int64{comm}, MFAExempt: true})
+	return comm, grids, err
+}
+
+func benchRegistry(ctx context.Context, e *Env) ([]Row, error) {
+	n := e.Flags.Residents
+	var rows []Row
+	path, samples, err := ledgerFile(e.Dir, n)
+	if err != nil {
+		return nil, err
+	}
+	raw, read, err := rawRead(path)
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, Row{Area: "registry", Measure: fmt.Sprintf("excelize alone reads the %d-row ledger", read-2), Value: secs(raw)})
+	comm, grids, err := setupCommunity(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	im, _ := e.App.Imports.Importer("residents")
+	sys := auth.System("bench")
+	start := time.Now()
+	res, _, err := e.App.Imports.RunNow(ctx, sys, im, comm, path, false)
+	if err != nil {
+		return nil, err
+	}
+	dry := time.Since(start)
+	if res.Bad > 0 {
+		return nil, fmt.Errorf("the generated ledger has %d bad rows, first: %+v", res.Bad, res.Problems[0])
+	}
+	start = time.Now()
+	res, _, err = e.App.Imports.RunNow(ctx, sys, im, comm, path, true, res.Rows)
+	if err != nil {
+		return nil, err
+	}
+	commit := time.Since(start)
+	if !res.Committed {
+		return nil, fmt.Errorf("commit refused: %d bad rows", res.Bad)
+	}
+	total := dry + commit
+	target, ok := "", false
+	if e.Engine == "sqlite" {
+		target, ok = "≤ 120 s", total <= 120*time.Second
+	}
+	rows = append(rows,
+		Row{Area: "registry", Measure: fmt.Sprintf("import %d residents: dry run", n), Value: secs(dry)},
+		Row{Area: "registry", Measure: fmt.Sprintf("import %d residents: commit", n), Value: secs(commit)},
+		Row{Area: "registry", Measure: fmt.Sprintf("import %d residents: dry run + commit", n), Value: secs(total), Target: target, OK: ok},
+		Row{Area: "registry", Measure: "import ÷ excelize read", Value: fmt.Sprintf("%.2f", total.Seconds()/raw.Seconds()), Target: "aim ≤ 2", OK: total.Seconds()/raw.Seconds() <= 2},
+	)
+
+	// A real server on this database, as users meet it.
+	srv, err := startServe(e)
+	if err != nil {
+		return rows, err
+	}
+	defer srv.stop()
+	token, err := srv.login("leader", "Bench-Pass-2026")
+	if err != nil {
+		return rows, err
+	}
+	kinds := []struct {
+		label string
+		q     func(s sample) string
+	}{
+		{"name, 2 characters", func(s sample) string { return string([]rune(s.name)[:2]) }},
+		{"name, 3 characters", func(s sample) string {
+			r := []rune(s.name)
+			if len(r) < 3 {
+				return s.name
+			}
+			return string(r[:3])
+		}},
+		{"pinyin initials", func(s sample) string { return s.initials }},
+		{"ID number", func(s sample) string { return s.id }},
+		{"ID number, last 4", func(s sample) string { return s.id[14:] }},
+		{"phone", func(s sample) string { return s.phone }},
+		{"address fragment", func(s sample) string { return s.address }},
+	}
+	for _, k := range kinds {
+		var lat Latencies
+		for i := 0; i < 3; i++ { // warm the caches as a working server has them
+			srv.get(token, "/api/v1/people?limit=50&q="+url.QueryEscape(k.q(samples[i])))
+		}
+		for _, s := range samples {
+			t0 := time.Now()
+			status, body := srv.get(token, "/api/v1/people?limit=50&q="+url.QueryEscape(k.q(s)))
+			lat.Add(time.Since(t0))
+			if status != 200 {
+				return rows, fmt.Errorf("search %s: %d %s", k.label, status, body)
+			}
+		}
+		p95 := lat.P(95)
+		rows = append(rows, Row{Area: "registry", Measure: "search p95: " + k.label, Value: ms(p95), Target: "≤ 20 ms", OK: p95 <= 20*time.Millisecond, Note: fmt.Sprintf("%d queries", lat.N())})
+	}
+	// The resident list page filtered by grid, 50 rows, 32 concurrent clients.
+	var lat Latencies
+	errs := 0
+	total = Concurrently(32, 3200, func(i int) {
+		g := grids[i%len(grids)]
+		page := 1 + (i/len(grids))%20
+		t0 := time.Now()
+		status, _ := srv.get(token, fmt.Sprintf("/registry?grid=%d&page=%d", g, page))
+		lat.Add(time.Since(t0))
+		if status != 200 {
+			errs++
+		}
+	})
+	if errs > 0 {
+		rows = append(rows, Row{Area: "registry", Measure: "list page by grid", Value: fmt.Sprintf("%d of 3200 requests failed", errs)})
+	} else {
+		p99 := lat.P(99)
+		rows = append(rows,
+			Row{Area: "registry", Measure: "list page by grid, 50 rows, 32 clients: p99", Value: ms(p99), Target: "≤ 50 ms", OK: p99 <= 50*time.Millisecond},
+			Row{Area: "registry", Measure: "list page by grid, 50 rows, 32 clients: throughput", Value: fmt.Sprintf("%.0f req/s", 3200/total.Seconds())},
+		)
+	}
+	rss := srv.rss()
+	rows = append(rows, Row{Area: "registry", Measure: "serve resident memory after list and search", Value: fmt.Sprintf("%d MB", rss>>20), Target: "≤ 200 MB", OK: rss <= 200<<20})
+	srv.stop()
+
+	// Export every resident, in a process of its own so that its peak is its own.
+	out := filepath.Join(e.Dir, "export-"+e.Engine+".xlsx")
+	os.Remove(out)
+	cmd := exec.Command(linliBinary(), "export", "residents", "--db", e.Target, "--key-file", keyFile(e.Dir), "--out", out)
+	start = time.Now()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return rows, fmt.Errorf("export: %v %s", err, b)
+	}
+	took := time.Since(start)
+	peak := int64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) << 10
+	rows = append(rows,
+		Row{Area: "registry", Measure: fmt.Sprintf("export %d rows to .xlsx", n), Value: secs(took), Target: "≤ 60 s", OK: took <= 60*time.Second},
+		Row{Area: "registry", Measure: "export peak memory", Value: fmt.Sprintf("%d MB", peak>>20), Target: "≤ 300 MB", OK: peak <= 300<<20},
+	)
+	return rows, nil
+}
+
+// ---- a linli serve child process ----
+
+func linliBinary() string { return os.Getenv("LINLI_BENCH_BINARY") }
+
+// keyFile writes the bench's all-zero master key (the one Env uses).
+func keyFile(dir string) string {
+	p := filepath.Join(dir, "bench.key")
+	os.WriteFile(p, []byte(strings.Repeat("00", 32)+"\n"), 0o600)
+	return p
+}
+
+type serveProc struct {
+	cmd    *exec.Cmd
+	base   string
+	client *http.Client
+}
+
+func startServe(e *Env) (*serveProc, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(linliBinary(), "serve", "--db", e.Target, "--key-file", keyFile(e.Dir), "--listen", addr, "--data", e.Dir)
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &serveProc{cmd: cmd, base: "http://" + addr, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	for i := 0; i < 100; i++ {
+		if resp, err := http.Get(s.base + "/healthz"); err == nil {
+			resp.Body.Close()
+			return s, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.stop()
+	return nil, fmt.Errorf("linli serve did not come up")
+}
+
+func (s *serveProc) stop() {
+	if s.cmd.Process != nil && s.cmd.ProcessState == nil {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		s.cmd.Wait()
+	}
+}
+
+func (s *serveProc) login(user, password string) (string, error) {
+	resp, err := s.client.Post(s.base+"/api/v1/session", "application/json", strings.NewReader(fmt.Sprintf(`{"username":%q,"password":%q}`, user, password)))
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var tok struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.Token == "" {
+		return "", fmt.Errorf("login %s: %d", user, resp.StatusCode)
+	}
+	return tok.Token, nil
+}
+
+func (s *serveProc) get(token, path string) (int, string) {
+	req, _ := http.NewRequest("GET", s.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return resp.StatusCode, string(b)
+	}
+	return 200, ""
+}
+
+// rss reads the server's resident memory from /proc.
+func (s *serveProc) rss() int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(s.cmd.Process.Pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			f := strings.Fields(line)
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs Linli's benchmarks and prints one table. Starts a throwaway PostgreSQL
+# (durable settings) unless LINLI_TEST_POSTGRES names one. Flags go to the
+# benchmark program: bench/run.sh -only registry -residents 1000000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/pg.sh
+trap stop_postgres EXIT
+if [ -z "${LINLI_TEST_POSTGRES:-}" ]; then
+  PG_SETTINGS="-c max_connections=200 -c shared_buffers=256MB -c work_mem=16MB -c maintenance_work_mem=256MB" start_postgres \
+    || echo "!! PostgreSQL not available: benchmarks run on SQLite only" >&2
+fi
+go build -o /tmp/linli-bench ./bench
+go build -o /tmp/linli-bench-linli ./cmd/linli
+LINLI_BENCH_BINARY=/tmp/linli-bench-linli /tmp/linli-bench "$@"

@@ -1,0 +1,149 @@
+// Package app wires Linli's modules together: one place that knows every module,
+// the order of their migrations and the routes they add to the web shell.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"linli/internal/audit"
+	"linli/internal/auth"
+	"linli/internal/calendar"
+	"linli/internal/cases"
+	"linli/internal/db"
+	"linli/internal/importflow"
+	"linli/internal/org"
+	"linli/internal/places"
+	"linli/internal/privacy"
+	"linli/internal/registry"
+	"linli/internal/settings"
+	"linli/internal/web"
+)
+
+// Migrations lists every module's schema in dependency order.
+func Migrations() []db.Migrations {
+	return []db.Migrations{
+		settings.Migrations,
+		audit.Migrations,
+		org.Migrations,
+		auth.Migrations,
+		places.Migrations,
+		registry.Migrations,
+		importflow.Migrations,
+		calendar.Migrations,
+		cases.Migrations,
+	}
+}
+
+// Options configure an App.
+type Options struct {
+	DB          *db.DB
+	Keys        *privacy.Keys
+	Log         *slog.Logger
+	Web         web.Config
+	IdleTimeout time.Duration
+	// TempDir holds uploads while they are read ("" = the system default).
+	TempDir string
+}
+
+// App is a running Linli: its services and its HTTP handler.
+type App struct {
+	DB       *db.DB
+	Keys     *privacy.Keys
+	Audit    *audit.Log
+	Auth     *auth.Service
+	Org      *org.Service
+	Places   *places.Service
+	Registry *registry.Service
+	Imports  *importflow.Service
+	Web      *web.Server
+	Calendar *calendar.Service
+	Cases    *cases.Service
+
+	// workers run in the background of "serve" (time limits, reminders, publicity
+	// periods). Each must be safe with several instances on one database: claim
+	// work with a conditional UPDATE, never with locks held across instances.
+	workers []Worker
+}
+
+// Worker is a background task: Run returns when ctx ends.
+type Worker struct {
+	Name string
+	Run  func(ctx context.Context)
+}
+
+// AddWorker registers a background task.
+func (a *App) AddWorker(w Worker) { a.workers = append(a.workers, w) }
+
+// Start runs the workers until ctx ends; the returned function waits for them.
+func (a *App) Start(ctx context.Context) (wait func()) {
+	var wg sync.WaitGroup
+	for _, w := range a.workers {
+		wg.Add(1)
+		go func(w Worker) {
+			defer wg.Done()
+			w.Run(ctx)
+		}(w)
+	}
+	return func() { wg.Wait(); a.Imports.Wait() }
+}
+
+// New builds the services on an already migrated database.
+func New(opts Options) *App {
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	a := &App{DB: opts.DB, Keys: opts.Keys}
+	a.Audit = audit.New(opts.Keys.Derive("audit-chain"))
+	a.Org = &org.Service{DB: opts.DB, Audit: a.Audit}
+	a.Auth = &auth.Service{DB: opts.DB, Audit: a.Audit, Keys: opts.Keys, Orgs: a.Org, DefaultIdle: opts.IdleTimeout}
+	a.Places = &places.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org}
+	a.Registry = &registry.Service{DB: opts.DB, Audit: a.Audit, Keys: opts.Keys, Org: a.Org, Places: a.Places}
+	a.Places.BuildingGridChanged = append(a.Places.BuildingGridChanged, registry.FollowBuildingGrid)
+	a.Web = web.NewServer(opts.Web, opts.DB, a.Auth, a.Audit, log)
+	doc, err := OpenAPI()
+	if err != nil {
+		panic(err) // a broken fragment is a build mistake; the OpenAPI test names it
+	}
+	a.Web.OpenAPI = doc
+	a.Imports = &importflow.Service{DB: opts.DB, Audit: a.Audit, Log: log, TempDir: opts.TempDir}
+	a.Org.Routes(a.Web)
+	a.Places.Routes(a.Web)
+	a.Registry.Routes(a.Web)
+	a.Imports.Routes(a.Web, places.Importer{S: a.Places}, "/places/import")
+	a.Imports.Routes(a.Web, registry.Importer{S: a.Registry}, "/registry/import")
+	a.Registry.ExportRoutes(a.Web)
+	a.Imports.Communities = a.importCommunities
+
+	a.Calendar = &calendar.Service{DB: opts.DB, Audit: a.Audit, Loc: web.Local}
+	a.Cases = &cases.Service{DB: opts.DB, Audit: a.Audit, Keys: opts.Keys, Org: a.Org, Places: a.Places, Calendar: a.Calendar, Log: log}
+	a.Cases.RegisterLinkKind(cases.LinkDwelling, a.Cases.DwellingResolver())
+	a.Calendar.Routes(a.Web)
+	a.Cases.Routes(a.Web)
+	a.AddWorker(Worker{Name: "cases", Run: a.Cases.RunWorker})
+	return a
+}
+
+// importCommunities are the communities a user may import ledgers into: those
+// wholly in their scope.
+func (a *App) importCommunities(ctx context.Context, p *auth.Principal) ([]importflow.CommunityOption, error) {
+	units, err := a.Org.InScope(ctx, p, org.Community)
+	if err != nil {
+		return nil, err
+	}
+	var out []importflow.CommunityOption
+	for _, u := range units {
+		if p.Scope.AllowsCommunity(u.ID) {
+			out = append(out, importflow.CommunityOption{ID: u.ID, Name: u.Name})
+		}
+	}
+	return out, nil
+}
+
+// Migrate brings the database up to date.
+func Migrate(ctx context.Context, d *db.DB) (int, error) {
+	return d.Migrate(ctx, Migrations())
+}
