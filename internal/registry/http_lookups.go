@@ -80,3 +80,16 @@ func (s *Service) PeoplePerBuilding(ctx context.Context, pr *auth.Principal, gri
 	}
 	return out, rows.Err()
 }
+
+// ResidentHome says where a resident account's own registry person lives, so
+// that the portal can file their requests in the right community and grid.
+// It reads past scope on purpose: a resident has no org scope, and the answer
+// is only about themselves.
+func (s *Service) ResidentHome(ctx context.Context, pr *auth.Principal) (communityID, gridID int64, ok bool) {
+	if pr == nil || pr.PersonID == 0 {
+		return 0, 0, false
+	}
+	err := s.DB.QueryRowContext(ctx, `SELECT community_id, COALESCE(grid_id, 0) FROM reg_person WHERE id = ? AND status = ?`, pr.PersonID, StatusActive).
+		Scan(&communityID, &gridID)
+	return communityID, gridID, err == nil
+}

@@ -1,0 +1,146 @@
+package app
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"linli/internal/auth"
+	"linli/internal/cases"
+	"linli/internal/i18n"
+	"linli/internal/registry"
+	"linli/internal/web"
+)
+
+// The registry and the case engine do not import each other; the wiring here
+// lets cases link to registry people and households, and puts a household's
+// cases on its file page (一户一档).
+
+// personTargets offers registry people as case link targets.
+type personTargets struct{ r *registry.Service }
+
+func (t personTargets) Resolve(ctx context.Context, p *auth.Principal, id int64) (cases.Ref, error) {
+	per, err := t.r.GetPerson(ctx, p, id)
+	if err != nil {
+		return cases.Ref{}, err
+	}
+	return personRef(per), nil
+}
+
+func (t personTargets) Search(ctx context.Context, p *auth.Principal, q string, limit int) ([]cases.Ref, error) {
+	f := registry.NewFilter()
+	f.Q, f.Limit = q, limit
+	people, _, err := t.r.ListPeople(ctx, p, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]cases.Ref, 0, len(people))
+	for _, per := range people {
+		out = append(out, personRef(per))
+	}
+	return out, nil
+}
+
+func personRef(per *registry.Person) cases.Ref {
+	return cases.Ref{ID: per.ID, Label: joinLabel(per.Name, per.IDMask, per.Address),
+		CommunityID: per.CommunityID, GridID: per.GridID, Href: "/registry/people/" + itoa(per.ID)}
+}
+
+// householdTargets offers households, found through their members.
+type householdTargets struct{ r *registry.Service }
+
+func (t householdTargets) Resolve(ctx context.Context, p *auth.Principal, id int64) (cases.Ref, error) {
+	h, err := t.r.GetHousehold(ctx, p, id)
+	if err != nil {
+		return cases.Ref{}, err
+	}
+	head := ""
+	for _, m := range h.Members {
+		if m.ID == h.HeadID {
+			head = m.Name
+		}
+	}
+	return householdRef(h.ID, h.Number, head, h.Address, h.CommunityID, h.GridID), nil
+}
+
+func (t householdTargets) Search(ctx context.Context, p *auth.Principal, q string, limit int) ([]cases.Ref, error) {
+	f := registry.NewFilter()
+	f.Q, f.Limit = q, limit*3
+	people, _, err := t.r.ListPeople(ctx, p, f)
+	if err != nil {
+		return nil, err
+	}
+	var out []cases.Ref
+	seen := map[int64]bool{}
+	for _, per := range people {
+		if per.HouseholdID == 0 || seen[per.HouseholdID] || len(out) >= limit {
+			continue
+		}
+		seen[per.HouseholdID] = true
+		ref, err := t.Resolve(ctx, p, per.HouseholdID)
+		if err != nil {
+			continue // outside scope or gone since: not offered
+		}
+		out = append(out, ref)
+	}
+	return out, nil
+}
+
+func householdRef(id int64, number, head, address string, community, grid int64) cases.Ref {
+	parts := []string{}
+	if number != "" {
+		parts = append(parts, i18n.T("cases.link.household_number", "number", number))
+	}
+	if head != "" {
+		parts = append(parts, i18n.T("cases.link.household_head", "name", head))
+	}
+	return cases.Ref{ID: id, Label: joinLabel(append(parts, address)...), CommunityID: community, GridID: grid, Href: "/registry/households/" + itoa(id)}
+}
+
+func joinLabel(parts ...string) string {
+	var keep []string
+	for _, s := range parts {
+		if s = strings.TrimSpace(s); s != "" {
+			keep = append(keep, s)
+		}
+	}
+	return strings.Join(keep, " · ")
+}
+
+// householdCases is the cases panel on the household file page: cases linked
+// to the household or to any member (including those where one is a party).
+func householdCases(c *cases.Service) registry.RelatedProvider {
+	return func(ctx context.Context, p *auth.Principal, householdID int64, personIDs []int64) (registry.RelatedSection, error) {
+		sec := registry.RelatedSection{Title: i18n.T("cases.related_title")}
+		byHousehold, err := c.RelatedTo(ctx, p, cases.LinkHousehold, []int64{householdID})
+		if err != nil {
+			return sec, err
+		}
+		byPeople, err := c.RelatedTo(ctx, p, cases.LinkPerson, personIDs)
+		if err != nil {
+			return sec, err
+		}
+		all := append(byHousehold, byPeople...)
+		sort.SliceStable(all, func(i, j int) bool { return all[i].CreatedAt > all[j].CreatedAt })
+		seen := map[int64]bool{}
+		for _, s := range all {
+			if seen[s.ID] {
+				continue
+			}
+			seen[s.ID] = true
+			status := s.Status
+			if s.Overdue {
+				status += " · " + i18n.T("cases.overdue")
+			}
+			sec.Items = append(sec.Items, registry.RelatedItem{Title: s.Number + " " + s.Type + "：" + s.Title, Status: status,
+				Date: formatDay(s.CreatedAt), Href: s.Href})
+		}
+		return sec, nil
+	}
+}
+
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }
+
+func formatDay(ms int64) string { return time.UnixMilli(ms).In(web.Local).Format("2006-01-02") }
