@@ -29,7 +29,7 @@ func init() { register("registry", benchRegistry) }
 
 // sample keeps a few generated people so that searches look for real entries.
 type sample struct {
-	name, id, phone, initials, address string
+	Name, ID, Phone, Initials, Address string
 }
 
 // ledgerFile writes (once per run) an .xlsx of n residents laid out as a real
@@ -112,7 +112,7 @@ func ledgerFile(dir string, n int) (string, []sample, error) {
 			}
 			if made%(n/200+1) == 0 {
 				_, ini := registry.Pinyin(name)
-				samples = append(samples, sample{name: name, id: id, phone: phone, initials: ini, address: b + rm})
+				samples = append(samples, sample{Name: name, ID: id, Phone: phone, Initials: ini, Address: b + rm})
 			}
 			row++
 			made++
@@ -250,19 +250,19 @@ func benchRegistry(ctx context.Context, e *Env) ([]Row, error) {
 		label string
 		q     func(s sample) string
 	}{
-		{"name, 2 characters", func(s sample) string { return string([]rune(s.name)[:2]) }},
+		{"name, 2 characters", func(s sample) string { return string([]rune(s.Name)[:2]) }},
 		{"name, 3 characters", func(s sample) string {
-			r := []rune(s.name)
+			r := []rune(s.Name)
 			if len(r) < 3 {
-				return s.name
+				return s.Name
 			}
 			return string(r[:3])
 		}},
-		{"pinyin initials", func(s sample) string { return s.initials }},
-		{"ID number", func(s sample) string { return s.id }},
-		{"ID number, last 4", func(s sample) string { return s.id[14:] }},
-		{"phone", func(s sample) string { return s.phone }},
-		{"address fragment", func(s sample) string { return s.address }},
+		{"pinyin initials", func(s sample) string { return s.Initials }},
+		{"ID number", func(s sample) string { return s.ID }},
+		{"ID number, last 4", func(s sample) string { return s.ID[14:] }},
+		{"phone", func(s sample) string { return s.Phone }},
+		{"address fragment", func(s sample) string { return s.Address }},
 	}
 	for _, k := range kinds {
 		var lat Latencies

@@ -120,11 +120,36 @@ func New(opts Options) *App {
 
 	a.Calendar = &calendar.Service{DB: opts.DB, Audit: a.Audit, Loc: web.Local}
 	a.Cases = &cases.Service{DB: opts.DB, Audit: a.Audit, Keys: opts.Keys, Org: a.Org, Places: a.Places, Calendar: a.Calendar, Log: log}
+	a.Cases.RegisterLinkKind(cases.LinkPerson, personTargets{a.Registry})
+	a.Cases.RegisterLinkKind(cases.LinkHousehold, householdTargets{a.Registry})
 	a.Cases.RegisterLinkKind(cases.LinkDwelling, a.Cases.DwellingResolver())
+	a.Cases.ResidentHome = a.Registry.ResidentHome
+	a.Registry.Related = append(a.Registry.Related, householdCases(a.Cases))
 	a.Calendar.Routes(a.Web)
 	a.Cases.Routes(a.Web)
 	a.AddWorker(Worker{Name: "cases", Run: a.Cases.RunWorker})
+	if opts.DB.Dialect() == db.SQLite {
+		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
+	}
 	return a
+}
+
+// refreshStatistics re-reads SQLite's planner statistics every interval, so
+// that day-to-day edits never leave the plans behind the data. (Imports
+// refresh them at once; PostgreSQL's autovacuum does this itself.)
+func refreshStatistics(ctx context.Context, d *db.DB, log *slog.Logger, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := d.Analyze(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("planner statistics", "err", err)
+			}
+		}
+	}
 }
 
 // importCommunities are the communities a user may import ledgers into: those
@@ -145,5 +170,16 @@ func (a *App) importCommunities(ctx context.Context, p *auth.Principal) ([]impor
 
 // Migrate brings the database up to date.
 func Migrate(ctx context.Context, d *db.DB) (int, error) {
-	return d.Migrate(ctx, Migrations())
+	n, err := d.Migrate(ctx, Migrations())
+	if err != nil {
+		return n, err
+	}
+	// SQLite plans its searches well only with statistics, which it keeps only
+	// when asked. Imports refresh them and a worker does daily; a database that
+	// never had any gets them now.
+	has, err := d.HasStatistics(ctx)
+	if err == nil && !has {
+		err = d.Analyze(ctx)
+	}
+	return n, err
 }

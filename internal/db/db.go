@@ -370,3 +370,33 @@ func LikeEscape(s string) string {
 
 // Contains returns a LIKE pattern matching s anywhere.
 func Contains(s string) string { return "%" + LikeEscape(s) + "%" }
+
+// Analyze refreshes the query planner's statistics for tables (all tables when
+// none are named). SQLite keeps none until asked, and without them it may walk
+// a whole community's index instead of a dozen search hits; bulk loads leave
+// PostgreSQL's stale until autovacuum comes by. The whole table is read on
+// SQLite (about a second per million rows): a bounded sample misjudges columns
+// with few distinct values, such as the community, which is what matters here.
+func (d *DB) Analyze(ctx context.Context, tables ...string) error {
+	if len(tables) == 0 {
+		_, err := d.w.ExecContext(ctx, `ANALYZE`)
+		return err
+	}
+	for _, t := range tables {
+		if _, err := d.w.ExecContext(ctx, `ANALYZE `+t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// HasStatistics reports whether the planner has statistics at all (always true
+// on PostgreSQL, whose autovacuum gathers them).
+func (d *DB) HasStatistics(ctx context.Context) (bool, error) {
+	if d.engine != SQLite {
+		return true, nil
+	}
+	var n int
+	err := d.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'`).Scan(&n)
+	return n > 0, err
+}

@@ -154,3 +154,32 @@ func TestBatchAndIDs(t *testing.T) {
 		}
 	})
 }
+
+func TestAnalyzeKeepsPlannerStatistics(t *testing.T) {
+	dbtest.Run(t, nil, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.ExecContext(ctx, `CREATE TABLE stat_probe (id BIGINT PRIMARY KEY, k BIGINT NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.ExecContext(ctx, `CREATE INDEX stat_probe_k ON stat_probe (k)`); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 50; i++ {
+			if _, err := d.ExecContext(ctx, `INSERT INTO stat_probe (id, k) VALUES (?, ?)`, i, i%3); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := d.Analyze(ctx, "stat_probe"); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Analyze(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if d.Dialect() == db.SQLite {
+			var n int
+			if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'stat_probe'`).Scan(&n); err != nil || n == 0 {
+				t.Fatalf("no statistics kept: %d %v", n, err)
+			}
+		}
+	})
+}

@@ -198,6 +198,10 @@ func demoResidents(ctx context.Context, env *Env) error {
 		}
 	}
 	env.Say("  %d 位居民，%d 户 / residents, households", made, households)
+	// Like an import, a bulk load needs the planner's statistics renewed.
+	if err := a.DB.Analyze(ctx); err != nil {
+		return err
+	}
 	// The demo resident account is the first household's head.
 	if u, err := a.Auth.GetUserByName(ctx, "resident"); err == nil && firstHead != 0 {
 		if err := a.Auth.UpdateUser(ctx, env.System, u.ID, auth.UserUpdate{DisplayName: u.DisplayName, Roles: u.Roles, PersonID: firstHead}); err != nil {

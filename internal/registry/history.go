@@ -104,7 +104,7 @@ func (s *Service) MovePerson(ctx context.Context, pr *auth.Principal, id, dwelli
 	if errs.Any() {
 		return errs
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		r, err := s.lockPerson(ctx, tx, pr, id)
 		if err != nil {
 			return err
@@ -157,7 +157,7 @@ func (s *Service) MoveHousehold(ctx context.Context, pr *auth.Principal, hh, dwe
 	if errs.Any() {
 		return errs
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		h, err := s.lockHousehold(ctx, tx, pr, hh)
 		if err != nil {
 			return err
@@ -247,7 +247,7 @@ func (s *Service) Depart(ctx context.Context, pr *auth.Principal, id int64, l Le
 	if errs.Any() {
 		return errs
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		r, err := s.lockPerson(ctx, tx, pr, id)
 		if err != nil {
 			return err
@@ -368,7 +368,7 @@ func (s *Service) ChangeHead(ctx context.Context, pr *auth.Principal, hh, newHea
 	if errs.Any() {
 		return errs
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		h, err := s.lockHousehold(ctx, tx, pr, hh)
 		if err != nil {
 			return err
@@ -425,7 +425,7 @@ func (s *Service) SplitHousehold(ctx context.Context, pr *auth.Principal, hh int
 		return 0, errs
 	}
 	var newID int64
-	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err := s.inTx(ctx, func(tx *db.Tx) error {
 		h, err := s.lockHousehold(ctx, tx, pr, hh)
 		if err != nil {
 			return err
@@ -554,7 +554,7 @@ func (s *Service) MergeHouseholds(ctx context.Context, pr *auth.Principal, from,
 	if errs.Any() {
 		return errs
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		hf, err := s.lockHousehold(ctx, tx, pr, from)
 		if err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 // FollowBuildingGrid keeps the grid copied on registry rows in step when a
 // building moves to another grid (places calls it inside its transaction).
 func FollowBuildingGrid(ctx context.Context, tx *db.Tx, buildingID, newGrid int64) error {
+	tx.AfterCommit(registryChanged) // grid totals change
 	for _, q := range []string{
 		`UPDATE reg_person SET grid_id = ? WHERE dwelling_id IN (SELECT id FROM dwelling WHERE building_id = ?)`,
 		`UPDATE reg_household SET grid_id = ? WHERE dwelling_id IN (SELECT id FROM dwelling WHERE building_id = ?)`,

@@ -209,7 +209,7 @@ func (im Importer) Run(ctx context.Context, pr *auth.Principal, req importflow.R
 		return run.res, nil
 	}
 	errBad := i18n.NewError("validation", "importflow.bad_rows", "n", 0)
-	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err := s.inTx(ctx, func(tx *db.Tx) error {
 		if err := run.prepare(ctx, tx); err != nil {
 			return err
 		}
@@ -243,6 +243,11 @@ func (im Importer) Run(ctx context.Context, pr *auth.Principal, req importflow.R
 	}
 	run.res.Committed = true
 	s.dropTagCache()
+	// A large load changes the shape of the tables: refresh the planner's
+	// statistics now rather than plan searches on the old ones.
+	if err := s.DB.Analyze(ctx, "reg_person", "reg_name_gram", "reg_household", "reg_person_tag", "reg_residence", "dwelling"); err != nil {
+		return nil, err
+	}
 	return run.res, nil
 }
 

@@ -343,7 +343,7 @@ func (s *Service) CreateRental(ctx context.Context, pr *auth.Principal, in Renta
 		return 0, errs
 	}
 	var id int64
-	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err := s.inTx(ctx, func(tx *db.Tx) error {
 		now := db.Now()
 		err := tx.QueryRowContext(ctx, `INSERT INTO reg_rental (community_id, grid_id, dwelling_id, landlord_person_id, landlord_name, landlord_phone_enc, landlord_phone_mask,
 			lease_from, lease_to, purpose, remark, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?) RETURNING id`,
@@ -405,7 +405,7 @@ func (s *Service) UpdateRental(ctx context.Context, pr *auth.Principal, id int64
 	if errs.Any() {
 		return errs
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		r, err := s.lockRental(ctx, tx, pr, id)
 		if err != nil {
 			return err
@@ -439,7 +439,7 @@ func (s *Service) SetLandlord(ctx context.Context, pr *auth.Principal, id, perso
 		e.Add("landlord_person_id", "registry.landlord_unknown")
 		return e
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		r, err := s.lockRental(ctx, tx, pr, id)
 		if err != nil {
 			return err
@@ -464,7 +464,7 @@ func (s *Service) EndRental(ctx context.Context, pr *auth.Principal, id int64, o
 	if errs.Any() {
 		return errs
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		r, err := s.lockRental(ctx, tx, pr, id)
 		if err != nil {
 			return err
@@ -497,7 +497,7 @@ func (s *Service) AddTenant(ctx context.Context, pr *auth.Principal, id, personI
 	if errs.Any() {
 		return errs
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		r, err := s.lockRental(ctx, tx, pr, id)
 		if err != nil {
 			return err
@@ -527,7 +527,7 @@ func (s *Service) RemoveTenant(ctx context.Context, pr *auth.Principal, id, pers
 	if _, err := s.GetRental(ctx, pr, id); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		r, err := s.lockRental(ctx, tx, pr, id)
 		if err != nil {
 			return err

@@ -45,6 +45,8 @@ type query struct {
 	// empty means the filter cannot match anything (e.g. an unknown ID number),
 	// answered without asking the database.
 	empty bool
+	// searched: the search box was used; such counts are one-off, not cached.
+	searched bool
 }
 
 func (q *query) add(cond string, args ...any) {
@@ -71,7 +73,9 @@ var (
 // build turns f into conditions on reg_person p, always inside pr's scope.
 func (s *Service) build(ctx context.Context, pr *auth.Principal, f Filter) (*query, error) {
 	q := &query{}
-	q.add(pr.Scope.SQL("p.community_id", "p.grid_id"))
+	if !s.filterWithinScope(ctx, pr, f) {
+		q.add(pr.Scope.SQL("p.community_id", "p.grid_id"))
+	}
 	switch f.Status {
 	case "":
 		q.add("p.status = 'active'")
@@ -154,6 +158,7 @@ func (s *Service) build(ctx context.Context, pr *auth.Principal, f Filter) (*que
 	}
 	// Words of an address ("3幢 2单元 201", "翠苑一区 3幢") are searched together,
 	// so that a bare room number next to them is a room, not an ID number's tail.
+	q.searched = strings.TrimSpace(f.Q) != ""
 	var words, address []string
 	for _, tok := range strings.Fields(strings.NewReplacer("，", " ", ",", " ", "、", " ").Replace(importexport.NormalizeCell(f.Q))) {
 		if looksLikeAddress(tok) {
@@ -177,6 +182,32 @@ func (s *Service) build(ctx context.Context, pr *auth.Principal, f Filter) (*que
 		}
 	}
 	return q, nil
+}
+
+// filterWithinScope reports whether f already confines the rows to one grid or
+// community that lies wholly inside the user's scope, so that the scope
+// condition would add nothing. Leaving it out then matters: a community
+// leader's "community IN (…)" beside "grid = ?" makes the planner read every
+// row of the grid instead of counting its index entries. A grid's people are
+// always of the grid's community, so nothing outside the scope can slip in.
+func (s *Service) filterWithinScope(ctx context.Context, pr *auth.Principal, f Filter) bool {
+	if pr.Scope.All {
+		return false // "1=1" costs nothing
+	}
+	within := func(id int64) bool {
+		u, ok := s.Org.Lookup(ctx, id)
+		if !ok {
+			return false
+		}
+		switch u.Level {
+		case org.Grid:
+			return pr.Scope.Allows(u.CommunityID, u.ID)
+		case org.Community:
+			return pr.Scope.AllowsCommunity(u.ID)
+		}
+		return false
+	}
+	return (f.GridID != 0 && within(f.GridID)) || (f.OrgID != 0 && within(f.OrgID))
 }
 
 // searchToken narrows q by one word of the search box.
@@ -376,7 +407,12 @@ func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) 
 		return nil, 0, nil
 	}
 	var total int
-	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_person p WHERE `+q.sql(), q.args...).Scan(&total); err != nil {
+	if q.searched {
+		err = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_person p WHERE `+q.sql(), q.args...).Scan(&total)
+	} else {
+		total, err = s.countPeople(ctx, q)
+	}
+	if err != nil {
 		return nil, 0, err
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
@@ -492,7 +528,10 @@ func (s *Service) TagCounts(ctx context.Context, pr *auth.Principal) (map[string
 
 // CountPeople counts active people in scope.
 func (s *Service) CountPeople(ctx context.Context, pr *auth.Principal) (people, households int, err error) {
-	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_person p WHERE p.status = 'active' AND `+pr.Scope.SQL("p.community_id", "p.grid_id")).Scan(&people); err != nil {
+	q := &query{}
+	q.add("p.status = 'active'")
+	q.add(pr.Scope.SQL("p.community_id", "p.grid_id"))
+	if people, err = s.countPeople(ctx, q); err != nil {
 		return 0, 0, err
 	}
 	err = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_household h WHERE h.status = 'active' AND `+pr.Scope.SQL("h.community_id", "h.grid_id")).Scan(&households)

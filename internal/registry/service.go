@@ -35,6 +35,7 @@ type Service struct {
 	tags   []*Tag
 	tagsAt time.Time
 	today  func() time.Time
+	counts countCache
 }
 
 // RelatedProvider lists another module's items about some people and a household.

@@ -153,7 +153,7 @@ func (s *Service) CreateTag(ctx context.Context, pr *auth.Principal, in TagInput
 		return 0, errs
 	}
 	var id int64
-	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err := s.inTx(ctx, func(tx *db.Tx) error {
 		clash, err := tagClash(ctx, tx, 0, in.Code, in.Name)
 		if err != nil {
 			return err
@@ -189,7 +189,7 @@ func (s *Service) UpdateTag(ctx context.Context, pr *auth.Principal, id int64, i
 	if errs := in.check(false); errs.Any() {
 		return errs
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		clash, err := tagClash(ctx, tx, id, in.Code, in.Name)
 		if err != nil {
 			return err

@@ -244,7 +244,7 @@ func (s *Service) CreatePerson(ctx context.Context, pr *auth.Principal, in Perso
 		return 0, errs
 	}
 	var id int64
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err = s.inTx(ctx, func(tx *db.Tx) error {
 		hh := in.HouseholdID
 		if hh != 0 {
 			h, err := s.lockHousehold(ctx, tx, pr, hh)
@@ -465,7 +465,7 @@ func (s *Service) UpdatePerson(ctx context.Context, pr *auth.Principal, id int64
 	if !keepPhone {
 		changed = append(changed, i18n.T("registry.phone"))
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		full, initials := Pinyin(in.Name)
 		set := `name = ?, name_pinyin = ?, name_initials = ?, sex = ?, birth_date = ?, ethnicity = ?, political = ?, education = ?, marital = ?, employer = ?, hukou_address = ?, residence_type = ?, remark = ?, updated_at = ?`
 		args := []any{in.Name, full, initials, idf.sex, idf.birth, in.Ethnicity, in.Political, in.Education, in.Marital, strings.TrimSpace(in.Employer), strings.TrimSpace(in.HukouAddress), in.ResidenceType, strings.TrimSpace(in.Remark), db.Now()}
@@ -546,7 +546,7 @@ func (s *Service) SetTags(ctx context.Context, pr *auth.Principal, id int64, cod
 		have[t.ID] = true
 	}
 	var added, removed []string
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		pl := placement{community: cur.CommunityID, grid: cur.GridID}
 		for _, t := range visible {
 			switch {
