@@ -48,7 +48,7 @@ Commands:
   user lock      lock an account           (--username)
   user unlock    unlock an account         (--username)
   import KIND FILE
-                 import a ledger (KIND: places) into --community; --dry-run checks
+                 import a ledger (KIND: residents or places) into --community; --dry-run checks
                  only; --report OUT.xlsx writes every bad row; exit status 0 only
                  when every row is good
   export residents --out FILE
@@ -326,7 +326,7 @@ func runDemo(args []string) error {
 	var sf serveFlags
 	sf.register(fs)
 	password := fs.String("demo-password", env("LINLI_DEMO_PASSWORD", ""), "password of every demo account (default: generated and printed)")
-	residents := fs.Int("residents", 30000, "number of demo residents (used once the registry module exists)")
+	residents := fs.Int("residents", 30000, "number of demo residents (used when the demo is first created)")
 	fs.Parse(args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
