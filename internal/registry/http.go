@@ -239,9 +239,17 @@ func (h *webHandlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.P
 	if d.Estates, err = h.s.Places.ListEstates(ctx, p, community); err != nil {
 		return err
 	}
-	if f.EstateID != 0 || f.GridID != 0 {
+	// Buildings are offered once an estate narrows them: a grid alone may hold
+	// hundreds, and listing them on every page of a grid's list would cost more
+	// than the list itself. A building already chosen stays shown.
+	switch {
+	case f.EstateID != 0:
 		if d.Buildings, _, err = h.s.Places.ListBuildings(ctx, p, places.BuildingFilter{CommunityID: community, EstateID: f.EstateID, GridID: f.GridID, Limit: 500}); err != nil {
 			return err
+		}
+	case f.BuildingID != 0:
+		if b, err := h.s.Places.GetBuilding(ctx, p, f.BuildingID); err == nil {
+			d.Buildings = []*places.Building{b}
 		}
 	}
 	if d.Tags, err = h.s.VisibleTags(ctx, p); err != nil {

@@ -245,7 +245,7 @@ func (im Importer) Run(ctx context.Context, pr *auth.Principal, req importflow.R
 	s.dropTagCache()
 	// A large load changes the shape of the tables: refresh the planner's
 	// statistics now rather than plan searches on the old ones.
-	if err := s.DB.Analyze(ctx, "reg_person", "reg_name_gram", "reg_household", "reg_person_tag", "reg_residence", "dwelling"); err != nil {
+	if err := s.DB.Analyze(ctx, "reg_person", "reg_name_gram", "reg_household", "reg_person_tag", "reg_residence", "estate", "building", "entrance", "dwelling"); err != nil {
 		return nil, err
 	}
 	return run.res, nil
