@@ -79,6 +79,9 @@ func register(name string, run func(ctx context.Context, e *Env) ([]Row, error))
 }
 
 func main() {
+	if len(os.Args) > 2 && os.Args[1] == peakArg {
+		os.Exit(runForPeak(os.Args[2:]))
+	}
 	f := &Flags{}
 	flag.StringVar(&f.Only, "only", "", "run only suites whose name contains this")
 	flag.StringVar(&f.Engines, "engines", "sqlite,postgres", "engines to measure")
