@@ -206,16 +206,16 @@ func loadCases(ctx context.Context, e *Env, w *casesWorld, n int) error {
 			fmt.Fprintf(os.Stderr, "   %d cases\n", done)
 		}
 	}
-	// The planner's statistics, as PostgreSQL's autovacuum keeps them and
-	// SQLite's PRAGMA optimize would.
-	_, err = e.DB.ExecContext(ctx, `ANALYZE`)
-	return err
+	return nil
 }
 
 func benchCases(ctx context.Context, e *Env) ([]Row, error) {
 	n := e.Flags.Cases
 	var w *casesWorld
 	var load time.Duration
+	if e.Flags.Reuse {
+		return nil, fmt.Errorf("-reuse keeps only the registry's data set; run the cases suite without it")
+	}
 	if err := e.Once("cases", func() error {
 		var err error
 		if w, err = setupCasesWorld(ctx, e); err != nil {

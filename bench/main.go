@@ -65,6 +65,7 @@ type Flags struct {
 	Residents int
 	Cases     int
 	Keep      string
+	Reuse     bool
 }
 
 type suite struct {
@@ -88,6 +89,7 @@ func main() {
 	flag.IntVar(&f.Residents, "residents", 1_000_000, "residents in the registry data set")
 	flag.IntVar(&f.Cases, "cases", 1_000_000, "cases in the cases data set")
 	flag.StringVar(&f.Keep, "dir", "", "scratch directory (default: a new temporary one, removed at the end)")
+	flag.BoolVar(&f.Reuse, "reuse", false, "keep the databases of an earlier run with the same -dir and skip loading what they hold (for tuning; the published table comes from a run without it)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -144,6 +146,9 @@ func openEnv(ctx context.Context, engine, dir string, f *Flags) (*Env, error) {
 	case "sqlite":
 		target = filepath.Join(dir, "bench.db")
 		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if f.Reuse {
+				break
+			}
 			os.Remove(target + suffix) // each run starts from an empty database
 		}
 	case "postgres":
@@ -151,7 +156,7 @@ func openEnv(ctx context.Context, engine, dir string, f *Flags) (*Env, error) {
 		if admin == "" {
 			return nil, fmt.Errorf("LINLI_TEST_POSTGRES is not set")
 		}
-		u, err := freshPostgres(ctx, admin)
+		u, err := freshPostgres(ctx, admin, f.Reuse)
 		if err != nil {
 			return nil, err
 		}

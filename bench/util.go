@@ -13,7 +13,8 @@ import (
 )
 
 // freshPostgres creates a new database on the admin server and returns its URL.
-func freshPostgres(ctx context.Context, admin string) (string, error) {
+// With reuse it returns the one kept bench database, creating it if absent.
+func freshPostgres(ctx context.Context, admin string, reuse bool) (string, error) {
 	a, err := sql.Open("pgx", admin)
 	if err != nil {
 		return "", err
@@ -22,8 +23,15 @@ func freshPostgres(ctx context.Context, admin string) (string, error) {
 	var b [4]byte
 	rand.Read(b[:])
 	name := "linli_bench_" + hex.EncodeToString(b[:])
-	if _, err := a.ExecContext(ctx, `CREATE DATABASE `+name+` ENCODING 'UTF8' TEMPLATE template0`); err != nil {
-		return "", err
+	exists := false
+	if reuse {
+		name = "linli_bench_kept"
+		a.QueryRowContext(ctx, `SELECT true FROM pg_database WHERE datname = $1`, name).Scan(&exists)
+	}
+	if !exists {
+		if _, err := a.ExecContext(ctx, `CREATE DATABASE `+name+` ENCODING 'UTF8' TEMPLATE template0`); err != nil {
+			return "", err
+		}
 	}
 	u, err := url.Parse(admin)
 	if err != nil {
