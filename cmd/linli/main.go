@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -197,6 +199,7 @@ type serveFlags struct {
 	logMaxMB     int
 	logKeep      int
 	maxUploadMB  int
+	debugListen  string
 }
 
 func (s *serveFlags) register(fs *flag.FlagSet) {
@@ -215,6 +218,7 @@ func (s *serveFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&s.logKeep, "log-keep", keep, "old log files kept [LINLI_LOG_KEEP]")
 	up, _ := strconv.Atoi(env("LINLI_MAX_UPLOAD_MB", "300"))
 	fs.IntVar(&s.maxUploadMB, "max-upload-mb", up, "largest accepted upload [LINLI_MAX_UPLOAD_MB]")
+	fs.StringVar(&s.debugListen, "debug-listen", env("LINLI_DEBUG_LISTEN", ""), "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060; off by default [LINLI_DEBUG_LISTEN]")
 }
 
 func (s *serveFlags) logger() (*slog.Logger, io.Closer, error) {
@@ -269,6 +273,11 @@ func serve(ctx context.Context, sf *serveFlags, keys *privacy.Keys, banner func(
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	if sf.debugListen != "" {
+		if err := serveProfiler(sf.debugListen, log); err != nil {
+			return err
+		}
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if sf.tlsCert != "" {
@@ -309,6 +318,26 @@ func serve(ctx context.Context, sf *serveFlags, keys *privacy.Keys, banner func(
 	shCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return srv.Shutdown(shCtx)
+}
+
+// serveProfiler serves net/http/pprof on its own listener, apart from the
+// application's mux, and only on a loopback address: profiles expose memory.
+func serveProfiler(addr string, log *slog.Logger) error {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+		return fmt.Errorf("--debug-listen %s: only a loopback address (127.0.0.1:PORT) is allowed", addr)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("--debug-listen %s: %w", addr, err)
+	}
+	log.Info("profiler listening", "addr", addr)
+	go http.Serve(ln, mux)
+	return nil
 }
 
 func displayAddr(listen string) string {
