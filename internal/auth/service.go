@@ -61,9 +61,11 @@ func (s *Service) Policy(ctx context.Context) Policy {
 	if def <= 0 {
 		def = 30
 	}
-	idle, _ := settings.GetInt(ctx, s.DB.Reader(), SettingIdleMinutes, def)
-	fails, _ := settings.GetInt(ctx, s.DB.Reader(), SettingMaxFailures, 5)
-	lock, _ := settings.GetInt(ctx, s.DB.Reader(), SettingLockMinutes, 15)
+	// One query for the three: the policy is read on every request.
+	set, _ := settings.GetMany(ctx, s.DB.Reader(), SettingIdleMinutes, SettingMaxFailures, SettingLockMinutes)
+	idle := settings.Int(set[SettingIdleMinutes], def)
+	fails := settings.Int(set[SettingMaxFailures], 5)
+	lock := settings.Int(set[SettingLockMinutes], 15)
 	return Policy{Idle: time.Duration(idle) * time.Minute, MaxFailures: fails, LockFor: time.Duration(lock) * time.Minute, MaxSession: 12 * time.Hour}
 }
 

@@ -47,6 +47,7 @@ type DB struct {
 	w        *sql.DB
 	r        *sql.DB
 	rebinds  sync.Map // query -> rebound query (PostgreSQL only)
+	stmts    stmtCache
 }
 
 // Open opens the database at target: a postgres:// or postgresql:// URL, or a
@@ -131,6 +132,12 @@ func RedactURL(raw string) string {
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	d.stmts.mu.Lock()
+	for _, st := range d.stmts.m {
+		st.Close()
+	}
+	d.stmts.m = nil
+	d.stmts.mu.Unlock()
 	err := d.w.Close()
 	if d.r != d.w {
 		if e := d.r.Close(); err == nil {
@@ -199,10 +206,10 @@ func (d *DB) Reader() Queryer { return readerQ{d} }
 type readerQ struct{ d *DB }
 
 func (q readerQ) QueryContext(ctx context.Context, s string, args ...any) (*sql.Rows, error) {
-	return q.d.r.QueryContext(ctx, q.d.Rebind(s), args...)
+	return q.d.QueryContext(ctx, s, args...)
 }
 func (q readerQ) QueryRowContext(ctx context.Context, s string, args ...any) *sql.Row {
-	return q.d.r.QueryRowContext(ctx, q.d.Rebind(s), args...)
+	return q.d.QueryRowContext(ctx, s, args...)
 }
 func (q readerQ) ExecContext(ctx context.Context, s string, args ...any) (sql.Result, error) {
 	return q.d.r.ExecContext(ctx, q.d.Rebind(s), args...)
@@ -211,12 +218,63 @@ func (q readerQ) Dialect() Dialect { return q.d.engine }
 
 // QueryContext reads on the read pool.
 func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := d.readStmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return d.r.QueryContext(ctx, d.Rebind(q), args...)
 }
 
 // QueryRowContext reads one row on the read pool.
 func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := d.readStmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return d.r.QueryRowContext(ctx, d.Rebind(q), args...)
+}
+
+// stmtCache keeps SQLite read statements prepared: parsing and planning a
+// query costs as much as running a small one, and a page runs a dozen. The
+// first maxCachedStmts distinct queries are kept for the life of the DB and
+// never evicted (so none is closed under a running query); queries past that
+// (and on PostgreSQL, whose driver keeps its own statement cache) run unprepared.
+type stmtCache struct {
+	mu sync.RWMutex
+	m  map[string]*sql.Stmt
+}
+
+const maxCachedStmts = 400
+
+func (d *DB) readStmt(ctx context.Context, q string) *sql.Stmt {
+	if d.engine != SQLite {
+		return nil
+	}
+	c := &d.stmts
+	c.mu.RLock()
+	st, ok := c.m[q]
+	full := len(c.m) >= maxCachedStmts
+	c.mu.RUnlock()
+	if ok || full {
+		return st
+	}
+	st, err := d.r.PrepareContext(ctx, q)
+	if err != nil {
+		return nil // the plain query reports the error
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, ok := c.m[q]; ok {
+		st.Close()
+		return prev
+	}
+	if len(c.m) >= maxCachedStmts {
+		st.Close()
+		return nil
+	}
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[q] = st
+	return st
 }
 
 // ExecContext runs one statement on the writer, in its own implicit transaction.

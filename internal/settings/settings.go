@@ -31,14 +31,41 @@ func Get(ctx context.Context, q db.Queryer, key, def string) (string, error) {
 // GetInt returns an integer setting, or def when unset or unparsable.
 func GetInt(ctx context.Context, q db.Queryer, key string, def int) (int, error) {
 	v, err := Get(ctx, q, key, "")
-	if err != nil || v == "" {
+	if err != nil {
 		return def, err
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return def, nil
+	return Int(v, def), nil
+}
+
+// GetMany returns the stored values of keys in one query; unset keys are absent.
+func GetMany(ctx context.Context, q db.Queryer, keys ...string) (map[string]string, error) {
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
 	}
-	return n, nil
+	rows, err := q.QueryContext(ctx, `SELECT key, value FROM setting WHERE key IN (`+db.Placeholders(len(keys))+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]string, len(keys))
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, rows.Err()
+}
+
+// Int reads a stored integer value, or def when empty or unparsable.
+func Int(v string, def int) int {
+	n, err := strconv.Atoi(v)
+	if v == "" || err != nil {
+		return def
+	}
+	return n
 }
 
 // Set stores key inside tx (callers audit the change in the same transaction).
