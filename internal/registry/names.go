@@ -2,6 +2,7 @@ package registry
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/mozillazg/go-pinyin"
@@ -71,4 +72,71 @@ func Grams(name string) []string {
 		}
 	}
 	return out
+}
+
+// pinyinPrefixes holds every prefix of every toneless syllable go-pinyin knows
+// (with "v" for ü), and syllables the whole ones. Interjections that are no
+// more than consonants (m, n, ng, hm, hng) are left out: no name is read so, and
+// keeping them would make nearly any string of initials look like pinyin.
+var pinyinPrefixes = sync.OnceValue(func() map[string]bool {
+	a := pinyin.NewArgs()
+	a.Style = pinyin.Normal
+	a.Heteronym = true
+	set := map[string]bool{}
+	for r := rune(0x4e00); r <= 0x9fff; r++ {
+		for _, syl := range pinyin.SinglePinyin(r, a) {
+			if !isLowerASCII(syl) || !strings.ContainsAny(syl, "aeiouv") {
+				continue
+			}
+			set[syl] = true
+			for k := 1; k < len(syl); k++ {
+				if !set[syl[:k]] {
+					set[syl[:k]] = false
+				}
+			}
+		}
+	}
+	return set
+})
+
+func isLowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'a' || s[i] > 'z' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// couldBePinyin reports whether s (lower case) is the beginning of some run of
+// syllables: "zhangs" could be, "zs" could not.
+func couldBePinyin(s string) bool {
+	set := pinyinPrefixes()
+	reach := make([]bool, len(s)+1)
+	reach[0] = true
+	for i := 0; i < len(s); i++ {
+		if !reach[i] {
+			continue
+		}
+		for j := i + 1; j <= len(s) && j-i <= 6; j++ {
+			whole, known := set[s[i:j]]
+			if !known {
+				break
+			}
+			if j == len(s) {
+				return true // ends inside or at the end of a syllable
+			}
+			if whole {
+				reach[j] = true
+			}
+		}
+	}
+	return false
+}
+
+// couldBeInitials reports whether s (lower case) may be a name's initials: no
+// syllable begins with i, u or v, and a string that also reads as pinyin is
+// taken as initials only while it is as short as names are (up to 4).
+func couldBeInitials(s string) bool {
+	return !strings.ContainsAny(s, "iuv") && (len(s) <= 4 || !couldBePinyin(s))
 }

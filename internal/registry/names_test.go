@@ -28,3 +28,26 @@ func TestPinyinAndGrams(t *testing.T) {
 		t.Errorf("repeats: %v", got)
 	}
 }
+
+func TestPinyinOrInitials(t *testing.T) {
+	for s, want := range map[string][2]bool{ // {could be pinyin, could be initials}
+		"zs":          {false, true},
+		"zhangsan":    {true, false},
+		"zhangs":      {true, false},
+		"zh":          {true, true},
+		"wang":        {true, true},
+		"li":          {true, false},
+		"lv":          {true, false},
+		"xiaoq":       {true, false},
+		"zwm":         {false, true},
+		"oynn":        {false, true},
+		"ouyangnana":  {true, false},
+		"mz":          {false, true}, // m and n alone are interjections, not names
+		"iris":        {false, false},
+		"shantianfan": {true, false},
+	} {
+		if got := [2]bool{couldBePinyin(s), couldBeInitials(s)}; got != want {
+			t.Errorf("%s: pinyin %v initials %v, want %v", s, got[0], got[1], want)
+		}
+	}
+}
