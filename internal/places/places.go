@@ -166,10 +166,25 @@ func estateScope(s auth.Scope, alias string) string {
 
 // ListEstates returns the estates the user reaches, in community or all.
 func (s *Service) ListEstates(ctx context.Context, p *auth.Principal, communityID int64) ([]*Estate, error) {
+	return s.listEstates(ctx, p, communityID, true)
+}
+
+// EstateChoices lists the estates as ListEstates does but without counting
+// their buildings (Buildings is 0): enough for a filter's drop-down, which
+// pages such as the resident list show on every request.
+func (s *Service) EstateChoices(ctx context.Context, p *auth.Principal, communityID int64) ([]*Estate, error) {
+	return s.listEstates(ctx, p, communityID, false)
+}
+
+func (s *Service) listEstates(ctx context.Context, p *auth.Principal, communityID int64, countBuildings bool) ([]*Estate, error) {
 	if err := p.Require(PermRead); err != nil {
 		return nil, err
 	}
-	q := `SELECT e.id, e.community_id, e.name, e.address, e.remark, (SELECT COUNT(*) FROM building b2 WHERE b2.estate_id = e.id)
+	buildings := "0"
+	if countBuildings {
+		buildings = "(SELECT COUNT(*) FROM building b2 WHERE b2.estate_id = e.id)"
+	}
+	q := `SELECT e.id, e.community_id, e.name, e.address, e.remark, ` + buildings + `
 		FROM estate e WHERE ` + estateScope(p.Scope, "e")
 	var args []any
 	if communityID != 0 {

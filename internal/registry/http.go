@@ -187,6 +187,7 @@ var listSorts = []string{"name", "age", "-age", "recent"}
 
 type listData struct {
 	People         []*Person
+	Rows           template.HTML // the table's rows, see peopleRows
 	Pager          pageNav
 	Now            time.Time
 	Communities    []*org.Unit
@@ -214,7 +215,7 @@ func (h *webHandlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.P
 		return err
 	}
 	pg.Total = total
-	d := listData{People: people, Pager: newPageNav(pg, r), Now: h.s.now(), ResidenceTypes: ResidenceTypes, Sorts: listSorts,
+	d := listData{People: people, Rows: peopleRows(people, h.s.now()), Pager: newPageNav(pg, r), Now: h.s.now(), ResidenceTypes: ResidenceTypes, Sorts: listSorts,
 		Statuses: []string{StatusActive, StatusMovedOut, StatusDeceased},
 		CanWrite: p.Can(PermWrite), CanImport: p.Can(PermImport), CanExport: p.Can(PermExport)}
 	if d.Communities, err = h.s.Org.InScope(ctx, p, org.Community); err != nil {
@@ -236,7 +237,7 @@ func (h *webHandlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.P
 			d.Grids = append(d.Grids, g)
 		}
 	}
-	if d.Estates, err = h.s.Places.ListEstates(ctx, p, community); err != nil {
+	if d.Estates, err = h.s.Places.EstateChoices(ctx, p, community); err != nil {
 		return err
 	}
 	// Buildings are offered once an estate narrows them: a grid alone may hold
