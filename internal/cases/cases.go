@@ -515,18 +515,36 @@ type Filter struct {
 	Offset      int
 }
 
-// queue is the condition for "my" open cases: assigned to me, or held by one
-// of my units with nobody assigned.
-func queue(p *auth.Principal) string {
-	uid := strconv.FormatInt(p.UserID, 10)
+// queue is "my" open cases as two disjoint conditions: assigned to me, and
+// held by one of my units with nobody assigned. Queries ask for each apart and
+// add them up (UNION ALL): each half then reads its own index in due order,
+// where the two joined by OR make SQLite read every open case in the scope.
+func queue(p *auth.Principal) []string {
+	mine := "c.assignee_id = " + strconv.FormatInt(p.UserID, 10)
 	var roots []string
 	for _, r := range p.Scope.Roots {
 		roots = append(roots, strconv.FormatInt(r.ID, 10))
 	}
 	if len(roots) == 0 {
-		return "c.assignee_id = " + uid
+		return []string{mine}
 	}
-	return "(c.assignee_id = " + uid + " OR (c.assignee_id IS NULL AND c.holder_org_id IN (" + strings.Join(roots, ",") + ")))"
+	return []string{mine, "c.assignee_id IS NULL AND c.holder_org_id IN (" + strings.Join(roots, ",") + ")"}
+}
+
+// union is "SELECT cols FROM cases c WHERE cond" over each half of a queue,
+// joined by UNION ALL, with the arguments repeated for each; with no halves
+// it is the one plain SELECT.
+func union(cols, cond string, args []any, halves []string) (string, []any) {
+	if len(halves) == 0 {
+		return `SELECT ` + cols + ` FROM cases c WHERE ` + cond, args
+	}
+	parts := make([]string, len(halves))
+	var all []any
+	for i, h := range halves {
+		parts[i] = `SELECT ` + cols + ` FROM cases c WHERE ` + cond + ` AND ` + h
+		all = append(all, args...)
+	}
+	return strings.Join(parts, " UNION ALL "), all
 }
 
 // stageKindCond is the condition "the case's stage is of kind k", built from the
@@ -554,13 +572,17 @@ func (s *Service) stageKindCond(ctx context.Context, kind string) (string, error
 	return "(" + strings.Join(parts, " OR ") + ")", nil
 }
 
-func (s *Service) where(ctx context.Context, p *auth.Principal, f Filter, now int64) (string, []any, error) {
+// where turns f into conditions on cases c. For the my-work buckets it also
+// returns the halves of p's queue (see queue), each to be ANDed to the
+// conditions in a query of its own.
+func (s *Service) where(ctx context.Context, p *auth.Principal, f Filter, now int64) (string, []any, []string, error) {
 	vis, err := s.visibility(ctx, p)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	where := []string{vis}
 	var args []any
+	var halves []string
 	switch f.Mine {
 	case "":
 	case MineIntake, MineTodo:
@@ -570,15 +592,18 @@ func (s *Service) where(ctx context.Context, p *auth.Principal, f Filter, now in
 		}
 		kc, err := s.stageKindCond(ctx, kind)
 		if err != nil {
-			return "", nil, err
+			return "", nil, nil, err
 		}
-		where = append(where, "c.closed_at IS NULL", queue(p), kc)
+		where = append(where, "c.closed_at IS NULL", kc)
+		halves = queue(p)
 	case MineDueSoon:
-		where = append(where, "c.closed_at IS NULL", queue(p), "c.remind_at <= ?", "c.due_at > ?")
+		where = append(where, "c.closed_at IS NULL", "c.remind_at <= ?", "c.due_at > ?")
 		args = append(args, now, now)
+		halves = queue(p)
 	case MineOverdue:
-		where = append(where, "c.closed_at IS NULL", queue(p), "c.due_at <= ?")
+		where = append(where, "c.closed_at IS NULL", "c.due_at <= ?")
 		args = append(args, now)
+		halves = queue(p)
 	case MineFirst:
 		where = append(where, "c.closed_at IS NULL", "c.first_contact_id = ?")
 		args = append(args, p.UserID)
@@ -586,7 +611,7 @@ func (s *Service) where(ctx context.Context, p *auth.Principal, f Filter, now in
 		where = append(where, "c.created_by = ?")
 		args = append(args, p.UserID)
 	default:
-		return "", nil, i18n.NewError("bad_request", "err.bad_request")
+		return "", nil, nil, i18n.NewError("bad_request", "err.bad_request")
 	}
 	if f.Type != "" {
 		where = append(where, "c.type = ?")
@@ -644,28 +669,45 @@ func (s *Service) where(ctx context.Context, p *auth.Principal, f Filter, now in
 			args = append(args, t.AddDate(0, 0, 1).UnixMilli())
 		}
 	}
-	return strings.Join(where, " AND "), args, nil
+	return strings.Join(where, " AND "), args, halves, nil
 }
 
 // List returns the cases matching f and how many match.
 func (s *Service) List(ctx context.Context, p *auth.Principal, f Filter) ([]*Case, int, error) {
 	now := db.Now()
-	cond, args, err := s.where(ctx, p, f, now)
+	cond, args, halves, err := s.where(ctx, p, f, now)
 	if err != nil {
 		return nil, 0, err
 	}
 	var total int
-	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases c WHERE `+cond, args...).Scan(&total); err != nil {
+	count, countArgs := `SELECT COUNT(*) FROM cases c WHERE `+cond, args
+	if len(halves) > 0 {
+		parts := make([]string, len(halves))
+		countArgs = nil
+		for i, h := range halves {
+			parts[i] = `(SELECT COUNT(*) FROM cases c WHERE ` + cond + ` AND ` + h + `)`
+			countArgs = append(countArgs, args...)
+		}
+		count = `SELECT ` + strings.Join(parts, " + ")
+	}
+	if err := s.DB.QueryRowContext(ctx, count, countArgs...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
-	order := " ORDER BY c.created_at DESC, c.id DESC"
-	if f.Mine != "" && f.Mine != MineReported {
-		order = " ORDER BY c.due_at, c.id"
+	var rows *sql.Rows
+	if len(halves) == 0 {
+		order := " ORDER BY c.created_at DESC, c.id DESC"
+		if f.Mine != "" && f.Mine != MineReported {
+			order = " ORDER BY c.due_at, c.id"
+		}
+		rows, err = s.DB.QueryContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE `+cond+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	} else {
+		// The page's ids from the halves merged in due order, then their rows.
+		ids, idArgs := union("c.id, c.due_at", cond, args, halves)
+		rows, err = s.DB.QueryContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE c.id IN (SELECT q.id FROM (`+ids+`) q ORDER BY q.due_at, q.id LIMIT ? OFFSET ?) ORDER BY c.due_at, c.id`, append(idArgs, f.Limit, f.Offset)...)
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE `+cond+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -725,12 +767,13 @@ func (s *Service) MyWork(ctx context.Context, p *auth.Principal) (WorkCounts, er
 		return w, err
 	}
 	now := db.Now()
+	mine, args := union("c.type, c.stage, c.remind_at, c.due_at", "c.closed_at IS NULL AND "+vis, nil, queue(p))
 	err = s.DB.QueryRowContext(ctx, `SELECT
 		COALESCE(SUM(CASE WHEN `+intake+` THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN `+intake+` THEN 0 ELSE 1 END), 0),
 		COALESCE(SUM(CASE WHEN c.remind_at <= ? AND c.due_at > ? THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN c.due_at <= ? THEN 1 ELSE 0 END), 0)
-		FROM cases c WHERE c.closed_at IS NULL AND `+queue(p)+` AND `+vis, now, now, now).Scan(&w.Intake, &w.Todo, &w.DueSoon, &w.Overdue)
+		FROM (`+mine+`) c`, append([]any{now, now, now}, args...)...).Scan(&w.Intake, &w.Todo, &w.DueSoon, &w.Overdue)
 	if err != nil {
 		return w, err
 	}

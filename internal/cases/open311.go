@@ -223,7 +223,7 @@ func (h *handlers) o311Requests(w http.ResponseWriter, r *http.Request, _ *auth.
 		case "closed":
 			f.Status = "closed"
 		}
-		cond, args, err := h.s.where(r.Context(), p, f, time.Now().UnixMilli())
+		cond, args, _, err := h.s.where(r.Context(), p, f, time.Now().UnixMilli()) // no my-work bucket, no queue halves
 		if err != nil {
 			return h.o311Err(w, r, err)
 		}
