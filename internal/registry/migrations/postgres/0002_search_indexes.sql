@@ -13,3 +13,6 @@ DROP INDEX reg_person_grid;
 CREATE INDEX reg_person_grid ON reg_person (grid_id, status, name_pinyin, id);
 DROP INDEX reg_person_community;
 CREATE INDEX reg_person_community ON reg_person (community_id, status, name_pinyin, id);
+-- A name search reads a gram's people and their scope from the index alone
+-- (SQLite's reg_name_gram is WITHOUT ROWID: its primary key is the table).
+CREATE INDEX reg_name_gram_scope ON reg_name_gram (gram, community_id, grid_id, person_id);
