@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -70,9 +71,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
 	}
-	// Page caches are per connection: 32 MB for the writer, 8 MB for each of the
-	// 8 readers, so that serve stays within its memory budget at a million
-	// residents; the operating system's file cache serves the rest.
+	// Page caches are per connection: 32 MB for the writer, 8 MB for each
+	// reader (see sqliteReaders), so that serve stays within its memory budget
+	// at a million residents; the operating system's file cache serves the rest.
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
 	// The writer is opened first so that it switches the file to WAL before any reader.
 	w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=cache_size(-32000)&_pragma=journal_mode(WAL)&_txlock=immediate")
@@ -92,8 +93,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	r.SetMaxOpenConns(8)
-	r.SetMaxIdleConns(8)
+	readers := sqliteReaders()
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
 	r.SetConnMaxIdleTime(5 * time.Minute)
 	if err := r.PingContext(ctx); err != nil {
 		w.Close()
@@ -101,6 +103,13 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return &DB{engine: SQLite, Location: path, w: w, r: r}, nil
+}
+
+// sqliteReaders is the size of the read pool: two per core (reads are CPU
+// work once the file is cached; more connections would only hold more page
+// caches), at least 4 so that a long export does not starve the pages, at most 8.
+func sqliteReaders() int {
+	return min(8, max(4, 2*runtime.GOMAXPROCS(0)))
 }
 
 func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
