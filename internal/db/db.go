@@ -449,13 +449,20 @@ func Contains(s string) string { return "%" + LikeEscape(s) + "%" }
 // with few distinct values, such as the community, which is what matters here.
 func (d *DB) Analyze(ctx context.Context, tables ...string) error {
 	if len(tables) == 0 {
-		_, err := d.w.ExecContext(ctx, `ANALYZE`)
-		return err
+		tables = []string{""}
 	}
 	for _, t := range tables {
-		if _, err := d.w.ExecContext(ctx, `ANALYZE `+t); err != nil {
+		if _, err := d.w.ExecContext(ctx, strings.TrimSpace(`ANALYZE `+t)); err != nil {
 			return err
 		}
+	}
+	if d.engine == SQLite {
+		// SQLite connections load the statistics with the schema, and ANALYZE
+		// changes no schema: the open readers would go on planning with what
+		// they loaded, e.g. the empty tables before an import. Changing the
+		// schema makes each reload both (and re-prepare its statements).
+		_, err := d.w.ExecContext(ctx, `CREATE TABLE linli_statistics_epoch (x INTEGER); DROP TABLE linli_statistics_epoch`)
+		return err
 	}
 	return nil
 }
