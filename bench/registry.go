@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -333,26 +334,32 @@ func serving(ctx context.Context, e *Env, grids []int64, samples []sample) ([]Ro
 		p95 := lat.P(95)
 		rows = append(rows, Row{Area: "registry", Measure: "search p95: " + k.label, Value: ms(p95), Target: "≤ 20 ms", OK: p95 <= 20*time.Millisecond, Note: fmt.Sprintf("%d queries", lat.N())})
 	}
-	// The resident list page filtered by grid, 50 rows, 32 concurrent clients.
-	var lat Latencies
-	errs := 0
-	total := Concurrently(32, 3200, func(i int) {
-		g := grids[i%len(grids)]
-		page := 1 + (i/len(grids))%20
-		t0 := time.Now()
-		status, _ := srv.get(token, fmt.Sprintf("/registry?grid=%d&page=%d", g, page))
-		lat.Add(time.Since(t0))
-		if status != 200 {
-			errs++
-		}
-	})
-	if errs > 0 {
-		rows = append(rows, Row{Area: "registry", Measure: "list page by grid", Value: fmt.Sprintf("%d of 3200 requests failed", errs)})
+	// The resident list page filtered by grid, 50 rows, 32 concurrent clients;
+	// and one client alone, to tell the page's own time from queueing.
+	listLoad := func(clients, n int) (p50, p99 time.Duration, rps float64, failed int64) {
+		var lat Latencies
+		var errs atomic.Int64
+		took := Concurrently(clients, n, func(i int) {
+			g := grids[i%len(grids)]
+			page := 1 + (i/len(grids))%20
+			t0 := time.Now()
+			status, _ := srv.get(token, fmt.Sprintf("/registry?grid=%d&page=%d", g, page))
+			lat.Add(time.Since(t0))
+			if status != 200 {
+				errs.Add(1)
+			}
+		})
+		return lat.P(50), lat.P(99), float64(n) / took.Seconds(), errs.Load()
+	}
+	p50one, p99one, _, failedOne := listLoad(1, 300)
+	_, p99, rps, failed := listLoad(32, 3200)
+	if failed+failedOne > 0 {
+		rows = append(rows, Row{Area: "registry", Measure: "list page by grid", Value: fmt.Sprintf("%d of 3500 requests failed", failed+failedOne)})
 	} else {
-		p99 := lat.P(99)
 		rows = append(rows,
 			Row{Area: "registry", Measure: "list page by grid, 50 rows, 32 clients: p99", Value: ms(p99), Target: "≤ 50 ms", OK: p99 <= 50*time.Millisecond},
-			Row{Area: "registry", Measure: "list page by grid, 50 rows, 32 clients: throughput", Value: fmt.Sprintf("%.0f req/s", 3200/total.Seconds())},
+			Row{Area: "registry", Measure: "list page by grid, 50 rows, 32 clients: throughput", Value: fmt.Sprintf("%.0f req/s", rps)},
+			Row{Area: "registry", Measure: "list page by grid, 50 rows, 1 client: p50 / p99", Value: ms(p50one) + " / " + ms(p99one)},
 		)
 	}
 	rss := srv.rss()
