@@ -469,6 +469,24 @@ func (d *DB) Analyze(ctx context.Context, tables ...string) error {
 
 // HasStatistics reports whether the planner has statistics at all (always true
 // on PostgreSQL, whose autovacuum gathers them).
+// AnalyzeInTx refreshes PostgreSQL's statistics of tables from inside a
+// transaction that is filling them (it counts the transaction's own rows), and
+// so replans what was planned on the old ones. Foreign-key checks are planned
+// once per connection: planned while a table looked empty they scan it whole
+// for every row inserted, and a bulk load that takes minutes takes hours.
+// SQLite checks foreign keys through the primary key without a planner: no-op.
+func (t *Tx) AnalyzeInTx(ctx context.Context, tables ...string) error {
+	if t.d.engine != Postgres {
+		return nil
+	}
+	for _, tb := range tables {
+		if _, err := t.tx.ExecContext(ctx, `ANALYZE `+tb); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (d *DB) HasStatistics(ctx context.Context) (bool, error) {
 	if d.engine != SQLite {
 		return true, nil

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -157,16 +158,25 @@ func Digest(t testing.TB, d *db.DB, skip ...string) string {
 			ptrs[i] = &vals[i]
 		}
 		fmt.Fprintf(&b, "## %s\n", tb)
+		// Rows sorted whole: ORDER BY 1 leaves ties in whatever order the
+		// plan of the day reads them.
+		var lines []string
 		for r.Next() {
 			if err := r.Scan(ptrs...); err != nil {
 				t.Fatal(err)
 			}
+			var line strings.Builder
 			for _, v := range vals {
-				fmt.Fprintf(&b, "%v\t", v)
+				fmt.Fprintf(&line, "%v\t", v)
 			}
-			b.WriteByte('\n')
+			lines = append(lines, line.String())
 		}
 		r.Close()
+		sort.Strings(lines)
+		for _, l := range lines {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
 	}
 	return b.String()
 }

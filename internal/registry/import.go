@@ -519,8 +519,20 @@ func (run *importRun) col(key string) string {
 }
 
 // row checks one row and, in a commit (tx != nil), writes it.
+// statisticsAt are the row counts at which a commit refreshes the planner's
+// statistics of the tables it fills (see db.Tx.AnalyzeInTx).
+var statisticsAt = map[int]bool{5_000: true, 50_000: true, 250_000: true}
+
 func (run *importRun) row(ctx context.Context, tx *db.Tx, r importexport.Row) error {
 	run.res.Rows++
+	if tx != nil && statisticsAt[run.res.Rows] && tx.Dialect() == db.Postgres {
+		if err := run.bulk.Flush(ctx); err != nil {
+			return err
+		}
+		if err := tx.AnalyzeInTx(ctx, "reg_household", "reg_person", "reg_residence", "reg_name_gram", "reg_person_tag", "dwelling", "building", "entrance", "estate"); err != nil {
+			return err
+		}
+	}
 	if run.req.Progress != nil && run.res.Rows%2000 == 0 {
 		run.req.Progress(run.res.Rows)
 	}
