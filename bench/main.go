@@ -133,6 +133,7 @@ func main() {
 				r[i].Engine = engine
 			}
 			rows = append(rows, r...)
+			printTable(os.Stderr, r) // as each suite ends, so that a cut-off run keeps what it measured
 			fmt.Fprintf(os.Stderr, "   done in %s\n", time.Since(start).Round(time.Second))
 		}
 		env.DB.Close()
