@@ -680,17 +680,8 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, f Filter) ([]*Cas
 		return nil, 0, err
 	}
 	var total int
-	count, countArgs := `SELECT COUNT(*) FROM cases c WHERE `+cond, args
-	if len(halves) > 0 {
-		parts := make([]string, len(halves))
-		countArgs = nil
-		for i, h := range halves {
-			parts[i] = `(SELECT COUNT(*) FROM cases c WHERE ` + cond + ` AND ` + h + `)`
-			countArgs = append(countArgs, args...)
-		}
-		count = `SELECT ` + strings.Join(parts, " + ")
-	}
-	if err := s.DB.QueryRowContext(ctx, count, countArgs...).Scan(&total); err != nil {
+	matching, countArgs := union("c.id", cond, args, halves)
+	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+matching+`) q`, countArgs...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	if f.Limit <= 0 || f.Limit > 500 {

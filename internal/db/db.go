@@ -476,8 +476,6 @@ func (d *DB) Analyze(ctx context.Context, tables ...string) error {
 	return nil
 }
 
-// HasStatistics reports whether the planner has statistics at all (always true
-// on PostgreSQL, whose autovacuum gathers them).
 // AnalyzeInTx refreshes PostgreSQL's statistics of tables from inside a
 // transaction that is filling them (it counts the transaction's own rows), and
 // so replans what was planned on the old ones. Foreign-key checks are planned
@@ -496,6 +494,8 @@ func (t *Tx) AnalyzeInTx(ctx context.Context, tables ...string) error {
 	return nil
 }
 
+// HasStatistics reports whether the planner has statistics at all (always true
+// on PostgreSQL, whose autovacuum gathers them).
 func (d *DB) HasStatistics(ctx context.Context) (bool, error) {
 	if d.engine != SQLite {
 		return true, nil

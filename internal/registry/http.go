@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"linli/internal/auth"
 	"linli/internal/i18n"
@@ -186,10 +185,8 @@ var listSorts = []string{"name", "age", "-age", "recent"}
 // ---- the resident list ----
 
 type listData struct {
-	People         []*Person
 	Rows           template.HTML // the table's rows, see peopleRows
 	Pager          pageNav
-	Now            time.Time
 	Communities    []*org.Unit
 	Grids          []*org.Unit
 	Estates        []*places.Estate
@@ -215,7 +212,7 @@ func (h *webHandlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.P
 		return err
 	}
 	pg.Total = total
-	d := listData{People: people, Rows: peopleRows(people, h.s.now()), Pager: newPageNav(pg, r), Now: h.s.now(), ResidenceTypes: ResidenceTypes, Sorts: listSorts,
+	d := listData{Rows: peopleRows(people, h.s.now()), Pager: newPageNav(pg, r), ResidenceTypes: ResidenceTypes, Sorts: listSorts,
 		Statuses: []string{StatusActive, StatusMovedOut, StatusDeceased},
 		CanWrite: p.Can(PermWrite), CanImport: p.Can(PermImport), CanExport: p.Can(PermExport)}
 	if d.Communities, err = h.s.Org.InScope(ctx, p, org.Community); err != nil {

@@ -245,7 +245,7 @@ func (im Importer) Run(ctx context.Context, pr *auth.Principal, req importflow.R
 	s.dropTagCache()
 	// A large load changes the shape of the tables: refresh the planner's
 	// statistics now rather than plan searches on the old ones.
-	if err := s.DB.Analyze(ctx, "reg_person", "reg_name_gram", "reg_household", "reg_person_tag", "reg_residence", "estate", "building", "entrance", "dwelling"); err != nil {
+	if err := s.DB.Analyze(ctx, importedTables...); err != nil {
 		return nil, err
 	}
 	return run.res, nil
@@ -518,18 +518,21 @@ func (run *importRun) col(key string) string {
 	return importflow.ColumnLabel(run.req.Mapping, run.fields, key)
 }
 
-// row checks one row and, in a commit (tx != nil), writes it.
 // statisticsAt are the row counts at which a commit refreshes the planner's
 // statistics of the tables it fills (see db.Tx.AnalyzeInTx).
 var statisticsAt = map[int]bool{5_000: true, 50_000: true, 250_000: true}
 
+// importedTables are the tables a residents import fills.
+var importedTables = []string{"reg_person", "reg_name_gram", "reg_household", "reg_person_tag", "reg_residence", "estate", "building", "entrance", "dwelling"}
+
+// row checks one row and, in a commit (tx != nil), writes it.
 func (run *importRun) row(ctx context.Context, tx *db.Tx, r importexport.Row) error {
 	run.res.Rows++
 	if tx != nil && statisticsAt[run.res.Rows] && tx.Dialect() == db.Postgres {
 		if err := run.bulk.Flush(ctx); err != nil {
 			return err
 		}
-		if err := tx.AnalyzeInTx(ctx, "reg_household", "reg_person", "reg_residence", "reg_name_gram", "reg_person_tag", "dwelling", "building", "entrance", "estate"); err != nil {
+		if err := tx.AnalyzeInTx(ctx, importedTables...); err != nil {
 			return err
 		}
 	}
