@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"database/sql"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -259,4 +260,28 @@ func TestDemoServesAndCommunityAccountLogsIn(t *testing.T) {
 	if !strings.Contains(banner, "passwords unchanged") || strings.Contains(banner, "Demo-Pass-2026") {
 		t.Fatalf("second run:\n%s", banner)
 	}
+}
+
+// The profiler listens only on a loopback address and serves /debug/pprof/.
+func TestProfilerOnlyOnLoopback(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, addr := range []string{"0.0.0.0:0", "192.0.2.1:6060", ":6060", "nonsense"} {
+		if err := serveProfiler(addr, log); err == nil || !strings.Contains(err.Error(), "loopback") && !strings.Contains(err.Error(), "debug-listen") {
+			t.Errorf("%s: %v", addr, err)
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	if err := serveProfiler(addr, log); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get("http://" + addr + "/debug/pprof/")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("profiler index: %v %v", resp, err)
+	}
+	resp.Body.Close()
 }
