@@ -199,6 +199,7 @@ type serveFlags struct {
 	logMaxMB     int
 	logKeep      int
 	maxUploadMB  int
+	maxActive    int
 	debugListen  string
 }
 
@@ -218,6 +219,8 @@ func (s *serveFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&s.logKeep, "log-keep", keep, "old log files kept [LINLI_LOG_KEEP]")
 	up, _ := strconv.Atoi(env("LINLI_MAX_UPLOAD_MB", "300"))
 	fs.IntVar(&s.maxUploadMB, "max-upload-mb", up, "largest accepted upload [LINLI_MAX_UPLOAD_MB]")
+	active, _ := strconv.Atoi(env("LINLI_MAX_ACTIVE", "0"))
+	fs.IntVar(&s.maxActive, "max-active", active, "requests served at once, the others wait their turn in order (0: twice the cores) [LINLI_MAX_ACTIVE]")
 	fs.StringVar(&s.debugListen, "debug-listen", env("LINLI_DEBUG_LISTEN", ""), "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060; off by default [LINLI_DEBUG_LISTEN]")
 }
 
@@ -261,7 +264,7 @@ func serve(ctx context.Context, sf *serveFlags, keys *privacy.Keys, banner func(
 	}
 	defer d.Close()
 	a := app.New(app.Options{DB: d, Keys: keys, Log: log, IdleTimeout: time.Duration(sf.idleMinutes) * time.Minute,
-		Web: web.Config{CookieSecure: sf.cookieSecure, TrustProxy: sf.trustProxy, Version: version, MaxUpload: int64(sf.maxUploadMB) << 20}})
+		Web: web.Config{CookieSecure: sf.cookieSecure, TrustProxy: sf.trustProxy, Version: version, MaxUpload: int64(sf.maxUploadMB) << 20, MaxActive: sf.maxActive}})
 	workCtx, stopWork := context.WithCancel(context.Background())
 	waitWork := a.Start(workCtx)
 	defer func() { stopWork(); waitWork() }()

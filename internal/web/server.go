@@ -35,6 +35,9 @@ type Config struct {
 	Version string
 	// MaxUpload bounds multipart uploads in bytes.
 	MaxUpload int64
+	// MaxActive is how many requests run at once; the rest wait their turn
+	// (see admission). 0 means twice the cores.
+	MaxActive int
 }
 
 // Server is the HTTP application.
@@ -57,6 +60,7 @@ type Server struct {
 	pages      *pages
 	nav        []NavItem
 	dashboards []DashboardProvider
+	admit      *admission
 }
 
 // Route is one registered route; the authorisation matrix test walks them all.
@@ -89,7 +93,13 @@ func NewServer(cfg Config, d *db.DB, a *auth.Service, al *audit.Log, log *slog.L
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = 300 << 20
 	}
-	s := &Server{Cfg: cfg, DB: d, Auth: a, Audit: al, Log: log, Metrics: NewMetrics(), mux: http.NewServeMux(), pages: newPages()}
+	s := &Server{Cfg: cfg, DB: d, Auth: a, Audit: al, Log: log, Metrics: NewMetrics(), mux: http.NewServeMux(), pages: newPages(), admit: newAdmission(cfg.MaxActive, admitHold)}
+	s.Metrics.AddGauge(func() (string, string, float64) {
+		return "linli_http_requests_running", "Requests running now (at most the admission limit).", float64(s.admit.running())
+	})
+	s.Metrics.AddGauge(func() (string, string, float64) {
+		return "linli_http_requests_waiting", "Requests waiting for their turn to run.", float64(s.admit.waiting.Load())
+	})
 	s.pages.addFS("web", templateFS)
 	s.registerShell()
 	return s
@@ -261,6 +271,11 @@ type principalKey struct{}
 
 func (s *Server) wrap(rt Route, h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leave, err := s.admit.enter(r.Context())
+		if err != nil {
+			return // the client went away while waiting
+		}
+		defer leave()
 		if rt.API {
 			w.Header().Set("Cache-Control", "no-store")
 		} else if !rt.Public {
