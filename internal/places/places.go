@@ -44,6 +44,8 @@ type Service struct {
 	// BuildingGridChanged lets modules whose rows copy a building's grid (the
 	// registry) follow a move, inside the same transaction.
 	BuildingGridChanged []func(ctx context.Context, tx *db.Tx, buildingID, newGrid int64) error
+
+	addresses addressCache
 }
 
 // Estate is a 小区.
@@ -303,6 +305,9 @@ func (s *Service) UpdateEstate(ctx context.Context, p *auth.Principal, id int64,
 		if err != nil {
 			return err
 		}
+		if err := placesChanged(ctx, tx); err != nil {
+			return err
+		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "estate.update", "estate", id, e.CommunityID, audit.Success).
 			WithDetail(map[string]string{"before": e.Name, "after": in.Name}))
 	})
@@ -326,6 +331,9 @@ func (s *Service) DeleteEstate(ctx context.Context, p *auth.Principal, id int64)
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM estate WHERE id = ?`, id); err != nil {
 			return inUse(err)
+		}
+		if err := placesChanged(ctx, tx); err != nil {
+			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "estate.delete", "estate", id, e.CommunityID, audit.Success).WithDetail(map[string]string{"name": e.Name}))
 	})
@@ -556,6 +564,9 @@ func (s *Service) UpdateBuilding(ctx context.Context, p *auth.Principal, id int6
 				}
 			}
 		}
+		if err := placesChanged(ctx, tx); err != nil {
+			return err
+		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "building.update", "building", id, b.CommunityID, audit.Success).
 			WithDetail(map[string]any{"before": map[string]any{"name": b.Name, "grid_id": b.GridID, "estate_id": b.EstateID}, "after": map[string]any{"name": in.Name, "grid_id": in.GridID, "estate_id": in.EstateID}}))
 	})
@@ -579,6 +590,9 @@ func (s *Service) DeleteBuilding(ctx context.Context, p *auth.Principal, id int6
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM building WHERE id = ?`, id); err != nil {
 			return inUse(err)
+		}
+		if err := placesChanged(ctx, tx); err != nil {
+			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "building.delete", "building", id, b.CommunityID, audit.Success).WithDetail(map[string]string{"name": b.Label()}))
 	})
@@ -668,6 +682,9 @@ func (s *Service) DeleteEntrance(ctx context.Context, p *auth.Principal, id int6
 	return buildingID, s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM entrance WHERE id = ?`, id); err != nil {
 			return inUse(err)
+		}
+		if err := placesChanged(ctx, tx); err != nil {
+			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "entrance.delete", "entrance", id, comm, audit.Success))
 	})
@@ -834,6 +851,9 @@ func (s *Service) UpdateDwelling(ctx context.Context, p *auth.Principal, id int6
 		if err != nil {
 			return err
 		}
+		if err := placesChanged(ctx, tx); err != nil {
+			return err
+		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "dwelling.update", "dwelling", id, d.CommunityID, audit.Success).
 			WithDetail(map[string]any{"before": d.Room, "after": in.Room}))
 	})
@@ -851,6 +871,9 @@ func (s *Service) DeleteDwelling(ctx context.Context, p *auth.Principal, id int6
 	return d.BuildingID, s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM dwelling WHERE id = ?`, id); err != nil {
 			return inUse(err)
+		}
+		if err := placesChanged(ctx, tx); err != nil {
+			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "dwelling.delete", "dwelling", id, d.CommunityID, audit.Success).WithDetail(map[string]string{"address": d.Address()}))
 	})

@@ -111,3 +111,65 @@ func TestGridWorkerSeesOnlyItsGrid(t *testing.T) {
 		}
 	})
 }
+
+// Addresses are cached by each server; a change made on any server sharing the
+// database shows on every other one at its next request.
+func TestDwellingAddressesFollowChangesOnEveryServer(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		sys := auth.System("t")
+		here := w.App.Places
+		other := &places.Service{DB: w.DB, Audit: here.Audit, Org: here.Org} // a second server
+		b := w.Objects["building"][apptest.InA]
+		dws, err := here.Dwellings(ctx, sys, b)
+		if err != nil || len(dws) == 0 {
+			t.Fatalf("dwellings: %v", err)
+		}
+		d := dws[0]
+		addr := func(s *places.Service) string {
+			t.Helper()
+			m, err := s.DwellingAddresses(ctx, w.DB.Reader(), []int64{d.ID, d.ID, 987654321})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := m[987654321]; ok || len(m) != 1 {
+				t.Fatalf("addresses %v: want exactly the existing dwelling", m)
+			}
+			return m[d.ID]
+		}
+		if got := addr(here); got == "" || got != d.Address() {
+			t.Fatalf("address %q, want %q", got, d.Address())
+		}
+		if got := addr(other); got != d.Address() {
+			t.Fatalf("other server: %q", got)
+		}
+		// Both servers now hold the address. The estate is renamed on the other.
+		bl, _ := here.GetBuilding(ctx, sys, b)
+		est, _ := here.GetEstate(ctx, sys, bl.EstateID)
+		if err := other.UpdateEstate(ctx, sys, est.ID, places.EstateInput{Name: "改名小区", Address: est.Address}); err != nil {
+			t.Fatal(err)
+		}
+		if got := addr(here); !strings.HasPrefix(got, "改名小区 ") || !strings.HasSuffix(got, " "+d.Room) {
+			t.Fatalf("after the estate's rename elsewhere: %q", got)
+		}
+		// The building renamed and the room renumbered here: the other follows.
+		if err := here.UpdateBuilding(ctx, sys, b, places.BuildingInput{GridID: bl.GridID, EstateID: bl.EstateID, Name: "改名楼", Floors: bl.Floors}); err != nil {
+			t.Fatal(err)
+		}
+		if err := here.UpdateDwelling(ctx, sys, d.ID, places.DwellingInput{EntranceID: d.EntranceID, Room: "9901", Usage: d.Usage}); err != nil {
+			t.Fatal(err)
+		}
+		if got := addr(other); !strings.Contains(got, " 改名楼 ") || !strings.HasSuffix(got, " 9901") {
+			t.Fatalf("after the building's rename and the new room number: %q", got)
+		}
+		// A failed change (a room number taken) moves nothing and changes nothing.
+		if len(dws) > 1 {
+			if err := here.UpdateDwelling(ctx, sys, dws[1].ID, places.DwellingInput{EntranceID: dws[1].EntranceID, Room: "9901", Usage: dws[1].Usage}); err == nil {
+				t.Fatal("taken room number accepted")
+			}
+		}
+		if got := addr(here); !strings.HasSuffix(got, " 9901") {
+			t.Fatalf("after a refused change: %q", got)
+		}
+	})
+}
