@@ -461,20 +461,23 @@ func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) 
 		with = `WITH m AS MATERIALIZED (SELECT ` + sortColumns(f.Sort) + ` FROM reg_person p WHERE ` + q.sql() + `) `
 		page = `SELECT p.id FROM m p`
 	}
-	rows, err := s.DB.QueryContext(ctx, with+personSelect+` WHERE p.id IN (`+page+` ORDER BY `+order+` LIMIT ? OFFSET ?) ORDER BY `+order, append(q.args, f.Limit, f.Offset)...)
+	rows, err := s.DB.QueryContext(ctx, with+personListSelect+` WHERE p.id IN (`+page+` ORDER BY `+order+` LIMIT ? OFFSET ?) ORDER BY `+order, append(q.args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
 	var out []*Person
 	for rows.Next() {
-		p, err := scanPerson(rows)
+		p, err := scanListedPerson(rows)
 		if err != nil {
 			return nil, 0, err
 		}
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if err := s.attachAddresses(ctx, s.DB.Reader(), out); err != nil {
 		return nil, 0, err
 	}
 	return out, total, s.attachTags(ctx, s.DB.Reader(), pr, out)
