@@ -2,7 +2,9 @@ package registry_test
 
 import (
 	"context"
+	"sync"
 	"testing"
+	"time"
 
 	"linli/internal/apptest"
 	"linli/internal/registry"
@@ -52,6 +54,88 @@ func TestListTotalsFollowWritesAndStayInScope(t *testing.T) {
 		}
 		if _, n, err := reg.ListPeople(ctx, gw, registry.Filter{GridID: w.GridA, AgeMin: -1, AgeMax: -1}); err != nil || n != 3 {
 			t.Fatalf("grid A from its own worker: %d %v", n, err)
+		}
+	})
+}
+
+// An expired total is shown once more while one background count replaces
+// it, and requests arriving together for a total nobody has share one count.
+// (Changes made behind this process's back stand for another server's.)
+func TestListTotalsExpireWithoutStampede(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		reg := w.App.Registry
+		leader := w.Principal(t, "community_admin")
+		total := func() int {
+			t.Helper()
+			_, n, err := reg.ListPeople(ctx, leader, registry.Filter{GridID: w.GridA, AgeMin: -1, AgeMax: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		restore := registry.SetCountTimes(time.Hour, 2*time.Hour)
+		// Twenty requests at once for a total not yet known: one count.
+		before := registry.CountsRun()
+		release := registry.HoldCounts()
+		var wg sync.WaitGroup
+		totals := make(chan int, 20)
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, n, err := reg.ListPeople(ctx, leader, registry.Filter{GridID: w.GridA, AgeMin: -1, AgeMax: -1})
+				if err != nil {
+					t.Error(err)
+				}
+				totals <- n
+			}()
+		}
+		time.Sleep(200 * time.Millisecond) // all twenty have asked
+		release()
+		wg.Wait()
+		close(totals)
+		for n := range totals {
+			if n != 2 {
+				t.Fatalf("total %d, want 2", n)
+			}
+		}
+		if ran := registry.CountsRun() - before; ran != 1 {
+			t.Fatalf("%d counts for 20 requests, want 1", ran)
+		}
+		restore()
+
+		// Another server moves someone out of grid A.
+		var id int64
+		if err := w.DB.QueryRowContext(ctx, `SELECT id FROM reg_person WHERE grid_id = ? AND status = 'active' ORDER BY id LIMIT 1`, w.GridA).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.DB.ExecContext(ctx, `UPDATE reg_person SET status = 'moved_out' WHERE id = ?`, id); err != nil {
+			t.Fatal(err)
+		}
+		// Fresh: the cached total. Expired: shown once more, then replaced.
+		defer registry.SetCountTimes(time.Hour, 2*time.Hour)()
+		if n := total(); n != 2 {
+			t.Fatalf("fresh total %d, want the cached 2", n)
+		}
+		registry.SetCountTimes(0, time.Hour)
+		if n := total(); n != 2 {
+			t.Fatalf("expired total %d, want the cached 2 while it is recounted", n)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for total() != 1 {
+			if time.Now().After(deadline) {
+				t.Fatal("the expired total was never replaced")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		// Too old to show at all: counted before answering.
+		if _, err := w.DB.ExecContext(ctx, `UPDATE reg_person SET status = 'active' WHERE id = ?`, id); err != nil {
+			t.Fatal(err)
+		}
+		registry.SetCountTimes(0, 0)
+		if n := total(); n != 2 {
+			t.Fatalf("a total past its last showing must be counted anew: %d", n)
 		}
 	})
 }
