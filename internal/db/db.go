@@ -411,6 +411,15 @@ func Placeholders(n int) string {
 	return strings.Repeat("?, ", n-1) + "?"
 }
 
+// OpaqueInt is an integer placeholder whose value SQLite's planner does not
+// read. SQLite plans with the values of some parameters (LIMIT and OFFSET; an
+// equality on an index column it has samples for) and then re-prepares the
+// statement whenever such a parameter is bound again: a kept prepared
+// statement is parsed and planned on every use. Where one plan serves every
+// value (a page of a list, a grid among grids of like size), OpaqueInt keeps
+// the prepared plan; PostgreSQL reads it as the plain integer.
+const OpaqueInt = "CAST(? AS INTEGER)"
+
 // Int64Args turns ids into query arguments.
 func Int64Args(ids []int64) []any {
 	out := make([]any, len(ids))

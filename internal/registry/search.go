@@ -92,9 +92,9 @@ func (s *Service) build(ctx context.Context, pr *auth.Principal, f Filter) (*que
 		}
 		switch u.Level {
 		case org.Grid:
-			q.add("p.grid_id = ?", u.ID)
+			q.add("p.grid_id = "+db.OpaqueInt, u.ID)
 		case org.Community:
-			q.add("p.community_id = ?", u.ID)
+			q.add("p.community_id = "+db.OpaqueInt, u.ID)
 		default:
 			var ids []int64
 			units, err := s.Org.Visible(ctx, auth.System("filter"))
@@ -114,7 +114,7 @@ func (s *Service) build(ctx context.Context, pr *auth.Principal, f Filter) (*que
 		}
 	}
 	if f.GridID != 0 {
-		q.add("p.grid_id = ?", f.GridID)
+		q.add("p.grid_id = "+db.OpaqueInt, f.GridID)
 	}
 	if f.DwellingID != 0 {
 		q.add("p.dwelling_id = ?", f.DwellingID)
@@ -461,7 +461,7 @@ func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) 
 		with = `WITH m AS MATERIALIZED (SELECT ` + sortColumns(f.Sort) + ` FROM reg_person p WHERE ` + q.sql() + `) `
 		page = `SELECT p.id FROM m p`
 	}
-	rows, err := s.DB.QueryContext(ctx, with+personListSelect+` WHERE p.id IN (`+page+` ORDER BY `+order+` LIMIT ? OFFSET ?) ORDER BY `+order, append(q.args, f.Limit, f.Offset)...)
+	rows, err := s.DB.QueryContext(ctx, with+personListSelect+` WHERE p.id IN (`+page+` ORDER BY `+order+` LIMIT `+db.OpaqueInt+` OFFSET `+db.OpaqueInt+`) ORDER BY `+order, append(q.args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
