@@ -185,16 +185,17 @@ var listSorts = []string{"name", "age", "-age", "recent"}
 // ---- the resident list ----
 
 type listData struct {
-	Rows           template.HTML // the table's rows, see peopleRows
-	Pager          pageNav
-	Communities    []*org.Unit
-	Grids          []*org.Unit
-	Estates        []*places.Estate
-	Buildings      []*places.Building
-	Tags           []*Tag
-	ResidenceTypes []string
-	Statuses       []string
-	Sorts          []string
+	Rows  template.HTML // the table's rows, see peopleRows
+	Pager pageNav
+	// The filters' choices, written by web.OptionsHTML.
+	Communities    []web.Option
+	Grids          []web.Option
+	Estates        []web.Option
+	Buildings      []web.Option
+	Tags           []web.Option
+	ResidenceTypes []web.Option
+	Statuses       []web.Option
+	Sorts          []web.Option
 	ExportURL      template.URL
 	CanWrite       bool
 	CanImport      bool
@@ -212,12 +213,30 @@ func (h *webHandlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.P
 		return err
 	}
 	pg.Total = total
-	d := listData{Rows: peopleRows(people, h.s.now()), Pager: newPageNav(pg, r), ResidenceTypes: ResidenceTypes, Sorts: listSorts,
-		Statuses: []string{StatusActive, StatusMovedOut, StatusDeceased},
-		CanWrite: p.Can(PermWrite), CanImport: p.Can(PermImport), CanExport: p.Can(PermExport)}
-	if d.Communities, err = h.s.Org.InScope(ctx, p, org.Community); err != nil {
+	unitID := func(u *org.Unit) string { return strconv.FormatInt(u.ID, 10) }
+	unitName := func(u *org.Unit) string { return u.Name }
+	labelled := func(prefix string) func(string) string {
+		return func(s string) string { return i18n.T(prefix + s) }
+	}
+	same := func(s string) string { return s }
+	d := listData{Rows: peopleRows(people, h.s.now()), Pager: newPageNav(pg, r),
+		ResidenceTypes: web.Choices(ResidenceTypes, same, labelled("registry.residence."), v.Get("residence_type")),
+		Sorts:          web.Choices(listSorts, same, labelled("registry.sort."), v.Get("sort")),
+		CanWrite:       p.Can(PermWrite), CanImport: p.Can(PermImport), CanExport: p.Can(PermExport)}
+	// "Active" is the status filter's default, sent as no value at all.
+	status := v.Get("status")
+	for _, st := range []string{StatusActive, StatusMovedOut, StatusDeceased} {
+		o := web.Option{Value: st, Label: i18n.T("registry.status." + st), Selected: st == status}
+		if st == StatusActive {
+			o.Value, o.Selected = "", status == "" || status == StatusActive
+		}
+		d.Statuses = append(d.Statuses, o)
+	}
+	communities, err := h.s.Org.InScope(ctx, p, org.Community)
+	if err != nil {
 		return err
 	}
+	d.Communities = web.Choices(communities, unitID, unitName, v.Get("org"))
 	grids, err := h.s.Org.InScope(ctx, p, org.Grid)
 	if err != nil {
 		return err
@@ -229,29 +248,41 @@ func (h *webHandlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.P
 			community = u.ID
 		}
 	}
+	var shownGrids []*org.Unit
 	for _, g := range grids {
 		if community == 0 || g.CommunityID == community {
-			d.Grids = append(d.Grids, g)
+			shownGrids = append(shownGrids, g)
 		}
 	}
-	if d.Estates, err = h.s.Places.EstateChoices(ctx, p, community); err != nil {
+	d.Grids = web.Choices(shownGrids, unitID, unitName, v.Get("grid"))
+	estates, err := h.s.Places.EstateChoices(ctx, p, community)
+	if err != nil {
 		return err
 	}
+	d.Estates = web.Choices(estates, func(e *places.Estate) string { return strconv.FormatInt(e.ID, 10) }, func(e *places.Estate) string { return e.Name }, v.Get("estate"))
 	// Buildings are offered once an estate narrows them: a grid alone may hold
 	// hundreds, and listing them on every page of a grid's list would cost more
 	// than the list itself. A building already chosen stays shown.
+	var buildings []*places.Building
 	switch {
 	case f.EstateID != 0:
-		if d.Buildings, _, err = h.s.Places.ListBuildings(ctx, p, places.BuildingFilter{CommunityID: community, EstateID: f.EstateID, GridID: f.GridID, Limit: 500}); err != nil {
+		if buildings, _, err = h.s.Places.ListBuildings(ctx, p, places.BuildingFilter{CommunityID: community, EstateID: f.EstateID, GridID: f.GridID, Limit: 500}); err != nil {
 			return err
 		}
 	case f.BuildingID != 0:
 		if b, err := h.s.Places.GetBuilding(ctx, p, f.BuildingID); err == nil {
-			d.Buildings = []*places.Building{b}
+			buildings = []*places.Building{b}
 		}
 	}
-	if d.Tags, err = h.s.VisibleTags(ctx, p); err != nil {
+	d.Buildings = web.Choices(buildings, func(b *places.Building) string { return strconv.FormatInt(b.ID, 10) }, (*places.Building).Label, v.Get("building"))
+	tags, err := h.s.VisibleTags(ctx, p)
+	if err != nil {
 		return err
+	}
+	// A tag may be asked for by code or by name (links from elsewhere use names).
+	tag := v.Get("tag")
+	for _, t := range tags {
+		d.Tags = append(d.Tags, web.Option{Value: t.Code, Label: t.Name, Selected: t.Code == tag || t.Name == tag})
 	}
 	exp := url.Values{}
 	for k, vs := range v {
