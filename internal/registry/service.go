@@ -60,7 +60,7 @@ type Person struct {
 	Name, NamePinyin, Sex, BirthDate, IDType, IDMask, PhoneMask string
 	Relation, Ethnicity, Political, Education, Marital          string
 	Employer, HukouAddress, ResidenceType, Status, Remark       string
-	Extra                                                       map[string]string
+	Extra                                                       map[string]string // not read for lists (ListPeople)
 	HouseholdNumber                                             string
 	HeadID                                                      int64
 	Address                                                     string // dwelling address within the community
@@ -215,30 +215,34 @@ func (s *Service) visibleTag(ctx context.Context, p *auth.Principal, key string)
 
 const personColumns = `p.id, p.community_id, COALESCE(p.grid_id, 0), COALESCE(p.household_id, 0), COALESCE(p.dwelling_id, 0),
 	p.name, p.name_pinyin, p.sex, p.birth_date, p.id_type, p.id_mask, p.phone_mask, p.relation, p.ethnicity, p.political, p.education, p.marital,
-	p.employer, p.hukou_address, p.residence_type, p.status, p.remark, p.extra, p.created_at, p.updated_at,
+	p.employer, p.hukou_address, p.residence_type, p.status, p.remark, p.created_at, p.updated_at,
 	COALESCE(h.number, ''), COALESCE(h.head_person_id, 0)`
 
 const personFrom = `
 	FROM reg_person p
 	LEFT JOIN reg_household h ON h.id = p.household_id`
 
-// personSelect reads people with their addresses, for scanPerson.
-const personSelect = `SELECT ` + personColumns + `,
+// personSelect reads people whole, with their addresses, for scanPerson.
+const personSelect = `SELECT ` + personColumns + `, p.extra,
 	COALESCE(e.name, ''), COALESCE(b.name, ''), COALESCE(en.name, ''), COALESCE(d.room, '')` + personFrom + `
 	LEFT JOIN dwelling d ON d.id = p.dwelling_id
 	LEFT JOIN building b ON b.id = d.building_id
 	LEFT JOIN estate e ON e.id = b.estate_id
 	LEFT JOIN entrance en ON en.id = d.entrance_id`
 
-// personListSelect reads people without their addresses, for scanListedPerson;
-// lists add the addresses from places.DwellingAddresses, which keeps them.
+// personListSelect reads people for lists, for scanListedPerson: without the
+// extra attributes (no list shows them; decoding them was a tenth of a list
+// page) and without addresses, which lists add from places.DwellingAddresses.
 const personListSelect = `SELECT ` + personColumns + personFrom
 
 func scanPerson(sc interface{ Scan(...any) error }) (*Person, error) {
-	var est, bld, ent, room string
-	p, err := scanPersonColumns(sc, &est, &bld, &ent, &room)
+	var extra, est, bld, ent, room string
+	p, err := scanPersonColumns(sc, &extra, &est, &bld, &ent, &room)
 	if err != nil {
 		return nil, err
+	}
+	if extra != "" {
+		_ = json.Unmarshal([]byte(extra), &p.Extra)
 	}
 	p.Address = joinAddress(est, bld, ent, room)
 	return p, nil
@@ -250,16 +254,12 @@ func scanListedPerson(sc interface{ Scan(...any) error }) (*Person, error) {
 
 func scanPersonColumns(sc interface{ Scan(...any) error }, more ...any) (*Person, error) {
 	p := &Person{}
-	var extra string
 	err := sc.Scan(append([]any{&p.ID, &p.CommunityID, &p.GridID, &p.HouseholdID, &p.DwellingID,
 		&p.Name, &p.NamePinyin, &p.Sex, &p.BirthDate, &p.IDType, &p.IDMask, &p.PhoneMask, &p.Relation, &p.Ethnicity, &p.Political, &p.Education, &p.Marital,
-		&p.Employer, &p.HukouAddress, &p.ResidenceType, &p.Status, &p.Remark, &extra, &p.CreatedAt, &p.UpdatedAt,
+		&p.Employer, &p.HukouAddress, &p.ResidenceType, &p.Status, &p.Remark, &p.CreatedAt, &p.UpdatedAt,
 		&p.HouseholdNumber, &p.HeadID}, more...)...)
 	if err != nil {
 		return nil, err
-	}
-	if extra != "" {
-		_ = json.Unmarshal([]byte(extra), &p.Extra)
 	}
 	return p, nil
 }
