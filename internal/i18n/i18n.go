@@ -84,6 +84,13 @@ func Has(key string) bool {
 	return ok
 }
 
+// Text is the catalogue's text for key, as written (arguments not filled).
+func Text(key string) (string, bool) {
+	loadOnce.Do(load)
+	s, ok := catalog[key]
+	return s, ok
+}
+
 // Keys lists every key, sorted.
 func Keys() []string {
 	loadOnce.Do(load)

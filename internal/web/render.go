@@ -41,7 +41,14 @@ type pages struct {
 }
 
 func newPages() *pages {
-	base := template.Must(template.New("").Funcs(Funcs()).ParseFS(templateFS, "templates/layout/*.html"))
+	base := template.New("").Funcs(Funcs())
+	layouts, err := fs.Glob(templateFS, "templates/layout/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, name := range layouts {
+		parseFile(base.New(path.Base(name)), templateFS, name)
+	}
 	return &pages{base: base, byName: map[string]*template.Template{}}
 }
 
@@ -69,19 +76,21 @@ func (p *pages) addFS(module string, fsys fs.FS) {
 	for _, name := range pagesFound {
 		t := template.Must(p.base.Clone())
 		for _, part := range partials {
-			body, err := fs.ReadFile(fsys, part)
-			if err != nil {
-				panic(err)
-			}
-			template.Must(t.New(part).Parse(string(body)))
+			parseFile(t.New(part), fsys, part)
 		}
-		body, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			panic(err)
-		}
-		template.Must(t.New(path.Base(name)).Parse(string(body)))
+		parseFile(t.New(path.Base(name)), fsys, name)
 		p.byName[module+"/"+strings.TrimPrefix(name, "templates/")] = t
 	}
+}
+
+// parseFile parses one template file into t, fixed messages written in (see
+// inlineMessages).
+func parseFile(t *template.Template, fsys fs.FS, name string) {
+	body, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		panic(err)
+	}
+	template.Must(t.Parse(inlineMessages(string(body))))
 }
 
 // AddTemplates registers a module's page templates (its embedded "templates"
