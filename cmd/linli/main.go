@@ -220,7 +220,7 @@ func (s *serveFlags) register(fs *flag.FlagSet) {
 	up, _ := strconv.Atoi(env("LINLI_MAX_UPLOAD_MB", "300"))
 	fs.IntVar(&s.maxUploadMB, "max-upload-mb", up, "largest accepted upload [LINLI_MAX_UPLOAD_MB]")
 	active, _ := strconv.Atoi(env("LINLI_MAX_ACTIVE", "0"))
-	fs.IntVar(&s.maxActive, "max-active", active, "requests served at once, the others wait their turn in order (0: twice the cores) [LINLI_MAX_ACTIVE]")
+	fs.IntVar(&s.maxActive, "max-active", active, "requests served at once, the others wait their turn in order (0: four per core) [LINLI_MAX_ACTIVE]")
 	fs.StringVar(&s.debugListen, "debug-listen", env("LINLI_DEBUG_LISTEN", ""), "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060; off by default [LINLI_DEBUG_LISTEN]")
 }
 

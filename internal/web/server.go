@@ -36,7 +36,7 @@ type Config struct {
 	// MaxUpload bounds multipart uploads in bytes.
 	MaxUpload int64
 	// MaxActive is how many requests run at once; the rest wait their turn
-	// (see admission). 0 means twice the cores.
+	// (see admission). 0 means four per core.
 	MaxActive int
 }
 
