@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -571,31 +572,28 @@ func (s *Service) GetUserByName(ctx context.Context, username string) (*User, er
 }
 
 func (s *Service) fillRolesScope(ctx context.Context, q db.Queryer, u *User) error {
-	rows, err := q.QueryContext(ctx, `SELECT role FROM auth_user_role WHERE user_id = ? ORDER BY role`, u.ID)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			rows.Close()
-			return err
-		}
-		u.Roles = append(u.Roles, Role(r))
-	}
-	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT org_unit_id FROM auth_user_scope WHERE user_id = ? ORDER BY org_unit_id`, u.ID)
+	// One query for both (it runs on every request): roles come with unit 0,
+	// scope roots with an empty role.
+	rows, err := q.QueryContext(ctx, `SELECT role, 0 FROM auth_user_role WHERE user_id = ?
+		UNION ALL SELECT '', org_unit_id FROM auth_user_scope WHERE user_id = ?`, u.ID, u.ID)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var o int64
-		if err := rows.Scan(&o); err != nil {
+		var role string
+		var unit int64
+		if err := rows.Scan(&role, &unit); err != nil {
 			return err
 		}
-		u.ScopeRoots = append(u.ScopeRoots, o)
+		if role != "" {
+			u.Roles = append(u.Roles, Role(role))
+		} else {
+			u.ScopeRoots = append(u.ScopeRoots, unit)
+		}
 	}
+	sort.Slice(u.Roles, func(i, j int) bool { return u.Roles[i] < u.Roles[j] })
+	sort.Slice(u.ScopeRoots, func(i, j int) bool { return u.ScopeRoots[i] < u.ScopeRoots[j] })
 	return rows.Err()
 }
 
