@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +41,9 @@ type countEntry struct {
 	n   int
 	gen uint64
 	at  time.Time
+	// spread: the total stays fresh for spread% of countTTL (80–120), so that
+	// totals counted together expire apart.
+	spread time.Duration
 }
 
 // countCall is one count under way, which other requests for the same total wait for.
@@ -50,6 +54,9 @@ type countCall struct {
 }
 
 type countCache struct {
+	// refreshing one total at a time spreads the recounts of totals that
+	// expire together instead of taking every core at once.
+	oneRefresh sync.Mutex
 	mu         sync.Mutex
 	m          map[string]countEntry
 	counting   map[string]*countCall
@@ -73,7 +80,7 @@ func (s *Service) countPeople(ctx context.Context, q *query) (int, error) {
 	}
 	if e, ok := c.m[key]; ok && e.gen == gen {
 		age := time.Since(e.at)
-		if age < countTTL {
+		if age < countTTL*e.spread/100 {
 			c.mu.Unlock()
 			return e.n, nil
 		}
@@ -114,10 +121,12 @@ func (s *Service) countPeople(ctx context.Context, q *query) (int, error) {
 
 // refreshCount replaces an expired total in the background.
 func (s *Service) refreshCount(key string, q *query, gen uint64) {
+	c := &s.counts
+	c.oneRefresh.Lock()
+	defer c.oneRefresh.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	n, err := s.count(ctx, q)
-	c := &s.counts
 	c.mu.Lock()
 	delete(c.refreshing, key)
 	if err == nil {
@@ -151,5 +160,6 @@ func (c *countCache) store(key string, e countEntry) {
 	if len(c.m) >= countEntries {
 		c.m = map[string]countEntry{}
 	}
+	e.spread = time.Duration(80 + rand.IntN(41))
 	c.m[key] = e
 }
