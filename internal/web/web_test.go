@@ -285,7 +285,8 @@ func TestUploadLimitHealthAndMetrics(t *testing.T) {
 		t.Fatalf("healthz: %d %s", resp.StatusCode, body)
 	}
 	resp, body = c.Get("/metrics")
-	if resp.StatusCode != 200 || !strings.Contains(body, `linli_http_requests_total{route="POST /places/buildings",status="413"} 1`) {
+	if resp.StatusCode != 200 || !strings.Contains(body, `linli_http_requests_total{route="POST /places/buildings",status="413"} 1`) ||
+		!strings.Contains(body, "\nlinli_http_requests_running 1\n") || !strings.Contains(body, "\nlinli_http_requests_waiting 0\n") {
 		t.Fatalf("metrics:\n%s", body)
 	}
 	resp, body = c.Get("/no/such/page")
@@ -339,4 +340,33 @@ func TestPersonalAPITokens(t *testing.T) {
 			t.Fatal("an administrator created an API token")
 		}
 	})
+}
+
+// The main navigation offers each user the pages their roles open, the current
+// one marked, and its labels from the catalogue.
+func TestNavigationFollowsRoles(t *testing.T) {
+	d := dbtest.SQLite(t, apptest.Migrations())
+	w := apptest.New(t, d)
+	srv := w.Server(t)
+	nav := regexp.MustCompile(`(?s)<nav id="mainnav" class="mainnav">(.*?)</nav>`)
+	links := func(user, path string) string {
+		t.Helper()
+		resp, body := apptest.NewClient(t, srv.URL).Login(user, apptest.Password).Get(path)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s %s: %d", user, path, resp.StatusCode)
+		}
+		m := nav.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("%s %s: no navigation", user, path)
+		}
+		return m[1]
+	}
+	admin := links("sys_admin", "/admin/users")
+	if !strings.Contains(admin, `<a href="/admin/users" class="active">`) || strings.Count(admin, `class="active"`) != 1 {
+		t.Fatalf("sys_admin on the accounts page:\n%s", admin)
+	}
+	grid := links("grid_worker", "/registry")
+	if strings.Contains(grid, "/admin/users") || !strings.Contains(grid, `<a href="/registry" class="active">居民`) {
+		t.Fatalf("grid worker on the resident list:\n%s", grid)
+	}
 }
