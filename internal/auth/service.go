@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"linli/internal/audit"
@@ -39,6 +40,19 @@ type Service struct {
 	Orgs  OrgIndex
 	// Defaults for the security policy; the security administrator may change them.
 	DefaultIdle time.Duration
+
+	policy policyCache
+}
+
+// The policy is read on every request and changes perhaps once a year: it is
+// kept for policyTTL, and forgotten at once when changed on this server
+// (another server sharing the database follows within policyTTL).
+const policyTTL = 5 * time.Second
+
+type policyCache struct {
+	mu sync.Mutex
+	p  Policy
+	at time.Time
 }
 
 // Policy is the security policy in force.
@@ -62,12 +76,25 @@ func (s *Service) Policy(ctx context.Context) Policy {
 	if def <= 0 {
 		def = 30
 	}
-	// One query for the three: the policy is read on every request.
-	set, _ := settings.GetMany(ctx, s.DB.Reader(), SettingIdleMinutes, SettingMaxFailures, SettingLockMinutes)
+	c := &s.policy
+	c.mu.Lock()
+	p, at := c.p, c.at
+	c.mu.Unlock()
+	if !at.IsZero() && time.Since(at) < policyTTL {
+		return p
+	}
+	// One query for the three.
+	set, err := settings.GetMany(ctx, s.DB.Reader(), SettingIdleMinutes, SettingMaxFailures, SettingLockMinutes)
 	idle := settings.Int(set[SettingIdleMinutes], def)
 	fails := settings.Int(set[SettingMaxFailures], 5)
 	lock := settings.Int(set[SettingLockMinutes], 15)
-	return Policy{Idle: time.Duration(idle) * time.Minute, MaxFailures: fails, LockFor: time.Duration(lock) * time.Minute, MaxSession: 12 * time.Hour}
+	p = Policy{Idle: time.Duration(idle) * time.Minute, MaxFailures: fails, LockFor: time.Duration(lock) * time.Minute, MaxSession: 12 * time.Hour}
+	if err == nil {
+		c.mu.Lock()
+		c.p, c.at = p, time.Now()
+		c.mu.Unlock()
+	}
+	return p
 }
 
 // SetPolicy changes the policy (security administrator).
@@ -89,6 +116,11 @@ func (s *Service) SetPolicy(ctx context.Context, actor *Principal, p Policy) err
 	if errs.Any() {
 		return errs
 	}
+	defer func() { // read it anew, changed or not
+		s.policy.mu.Lock()
+		s.policy.at = time.Time{}
+		s.policy.mu.Unlock()
+	}()
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		for k, v := range map[string]int{SettingIdleMinutes: idle, SettingMaxFailures: fails, SettingLockMinutes: lock} {
 			if err := settings.Set(ctx, tx, k, fmt.Sprint(v), actor.UserID); err != nil {
@@ -532,7 +564,8 @@ func (s *Service) ResetMFA(ctx context.Context, actor *Principal, id int64) erro
 	})
 }
 
-const userCols = `id, username, display_name, phone, lines, disabled, locked_until, totp_enabled, mfa_exempt, COALESCE(person_id, 0), must_change_password, last_login_at, created_at`
+// userCols are read from auth_user aliased u.
+const userCols = `u.id, u.username, u.display_name, u.phone, u.lines, u.disabled, u.locked_until, u.totp_enabled, u.mfa_exempt, COALESCE(u.person_id, 0), u.must_change_password, u.last_login_at, u.created_at`
 
 func scanUser(sc interface{ Scan(...any) error }) (*User, error) {
 	u := &User{}
@@ -548,7 +581,7 @@ func scanUser(sc interface{ Scan(...any) error }) (*User, error) {
 
 // GetUser loads an account with its roles and scope roots.
 func (s *Service) GetUser(ctx context.Context, id int64) (*User, error) {
-	u, err := scanUser(s.DB.QueryRowContext(ctx, `SELECT `+userCols+` FROM auth_user WHERE id = ?`, id))
+	u, err := scanUser(s.DB.QueryRowContext(ctx, `SELECT `+userCols+` FROM auth_user u WHERE u.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -628,7 +661,7 @@ func (s *Service) ListUsers(ctx context.Context, actor *Principal, f UserFilter)
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+userCols+` FROM auth_user WHERE `+cond+` ORDER BY username LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+userCols+` FROM auth_user u WHERE `+cond+` ORDER BY username LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -892,6 +925,14 @@ func (s *Service) ConfirmEnrol(ctx context.Context, token string, p *Principal, 
 	})
 }
 
+// scanAfter scans the columns before those its caller asks for into first.
+type scanAfter struct {
+	sc    interface{ Scan(...any) error }
+	first []any
+}
+
+func (a scanAfter) Scan(dest ...any) error { return a.sc.Scan(append(a.first, dest...)...) }
+
 type sessionRow struct {
 	kind     string
 	csrf     string
@@ -910,24 +951,24 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*Principa
 		return s.authenticateAPIToken(ctx, token, ip)
 	}
 	th := hashToken(token)
+	// The session and its account in one query: this runs on every request.
 	var sr sessionRow
-	var uid int64
-	err := s.DB.QueryRowContext(ctx, `SELECT user_id, kind, csrf, mfa_done, last_seen_at, created_at FROM auth_session WHERE token_hash = ?`, th).
-		Scan(&uid, &sr.kind, &sr.csrf, &sr.mfaDone, &sr.lastSeen, &sr.created)
+	u, err := scanUser(scanAfter{s.DB.QueryRowContext(ctx, `SELECT s.kind, s.csrf, s.mfa_done, s.last_seen_at, s.created_at, `+userCols+`
+		FROM auth_session s JOIN auth_user u ON u.id = s.user_id WHERE s.token_hash = ?`, th), []any{&sr.kind, &sr.csrf, &sr.mfaDone, &sr.lastSeen, &sr.created}})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrSessionExpired
 	}
 	if err != nil {
 		return nil, err
 	}
+	uid := u.ID
 	now := db.Now()
 	pol := s.Policy(ctx)
 	if now-sr.lastSeen > pol.Idle.Milliseconds() || now-sr.created > pol.MaxSession.Milliseconds() {
 		_, _ = s.DB.ExecContext(ctx, `DELETE FROM auth_session WHERE token_hash = ?`, th)
 		return nil, ErrSessionExpired
 	}
-	u, err := s.GetUser(ctx, uid)
-	if err != nil {
+	if err := s.fillRolesScope(ctx, s.DB.Reader(), u); err != nil {
 		return nil, err
 	}
 	if u.Disabled || u.Locked(now) {
