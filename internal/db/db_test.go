@@ -314,3 +314,48 @@ func TestReadersSeeNewStatistics(t *testing.T) {
 		t.Fatalf("after a new ANALYZE the reader still plans %q, want probe_a", p)
 	}
 }
+
+// A page of a list, on either engine: the rows of the page, and on SQLite one
+// kept statement for every page (the numbers are bound, not written in).
+func TestPageClause(t *testing.T) {
+	dbtest.Run(t, nil, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.ExecContext(ctx, `CREATE TABLE page_probe (id BIGINT PRIMARY KEY, grid BIGINT NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i <= 20; i++ {
+			if _, err := d.ExecContext(ctx, `INSERT INTO page_probe (id, grid) VALUES (?, ?)`, i, i%2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		page := func(limit, offset int) []int64 {
+			t.Helper()
+			clause, args := d.Page(limit, offset)
+			rows, err := d.QueryContext(ctx, `SELECT id FROM page_probe WHERE grid = `+db.OpaqueInt+` ORDER BY id`+clause, append([]any{0}, args...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var ids []int64
+			for rows.Next() {
+				var id int64
+				rows.Scan(&id)
+				ids = append(ids, id)
+			}
+			return ids
+		}
+		before := d.CachedStatements()
+		if got := fmt.Sprint(page(3, 0)); got != "[2 4 6]" {
+			t.Fatalf("first page %s", got)
+		}
+		if got := fmt.Sprint(page(3, 6)); got != "[14 16 18]" {
+			t.Fatalf("third page %s", got)
+		}
+		if got := fmt.Sprint(page(3, 9)); got != "[20]" {
+			t.Fatalf("last page %s", got)
+		}
+		if d.Dialect() == db.SQLite && d.CachedStatements() != before+1 {
+			t.Fatalf("three pages kept %d statements, want 1", d.CachedStatements()-before)
+		}
+	})
+}

@@ -461,7 +461,8 @@ func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) 
 		with = `WITH m AS MATERIALIZED (SELECT ` + sortColumns(f.Sort) + ` FROM reg_person p WHERE ` + q.sql() + `) `
 		page = `SELECT p.id FROM m p`
 	}
-	rows, err := s.DB.QueryContext(ctx, with+personListSelect+` WHERE p.id IN (`+page+` ORDER BY `+order+` LIMIT `+db.OpaqueInt+` OFFSET `+db.OpaqueInt+`) ORDER BY `+order, append(q.args, f.Limit, f.Offset)...)
+	limit, limitArgs := s.DB.Page(f.Limit, f.Offset)
+	rows, err := s.DB.QueryContext(ctx, with+personListSelect+` WHERE p.id IN (`+page+` ORDER BY `+order+limit+`) ORDER BY `+order, append(q.args, limitArgs...)...)
 	if err != nil {
 		return nil, 0, err
 	}
