@@ -72,6 +72,12 @@ const bulkCols = `type, category, stage, title, description, location, source, c
 
 const bulkColCount = 32
 
+// BulkTables are the tables a bulk load (InsertBulk and its companions)
+// fills. Pass them to db.Analyze afterwards: on PostgreSQL that also vacuums
+// them, so that autovacuum does not descend on a million fresh rows later,
+// while people work.
+var BulkTables = []string{"cases", "case_event", "case_document", "case_party"}
+
 // bulkRows is how many cases go into one INSERT statement.
 const bulkRows = 400
 
