@@ -228,8 +228,7 @@ func benchCases(ctx context.Context, e *Env) ([]Row, error) {
 		load = time.Since(start)
 		// A deployment that grew to a million cases has had its planner
 		// statistics refreshed by the daily worker, and its tables vacuumed
-		// along the way; a bulk-loaded one has not. (Left to autovacuum, the
-		// million rows were vacuumed on PostgreSQL while the next suite measured.)
+		// along the way; a bulk-loaded one has not.
 		return e.DB.Analyze(ctx, cases.BulkTables...)
 	}); err != nil {
 		return nil, err
