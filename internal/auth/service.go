@@ -961,7 +961,6 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*Principa
 	if err != nil {
 		return nil, err
 	}
-	uid := u.ID
 	now := db.Now()
 	pol := s.Policy(ctx)
 	if now-sr.lastSeen > pol.Idle.Milliseconds() || now-sr.created > pol.MaxSession.Milliseconds() {
@@ -972,7 +971,7 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*Principa
 		return nil, err
 	}
 	if u.Disabled || u.Locked(now) {
-		_, _ = s.DB.ExecContext(ctx, `DELETE FROM auth_session WHERE user_id = ?`, uid)
+		_, _ = s.DB.ExecContext(ctx, `DELETE FROM auth_session WHERE user_id = ?`, u.ID)
 		return nil, ErrSessionExpired
 	}
 	// Touch at most once a minute: the idle clock needs no finer grain, and a

@@ -47,33 +47,30 @@ func (s *Service) DwellingAddresses(ctx context.Context, q db.Queryer, ids []int
 		return nil, err
 	}
 	c := &s.addresses
-	var missing []int64
+	missing := map[int64]bool{}
 	c.mu.Lock()
 	if c.m == nil || rev > c.rev {
 		c.m, c.rev = map[int64]string{}, rev
 	}
 	current := rev == c.rev // a request that read an older revision neither uses nor fills the cache
 	for _, id := range ids {
-		if _, done := out[id]; done {
-			continue
-		}
 		if a, ok := c.m[id]; ok && current {
 			out[id] = a
-			continue
+		} else {
+			missing[id] = true
 		}
-		out[id] = "" // until found below; marks the id as asked for once
-		missing = append(missing, id)
 	}
 	c.mu.Unlock()
-	for _, id := range missing {
-		delete(out, id)
-	}
 	if len(missing) == 0 {
 		return out, nil
 	}
+	ask := make([]int64, 0, len(missing))
+	for id := range missing {
+		ask = append(ask, id)
+	}
 	rows, err := q.QueryContext(ctx, `SELECT d.id, d.room, COALESCE(e.name, ''), COALESCE(b.name, ''), COALESCE(en.name, '')
 		FROM dwelling d LEFT JOIN building b ON b.id = d.building_id LEFT JOIN estate e ON e.id = b.estate_id LEFT JOIN entrance en ON en.id = d.entrance_id
-		WHERE d.id IN (`+db.Placeholders(len(missing))+`)`, db.Int64Args(missing)...)
+		WHERE d.id IN (`+db.Placeholders(len(ask))+`)`, db.Int64Args(ask)...)
 	if err != nil {
 		return nil, err
 	}

@@ -108,13 +108,19 @@ type Dwelling struct {
 
 // Address is the dwelling's address inside its community: "翠苑一区 3幢 2单元 301".
 func (d *Dwelling) Address() string {
-	parts := []string{}
-	for _, s := range []string{d.EstateName, d.BuildingName, d.EntranceName, d.Room} {
+	return JoinAddress(d.EstateName, d.BuildingName, d.EntranceName, d.Room)
+}
+
+// JoinAddress writes an address from its parts (estate, building, entrance,
+// room), leaving out the empty ones.
+func JoinAddress(parts ...string) string {
+	var out []string
+	for _, s := range parts {
 		if s != "" {
-			parts = append(parts, s)
+			out = append(out, s)
 		}
 	}
-	return strings.Join(parts, " ")
+	return strings.Join(out, " ")
 }
 
 var digitRun = regexp.MustCompile(`\d+`)

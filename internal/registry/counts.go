@@ -41,9 +41,9 @@ type countEntry struct {
 	n   int
 	gen uint64
 	at  time.Time
-	// spread: the total stays fresh for spread% of countTTL (80–120), so that
-	// totals counted together expire apart.
-	spread time.Duration
+	// spread: the total stays fresh for spread % of countTTL (80–120), so
+	// that totals counted together expire apart.
+	spread int
 }
 
 // countCall is one count under way, which other requests for the same total wait for.
@@ -80,7 +80,7 @@ func (s *Service) countPeople(ctx context.Context, q *query) (int, error) {
 	}
 	if e, ok := c.m[key]; ok && e.gen == gen {
 		age := time.Since(e.at)
-		if age < countTTL*e.spread/100 {
+		if age < countTTL*time.Duration(e.spread)/100 {
 			c.mu.Unlock()
 			return e.n, nil
 		}
@@ -160,6 +160,6 @@ func (c *countCache) store(key string, e countEntry) {
 	if len(c.m) >= countEntries {
 		c.m = map[string]countEntry{}
 	}
-	e.spread = time.Duration(80 + rand.IntN(41))
+	e.spread = 80 + rand.IntN(41)
 	c.m[key] = e
 }

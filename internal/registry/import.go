@@ -118,7 +118,9 @@ func ethnicityOf(v string) (string, bool) {
 // dwellingKey names a dwelling by its place names within the community.
 type dwellingKey struct{ estate, building, entrance, room string }
 
-func (k dwellingKey) String() string { return joinAddress(k.estate, k.building, k.entrance, k.room) }
+func (k dwellingKey) String() string {
+	return places.JoinAddress(k.estate, k.building, k.entrance, k.room)
+}
 
 // The community's places, loaded once per run, and what the run plans to add.
 type placeIndex struct {

@@ -13,6 +13,7 @@ import (
 	"linli/internal/i18n"
 	"linli/internal/identity"
 	"linli/internal/org"
+	"linli/internal/places"
 	"linli/internal/privacy"
 )
 
@@ -107,7 +108,7 @@ func scanRental(sc interface{ Scan(...any) error }) (*Rental, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Address = joinAddress(est, bld, ent, room)
+	r.Address = places.JoinAddress(est, bld, ent, room)
 	return r, nil
 }
 

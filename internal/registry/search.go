@@ -469,7 +469,7 @@ func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) 
 	defer rows.Close()
 	var out []*Person
 	for rows.Next() {
-		p, err := scanListedPerson(rows)
+		p, err := scanPersonColumns(rows)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -230,7 +230,7 @@ const personSelect = `SELECT ` + personColumns + `, p.extra,
 	LEFT JOIN estate e ON e.id = b.estate_id
 	LEFT JOIN entrance en ON en.id = d.entrance_id`
 
-// personListSelect reads people for lists, for scanListedPerson: without the
+// personListSelect reads people for lists, for scanPersonColumns: without the
 // extra attributes (no list shows them; decoding them was a tenth of a list
 // page) and without addresses, which lists add from places.DwellingAddresses.
 const personListSelect = `SELECT ` + personColumns + personFrom
@@ -244,12 +244,8 @@ func scanPerson(sc interface{ Scan(...any) error }) (*Person, error) {
 	if extra != "" {
 		_ = json.Unmarshal([]byte(extra), &p.Extra)
 	}
-	p.Address = joinAddress(est, bld, ent, room)
+	p.Address = places.JoinAddress(est, bld, ent, room)
 	return p, nil
-}
-
-func scanListedPerson(sc interface{ Scan(...any) error }) (*Person, error) {
-	return scanPersonColumns(sc)
 }
 
 func scanPersonColumns(sc interface{ Scan(...any) error }, more ...any) (*Person, error) {
@@ -280,16 +276,6 @@ func (s *Service) attachAddresses(ctx context.Context, q db.Queryer, people []*P
 		p.Address = addr[p.DwellingID]
 	}
 	return nil
-}
-
-func joinAddress(parts ...string) string {
-	var out []string
-	for _, s := range parts {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return strings.Join(out, " ")
 }
 
 // GetPerson returns a person in p's scope.

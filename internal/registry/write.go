@@ -13,6 +13,7 @@ import (
 	"linli/internal/i18n"
 	"linli/internal/identity"
 	"linli/internal/org"
+	"linli/internal/places"
 	"linli/internal/privacy"
 )
 
@@ -401,7 +402,7 @@ func (s *Service) addressOf(ctx context.Context, q db.Queryer, dwelling int64) s
 	var est, bld, ent, room string
 	_ = q.QueryRowContext(ctx, `SELECT COALESCE(e.name, ''), b.name, COALESCE(en.name, ''), d.room FROM dwelling d JOIN building b ON b.id = d.building_id
 		LEFT JOIN estate e ON e.id = b.estate_id LEFT JOIN entrance en ON en.id = d.entrance_id WHERE d.id = ?`, dwelling).Scan(&est, &bld, &ent, &room)
-	return joinAddress(est, bld, ent, room)
+	return places.JoinAddress(est, bld, ent, room)
 }
 
 // event appends to the timeline.
