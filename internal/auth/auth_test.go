@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -242,4 +243,53 @@ func hasHan(s string) bool {
 		}
 	}
 	return false
+}
+
+// An account is read with all its roles and scope roots, in order, wherever it
+// is read: by id, by name, in the administrators' list and by its session.
+func TestAccountsCarryEveryRoleAndScopeRoot(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		a := w.App.Auth
+		sys := auth.System("test")
+		roots := []int64{max(w.GridA, w.GridB), min(w.GridA, w.GridB)}
+		id, err := a.CreateUser(ctx, sys, auth.NewUser{Username: "twohats", DisplayName: "双岗", Password: apptest.Password,
+			Roles: []auth.Role{auth.RoleVolunteer, auth.RoleGridWorker}, Scope: roots})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantRoles := []auth.Role{auth.RoleGridWorker, auth.RoleVolunteer}
+		wantRoots := []int64{roots[1], roots[0]}
+		check := func(how string, u *auth.User) {
+			t.Helper()
+			if !slices.Equal(u.Roles, wantRoles) || !slices.Equal(u.ScopeRoots, wantRoots) {
+				t.Fatalf("%s: roles %v, scope roots %v; want %v, %v", how, u.Roles, u.ScopeRoots, wantRoles, wantRoots)
+			}
+		}
+		u, err := a.GetUser(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("by id", u)
+		if u, err = a.GetUserByName(ctx, "twohats"); err != nil {
+			t.Fatal(err)
+		}
+		check("by name", u)
+		list, _, err := a.ListUsers(ctx, sys, auth.UserFilter{Q: "twohats"})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("list: %v %v", list, err)
+		}
+		check("listed", list[0])
+		res, err := a.Login(ctx, "twohats", apptest.Password, "ip", "ua", auth.KindWeb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := a.Authenticate(ctx, res.Token, "ip")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(p.Roles, wantRoles) || !p.Scope.Allows(w.C1, w.GridA) || !p.Scope.Allows(w.C1, w.GridB) || p.Scope.AllowsCommunity(w.C1) {
+			t.Fatalf("session: roles %v, scope %+v", p.Roles, p.Scope)
+		}
+	})
 }

@@ -14,7 +14,8 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -564,17 +565,38 @@ func (s *Service) ResetMFA(ctx context.Context, actor *Principal, id int64) erro
 	})
 }
 
-// userCols are read from auth_user aliased u.
-const userCols = `u.id, u.username, u.display_name, u.phone, u.lines, u.disabled, u.locked_until, u.totp_enabled, u.mfa_exempt, COALESCE(u.person_id, 0), u.must_change_password, u.last_login_at, u.created_at`
+// userCols are read from auth_user aliased u, with the account's roles and
+// scope roots as lists: authentication reads an account on every request, and
+// one round trip to the database costs more than the two small lookups.
+const userCols = `u.id, u.username, u.display_name, u.phone, u.lines, u.disabled, u.locked_until, u.totp_enabled, u.mfa_exempt, COALESCE(u.person_id, 0), u.must_change_password, u.last_login_at, u.created_at,
+	COALESCE((SELECT string_agg(r.role, ',') FROM auth_user_role r WHERE r.user_id = u.id), ''),
+	COALESCE((SELECT string_agg(CAST(sc.org_unit_id AS TEXT), ',') FROM auth_user_scope sc WHERE sc.user_id = u.id), '')`
 
 func scanUser(sc interface{ Scan(...any) error }) (*User, error) {
 	u := &User{}
-	var lines string
-	if err := sc.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Phone, &lines, &u.Disabled, &u.LockedUntil, &u.TOTPEnabled, &u.MFAExempt, &u.PersonID, &u.MustChange, &u.LastLoginAt, &u.CreatedAt); err != nil {
+	var lines, roles, roots string
+	if err := sc.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Phone, &lines, &u.Disabled, &u.LockedUntil, &u.TOTPEnabled, &u.MFAExempt, &u.PersonID, &u.MustChange, &u.LastLoginAt, &u.CreatedAt,
+		&roles, &roots); err != nil {
 		return nil, err
 	}
 	if lines != "" {
 		u.Lines = strings.Split(lines, ",")
+	}
+	if roles != "" {
+		for r := range strings.SplitSeq(roles, ",") {
+			u.Roles = append(u.Roles, Role(r))
+		}
+		slices.Sort(u.Roles)
+	}
+	if roots != "" {
+		for r := range strings.SplitSeq(roots, ",") {
+			id, err := strconv.ParseInt(r, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("scope root %q: %w", r, err)
+			}
+			u.ScopeRoots = append(u.ScopeRoots, id)
+		}
+		slices.Sort(u.ScopeRoots)
 	}
 	return u, nil
 }
@@ -588,7 +610,7 @@ func (s *Service) GetUser(ctx context.Context, id int64) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	return u, s.fillRolesScope(ctx, s.DB.Reader(), u)
+	return u, nil
 }
 
 // GetUserByName loads an account by user name.
@@ -602,32 +624,6 @@ func (s *Service) GetUserByName(ctx context.Context, username string) (*User, er
 		return nil, err
 	}
 	return s.GetUser(ctx, id)
-}
-
-func (s *Service) fillRolesScope(ctx context.Context, q db.Queryer, u *User) error {
-	// One query for both (it runs on every request): roles come with unit 0,
-	// scope roots with an empty role.
-	rows, err := q.QueryContext(ctx, `SELECT role, 0 FROM auth_user_role WHERE user_id = ?
-		UNION ALL SELECT '', org_unit_id FROM auth_user_scope WHERE user_id = ?`, u.ID, u.ID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var role string
-		var unit int64
-		if err := rows.Scan(&role, &unit); err != nil {
-			return err
-		}
-		if role != "" {
-			u.Roles = append(u.Roles, Role(role))
-		} else {
-			u.ScopeRoots = append(u.ScopeRoots, unit)
-		}
-	}
-	sort.Slice(u.Roles, func(i, j int) bool { return u.Roles[i] < u.Roles[j] })
-	sort.Slice(u.ScopeRoots, func(i, j int) bool { return u.ScopeRoots[i] < u.ScopeRoots[j] })
-	return rows.Err()
 }
 
 // UserFilter selects accounts for the administrator's list.
@@ -674,13 +670,9 @@ func (s *Service) ListUsers(ctx context.Context, actor *Principal, f UserFilter)
 		}
 		out = append(out, u)
 	}
+	err = rows.Err()
 	rows.Close()
-	for _, u := range out {
-		if err := s.fillRolesScope(ctx, s.DB.Reader(), u); err != nil {
-			return nil, 0, err
-		}
-	}
-	return out, total, nil
+	return out, total, err
 }
 
 // ---- Login and sessions ----
@@ -966,9 +958,6 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*Principa
 	if now-sr.lastSeen > pol.Idle.Milliseconds() || now-sr.created > pol.MaxSession.Milliseconds() {
 		_, _ = s.DB.ExecContext(ctx, `DELETE FROM auth_session WHERE token_hash = ?`, th)
 		return nil, ErrSessionExpired
-	}
-	if err := s.fillRolesScope(ctx, s.DB.Reader(), u); err != nil {
-		return nil, err
 	}
 	if u.Disabled || u.Locked(now) {
 		_, _ = s.DB.ExecContext(ctx, `DELETE FROM auth_session WHERE user_id = ?`, u.ID)
