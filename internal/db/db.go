@@ -234,6 +234,24 @@ func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows
 	return d.r.QueryContext(ctx, d.Rebind(q), args...)
 }
 
+// Int64s reads a one-column query of integers (ids, mostly) on the read pool.
+func (d *DB) Int64s(ctx context.Context, q string, args ...any) ([]int64, error) {
+	rows, err := d.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // QueryRowContext reads one row on the read pool.
 func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	if st := d.readStmt(ctx, q); st != nil {
@@ -410,6 +428,18 @@ func Placeholders(n int) string {
 		return ""
 	}
 	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// IDsIn is the condition "col is one of ids" and its arguments. PostgreSQL
+// gets one array parameter, so that the statement is the same for any number
+// of ids and its plan is kept (each "IN (?, ?, …)" of another length is
+// another statement, planned anew on every connection); SQLite, without
+// arrays, gets one placeholder per id.
+func (d *DB) IDsIn(col string, ids []int64) (string, []any) {
+	if d.engine == Postgres {
+		return col + " = ANY(?)", []any{ids}
+	}
+	return col + " IN (" + Placeholders(len(ids)) + ")", Int64Args(ids)
 }
 
 // OpaqueInt is an integer placeholder whose value SQLite's planner does not

@@ -331,16 +331,9 @@ func TestPageClause(t *testing.T) {
 		page := func(limit, offset int) []int64 {
 			t.Helper()
 			clause, args := d.Page(limit, offset)
-			rows, err := d.QueryContext(ctx, `SELECT id FROM page_probe WHERE grid = `+db.OpaqueInt+` ORDER BY id`+clause, append([]any{0}, args...)...)
+			ids, err := d.Int64s(ctx, `SELECT id FROM page_probe WHERE grid = `+db.OpaqueInt+` ORDER BY id`+clause, append([]any{0}, args...)...)
 			if err != nil {
 				t.Fatal(err)
-			}
-			defer rows.Close()
-			var ids []int64
-			for rows.Next() {
-				var id int64
-				rows.Scan(&id)
-				ids = append(ids, id)
 			}
 			return ids
 		}
@@ -356,6 +349,34 @@ func TestPageClause(t *testing.T) {
 		}
 		if d.Dialect() == db.SQLite && d.CachedStatements() != before+1 {
 			t.Fatalf("three pages kept %d statements, want 1", d.CachedStatements()-before)
+		}
+	})
+}
+
+// IDsIn matches any number of ids, one or many, on both engines.
+func TestIDsIn(t *testing.T) {
+	dbtest.Run(t, nil, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.ExecContext(ctx, `CREATE TABLE ids_probe (id BIGINT PRIMARY KEY)`); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i <= 10; i++ {
+			if _, err := d.ExecContext(ctx, `INSERT INTO ids_probe (id) VALUES (?)`, i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range []struct {
+			ids  []int64
+			want string
+		}{{[]int64{4}, "[4]"}, {[]int64{9, 2, 77, 5}, "[2 5 9]"}, {[]int64{77}, "[]"}} {
+			in, args := d.IDsIn("id", c.ids)
+			got, err := d.Int64s(ctx, `SELECT id FROM ids_probe WHERE `+in+` ORDER BY id`, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != c.want {
+				t.Fatalf("ids %v: got %v, want %s", c.ids, got, c.want)
+			}
 		}
 	})
 }

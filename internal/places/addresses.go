@@ -13,9 +13,10 @@ import (
 // renamed, a room renumbered), so each server keeps the ones it has shown.
 //
 // Every change to a place's name or position moves place_revision in its own
-// transaction (placesChanged); a reader first reads the revision and drops
-// the whole cache when it moved, so an address is never older than the
-// request, on this server or on any other server sharing the database.
+// transaction (placesChanged); a reader reads the revision with its rows
+// (RevisionColumn) and drops the whole cache when it moved, so an address is
+// never older than the rows it is shown with, on this server or on any other
+// server sharing the database.
 
 // addressCacheMax bounds the cache (about 100 bytes an entry); when full it
 // starts again empty, which costs one page of lookups per list.
@@ -30,21 +31,25 @@ type addressCache struct {
 // placesChanged moves the revision inside the transaction that changes a
 // place's name or position.
 func placesChanged(ctx context.Context, tx *db.Tx) error {
+	estatesChanged()
 	_, err := tx.ExecContext(ctx, `UPDATE place_revision SET rev = rev + 1 WHERE id = 1`)
 	return err
 }
 
+// RevisionColumn reads the revision of places as a column of another query,
+// so that a list reads its rows and the revision they are current at in one
+// round trip (see DwellingAddresses).
+const RevisionColumn = `(SELECT rev FROM place_revision WHERE id = 1)`
+
 // DwellingAddresses returns the address of each dwelling id ("翠苑一区 3幢 2单元
-// 301"); ids that name no dwelling are absent. It checks no scope: callers pass
-// the dwelling ids of rows they have already read within the user's scope.
-func (s *Service) DwellingAddresses(ctx context.Context, q db.Queryer, ids []int64) (map[int64]string, error) {
+// 301"); ids that name no dwelling are absent. rev is RevisionColumn, read by
+// the query that read the ids: the cache serves them only if no place changed
+// since. It checks no scope: callers pass the dwelling ids of rows they have
+// already read within the user's scope.
+func (s *Service) DwellingAddresses(ctx context.Context, q db.Queryer, rev int64, ids []int64) (map[int64]string, error) {
 	out := make(map[int64]string, len(ids))
 	if len(ids) == 0 {
 		return out, nil
-	}
-	var rev int64
-	if err := q.QueryRowContext(ctx, `SELECT rev FROM place_revision WHERE id = 1`).Scan(&rev); err != nil {
-		return nil, err
 	}
 	c := &s.addresses
 	missing := map[int64]bool{}
@@ -68,9 +73,10 @@ func (s *Service) DwellingAddresses(ctx context.Context, q db.Queryer, ids []int
 	for id := range missing {
 		ask = append(ask, id)
 	}
+	in, args := s.DB.IDsIn("d.id", ask)
 	rows, err := q.QueryContext(ctx, `SELECT d.id, d.room, COALESCE(e.name, ''), COALESCE(b.name, ''), COALESCE(en.name, '')
 		FROM dwelling d LEFT JOIN building b ON b.id = d.building_id LEFT JOIN estate e ON e.id = b.estate_id LEFT JOIN entrance en ON en.id = d.entrance_id
-		WHERE d.id IN (`+db.Placeholders(len(ask))+`)`, db.Int64Args(ask)...)
+		WHERE `+in, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -128,7 +128,11 @@ func TestDwellingAddressesFollowChangesOnEveryServer(t *testing.T) {
 		d := dws[0]
 		addr := func(s *places.Service) string {
 			t.Helper()
-			m, err := s.DwellingAddresses(ctx, w.DB.Reader(), []int64{d.ID, d.ID, 987654321})
+			var rev int64
+			if err := w.DB.Reader().QueryRowContext(ctx, `SELECT `+places.RevisionColumn).Scan(&rev); err != nil {
+				t.Fatal(err)
+			}
+			m, err := s.DwellingAddresses(ctx, w.DB.Reader(), rev, []int64{d.ID, d.ID, 987654321})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -170,6 +174,59 @@ func TestDwellingAddressesFollowChangesOnEveryServer(t *testing.T) {
 		}
 		if got := addr(here); !strings.HasSuffix(got, " 9901") {
 			t.Fatalf("after a refused change: %q", got)
+		}
+	})
+}
+
+// The estates offered as a filter are kept a while: a write on this server shows
+// at once, one made elsewhere (here: straight into the database) once the kept
+// list has expired; a grid worker is offered only the estates of their grids.
+func TestEstateChoicesFollowWrites(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		s := w.App.Places
+		leader := w.Principal(t, "community_admin")
+		names := func(p *auth.Principal) string {
+			t.Helper()
+			list, err := s.EstateChoices(ctx, p, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, e := range list {
+				out = append(out, e.Name)
+			}
+			return strings.Join(out, ",")
+		}
+		before := names(leader)
+		id, err := s.CreateEstate(ctx, leader, places.EstateInput{CommunityID: w.C1, Name: "新建小区"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := names(leader); !strings.Contains(got, "新建小区") {
+			t.Fatalf("created estate not offered at once: %s (before: %s)", got, before)
+		}
+		if err := s.UpdateEstate(ctx, leader, id, places.EstateInput{Name: "改名小区"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := names(leader); !strings.Contains(got, "改名小区") || strings.Contains(got, "新建小区") {
+			t.Fatalf("renamed estate: %s", got)
+		}
+		// The grid worker has no building in the new estate: it is not offered.
+		gw := w.Principal(t, "grid_worker")
+		if got := names(gw); strings.Contains(got, "改名小区") {
+			t.Fatalf("grid worker offered an estate outside their grids: %s", got)
+		}
+		// Another server's write: seen once the kept list expires.
+		if _, err := w.DB.ExecContext(ctx, `INSERT INTO estate (community_id, name, address, sort_key, remark, created_at, updated_at) VALUES (?, '别处小区', '', 'x', '', 0, 0)`, w.C1); err != nil {
+			t.Fatal(err)
+		}
+		if got := names(leader); strings.Contains(got, "别处小区") {
+			t.Fatalf("kept list changed before it expired: %s", got)
+		}
+		s.ExpireEstateChoices()
+		if got := names(leader); !strings.Contains(got, "别处小区") {
+			t.Fatalf("expired list not read again: %s", got)
 		}
 	})
 }

@@ -447,9 +447,12 @@ func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) 
 	if total == 0 || f.Offset >= total {
 		return nil, total, nil
 	}
-	// The page's ids first, from the indexes alone where they suffice; the
-	// joins of personSelect then run for the rows shown, not for every row an
-	// OFFSET steps over.
+	// The page's ids first, from the indexes alone where they suffice; then
+	// the rows shown, by id. Two statements, not one with a subquery: it is as
+	// fast, and PostgreSQL, which plans each statement on each connection
+	// (anew for its first executions, and a page's statement is one of many,
+	// see db.Page), plans these two in a fifth of the time: a server used to
+	// spend its first second planning lists.
 	order := orderBy(f.Sort)
 	page := `SELECT p.id FROM reg_person p WHERE ` + q.sql()
 	with := ""
@@ -462,23 +465,36 @@ func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) 
 		page = `SELECT p.id FROM m p`
 	}
 	limit, limitArgs := s.DB.Page(f.Limit, f.Offset)
-	rows, err := s.DB.QueryContext(ctx, with+personListSelect+` WHERE p.id IN (`+page+` ORDER BY `+order+limit+`) ORDER BY `+order, append(q.args, limitArgs...)...)
+	ids, err := s.DB.Int64s(ctx, with+page+` ORDER BY `+order+limit, append(q.args, limitArgs...)...)
+	if err != nil || len(ids) == 0 {
+		return nil, total, err
+	}
+	// In scope again: someone moved out of it between the two is left out.
+	in, args := s.DB.IDsIn("p.id", ids)
+	rows, err := s.DB.QueryContext(ctx, personListSelect+` WHERE `+in+` AND `+pr.Scope.SQL("p.community_id", "p.grid_id"), args...)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
-	var out []*Person
+	byID := make(map[int64]*Person, len(ids))
+	var placeRev int64
 	for rows.Next() {
-		p, err := scanPersonColumns(rows)
+		p, err := scanPersonColumns(rows, &placeRev)
 		if err != nil {
 			return nil, 0, err
 		}
-		out = append(out, p)
+		byID[p.ID] = p
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	if err := s.attachAddresses(ctx, s.DB.Reader(), out); err != nil {
+	out := make([]*Person, 0, len(ids))
+	for _, id := range ids {
+		if p := byID[id]; p != nil {
+			out = append(out, p)
+		}
+	}
+	if err := s.attachAddresses(ctx, s.DB.Reader(), placeRev, out); err != nil {
 		return nil, 0, err
 	}
 	return out, total, s.attachTags(ctx, s.DB.Reader(), pr, out)

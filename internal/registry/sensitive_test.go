@@ -49,6 +49,9 @@ func TestNobodyOutsideTheLineLearnsWhoIsTaggedReleasedPrisoner(t *testing.T) {
 		mustContain(t, "leader's dashboard", page(t, leader, "/", 200), word)
 		_, body := leader.Get("/api/v1/people?tag=" + url.QueryEscape(word))
 		mustContain(t, "leader's API filter by name", body, `"total":1`, name)
+		// A list's rows carry each person's groups, this one included for the leader.
+		_, body = leader.Get("/api/v1/people?q=" + url.QueryEscape(name))
+		mustContain(t, "leader's list row", body, `"code":"released_prisoner"`, `"code":"elderly"`)
 
 		for _, user := range []string{"grid_worker", "social_worker"} {
 			c := cs[user]
@@ -61,6 +64,8 @@ func TestNobodyOutsideTheLineLearnsWhoIsTaggedReleasedPrisoner(t *testing.T) {
 				mustNotContain(t, where(path), body, word, code)
 			}
 			mustContain(t, where("list"), page(t, c, "/registry", 200), name) // the person is there, the group is not
+			_, body := c.Get("/api/v1/people?q=" + url.QueryEscape(name))
+			mustContain(t, where("list row"), body, name, `"code":"elderly"`) // with the groups they may see
 
 			// Filtering by the group's code or name is answered exactly as for a group
 			// that does not exist, and names nobody.
@@ -78,7 +83,7 @@ func TestNobodyOutsideTheLineLearnsWhoIsTaggedReleasedPrisoner(t *testing.T) {
 			}
 			// Searching for the group's name finds nobody.
 			mustContain(t, where("search"), page(t, c, "/registry?q="+url.QueryEscape(word), 200), "共 0 条")
-			_, body := c.Get("/api/v1/people?q=" + url.QueryEscape(word))
+			_, body = c.Get("/api/v1/people?q=" + url.QueryEscape(word))
 			mustContain(t, where("API search"), body, `"total":0`)
 			// The API's person, household, list and groups.
 			for _, path := range []string{"/api/v1/people", "/api/v1/people/" + id(tagged), "/api/v1/households/" + id(hh), "/api/v1/tags", fmt.Sprintf("/api/v1/people?grid=%d", w.GridA)} {

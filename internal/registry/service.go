@@ -232,8 +232,11 @@ const personSelect = `SELECT ` + personColumns + `, p.extra,
 
 // personListSelect reads people for lists, for scanPersonColumns: without the
 // extra attributes (no list shows them; decoding them was a tenth of a list
-// page) and without addresses, which lists add from places.DwellingAddresses.
-const personListSelect = `SELECT ` + personColumns + personFrom
+// page) and without addresses, which come from places.DwellingAddresses; each
+// row carries the revision of places that call needs, which saves a round trip.
+// (Tags are not folded in likewise: a correlated subquery per row cost
+// PostgreSQL more than the separate query of attachTags.)
+const personListSelect = `SELECT ` + personColumns + `, ` + places.RevisionColumn + personFrom
 
 func scanPerson(sc interface{ Scan(...any) error }) (*Person, error) {
 	var extra, est, bld, ent, room string
@@ -260,15 +263,16 @@ func scanPersonColumns(sc interface{ Scan(...any) error }, more ...any) (*Person
 	return p, nil
 }
 
-// attachAddresses fills the address of listed people from the places cache.
-func (s *Service) attachAddresses(ctx context.Context, q db.Queryer, people []*Person) error {
+// attachAddresses fills the address of listed people from the places cache;
+// placeRev is the revision of places their rows were read at.
+func (s *Service) attachAddresses(ctx context.Context, q db.Queryer, placeRev int64, people []*Person) error {
 	ids := make([]int64, 0, len(people))
 	for _, p := range people {
 		if p.DwellingID != 0 {
 			ids = append(ids, p.DwellingID)
 		}
 	}
-	addr, err := s.Places.DwellingAddresses(ctx, q, ids)
+	addr, err := s.Places.DwellingAddresses(ctx, q, placeRev, ids)
 	if err != nil {
 		return err
 	}
@@ -319,7 +323,8 @@ func (s *Service) attachTags(ctx context.Context, q db.Queryer, pr *auth.Princip
 		idx[p.ID] = p
 		ids = append(ids, p.ID)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT person_id, tag_id FROM reg_person_tag WHERE person_id IN (`+db.Placeholders(len(ids))+`)`, db.Int64Args(ids)...)
+	in, args := s.DB.IDsIn("person_id", ids)
+	rows, err := q.QueryContext(ctx, `SELECT person_id, tag_id FROM reg_person_tag WHERE `+in, args...)
 	if err != nil {
 		return err
 	}
