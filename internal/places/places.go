@@ -46,6 +46,7 @@ type Service struct {
 	BuildingGridChanged []func(ctx context.Context, tx *db.Tx, buildingID, newGrid int64) error
 
 	addresses addressCache
+	choices   estateChoices
 }
 
 // Estate is a 小区.
@@ -177,13 +178,6 @@ func (s *Service) ListEstates(ctx context.Context, p *auth.Principal, communityI
 	return s.listEstates(ctx, p, communityID, true)
 }
 
-// EstateChoices lists the estates as ListEstates does but without counting
-// their buildings (Buildings is 0): enough for a filter's drop-down, which
-// pages such as the resident list show on every request.
-func (s *Service) EstateChoices(ctx context.Context, p *auth.Principal, communityID int64) ([]*Estate, error) {
-	return s.listEstates(ctx, p, communityID, false)
-}
-
 func (s *Service) listEstates(ctx context.Context, p *auth.Principal, communityID int64, countBuildings bool) ([]*Estate, error) {
 	if err := p.Require(PermRead); err != nil {
 		return nil, err
@@ -260,7 +254,7 @@ func (s *Service) CreateEstate(ctx context.Context, p *auth.Principal, in Estate
 		return 0, errs
 	}
 	var id int64
-	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err := s.estateTx(ctx, func(tx *db.Tx) error {
 		var err error
 		id, err = insertEstate(ctx, tx, in)
 		if err != nil {
@@ -272,6 +266,7 @@ func (s *Service) CreateEstate(ctx context.Context, p *auth.Principal, in Estate
 }
 
 func insertEstate(ctx context.Context, tx *db.Tx, in EstateInput) (int64, error) {
+	estatesChanged()
 	var id int64
 	now := db.Now()
 	err := tx.QueryRowContext(ctx, `INSERT INTO estate (community_id, name, address, sort_key, remark, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -300,7 +295,7 @@ func (s *Service) UpdateEstate(ctx context.Context, p *auth.Principal, id int64,
 	if errs := in.validate(); errs.Any() {
 		return errs
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.estateTx(ctx, func(tx *db.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE estate SET name = ?, address = ?, sort_key = ?, remark = ?, updated_at = ? WHERE id = ?`,
 			in.Name, in.Address, SortKey(in.Name), in.Remark, db.Now(), id)
 		if db.IsUniqueViolation(err) {
@@ -334,7 +329,7 @@ func (s *Service) DeleteEstate(ctx context.Context, p *auth.Principal, id int64)
 	if e.Buildings > 0 {
 		return i18n.NewError("conflict", "err.in_use", "what", i18n.T("places.has_buildings", "n", e.Buildings))
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.estateTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM estate WHERE id = ?`, id); err != nil {
 			return inUse(err)
 		}
@@ -500,7 +495,7 @@ func (s *Service) CreateBuilding(ctx context.Context, p *auth.Principal, in Buil
 		return 0, auth.ErrForbidden
 	}
 	var id int64
-	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err := s.estateTx(ctx, func(tx *db.Tx) error {
 		var err error
 		if id, err = insertBuilding(ctx, tx, in); err != nil {
 			return err
@@ -512,6 +507,7 @@ func (s *Service) CreateBuilding(ctx context.Context, p *auth.Principal, in Buil
 }
 
 func insertBuilding(ctx context.Context, tx *db.Tx, in BuildingInput) (int64, error) {
+	estatesChanged()
 	var id int64
 	now := db.Now()
 	var estate any
@@ -545,7 +541,7 @@ func (s *Service) UpdateBuilding(ctx context.Context, p *auth.Principal, id int6
 	if !p.Scope.Allows(b.CommunityID, b.GridID) || !p.Scope.Allows(in.CommunityID, in.GridID) {
 		return auth.ErrForbidden
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.estateTx(ctx, func(tx *db.Tx) error {
 		var estate any
 		if in.EstateID != 0 {
 			estate = in.EstateID
@@ -590,7 +586,7 @@ func (s *Service) DeleteBuilding(ctx context.Context, p *auth.Principal, id int6
 	if b.Dwellings > 0 {
 		return i18n.NewError("conflict", "err.in_use", "what", i18n.T("places.has_dwellings", "n", b.Dwellings))
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.estateTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM entrance WHERE building_id = ?`, id); err != nil {
 			return inUse(err)
 		}
