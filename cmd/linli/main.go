@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -250,9 +251,25 @@ func runServe(args []string) error {
 	return serve(ctx, &sf, keys, nil)
 }
 
+// serveGCPercent: a served page allocates about 150 KB, and with Go's default
+// (collect when the heap has doubled) the collector took a sixth of the
+// server's CPU under load. The server's live heap is tens of MB, so letting it
+// triple costs little memory (measured: +10–20 MB) for a tenth more pages per
+// second.
+const serveGCPercent = 200
+
+// tuneGC sets the server's garbage collection unless the administrator chose
+// with GOGC (gogc: its value).
+func tuneGC(gogc string) {
+	if gogc == "" {
+		debug.SetGCPercent(serveGCPercent)
+	}
+}
+
 // serve runs the server until ctx ends, then shuts down gracefully. banner, when
 // set, is printed once the listener is up.
 func serve(ctx context.Context, sf *serveFlags, keys *privacy.Keys, banner func(url string)) error {
+	tuneGC(os.Getenv("GOGC"))
 	log, closer, err := sf.logger()
 	if err != nil {
 		return err

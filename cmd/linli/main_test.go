@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -284,4 +285,18 @@ func TestProfilerOnlyOnLoopback(t *testing.T) {
 		t.Fatalf("profiler index: %v %v", resp, err)
 	}
 	resp.Body.Close()
+}
+
+// serve collects garbage less often than Go's default, unless GOGC says otherwise.
+func TestServeTunesGCUnlessGOGCIsSet(t *testing.T) {
+	old := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(old)
+	tuneGC("")
+	if got := debug.SetGCPercent(100); got != serveGCPercent {
+		t.Fatalf("GC percent %d, want %d", got, serveGCPercent)
+	}
+	tuneGC("50") // GOGC was read by the runtime at start; it stays as it is
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Fatalf("GC percent %d after GOGC=50, want it left alone", got)
+	}
 }
