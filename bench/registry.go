@@ -352,13 +352,20 @@ func serving(ctx context.Context, e *Env, grids []int64, samples []sample) ([]Ro
 		return lat.P(50), lat.P(99), float64(n) / took.Seconds(), errs.Load()
 	}
 	p50one, p99one, _, failedOne := listLoad(1, 300)
+	// Thirty-two clients at once on a server that has served one at a time
+	// meet new database connections (on PostgreSQL, each a new backend that
+	// fills its caches and plans its statements on first use): the first 320
+	// requests are shown on their own line, as a server's first moments, and
+	// the 3,200 measured after them are the server in use.
+	_, p99first, _, failedFirst := listLoad(32, 320)
 	_, p99, rps, failed := listLoad(32, 3200)
-	if failed+failedOne > 0 {
-		rows = append(rows, Row{Area: "registry", Measure: "list page by grid", Value: fmt.Sprintf("%d of 3500 requests failed", failed+failedOne)})
+	if failed+failedOne+failedFirst > 0 {
+		rows = append(rows, Row{Area: "registry", Measure: "list page by grid", Value: fmt.Sprintf("%d of 3820 requests failed", failed+failedOne+failedFirst)})
 	} else {
 		rows = append(rows,
 			Row{Area: "registry", Measure: "list page by grid, 50 rows, 32 clients: p99", Value: ms(p99), Target: "≤ 50 ms", OK: p99 <= 50*time.Millisecond},
 			Row{Area: "registry", Measure: "list page by grid, 50 rows, 32 clients: throughput", Value: fmt.Sprintf("%.0f req/s", rps)},
+			Row{Area: "registry", Measure: "list page by grid, 50 rows, 32 clients, first 320 after one client: p99", Value: ms(p99first)},
 			Row{Area: "registry", Measure: "list page by grid, 50 rows, 1 client: p50 / p99", Value: ms(p50one) + " / " + ms(p99one)},
 		)
 	}
