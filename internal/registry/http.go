@@ -207,7 +207,7 @@ func (h *webHandlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.P
 	v := r.URL.Query()
 	f := ParseFilter(v)
 	pg := web.NewPager(r, 50)
-	f.Limit, f.Offset = pg.PerPage, pg.Offset()
+	f.Limit, f.Offset, f.Brief = pg.PerPage, pg.Offset(), true
 	people, total, err := h.s.ListPeople(ctx, p, f)
 	if err != nil {
 		return err

@@ -139,3 +139,26 @@ func TestListTotalsExpireWithoutStampede(t *testing.T) {
 		}
 	})
 }
+
+// The list page reads people briefly; its rows are those the whole people make.
+func TestBriefListShowsWhatTheWholeOneShows(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		leader := w.Principal(t, "community_admin")
+		now := time.Now()
+		for _, f := range []registry.Filter{{AgeMin: -1, AgeMax: -1, Status: "all"}, {AgeMin: -1, AgeMax: -1, GridID: w.GridA, Sort: "age"}, {AgeMin: -1, AgeMax: -1, Q: "居民"}} {
+			whole, n, err := w.App.Registry.ListPeople(ctx, leader, f)
+			if err != nil || n == 0 {
+				t.Fatalf("%+v: %d people, %v", f, n, err)
+			}
+			f.Brief = true
+			brief, nb, err := w.App.Registry.ListPeople(ctx, leader, f)
+			if err != nil || nb != n {
+				t.Fatalf("brief %+v: %d people of %d, %v", f, nb, n, err)
+			}
+			if a, b := registry.PeopleRowsHTML(whole, now), registry.PeopleRowsHTML(brief, now); a != b {
+				t.Fatalf("%+v: brief rows differ:\n%s\nwhole:\n%s", f, b, a)
+			}
+		}
+	})
+}

@@ -33,6 +33,9 @@ type Filter struct {
 	Status        string // "" = active, "all", or a status
 	Sort          string // "name" (default), "age", "-age", "recent"
 	Limit, Offset int
+	// Brief: read only what the resident list page shows (see peopleRows);
+	// the other fields stay empty.
+	Brief bool
 }
 
 // NewFilter returns a filter with no age bounds.
@@ -471,7 +474,11 @@ func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) 
 	}
 	// In scope again: someone moved out of it between the two is left out.
 	in, args := s.DB.IDsIn("p.id", ids)
-	rows, err := s.DB.QueryContext(ctx, personListSelect+` WHERE `+in+` AND `+pr.Scope.SQL("p.community_id", "p.grid_id"), args...)
+	sel, scan := personListSelect, scanPersonColumns
+	if f.Brief {
+		sel, scan = personBriefSelect, scanBriefPerson
+	}
+	rows, err := s.DB.QueryContext(ctx, sel+` WHERE `+in+` AND `+pr.Scope.SQL("p.community_id", "p.grid_id"), args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -479,7 +486,7 @@ func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) 
 	byID := make(map[int64]*Person, len(ids))
 	var placeRev int64
 	for rows.Next() {
-		p, err := scanPersonColumns(rows, &placeRev)
+		p, err := scan(rows, &placeRev)
 		if err != nil {
 			return nil, 0, err
 		}

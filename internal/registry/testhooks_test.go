@@ -30,3 +30,6 @@ func HoldCounts() (release func()) {
 		close(gate)
 	}
 }
+
+// PeopleRowsHTML is the resident list page's rows for people.
+func PeopleRowsHTML(people []*Person, now time.Time) string { return string(peopleRows(people, now)) }
