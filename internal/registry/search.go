@@ -231,6 +231,13 @@ func (s *Service) searchToken(ctx context.Context, pr *auth.Principal, q *query,
 		default:
 			q.add("((p.name_initials >= ? AND p.name_initials < ?) OR (p.name_pinyin >= ? AND p.name_pinyin < ?))", lo, lo+"{", lo, lo+"{")
 		}
+		if initials {
+			// Initials and pinyin begin with the same letter (see Pinyin). Saying
+			// so keeps a list in name order from walking every name before "g"
+			// to find the "gg"s: the planner takes matches to be spread evenly,
+			// and PostgreSQL took over a second for a common pair of initials.
+			q.add("p.name_pinyin >= ? AND p.name_pinyin < ?", lo[:1], string(lo[0]+1))
+		}
 		return nil
 	}
 	r := []rune(tok)
