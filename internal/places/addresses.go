@@ -31,7 +31,6 @@ type addressCache struct {
 // placesChanged moves the revision inside the transaction that changes a
 // place's name or position.
 func placesChanged(ctx context.Context, tx *db.Tx) error {
-	estatesChanged()
 	_, err := tx.ExecContext(ctx, `UPDATE place_revision SET rev = rev + 1 WHERE id = 1`)
 	return err
 }

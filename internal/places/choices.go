@@ -14,10 +14,10 @@ import (
 // The resident list offers the estates of the user's scope as a filter on
 // every page it shows, and estates change seldom: EstateChoices keeps each
 // scope's list for estateChoicesTTL, and forgets every list at once when this
-// server writes an estate or a building (a grid worker's estates are those
-// with a building in their grids). Another server sharing PostgreSQL, and a
-// bulk import's places (written in the importer's transaction), show in the
-// lists within estateChoicesTTL.
+// server writes an estate or a building (estateTx; a grid worker's estates are
+// those with a building in their grids). Another server sharing PostgreSQL,
+// and the places another module's import writes in its own transaction
+// (InsertEstateTx), show in the lists within estateChoicesTTL.
 var estateChoicesTTL = 10 * time.Second
 
 // estateChoicesMax bounds the lists kept (one per scope and community asked

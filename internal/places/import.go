@@ -334,7 +334,7 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 		return res, nil
 	}
 
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err = s.estateTx(ctx, func(tx *db.Tx) error {
 		for _, name := range newEstates {
 			id, err := insertEstate(ctx, tx, EstateInput{CommunityID: req.CommunityID, Name: name})
 			if err != nil {

@@ -266,7 +266,6 @@ func (s *Service) CreateEstate(ctx context.Context, p *auth.Principal, in Estate
 }
 
 func insertEstate(ctx context.Context, tx *db.Tx, in EstateInput) (int64, error) {
-	estatesChanged()
 	var id int64
 	now := db.Now()
 	err := tx.QueryRowContext(ctx, `INSERT INTO estate (community_id, name, address, sort_key, remark, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -507,7 +506,6 @@ func (s *Service) CreateBuilding(ctx context.Context, p *auth.Principal, in Buil
 }
 
 func insertBuilding(ctx context.Context, tx *db.Tx, in BuildingInput) (int64, error) {
-	estatesChanged()
 	var id int64
 	now := db.Now()
 	var estate any
@@ -960,13 +958,17 @@ func (s *Service) Counts(ctx context.Context, p *auth.Principal) (buildings, dwe
 // transaction, check nothing beyond the database's constraints, and leave the
 // audit entry (one for the whole batch) to the caller.
 
-// InsertEstateTx inserts an estate.
+// InsertEstateTx inserts an estate. The caller's transaction is not this
+// package's: the kept estate lists are voided now, and hold the estate within
+// estateChoicesTTL of the commit.
 func InsertEstateTx(ctx context.Context, tx *db.Tx, in EstateInput) (int64, error) {
+	estatesChanged()
 	return insertEstate(ctx, tx, in)
 }
 
-// InsertBuildingTx inserts a building.
+// InsertBuildingTx inserts a building (kept estate lists: as InsertEstateTx).
 func InsertBuildingTx(ctx context.Context, tx *db.Tx, in BuildingInput) (int64, error) {
+	estatesChanged()
 	return insertBuilding(ctx, tx, in)
 }
 

@@ -476,8 +476,11 @@ func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) 
 	}
 	limit, limitArgs := s.DB.Page(f.Limit, f.Offset)
 	ids, err := s.DB.Int64s(ctx, with+page+` ORDER BY `+order+limit, append(q.args, limitArgs...)...)
-	if err != nil || len(ids) == 0 {
-		return nil, total, err
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(ids) == 0 {
+		return nil, total, nil
 	}
 	// In scope again: someone moved out of it between the two is left out.
 	in, args := s.DB.IDsIn("p.id", ids)
