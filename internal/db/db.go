@@ -24,10 +24,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite"
+
+	"linli/internal/i18n"
 )
 
 // Dialect names the SQL engine behind a DB.
@@ -50,6 +53,65 @@ type DB struct {
 	r        *sql.DB
 	rebinds  sync.Map // query -> rebound query (PostgreSQL only)
 	stmts    stmtCache
+	// writerWait bounds how long a write waits for a writer connection
+	// (0 = DefaultWriterWait; see SetWriterWait).
+	writerWait atomic.Int64
+	// longWrite names the long write holding the writer now ("" = none), for
+	// the message of a write that could not wait for it.
+	longWrite atomic.Pointer[string]
+}
+
+// SetWriterWait sets how long a write waits for a writer connection (0 =
+// DefaultWriterWait). On SQLite there is one writer, and a ledger import holds
+// it for as long as its commit takes: a write that arrives meanwhile is told
+// so after this long instead of hanging.
+func (d *DB) SetWriterWait(wait time.Duration) { d.writerWait.Store(int64(wait)) }
+
+// DefaultWriterWait is how long a write waits for the writer by default: longer
+// than any ordinary transaction under load, far shorter than an import.
+const DefaultWriterWait = 8 * time.Second
+
+// Long writes that hold the writer for minutes, named in the busy message.
+const (
+	LongWriteImport = "import"
+)
+
+// LongWrite marks the writer as held by a long write of kind (LongWriteImport)
+// until the returned function is called, so that a write that cannot wait
+// says why. Only the message depends on it.
+func (d *DB) LongWrite(kind string) (done func()) {
+	d.longWrite.Store(&kind)
+	return func() { d.longWrite.CompareAndSwap(&kind, nil) }
+}
+
+// IsBusy reports whether err is a write that gave up waiting for the writer.
+func IsBusy(err error) bool {
+	var ie *i18n.Error
+	return errors.As(err, &ie) && ie.Code == "busy"
+}
+
+func (d *DB) busyError() error {
+	if k := d.longWrite.Load(); k != nil && *k == LongWriteImport {
+		return i18n.NewError("busy", "err.busy_import")
+	}
+	return i18n.NewError("busy", "err.busy")
+}
+
+// writer takes a writer connection, waiting at most WriterWait (or until ctx
+// ends). The wait bounds only the taking: the connection does not depend on
+// the shorter context afterwards.
+func (d *DB) writer(ctx context.Context) (*sql.Conn, error) {
+	wait := time.Duration(d.writerWait.Load())
+	if wait <= 0 {
+		wait = DefaultWriterWait
+	}
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	c, err := d.w.Conn(wctx)
+	if err != nil && ctx.Err() == nil && errors.Is(wctx.Err(), context.DeadlineExceeded) {
+		return nil, d.busyError()
+	}
+	return c, err
 }
 
 // Open opens the database at target: a postgres:// or postgresql:// URL, or a
@@ -306,9 +368,15 @@ func (d *DB) readStmt(ctx context.Context, q string) *sql.Stmt {
 }
 
 // ExecContext runs one statement on the writer, in its own implicit transaction.
-// Prefer InTx for anything that also needs an audit entry.
+// Prefer InTx for anything that also needs an audit entry. Like InTx it waits
+// for the writer at most WriterWait.
 func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return d.w.ExecContext(ctx, d.Rebind(q), args...)
+	c, err := d.writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return c.ExecContext(ctx, d.Rebind(q), args...)
 }
 
 // Tx is a write transaction.
@@ -363,7 +431,12 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 }
 
 func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	stx, err := d.w.BeginTx(ctx, nil)
+	c, err := d.writer(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	stx, err := c.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
