@@ -43,6 +43,7 @@ type Service struct {
 	DefaultIdle time.Duration
 
 	policy policyCache
+	books  bookkeeping
 }
 
 // The policy is read on every request and changes perhaps once a year: it is
@@ -955,18 +956,23 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*Principa
 	}
 	now := db.Now()
 	pol := s.Policy(ctx)
-	if now-sr.lastSeen > pol.Idle.Milliseconds() || now-sr.created > pol.MaxSession.Milliseconds() {
-		_, _ = s.DB.ExecContext(ctx, `DELETE FROM auth_session WHERE token_hash = ?`, th)
+	// Ending a session and noting "last seen" are bookkeeping written in the
+	// background (touch.go): a request never waits for the writer for them.
+	sr.lastSeen = s.books.lastSeen(th, sr.lastSeen)
+	if now-sr.lastSeen > pol.Idle.Milliseconds() || now-sr.created > pol.MaxSession.Milliseconds() || s.books.sessionEnded(th, u.ID) {
+		s.books.endSession(th)
+		s.flushSoon()
 		return nil, ErrSessionExpired
 	}
 	if u.Disabled || u.Locked(now) {
-		_, _ = s.DB.ExecContext(ctx, `DELETE FROM auth_session WHERE user_id = ?`, u.ID)
+		s.books.endSessionsOf(u.ID)
+		s.flushSoon()
 		return nil, ErrSessionExpired
 	}
-	// Touch at most once a minute: the idle clock needs no finer grain, and a
-	// write per request would cost the single SQLite writer.
+	// Note at most once a minute: the idle clock needs no finer grain.
 	if now-sr.lastSeen > 60_000 {
-		_, _ = s.DB.ExecContext(ctx, `UPDATE auth_session SET last_seen_at = ? WHERE token_hash = ?`, now, th)
+		s.books.noteSeen(th, now)
+		s.flushSoon()
 	}
 	return s.principal(ctx, u, sr, ip)
 }
