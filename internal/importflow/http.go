@@ -47,6 +47,7 @@ type flowHandlers struct {
 
 type uploadData struct {
 	Prefix      string
+	Recent      []*Upload
 	Communities []CommunityOption
 	Fields      []importexport.Field
 	Max         string
@@ -64,7 +65,11 @@ func (h *flowHandlers) renderUpload(w http.ResponseWriter, r *http.Request, p *a
 			return err
 		}
 	}
-	v := web.View{Title: h.im.Title(), Data: uploadData{Prefix: h.prefix, Communities: comms, Fields: h.im.Fields(), Max: web.HumanBytes(h.s.limits().MaxFileBytes)}, Errors: errs}
+	recent, err := h.s.Recent(r.Context(), p, h.im.Kind())
+	if err != nil {
+		return err
+	}
+	v := web.View{Title: h.im.Title(), Data: uploadData{Prefix: h.prefix, Recent: recent, Communities: comms, Fields: h.im.Fields(), Max: web.HumanBytes(h.s.limits().MaxFileBytes)}, Errors: errs}
 	if errs.Any() {
 		v.Form = r.PostForm
 	}
@@ -151,7 +156,9 @@ func (h *flowHandlers) renderShow(w http.ResponseWriter, r *http.Request, p *aut
 			}
 		}
 	}
-	if u.State != StateCommitted {
+	// While a run goes on the page shows only its progress (and refreshes
+	// every two seconds): no need to unpack the file for the mapping.
+	if u.State != StateCommitted && !u.Running() {
 		m, _, cleanup, err := h.s.Mapping(r.Context(), u, h.im)
 		if err != nil {
 			return err

@@ -25,18 +25,34 @@ func upload(t *testing.T, c *apptest.Client, path, community, name, body string)
 	return c.Do("POST", path, &buf, mw.FormDataContentType())
 }
 
-// waitDone polls the upload page until no run is under way.
+// waitDone polls the upload page until no run is under way. The page must be
+// the upload's own (status 200): an error page is no sign of a finished run.
+// The wait is long because a loaded machine may be slow; it is not a timing
+// assertion.
 func waitDone(t *testing.T, c *apptest.Client, page string) string {
 	t.Helper()
-	for i := 0; i < 200; i++ {
-		_, body := c.Get(page)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		resp, body := c.Get(page)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s while waiting for the run: %d\n%s", page, resp.StatusCode, mainOf(body))
+		}
 		if !strings.Contains(body, `id="import-running"`) {
 			return body
 		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the run did not finish; the page says:\n%s", mainOf(body))
+		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatal("the run did not finish")
-	return ""
+}
+
+// mainOf is the main part of a page, for failure messages.
+func mainOf(body string) string {
+	if i := strings.Index(body, "<main"); i >= 0 {
+		return body[i:]
+	}
+	return body
 }
 
 func TestUploadMapCheckCommitOverHTTP(t *testing.T) {
@@ -91,7 +107,7 @@ func TestUploadMapCheckCommitOverHTTP(t *testing.T) {
 		c.PostForm(page+"/commit", nil)
 		body = waitDone(t, c, page)
 		if !strings.Contains(body, `id="import-committed"`) {
-			t.Fatal("commit did not finish")
+			t.Fatalf("commit did not finish; the page says:\n%s", mainOf(body))
 		}
 		w.App.Imports.Wait()
 		var n int
