@@ -114,6 +114,14 @@ func (d *DB) writer(ctx context.Context) (*sql.Conn, error) {
 	return c, err
 }
 
+// lockedByOther reports a SQLite write refused because another process (a
+// `linli import` from the shell, say) held the file's write lock for longer
+// than busy_timeout: to the user that is the same busy writer.
+func lockedByOther(err error) bool {
+	var ce interface{ Code() int }
+	return err != nil && errors.As(err, &ce) && ce.Code()&0xff == 5 // SQLITE_BUSY
+}
+
 // Open opens the database at target: a postgres:// or postgresql:// URL, or a
 // file path for SQLite (created if absent).
 func Open(ctx context.Context, target string) (*DB, error) {
@@ -376,7 +384,11 @@ func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result
 		return nil, err
 	}
 	defer c.Close()
-	return c.ExecContext(ctx, d.Rebind(q), args...)
+	res, err := c.ExecContext(ctx, d.Rebind(q), args...)
+	if lockedByOther(err) {
+		return nil, d.busyError()
+	}
+	return res, err
 }
 
 // Tx is a write transaction.
@@ -437,6 +449,9 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 	defer c.Close()
 	stx, err := c.BeginTx(ctx, nil)
+	if lockedByOther(err) {
+		return d.busyError()
+	}
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
