@@ -23,7 +23,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,8 +50,8 @@ type DB struct {
 	Location string
 	w        *sql.DB
 	r        *sql.DB
-	rebinds  sync.Map // query -> rebound query (PostgreSQL only)
-	stmts    stmtCache
+	rebinds  *lru[string]    // query -> rebound query (PostgreSQL only)
+	stmts    *lru[*sql.Stmt] // prepared read statements (SQLite only)
 	// writerWait bounds how long a write waits for a writer connection
 	// (0 = DefaultWriterWait; see SetWriterWait).
 	writerWait atomic.Int64
@@ -173,7 +172,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		r.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &DB{engine: SQLite, Location: path, w: w, r: r}, nil
+	return newDB(SQLite, path, w, r), nil
 }
 
 // sqliteReaders is the size of the read pool: two per core (reads are CPU
@@ -195,8 +194,30 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 		p.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL %s: %w", RedactURL(rawURL), err)
 	}
-	return &DB{engine: Postgres, Location: RedactURL(rawURL), w: p, r: p}, nil
+	return newDB(Postgres, RedactURL(rawURL), p, p), nil
 }
+
+// Bounds of the caches of query texts. Both are far above the number of
+// distinct statements the code writes; only texts that differ per value would
+// reach them, and those are bounded so that they cannot grow forever.
+const (
+	MaxCachedStmts   = 400
+	MaxCachedRebinds = 4096
+	stmtGrace        = time.Minute
+)
+
+func newDB(engine Dialect, location string, w, r *sql.DB) *DB {
+	return &DB{engine: engine, Location: location, w: w, r: r,
+		rebinds: newLRU[string](MaxCachedRebinds, nil),
+		// An evicted statement may have just been handed to a query that has
+		// not started yet: it is closed a while later (database/sql then
+		// waits for rows still open on it).
+		stmts: newLRU[*sql.Stmt](MaxCachedStmts, func(st *sql.Stmt) { time.AfterFunc(stmtGrace, func() { st.Close() }) }),
+	}
+}
+
+// CachedQueries reports the sizes of the caches of query texts (tests).
+func (d *DB) CachedQueries() (prepared, rebound int) { return d.stmts.len(), d.rebinds.len() }
 
 // RedactURL hides the password of a database URL for messages and logs.
 func RedactURL(raw string) string {
@@ -212,12 +233,9 @@ func RedactURL(raw string) string {
 
 // Close closes both pools.
 func (d *DB) Close() error {
-	d.stmts.mu.Lock()
-	for _, st := range d.stmts.m {
+	for _, st := range d.stmts.drain() {
 		st.Close()
 	}
-	d.stmts.m = nil
-	d.stmts.mu.Unlock()
 	err := d.w.Close()
 	if d.r != d.w {
 		if e := d.r.Close(); err == nil {
@@ -237,11 +255,10 @@ func (d *DB) Rebind(q string) string {
 	if d.engine != Postgres {
 		return q
 	}
-	if v, ok := d.rebinds.Load(q); ok {
-		return v.(string)
+	if v, ok := d.rebinds.get(q); ok {
+		return v
 	}
-	out := rebindDollar(q)
-	d.rebinds.Store(q, out)
+	out, _ := d.rebinds.add(q, rebindDollar(q))
 	return out
 }
 
@@ -330,49 +347,26 @@ func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Ro
 	return d.r.QueryRowContext(ctx, d.Rebind(q), args...)
 }
 
-// stmtCache keeps SQLite read statements prepared: parsing and planning a
+// readStmt keeps SQLite read statements prepared: parsing and planning a
 // query costs as much as running a small one, and a page runs a dozen. The
-// first maxCachedStmts distinct queries are kept for the life of the DB and
-// never evicted (so none is closed under a running query); queries past that
-// (and on PostgreSQL, whose driver keeps its own statement cache) run unprepared.
-type stmtCache struct {
-	mu sync.RWMutex
-	m  map[string]*sql.Stmt
-}
-
-const maxCachedStmts = 400
-
+// MaxCachedStmts most recently used are kept (PostgreSQL's driver keeps its
+// own statement cache).
 func (d *DB) readStmt(ctx context.Context, q string) *sql.Stmt {
 	if d.engine != SQLite {
 		return nil
 	}
-	c := &d.stmts
-	c.mu.RLock()
-	st, ok := c.m[q]
-	full := len(c.m) >= maxCachedStmts
-	c.mu.RUnlock()
-	if ok || full {
+	if st, ok := d.stmts.get(q); ok {
 		return st
 	}
 	st, err := d.r.PrepareContext(ctx, q)
 	if err != nil {
 		return nil // the plain query reports the error
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if prev, ok := c.m[q]; ok {
+	kept, added := d.stmts.add(q, st)
+	if !added {
 		st.Close()
-		return prev
 	}
-	if len(c.m) >= maxCachedStmts {
-		st.Close()
-		return nil
-	}
-	if c.m == nil {
-		c.m = map[string]*sql.Stmt{}
-	}
-	c.m[q] = st
-	return st
+	return kept
 }
 
 // ExecContext runs one statement on the writer, in its own implicit transaction.
