@@ -198,6 +198,13 @@ func ParseNumber(s string) (int64, bool) {
 // Open reports whether the case is still being worked.
 func (c *Case) Open() bool { return c.ClosedAt == 0 }
 
+// ResidentFacing reports whether someone outside the office follows the case:
+// its resident on the portal, or an Open311 client. Staff forms offer a reply
+// to the resident (给居民的回复) only then.
+func (c *Case) ResidentFacing() bool {
+	return c.OwnerUserID != 0 || (c.Type != nil && c.Type.Open311)
+}
+
 // Overdue reports whether an open case is past its due time, or a closed one
 // was closed late.
 func (c *Case) Overdue() bool {
