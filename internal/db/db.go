@@ -409,6 +409,18 @@ func (t *Tx) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
 }
 func (t *Tx) Dialect() Dialect { return t.d.engine }
 
+// ForUpdate is the clause that locks the rows a SELECT inside the transaction
+// reads until it ends: " FOR UPDATE" on PostgreSQL; nothing on SQLite, whose
+// write transaction already excludes every other writer. Append it to the
+// statement; on a distributed engine the statement must also filter on the
+// community (the distribution column).
+func (t *Tx) ForUpdate() string {
+	if t.d.engine == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
 // DB returns the database the transaction belongs to.
 func (t *Tx) DB() *DB { return t.d }
 

@@ -375,10 +375,7 @@ type householdRow struct {
 // lockHousehold reads a household in scope inside tx (on PostgreSQL locking its
 // row, so that two concurrent writes cannot both give it a head).
 func (s *Service) lockHousehold(ctx context.Context, tx *db.Tx, pr *auth.Principal, id int64) (*householdRow, error) {
-	lock := ""
-	if tx.Dialect() == db.Postgres {
-		lock = " FOR UPDATE"
-	}
+	lock := tx.ForUpdate()
 	h := &householdRow{}
 	err := tx.QueryRowContext(ctx, `SELECT id, community_id, COALESCE(grid_id, 0), COALESCE(dwelling_id, 0), COALESCE(head_person_id, 0), number, status
 		FROM reg_household h WHERE id = ? AND `+pr.Scope.SQL("h.community_id", "h.grid_id")+lock, id).
