@@ -15,7 +15,7 @@ import (
 	"linli/internal/auth"
 	"linli/internal/db"
 	"linli/internal/i18n"
-	"linli/internal/web"
+	"linli/internal/locale"
 )
 
 // Upload is a file as received.
@@ -93,7 +93,7 @@ func (s *Service) checkUploads(files []Upload, errs *i18n.Errors) []checkedFile 
 	for _, f := range files {
 		name := cleanName(f.Name)
 		if int64(len(f.Data)) > s.maxFile() {
-			errs.Add("files", "cases.file_too_large", "name", name, "max", web.HumanBytes(s.maxFile()))
+			errs.Add("files", "cases.file_too_large", "name", name, "max", locale.HumanBytes(s.maxFile()))
 			continue
 		}
 		if len(f.Data) == 0 {

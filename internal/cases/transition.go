@@ -11,8 +11,8 @@ import (
 	"linli/internal/auth"
 	"linli/internal/db"
 	"linli/internal/i18n"
+	"linli/internal/locale"
 	"linli/internal/org"
-	"linli/internal/web"
 )
 
 // TransitionInput is what a step takes.
@@ -865,7 +865,7 @@ func (s *Service) DetailLines(c *Case, e *Event, staff bool) []string {
 		}
 	}
 	if due, ok := e.Data["due_at"].(float64); ok {
-		out = append(out, i18n.T("cases.new_due", "due", time.UnixMilli(int64(due)).In(web.Local).Format("2006-01-02 15:04")))
+		out = append(out, i18n.T("cases.new_due", "due", time.UnixMilli(int64(due)).In(locale.Zone).Format("2006-01-02 15:04")))
 	}
 	for _, k := range []string{"assignee_name", "holder_name"} {
 		if v, ok := e.Data[k].(string); ok && v != "" && (staff || k != "assignee_name") {
