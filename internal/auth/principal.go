@@ -27,9 +27,10 @@ type Principal struct {
 }
 
 // Can reports whether any of the user's roles holds p. A principal with a second
-// factor still owed can do nothing.
+// factor still owed, or with an initial or reset password still to change, can
+// do nothing (whichever way it came in: session, API token, Open311 key).
 func (p *Principal) Can(perm Perm) bool {
-	if p == nil || p.MFAPending {
+	if p == nil || p.MFAPending || p.MustChange {
 		return false
 	}
 	if p.IsSystem {

@@ -21,11 +21,11 @@ import (
 // (lk_…) of a staff account, whose scope and permissions apply as everywhere
 // else. Internal stages map to open/closed. JSON and XML.
 //
-// The shell exempts requests with an Authorization: Bearer header from the
-// CSRF token; GeoReport clients send api_key in a form-encoded POST body,
-// which the shell refuses today. This handler therefore also accepts the key
-// as a Bearer header and a JSON body (both pass the shell unchanged); plain
-// form posts need the shell change described in the module's report.
+// The routes are public JSON routes, which the shell treats as authenticated
+// by key (web.Route.KeyAuth): a GeoReport client's form-encoded POST with
+// api_key and no session cookie needs no CSRF token, while one that carries
+// the session cookie still does. The key is also accepted as a Bearer header
+// and in a JSON body.
 
 func (s *Service) open311Routes(srv *web.Server, h *handlers) {
 	for _, ext := range []string{"json", "xml"} {

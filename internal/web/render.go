@@ -382,7 +382,7 @@ type FieldProblem struct {
 }
 
 var codeStatus = map[string]int{
-	"not_found": 404, "forbidden": 403, "unauthenticated": 401, "bad_credentials": 401,
+	"not_found": 404, "forbidden": 403, "unauthenticated": 401, "bad_credentials": 401, "password_change_required": 403,
 	"session_expired": 401, "mfa_required": 401, "mfa_wrong": 401, "csrf": 403, "disabled": 403,
 	"mfa_enrollment_required": 403, "validation": 422, "conflict": 409, "too_large": 413,
 	"bad_request": 400, "method": 405, "locked": 423, "bad_file": 400, "busy": 503,
