@@ -31,7 +31,7 @@ func (s *Service) open311Routes(srv *web.Server, h *handlers) {
 	for _, ext := range []string{"json", "xml"} {
 		srv.Handle(web.Route{Method: "GET", Pattern: "/open311/v2/services." + ext, Public: true, API: true}, h.o311Services)
 		srv.Handle(web.Route{Method: "GET", Pattern: "/open311/v2/requests." + ext, Public: true, API: true}, h.o311Requests)
-		srv.Handle(web.Route{Method: "POST", Pattern: "/open311/v2/requests." + ext, Public: true, API: true}, h.o311Create)
+		srv.Handle(web.Route{Method: "POST", Pattern: "/open311/v2/requests." + ext, Public: true, API: true, KeyAuth: true}, h.o311Create)
 	}
 	srv.Handle(web.Route{Method: "GET", Pattern: "/open311/v2/requests/{id}", Public: true, API: true, Object: "case"}, h.o311Request)
 }

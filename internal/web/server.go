@@ -86,8 +86,8 @@ type Route struct {
 	// session cookie. An unsafe request to it that carries no session cookie
 	// needs no CSRF token and no same-site Origin: there is no ambient
 	// authority for another site to forge. One that carries the cookie is
-	// checked as usual. Every public JSON route is such a route (Handle sets
-	// the flag): the shell hands them no session to act on.
+	// checked as usual. Open311's routes are such routes (GeoReport clients
+	// post plain forms with their api_key).
 	KeyAuth bool
 }
 
@@ -137,9 +137,6 @@ func (s *Server) Handle(rt Route, h HandlerFunc) {
 		// Every non-public route names its permission, so that adding a route
 		// forces a decision about who may use it.
 		panic("web: route without permission: " + rt.Method + " " + rt.Pattern)
-	}
-	if rt.Public && rt.API {
-		rt.KeyAuth = true
 	}
 	s.routes = append(s.routes, rt)
 	s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt, h))
