@@ -386,3 +386,41 @@ func TestAccountsCarryEveryRoleAndScopeRoot(t *testing.T) {
 		}
 	})
 }
+
+// Changing one's own password ends the account's other sessions (a stolen
+// session dies with the old password) and keeps the one that changed it; an
+// administrator's reset ends them all.
+func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		a := w.App.Auth
+		here, err := a.Login(ctx, "grid_worker", apptest.Password, "ip", "ua", auth.KindWeb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		there, err := a.Login(ctx, "grid_worker", apptest.Password, "ip2", "ua", auth.KindWeb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := a.Authenticate(ctx, here.Token, "ip")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.SetPassword(ctx, p, p.UserID, "Hz7!mnbvq2", false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Authenticate(ctx, there.Token, "ip2"); !errors.Is(err, auth.ErrSessionExpired) {
+			t.Fatalf("the other session after a password change: %v", err)
+		}
+		if _, err := a.Authenticate(ctx, here.Token, "ip"); err != nil {
+			t.Fatalf("the session that changed the password: %v", err)
+		}
+		admin := w.Principal(t, "sys_admin")
+		if err := a.SetPassword(ctx, admin, p.UserID, "Kq5#wertzu9", true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Authenticate(ctx, here.Token, "ip"); !errors.Is(err, auth.ErrSessionExpired) {
+			t.Fatalf("a session after an administrator's reset: %v", err)
+		}
+	})
+}

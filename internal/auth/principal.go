@@ -19,8 +19,9 @@ type Principal struct {
 	// Session facts for the web layer.
 	SessionKind string // "web" or "api"
 	CSRF        string
-	MFAPending  bool // logged in with a password, second factor still owed
-	MustChange  bool // must change the password before anything else
+	MFAPending  bool   // logged in with a password, second factor still owed
+	MustChange  bool   // must change the password before anything else
+	session     string // hash of the session token the request came with ("" otherwise)
 	// IsSystem marks the program itself (command line, background jobs): it may
 	// do anything, and its writes are audited under its name.
 	IsSystem bool

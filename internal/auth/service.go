@@ -456,8 +456,9 @@ func (s *Service) SetPassword(ctx context.Context, actor *Principal, id int64, p
 			HashPassword(pw), db.Now(), mustChange, db.Now(), id); err != nil {
 			return err
 		}
-		// Other sessions of the account end; the caller's own survives a self-change.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM auth_session WHERE user_id = ? AND user_id <> ?`, id, actor.UserID); err != nil {
+		// Every other session of the account ends; the caller's own survives a
+		// self-change (an administrator's session is not the account's).
+		if _, err := tx.ExecContext(ctx, `DELETE FROM auth_session WHERE user_id = ? AND token_hash <> ?`, id, actor.session); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(actor, "user.password", "user", id, 0, audit.Success).WithDetail(map[string]any{"username": u.Username}))
@@ -830,7 +831,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent, 
 		return nil, err
 	}
 	res.Token = token
-	p, err := s.principal(ctx, u, sessionRow{kind: kind, csrf: csrf, mfaDone: !needMFA}, ip)
+	p, err := s.principal(ctx, u, sessionRow{hash: hashToken(token), kind: kind, csrf: csrf, mfaDone: !needMFA}, ip)
 	if err != nil {
 		return nil, err
 	}
@@ -987,6 +988,7 @@ type scanAfter struct {
 func (a scanAfter) Scan(dest ...any) error { return a.sc.Scan(append(a.first, dest...)...) }
 
 type sessionRow struct {
+	hash     string // the token's hash ("" for API tokens)
 	kind     string
 	csrf     string
 	mfaDone  bool
@@ -1034,13 +1036,14 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*Principa
 		s.books.noteSeen(th, now)
 		s.flushSoon()
 	}
+	sr.hash = th
 	return s.principal(ctx, u, sr, ip)
 }
 
 func (s *Service) principal(ctx context.Context, u *User, sr sessionRow, ip string) (*Principal, error) {
 	p := &Principal{
 		UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, Lines: u.Lines,
-		PersonID: u.PersonID, IP: ip, SessionKind: sr.kind, CSRF: sr.csrf, MFAPending: !sr.mfaDone, MustChange: u.MustChange,
+		PersonID: u.PersonID, IP: ip, SessionKind: sr.kind, CSRF: sr.csrf, MFAPending: !sr.mfaDone, MustChange: u.MustChange, session: sr.hash,
 	}
 	switch {
 	case p.Has(RoleSysAdmin):
