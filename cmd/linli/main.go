@@ -748,7 +748,7 @@ func printProblems(w io.Writer, res *importflow.Result) {
 	}
 	for i, p := range res.Problems {
 		if i == 20 {
-			fmt.Fprintf(w, "  … %d more (see --report)\n", len(res.Problems)-20)
+			fmt.Fprintf(w, "  … %d more problems (see --report)\n", len(res.Problems)-20)
 			break
 		}
 		fmt.Fprintf(w, "  row %d, %s: %s (%s)\n", p.Row, p.Column, p.Reason, clip(p.Value, maxValueRunes))

@@ -96,6 +96,14 @@ func ParseLandline(s string) (string, error) {
 	if intl {
 		groups[0] = "0" + groups[0]
 	}
+	// A local number typed in two groups, "0571 8800 1234" or "8800-1234":
+	// a group too short to be a local number on its own, with the next one
+	// making 7 or 8 digits, is the same number.
+	n := len(groups)
+	if local := n - 2; n >= 2 && n <= 3 && (n == 3) == (groups[0][0] == '0') &&
+		len(groups[local]) < 7 && len(groups[local])+len(groups[local+1]) >= 7 && len(groups[local])+len(groups[local+1]) <= 8 {
+		groups = append(groups[:local], groups[local]+groups[local+1])
+	}
 	// "0571-88001234-123": a third group after an area code is the extension.
 	if ext == "" && len(groups) == 3 && groups[0][0] == '0' {
 		ext = groups[2]

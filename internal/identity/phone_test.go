@@ -95,6 +95,13 @@ func TestParseLandline(t *testing.T) {
 		"0571\u00a088001234":   "0571-88001234",
 		"0571\u300088001234":   "0571-88001234",
 		"0571－88001234":        "0571-88001234",
+		"0571 8800 1234":       "0571-88001234",
+		"021-6431 2345":        "021-64312345",
+		"(0571) 8800-1234":     "0571-88001234",
+		"+86 571 8800 1234":    "0571-88001234",
+		"8800 1234":            "88001234",
+		"880-0123":             "8800123",
+		"0571 8800 1234转12":    "0571-88001234转12",
 	}
 	for in, want := range good {
 		got, err := ParseLandline(in)
@@ -120,6 +127,9 @@ func TestParseLandline(t *testing.T) {
 		{"0571-88001234转", "identity.landline_invalid"},
 		{"0571-8800abcd", "identity.landline_chars"},
 		{"0571-88-00-12-34", "identity.landline_invalid"},
+		{"0571-880-01234-5", "identity.landline_invalid"},
+		{"8800 12345", "identity.landline_invalid"},
+		{"0880 1234", "identity.landline_invalid"},
 		{"13800138000", "identity.landline_invalid"},
 	}
 	for _, tc := range bad {
