@@ -120,6 +120,7 @@ type showData struct {
 	Fields    []importexport.Field
 	Missing   []string
 	Problems  []importexport.Problem
+	Groups    []importexport.ProblemGroup
 	MoreProbs int
 	Places    []string
 	MorePlace int
@@ -177,6 +178,9 @@ func (h *flowHandlers) renderShow(w http.ResponseWriter, r *http.Request, p *aut
 	}
 	if res := u.Result; res != nil {
 		d.Problems = res.Problems
+		if len(res.Problems) > 1 {
+			d.Groups = res.SortedGroups()
+		}
 		if len(d.Problems) > 200 {
 			d.MoreProbs = res.Bad - 200
 			d.Problems = d.Problems[:200]
@@ -262,5 +266,5 @@ func (h *flowHandlers) report(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	name = strings.TrimSuffix(name, ".csv") + "-错误报告.xlsx"
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
-	return importexport.WriteReport(w, h.im.Title()+"："+u.Filename, u.Result.Problems)
+	return importexport.WriteReport(w, h.im.Title()+"："+u.Filename, u.Result.Problems, u.Result.SortedGroups()...)
 }

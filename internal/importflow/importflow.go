@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -64,16 +65,74 @@ type Result struct {
 	Summary   []Line                 `json:"summary"`
 	NewPlaces []string               `json:"new_places"`
 	Committed bool                   `json:"committed"`
+	// Groups count the rows by column and kind of problem, exactly, however
+	// many problems are kept: one wrong mapping or missing column shows as
+	// one line ("C 列（网格）… 415 行") before the rows. In the order the
+	// kinds were first met; SortedGroups puts the largest first.
+	Groups []importexport.ProblemGroup `json:"groups,omitempty"`
+
+	groupIndex map[string]int // column and kind → index in Groups
+	groupLast  []int          // per group, the last row counted
 }
 
 // MaxProblemsKept bounds how many problems a result carries (the count is exact).
 const MaxProblemsKept = 100000
 
-// AddProblem records a bad cell, keeping at most MaxProblemsKept.
+// maxGroups bounds the groups; problems of further kinds are counted under
+// one more group, "other problems".
+const maxGroups = 100
+
+// AddProblem records a bad cell, keeping at most MaxProblemsKept, and counts
+// its row in the group of its column and kind (p.Kind, else its message).
 func (r *Result) AddProblem(p importexport.Problem) {
 	if len(r.Problems) < MaxProblemsKept {
 		r.Problems = append(r.Problems, p)
 	}
+	kind := p.Kind
+	if kind == "" {
+		kind = p.Reason
+	}
+	if r.groupIndex == nil {
+		r.groupIndex = map[string]int{}
+		for i, g := range r.Groups { // a result read back from JSON
+			r.groupIndex[g.Column+"\x00"+g.Kind] = i
+			r.groupLast = append(r.groupLast, 0)
+		}
+	}
+	key := p.Column + "\x00" + kind
+	i, ok := r.groupIndex[key]
+	if !ok {
+		g := importexport.ProblemGroup{Column: p.Column, Kind: kind, Reason: p.Reason, FirstRow: p.Row}
+		if len(r.Groups) >= maxGroups {
+			key = "\x00other"
+			g = importexport.ProblemGroup{Kind: key, Reason: i18n.T("importflow.other_problems"), FirstRow: p.Row}
+		}
+		if i, ok = r.groupIndex[key]; !ok {
+			i = len(r.Groups)
+			r.groupIndex[key] = i
+			r.Groups = append(r.Groups, g)
+			r.groupLast = append(r.groupLast, -1)
+		}
+	}
+	// A row with two problems of one kind in one column (two unknown tags)
+	// counts once; rows arrive in order, or (added at the end) once each.
+	if r.groupLast[i] != p.Row || p.Row == 0 {
+		r.Groups[i].Rows++
+		r.groupLast[i] = p.Row
+	}
+}
+
+// SortedGroups returns the groups, most rows first (then in the order of
+// their first row).
+func (r *Result) SortedGroups() []importexport.ProblemGroup {
+	out := append([]importexport.ProblemGroup(nil), r.Groups...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Rows != out[j].Rows {
+			return out[i].Rows > out[j].Rows
+		}
+		return out[i].FirstRow < out[j].FirstRow
+	})
+	return out
 }
 
 // Importer is a module's ledger import.
