@@ -95,6 +95,15 @@ func (h *flowHandlers) upload(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	return nil
 }
 
+func hasField(fields []importexport.Field, key string) bool {
+	for _, f := range fields {
+		if f.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
 func fieldErr(field, key string, kv ...any) *i18n.Errors {
 	e := &i18n.Errors{}
 	e.Add(field, key, kv...)
@@ -120,6 +129,10 @@ type showData struct {
 	MorePlace int
 	CanCommit bool
 	Community string
+	// Grids of the community, offered for new buildings whose row names none;
+	// Grid is the one chosen (or the only one).
+	Grids []CommunityOption
+	Grid  int64
 }
 
 func (h *flowHandlers) load(r *http.Request, p *auth.Principal) (*Upload, error) {
@@ -149,6 +162,16 @@ func (h *flowHandlers) renderShow(w http.ResponseWriter, r *http.Request, p *aut
 			if c.ID == u.CommunityID {
 				d.Community = c.Name
 			}
+		}
+	}
+	if u.State != StateCommitted && h.s.Grids != nil && hasField(d.Fields, "grid") {
+		grids, err := h.s.Grids(r.Context(), u.CommunityID)
+		if err != nil {
+			return err
+		}
+		d.Grids, d.Grid = grids, u.GridID
+		if d.Grid == 0 && len(grids) == 1 {
+			d.Grid = grids[0].ID
 		}
 	}
 	if u.State != StateCommitted {
@@ -197,6 +220,19 @@ func (h *flowHandlers) check(w http.ResponseWriter, r *http.Request, p *auth.Pri
 			if n, err := strconv.Atoi(idx); err == nil && len(vals) > 0 {
 				assignments[n] = vals[0]
 			}
+		}
+	}
+	if _, ok := r.PostForm["grid_id"]; ok {
+		grid, _ := strconv.ParseInt(r.PostFormValue("grid_id"), 10, 64)
+		if err := h.s.SetGrid(r.Context(), p, u, grid); err != nil {
+			var ie *i18n.Error
+			if errors.As(err, &ie) {
+				return h.renderShow(w, r, p, u, fieldErr("grid_id", "importflow.grid_unknown"))
+			}
+			return err
+		}
+		if u, err = h.load(r, p); err != nil {
+			return err
 		}
 	}
 	if len(assignments) > 0 {
