@@ -369,7 +369,7 @@ type BuildingFilter struct {
 	CommunityID int64
 	EstateID    int64
 	GridID      int64
-	NoGrid      bool // only buildings without a grid (未划分网格)
+	NoGrid      bool   // only buildings without a grid (未划分网格)
 	Q           string // name or estate name fragment
 	Limit       int
 	Offset      int
