@@ -72,9 +72,9 @@ func (s *Service) DashboardCards(ctx context.Context, p *auth.Principal) ([]web.
 		{Label: i18n.T("places.buildings"), Value: strconv.Itoa(b), Href: "/places", Order: 20},
 		{Label: i18n.T("places.dwellings"), Value: strconv.Itoa(d), Href: "/places", Order: 21},
 	}
-	// Buildings still without a grid, until there are none (grid workers
-	// never reach such buildings).
-	if len(p.Scope.Communities) > 0 {
+	// Buildings still without a grid, for those who put them in one, until
+	// there are none (grid workers never reach such buildings).
+	if p.Can(PermWrite) && len(p.Scope.Communities) > 0 {
 		n, err := s.Ungridded(ctx, p)
 		if err != nil {
 			return nil, err

@@ -224,3 +224,12 @@ func hasLine(lines []importflow.Line, label string, n int) bool {
 func registryPerson(dwelling int64) registry.PersonInput {
 	return registry.PersonInput{Name: "东苑住户", IDNumber: apptest.RegistryID("330106", 1977, 301), DwellingID: dwelling, NewHousehold: true, Relation: registry.RelationSelf}
 }
+
+func writeCSV(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "台账.csv")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
