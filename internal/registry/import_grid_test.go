@@ -135,6 +135,15 @@ func TestImportWithoutGridColumn(t *testing.T) {
 		if _, err := w.App.Places.GetBuilding(ctx, gw, noGrid[0].ID); !errors.Is(err, auth.ErrNotFound) {
 			t.Fatalf("grid worker reads the building: %v", err)
 		}
+		if err := w.App.Places.UpdateBuilding(ctx, gw, noGrid[0].ID, places.BuildingInput{GridID: w.GridA, Name: noGrid[0].Name}); !errors.Is(err, auth.ErrNotFound) {
+			t.Fatalf("grid worker moves a building without a grid into theirs: %v", err)
+		}
+		if _, err := w.App.Places.CreateDwelling(ctx, gw, places.DwellingInput{BuildingID: noGrid[0].ID, Room: "999"}); !errors.Is(err, auth.ErrNotFound) {
+			t.Fatalf("grid worker adds a dwelling to a building without a grid: %v", err)
+		}
+		if _, err := w.App.Places.CreateBuilding(ctx, gw, places.BuildingInput{CommunityID: w.C1, Name: "网格员楼"}); !errors.Is(err, auth.ErrForbidden) {
+			t.Fatalf("grid worker creates a building without a grid: %v", err)
+		}
 		if n, _ := w.App.Places.Ungridded(ctx, admin); n != 2 {
 			t.Fatalf("ungridded for the admin: %d", n)
 		}
