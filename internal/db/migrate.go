@@ -177,6 +177,14 @@ func (d *DB) apply(ctx context.Context, module string, m migration) (bool, error
 		if err != nil && IsUniqueViolation(err) {
 			return false, nil
 		}
+		if done && err == nil {
+			// Rebuilt tables lost their planner statistics: a database that
+			// had some gets them again now, not at the daily refresh.
+			if has, herr := d.HasStatistics(ctx); herr != nil || !has {
+				return true, herr
+			}
+			err = d.Analyze(ctx)
+		}
 		return done, err
 	}
 	var done bool

@@ -75,6 +75,9 @@ func TestGridOptionalMigrationKeepsData(t *testing.T) {
 		exec(`INSERT INTO reg_household (id, community_id, grid_id, dwelling_id, number, created_at, updated_at) VALUES (1, 1, 2, 101, 'H1', 0, 0)`)
 		exec(`INSERT INTO reg_person (id, community_id, grid_id, household_id, dwelling_id, name, name_pinyin, name_initials, created_at, updated_at) VALUES (1, 1, 2, 1, 101, '张三', 'zhangsan', 'zs', 0, 0)`)
 
+		if err := d.Analyze(ctx); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := d.Migrate(ctx, app.Migrations()); err != nil {
 			t.Fatalf("migrate: %v", err)
 		}
@@ -114,6 +117,10 @@ func TestGridOptionalMigrationKeepsData(t *testing.T) {
 			}
 			if broken, err := stringsOf(ctx, d, `SELECT "table" FROM pragma_foreign_key_check`); err != nil || len(broken) > 0 {
 				t.Fatalf("foreign key check: %v %v", broken, err)
+			}
+			// The rebuilt tables have planner statistics again.
+			if stats, err := stringsOf(ctx, d, `SELECT DISTINCT tbl FROM sqlite_stat1 WHERE tbl IN ('building', 'dwelling')`); err != nil || len(stats) != 2 {
+				t.Fatalf("statistics of the rebuilt tables: %v %v", stats, err)
 			}
 		}
 		// Foreign keys are still enforced, both to and from the rebuilt tables.
