@@ -156,15 +156,7 @@ func (h *flowHandlers) show(w http.ResponseWriter, r *http.Request, p *auth.Prin
 
 func (h *flowHandlers) renderShow(w http.ResponseWriter, r *http.Request, p *auth.Principal, u *Upload, errs *i18n.Errors) error {
 	d := showData{Prefix: h.prefix, Upload: u, Fields: h.im.Fields()}
-	if h.s.Communities != nil {
-		comms, _ := h.s.Communities(r.Context(), p)
-		for _, c := range comms {
-			if c.ID == u.CommunityID {
-				d.Community = c.Name
-			}
-		}
-	}
-	if u.State != StateCommitted && h.s.Grids != nil && hasField(d.Fields, "grid") {
+	if u.State != StateCommitted && !u.Running() && h.s.Grids != nil && hasField(d.Fields, "grid") {
 		grids, err := h.s.Grids(r.Context(), u.CommunityID)
 		if err != nil {
 			return err
@@ -172,6 +164,14 @@ func (h *flowHandlers) renderShow(w http.ResponseWriter, r *http.Request, p *aut
 		d.Grids, d.Grid = grids, u.GridID
 		if d.Grid == 0 && len(grids) == 1 {
 			d.Grid = grids[0].ID
+		}
+	}
+	if h.s.Communities != nil {
+		comms, _ := h.s.Communities(r.Context(), p)
+		for _, c := range comms {
+			if c.ID == u.CommunityID {
+				d.Community = c.Name
+			}
 		}
 	}
 	if u.State != StateCommitted {
