@@ -26,6 +26,7 @@ import (
 	"linli/internal/auth"
 	"linli/internal/db"
 	"linli/internal/demo"
+	"linli/internal/i18n"
 	"linli/internal/importexport"
 	"linli/internal/logging"
 	"linli/internal/org"
@@ -710,6 +711,9 @@ func runImport(args []string) error {
 	fmt.Printf("%s %s: %d rows, %d good, %d bad (%.1fs)\n", mode, file, res.Rows, res.Good, res.Bad, time.Since(start).Seconds())
 	for _, l := range res.Summary {
 		fmt.Printf("  %s: %d\n", l.Label, l.Count)
+		if l.Label == i18n.T("places.import_ungridded") && l.Count > 0 {
+			fmt.Printf("  %s\n", i18n.T("places.import_ungridded_hint"))
+		}
 	}
 	for i, p := range res.Problems {
 		if i == 20 {

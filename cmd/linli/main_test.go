@@ -323,7 +323,7 @@ func TestImportGridFlag(t *testing.T) {
 	if code == 0 || !strings.Contains(out, "一号社区没有这个网格") || !strings.Contains(out, "网格乙B（002）") {
 		t.Fatalf("unknown grid: %d %s", code, out)
 	}
-	if out, code := run(t, nil, args("--dry-run")...); code != 0 || !strings.Contains(out, "新楼栋未划分网格: 1") {
+	if out, code := run(t, nil, args("--dry-run")...); code != 0 || !strings.Contains(out, "新楼栋未划分网格: 1") || !strings.Contains(out, "划入网格") {
 		t.Fatalf("without --grid: %d %s", code, out)
 	}
 	if out, code := run(t, nil, args("--grid", "002", "--dry-run")...); code != 0 || strings.Contains(out, "未划分网格") {

@@ -166,6 +166,15 @@ func TestImportBuildingListWithoutGrids(t *testing.T) {
 		if n != 4 {
 			t.Fatalf("%d dwellings without a grid, want 4", n)
 		}
+		// A community with one grid puts them there.
+		one := csv("二号.csv", "小区,楼栋,房号\n南苑,1幢,101\n")
+		if r, _, err = w.App.Imports.RunNow(ctx, w.Principal(t, "community_admin_c2"), im, w.C2, one, true); err != nil || !r.Committed || !hasLine(r.Summary, "新楼栋未划分网格", 0) {
+			t.Fatalf("community of one grid: %+v %v", r, err)
+		}
+		w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM dwelling d JOIN building b ON b.id = d.building_id WHERE b.name = '1幢' AND b.community_id = ? AND d.grid_id = ?`, w.C2, w.GridD).Scan(&n)
+		if n != 1 {
+			t.Fatal("the new building of a one-grid community is not in its grid")
+		}
 		// The grid chosen for the import; one of another community is refused.
 		inB := csv("乙.csv", "小区,楼栋,房号\n东苑,8幢,101\n")
 		if _, _, err := w.App.Imports.RunNowInGrid(ctx, admin, im, w.C1, w.GridD, inB, false); err == nil || !strings.Contains(err.Error(), "不属于") {
