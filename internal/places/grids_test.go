@@ -2,12 +2,15 @@ package places_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 
 	"linli/internal/apptest"
+	"linli/internal/auth"
+	"linli/internal/i18n"
 	"linli/internal/places"
 )
 
@@ -60,6 +63,41 @@ func TestAssignGridsOverHTTP(t *testing.T) {
 		c.PostForm("/places/buildings/grid", url.Values{"building": {fmt.Sprint(list[2].ID)}, "grid_id": {fmt.Sprint(w.GridB)}})
 		if _, body := c.Get("/"); strings.Contains(body, "未划分网格的楼栋") {
 			t.Fatal("the count stays on the home page at zero")
+		}
+	})
+}
+
+// Only the community's staff may take a building out of every grid; a grid
+// worker who leaves the grid blank is told to choose one.
+func TestLeavingABuildingWithoutAGrid(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		s := w.App.Places
+		b := w.Objects["building"][apptest.InA]
+		bl, err := s.GetBuilding(ctx, w.Principal(t, "grid_worker"), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := places.BuildingInput{EstateID: bl.EstateID, Name: bl.Name, Floors: bl.Floors}
+		err = s.UpdateBuilding(ctx, w.Principal(t, "grid_worker"), b, in)
+		var verrs *i18n.Errors
+		if !errors.As(err, &verrs) || !strings.Contains(verrs.For("grid_id"), "请选择所属网格") {
+			t.Fatalf("grid worker leaves the grid blank: %v", err)
+		}
+		if err := s.UpdateBuilding(ctx, w.Principal(t, "community_admin"), b, in); err != nil {
+			t.Fatalf("community admin takes the building out of its grid: %v", err)
+		}
+		var n int
+		w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM dwelling WHERE building_id = ? AND grid_id IS NOT NULL`, b).Scan(&n)
+		if n != 0 {
+			t.Fatalf("%d dwellings kept the old grid", n)
+		}
+		w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_person p JOIN dwelling d ON d.id = p.dwelling_id WHERE d.building_id = ? AND p.grid_id IS NOT NULL`, b).Scan(&n)
+		if n != 0 {
+			t.Fatalf("%d residents kept the old grid", n)
+		}
+		if _, err := s.GetBuilding(ctx, w.Principal(t, "grid_worker"), b); !errors.Is(err, auth.ErrNotFound) {
+			t.Fatalf("grid worker still reads the building: %v", err)
 		}
 	})
 }

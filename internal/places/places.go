@@ -541,7 +541,10 @@ func (s *Service) UpdateBuilding(ctx context.Context, p *auth.Principal, id int6
 		return err
 	}
 	in.CommunityID = b.CommunityID
-	if errs := s.validateBuilding(ctx, s.DB.Reader(), &in); errs.Any() {
+	if errs := s.validateBuilding(ctx, s.DB.Reader(), &in); errs.Any() || (in.GridID == 0 && !p.Scope.AllowsCommunity(b.CommunityID)) {
+		if !errs.Any() { // only the community's staff may leave a building without a grid
+			errs.Add("grid_id", "places.choose_grid")
+		}
 		return errs
 	}
 	if !p.Scope.Allows(b.CommunityID, b.GridID) || !p.Scope.Allows(in.CommunityID, in.GridID) {
