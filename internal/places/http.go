@@ -183,6 +183,7 @@ func (h *handlers) assignGrid(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if g, ok := h.s.Org.Lookup(r.Context(), grid); ok {
 		name = g.Name
 	}
+	back.Del("page") // the buildings assigned may have left the list: from its start
 	return h.srv.Redirect(w, r, "/places?"+back.Encode(), i18n.T("places.assigned", "n", n, "grid", name))
 }
 
