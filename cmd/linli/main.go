@@ -27,6 +27,7 @@ import (
 	"linli/internal/auth"
 	"linli/internal/db"
 	"linli/internal/demo"
+	"linli/internal/i18n"
 	"linli/internal/importexport"
 	"linli/internal/importflow"
 	"linli/internal/logging"
@@ -664,13 +665,14 @@ func runAuditVerify(args []string) error {
 
 func runImport(args []string) error {
 	if len(args) < 2 || strings.HasPrefix(args[0], "-") {
-		return errors.New("usage: linli import KIND FILE --community NAME-OR-CODE [--dry-run] [--report OUT.xlsx]")
+		return errors.New("usage: linli import KIND FILE --community NAME-OR-CODE [--grid NAME-OR-CODE] [--dry-run] [--report OUT.xlsx]")
 	}
 	kind, file := args[0], args[1]
 	fs := flag.NewFlagSet("import", flag.ExitOnError)
 	var c common
 	c.register(fs)
 	community := fs.String("community", "", "the community to import into: its name, code or id")
+	gridKey := fs.String("grid", "", "the grid (name or code) for new buildings whose row names none; without it they go in the community's only grid, or in none (未划分网格) until assigned on the places page")
 	dryRun := fs.Bool("dry-run", false, "check every row and write nothing")
 	report := fs.String("report", "", "write the row-level problems to this .xlsx")
 	fs.Parse(args[2:])
@@ -688,15 +690,19 @@ func runImport(args []string) error {
 	if err != nil {
 		return err
 	}
+	gridID, err := resolveGrid(ctx, a, communityID, *gridKey)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	// Always check first: a commit is only tried on a clean file, and knowing the
 	// size lets a large commit prepare for it.
-	res, _, err := a.Imports.RunNow(ctx, cliPrincipal(), im, communityID, file, false)
+	res, _, err := a.Imports.RunNowInGrid(ctx, cliPrincipal(), im, communityID, gridID, file, false)
 	if err != nil {
 		return err
 	}
 	if !*dryRun && res.Bad == 0 {
-		if res, _, err = a.Imports.RunNow(ctx, cliPrincipal(), im, communityID, file, true, res.Rows); err != nil {
+		if res, _, err = a.Imports.RunNowInGrid(ctx, cliPrincipal(), im, communityID, gridID, file, true, res.Rows); err != nil {
 			return err
 		}
 	}
@@ -707,6 +713,9 @@ func runImport(args []string) error {
 	fmt.Printf("%s %s: %d rows, %d good, %d bad (%.1fs)\n", mode, file, res.Rows, res.Good, res.Bad, time.Since(start).Seconds())
 	for _, l := range res.Summary {
 		fmt.Printf("  %s: %d\n", l.Label, l.Count)
+		if l.Label == i18n.T("places.import_ungridded") && l.Count > 0 {
+			fmt.Printf("  %s\n", i18n.T("places.import_ungridded_hint"))
+		}
 	}
 	printProblems(os.Stdout, res)
 	if *report != "" {
@@ -779,6 +788,35 @@ func resolveCommunity(ctx context.Context, a *app.App, key string) (int64, error
 		}
 	}
 	return 0, fmt.Errorf("no community named %q", key)
+}
+
+// resolveGrid finds a grid of the community by name or code ("" = none chosen).
+func resolveGrid(ctx context.Context, a *app.App, communityID int64, key string) (int64, error) {
+	key = strings.TrimSpace(key)
+	if key == "" {
+		return 0, nil
+	}
+	units, err := a.Org.Visible(ctx, auth.System("cli"))
+	if err != nil {
+		return 0, err
+	}
+	var names []string
+	for _, u := range units {
+		if u.Level == org.Grid && u.CommunityID == communityID {
+			if u.Name == key || u.Code == key {
+				return u.ID, nil
+			}
+			names = append(names, u.Name+"（"+u.Code+"）")
+		}
+	}
+	community := ""
+	if c, ok := a.Org.Lookup(ctx, communityID); ok {
+		community = c.Name
+	}
+	if len(names) == 0 {
+		return 0, fmt.Errorf("--grid %q: %s没有网格", key, community)
+	}
+	return 0, fmt.Errorf("--grid %q: %s没有这个网格，可写网格名称或编号：%s", key, community, strings.Join(names, "、"))
 }
 
 func runExport(args []string) error {

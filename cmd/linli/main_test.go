@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"database/sql"
 	"io"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"linli/internal/apptest"
+	"linli/internal/db"
 	"linli/internal/dbtest"
 )
 
@@ -298,5 +300,41 @@ func TestServeTunesGCUnlessGOGCIsSet(t *testing.T) {
 	tuneGC("50") // GOGC was read by the runtime at start; it stays as it is
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Fatalf("GC percent %d after GOGC=50, want it left alone", got)
+	}
+}
+
+// linli import --grid puts a ledger's new buildings in a grid of the
+// community, named or numbered; without it they have none (counted once); an
+// unknown grid is refused in Chinese, naming the community's grids.
+func TestImportGridFlag(t *testing.T) {
+	data := deployment(t)
+	d, err := db.Open(context.Background(), filepath.Join(data, "linli.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	w := apptest.New(t, d)
+	ledger := filepath.Join(t.TempDir(), "楼栋.csv")
+	os.WriteFile(ledger, []byte("楼栋,房号\n7幢,101\n7幢,102\n"), 0o600)
+	args := func(extra ...string) []string {
+		return append([]string{"import", "places", ledger, "--data", data, "--community", "330106004001"}, extra...)
+	}
+	out, code := run(t, nil, args("--grid", "网格丙C", "--dry-run")...)
+	if code == 0 || !strings.Contains(out, "一号社区没有这个网格") || !strings.Contains(out, "网格乙B（002）") {
+		t.Fatalf("unknown grid: %d %s", code, out)
+	}
+	if out, code := run(t, nil, args("--dry-run")...); code != 0 || !strings.Contains(out, "新楼栋未划分网格: 1") || !strings.Contains(out, "划入网格") {
+		t.Fatalf("without --grid: %d %s", code, out)
+	}
+	if out, code := run(t, nil, args("--grid", "002", "--dry-run")...); code != 0 || strings.Contains(out, "未划分网格") {
+		t.Fatalf("--grid 002: %d %s", code, out)
+	}
+	if out, code := run(t, nil, args("--grid", "网格乙B")...); code != 0 || !strings.Contains(out, "imported") {
+		t.Fatalf("import: %d %s", code, out)
+	}
+	var n int
+	d.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM dwelling d JOIN building b ON b.id = d.building_id WHERE b.name = '7幢' AND b.grid_id = ? AND d.grid_id = ?`, w.GridB, w.GridB).Scan(&n)
+	if n != 2 {
+		t.Fatalf("%d dwellings in grid B, want 2", n)
 	}
 }

@@ -117,6 +117,7 @@ func New(opts Options) *App {
 	a.Imports.Routes(a.Web, registry.Importer{S: a.Registry}, "/registry/import")
 	a.Registry.ExportRoutes(a.Web)
 	a.Imports.Communities = a.importCommunities
+	a.Imports.Grids = a.importGrids
 
 	a.Calendar = &calendar.Service{DB: opts.DB, Audit: a.Audit, Loc: web.Local}
 	a.Cases = &cases.Service{DB: opts.DB, Audit: a.Audit, Keys: opts.Keys, Org: a.Org, Places: a.Places, Calendar: a.Calendar, Log: log}
@@ -162,6 +163,21 @@ func (a *App) importCommunities(ctx context.Context, p *auth.Principal) ([]impor
 	var out []importflow.CommunityOption
 	for _, u := range units {
 		if p.Scope.AllowsCommunity(u.ID) {
+			out = append(out, importflow.CommunityOption{ID: u.ID, Name: u.Name})
+		}
+	}
+	return out, nil
+}
+
+// importGrids are a community's grids, offered for a ledger's new buildings.
+func (a *App) importGrids(ctx context.Context, communityID int64) ([]importflow.CommunityOption, error) {
+	units, err := a.Org.Visible(ctx, auth.System("import"))
+	if err != nil {
+		return nil, err
+	}
+	var out []importflow.CommunityOption
+	for _, u := range units {
+		if u.Level == org.Grid && u.CommunityID == communityID {
 			out = append(out, importflow.CommunityOption{ID: u.ID, Name: u.Name})
 		}
 	}

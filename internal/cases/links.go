@@ -318,7 +318,7 @@ func (r dwellingResolver) Search(ctx context.Context, p *auth.Principal, q strin
 		pat := db.Contains(w)
 		args = append(args, pat, pat, pat, pat)
 	}
-	rows, err := r.s.DB.QueryContext(ctx, `SELECT d.id, d.community_id, d.grid_id, COALESCE(e.name, ''), b.name, COALESCE(en.name, ''), d.room
+	rows, err := r.s.DB.QueryContext(ctx, `SELECT d.id, d.community_id, COALESCE(d.grid_id, 0), COALESCE(e.name, ''), b.name, COALESCE(en.name, ''), d.room
 		FROM dwelling d JOIN building b ON b.id = d.building_id LEFT JOIN estate e ON e.id = b.estate_id LEFT JOIN entrance en ON en.id = d.entrance_id
 		WHERE `+strings.Join(where, " AND ")+` ORDER BY b.sort_key, d.sort_key LIMIT ?`, append(args, limit)...)
 	if err != nil {

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io/fs"
 	"path"
@@ -161,7 +162,31 @@ func (d *DB) Migrate(ctx context.Context, sets []Migrations) (applied int, err e
 	return applied, nil
 }
 
+// ForeignKeysOff marks a SQLite migration that rebuilds tables others refer to
+// (SQLite cannot drop a NOT NULL or change a column in place). SQLite ignores
+// PRAGMA foreign_keys inside a transaction, so the migrator turns foreign keys
+// off on the writer connection before the transaction, runs the file, checks
+// every foreign key with PRAGMA foreign_key_check before committing (a
+// violation rolls the migration back) and turns them on again: SQLite's
+// documented procedure for such changes. PostgreSQL files need no marker.
+const ForeignKeysOff = "-- linli:foreign-keys-off"
+
 func (d *DB) apply(ctx context.Context, module string, m migration) (bool, error) {
+	if d.engine == SQLite && strings.HasPrefix(strings.TrimSpace(m.sql), ForeignKeysOff) {
+		done, err := d.applyWithoutForeignKeys(ctx, module, m)
+		if err != nil && IsUniqueViolation(err) {
+			return false, nil
+		}
+		if done && err == nil {
+			// Rebuilt tables lost their planner statistics: a database that
+			// had some gets them again now, not at the daily refresh.
+			if has, herr := d.HasStatistics(ctx); herr != nil || !has {
+				return true, herr
+			}
+			err = d.Analyze(ctx)
+		}
+		return done, err
+	}
 	var done bool
 	err := d.InTx(ctx, func(tx *Tx) error {
 		var n int
@@ -186,6 +211,83 @@ func (d *DB) apply(ctx context.Context, module string, m migration) (bool, error
 		return false, nil // another instance applied it first
 	}
 	return done, err
+}
+
+// applyWithoutForeignKeys runs a SQLite migration marked ForeignKeysOff on the
+// one writer connection, held for the whole run.
+func (d *DB) applyWithoutForeignKeys(ctx context.Context, module string, m migration) (done bool, err error) {
+	conn, err := d.w.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return false, err
+	}
+	defer func() {
+		if _, onErr := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`); onErr != nil && err == nil {
+			err = onErr
+		}
+	}()
+	var on int
+	if err := conn.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&on); err != nil {
+		return false, err
+	}
+	if on != 0 {
+		return false, fmt.Errorf("%s migration %s: could not turn foreign keys off", module, m.name)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if !done {
+			_ = tx.Rollback()
+		}
+	}()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE module = ? AND version = ?`, module, m.version).Scan(&n); err != nil {
+		return false, err
+	}
+	if n > 0 {
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (module, version, name, applied_at) VALUES (?, ?, ?, ?)`, module, m.version, m.name, Now()); err != nil {
+		return false, err
+	}
+	for _, stmt := range SplitStatements(m.sql) {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return false, fmt.Errorf("%s migration %s: %w\n%s", module, m.name, err, stmt)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return false, err
+	}
+	var broken []string
+	for rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			rows.Close()
+			return false, err
+		}
+		if len(broken) < 10 {
+			broken = append(broken, fmt.Sprintf("%s row %d → %s", table, rowid.Int64, parent))
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	if len(broken) > 0 {
+		return false, fmt.Errorf("%s migration %s breaks foreign keys: %s", module, m.name, strings.Join(broken, "; "))
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("commit: %w", err)
+	}
+	return true, nil
 }
 
 // SplitStatements splits a migration file on semicolons that end a line, skipping

@@ -100,6 +100,15 @@ func (h *flowHandlers) upload(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	return nil
 }
 
+func hasField(fields []importexport.Field, key string) bool {
+	for _, f := range fields {
+		if f.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
 func fieldErr(field, key string, kv ...any) *i18n.Errors {
 	e := &i18n.Errors{}
 	e.Add(field, key, kv...)
@@ -126,6 +135,10 @@ type showData struct {
 	MorePlace int
 	CanCommit bool
 	Community string
+	// Grids of the community, offered for new buildings whose row names none;
+	// Grid is the one chosen (or the only one).
+	Grids []CommunityOption
+	Grid  int64
 }
 
 func (h *flowHandlers) load(r *http.Request, p *auth.Principal) (*Upload, error) {
@@ -149,6 +162,16 @@ func (h *flowHandlers) show(w http.ResponseWriter, r *http.Request, p *auth.Prin
 
 func (h *flowHandlers) renderShow(w http.ResponseWriter, r *http.Request, p *auth.Principal, u *Upload, errs *i18n.Errors) error {
 	d := showData{Prefix: h.prefix, Upload: u, Fields: h.im.Fields()}
+	if u.State != StateCommitted && !u.Running() && h.s.Grids != nil && hasField(d.Fields, "grid") {
+		grids, err := h.s.Grids(r.Context(), u.CommunityID)
+		if err != nil {
+			return err
+		}
+		d.Grids, d.Grid = grids, u.GridID
+		if d.Grid == 0 && len(grids) == 1 {
+			d.Grid = grids[0].ID
+		}
+	}
 	if h.s.Communities != nil {
 		comms, _ := h.s.Communities(r.Context(), p)
 		for _, c := range comms {
@@ -208,6 +231,19 @@ func (h *flowHandlers) check(w http.ResponseWriter, r *http.Request, p *auth.Pri
 			if n, err := strconv.Atoi(idx); err == nil && len(vals) > 0 {
 				assignments[n] = vals[0]
 			}
+		}
+	}
+	if _, ok := r.PostForm["grid_id"]; ok {
+		grid, _ := strconv.ParseInt(r.PostFormValue("grid_id"), 10, 64)
+		if err := h.s.SetGrid(r.Context(), p, u, grid); err != nil {
+			var ie *i18n.Error
+			if errors.As(err, &ie) {
+				return h.renderShow(w, r, p, u, fieldErr("grid_id", "importflow.grid_unknown"))
+			}
+			return err
+		}
+		if u, err = h.load(r, p); err != nil {
+			return err
 		}
 	}
 	if len(assignments) > 0 {

@@ -48,6 +48,9 @@ type Request struct {
 	ExpectedRows int
 	// Progress is called now and then with the number of rows read so far.
 	Progress func(rows int)
+	// GridID is the grid new buildings go in when their row names none (0: the
+	// community's only grid if it has one, else none: 未划分网格).
+	GridID int64
 }
 
 // Line is one figure of a run's summary ("新建楼栋 12").
@@ -169,6 +172,7 @@ type Upload struct {
 	Filename    string
 	Size        int64
 	Assignments map[int]string // column index → field key, as the user last set them
+	GridID      int64          // grid for new buildings whose row names none (0: default)
 	State       string
 	Progress    int64 // rows read so far by a running check or commit
 	// Total is the rows a running commit will read (the check's count; 0 while
@@ -208,6 +212,9 @@ type Service struct {
 	TempDir string
 	// Communities lists the communities a user may import into (set at wiring).
 	Communities func(ctx context.Context, p *auth.Principal) ([]CommunityOption, error)
+	// Grids lists a community's grids, offered for the new buildings of a
+	// ledger (set at wiring).
+	Grids func(ctx context.Context, communityID int64) ([]CommunityOption, error)
 
 	// ProgressEvery is how often a run's progress is written to its upload
 	// row (0 = every 2 s), for other instances and after a restart.
@@ -379,6 +386,9 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*Uploa
 		return nil, auth.ErrNotFound
 	}
 	_ = json.Unmarshal([]byte(mapping), &u.Assignments)
+	if err := s.DB.QueryRowContext(ctx, `SELECT COALESCE(grid_id, 0) FROM import_upload WHERE id = ?`, u.ID).Scan(&u.GridID); err != nil {
+		return nil, err
+	}
 	if result != "" {
 		u.Result = &Result{}
 		_ = json.Unmarshal([]byte(result), u.Result)
@@ -469,6 +479,40 @@ func (s *Service) Mapping(ctx context.Context, u *Upload, im Importer) (*importe
 		return nil, nil, nil, err
 	}
 	return m, src, cleanup, nil
+}
+
+// SetGrid stores the grid chosen for the ledger's new buildings (0: the
+// default), which must be one of the upload's community; the check must run
+// again.
+func (s *Service) SetGrid(ctx context.Context, p *auth.Principal, u *Upload, gridID int64) error {
+	if u.Running() {
+		return i18n.NewError("conflict", "importflow.busy")
+	}
+	if gridID == u.GridID {
+		return nil
+	}
+	if gridID != 0 {
+		ok := false
+		if s.Grids != nil {
+			grids, err := s.Grids(ctx, u.CommunityID)
+			if err != nil {
+				return err
+			}
+			for _, g := range grids {
+				ok = ok || g.ID == gridID
+			}
+		}
+		if !ok {
+			return i18n.NewError("validation", "importflow.grid_unknown")
+		}
+	}
+	var grid any
+	if gridID != 0 {
+		grid = gridID
+	}
+	_, err := s.DB.ExecContext(ctx, `UPDATE import_upload SET grid_id = ?, state = ?, result = '', error = '', updated_at = ? WHERE id = ? AND user_id = ?`,
+		grid, StateStaged, db.Now(), u.ID, p.UserID)
+	return err
 }
 
 // SetMapping stores the user's column assignments (validated against the fields).
@@ -566,7 +610,7 @@ func (s *Service) run(ctx context.Context, p *auth.Principal, u *Upload, im Impo
 			h(u.ID, commit, rows)
 		}
 	}
-	req := Request{Source: src, Mapping: m, CommunityID: u.CommunityID, Commit: commit, ExpectedRows: expected, Progress: progress}
+	req := Request{Source: src, Mapping: m, CommunityID: u.CommunityID, GridID: u.GridID, Commit: commit, ExpectedRows: expected, Progress: progress}
 	var result *Result
 	if commit {
 		done := s.DB.LongWrite(db.LongWriteImport)
@@ -639,6 +683,12 @@ func (s *Service) keepProgress(ctx context.Context, id string, lr *liveRun) (sto
 // RunNow checks or commits synchronously (the command line, tests). expected is
 // the row count of an earlier check of the same file, or 0.
 func (s *Service) RunNow(ctx context.Context, p *auth.Principal, im Importer, communityID int64, path string, commit bool, expected ...int) (*Result, *importexport.Mapping, error) {
+	return s.RunNowInGrid(ctx, p, im, communityID, 0, path, commit, expected...)
+}
+
+// RunNowInGrid is RunNow with a grid for the new buildings whose row names
+// none (linli import --grid).
+func (s *Service) RunNowInGrid(ctx context.Context, p *auth.Principal, im Importer, communityID, gridID int64, path string, commit bool, expected ...int) (*Result, *importexport.Mapping, error) {
 	if err := p.Require(im.Perm()); err != nil {
 		return nil, nil, err
 	}
@@ -651,7 +701,7 @@ func (s *Service) RunNow(ctx context.Context, p *auth.Principal, im Importer, co
 	if err != nil {
 		return nil, nil, err
 	}
-	req := Request{Source: src, Mapping: m, CommunityID: communityID, Commit: commit}
+	req := Request{Source: src, Mapping: m, CommunityID: communityID, GridID: gridID, Commit: commit}
 	if len(expected) > 0 {
 		req.ExpectedRows = expected[0]
 	}

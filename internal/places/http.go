@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -23,6 +24,7 @@ func (s *Service) Routes(srv *web.Server) {
 	h := &handlers{s: s, srv: srv}
 	srv.Page("GET", "/places", PermRead, "", h.buildingsPage)
 	srv.Page("GET", "/places/buildings/new", PermWrite, "", h.buildingNew)
+	srv.Page("POST", "/places/buildings/grid", PermWrite, "", h.assignGrid)
 	srv.Page("POST", "/places/buildings", PermWrite, "", h.buildingCreate)
 	srv.Page("GET", "/places/buildings/{id}", PermRead, "building", h.buildingPage)
 	srv.Page("POST", "/places/buildings/{id}", PermWrite, "building", h.buildingUpdate)
@@ -66,10 +68,22 @@ func (s *Service) DashboardCards(ctx context.Context, p *auth.Principal) ([]web.
 	if err != nil {
 		return nil, err
 	}
-	return []web.Card{
+	cards := []web.Card{
 		{Label: i18n.T("places.buildings"), Value: strconv.Itoa(b), Href: "/places", Order: 20},
 		{Label: i18n.T("places.dwellings"), Value: strconv.Itoa(d), Href: "/places", Order: 21},
-	}, nil
+	}
+	// Buildings still without a grid, for those who put them in one, until
+	// there are none (grid workers never reach such buildings).
+	if p.Can(PermWrite) && len(p.Scope.Communities) > 0 {
+		n, err := s.Ungridded(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			cards = append(cards, web.Card{Label: i18n.T("places.ungridded"), Value: strconv.Itoa(n), Href: "/places?grid=none", Order: 22})
+		}
+	}
+	return cards, nil
 }
 
 type handlers struct {
@@ -103,6 +117,11 @@ type buildingsData struct {
 	Pick      pickers
 	CanWrite  bool
 	CanImport bool
+	// NoGridChoice offers the 未划分网格 filter (community staff only);
+	// AssignGrids are the grids the user may put many buildings in at once.
+	NoGridChoice bool
+	AssignGrids  []*org.Unit
+	Back         string
 }
 
 func formInt(r *http.Request, k string) int64 {
@@ -111,8 +130,13 @@ func formInt(r *http.Request, k string) int64 {
 }
 
 func (h *handlers) buildingsPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return h.renderBuildings(w, r, p, r.URL.Query(), nil)
+}
+
+func (h *handlers) renderBuildings(w http.ResponseWriter, r *http.Request, p *auth.Principal, q url.Values, errs *i18n.Errors) error {
 	pg := web.NewPager(r, 50)
-	f := BuildingFilter{CommunityID: formInt(r, "community"), EstateID: formInt(r, "estate"), GridID: formInt(r, "grid"), Q: r.URL.Query().Get("q"), Limit: pg.PerPage, Offset: pg.Offset()}
+	num := func(k string) int64 { v, _ := strconv.ParseInt(strings.TrimSpace(q.Get(k)), 10, 64); return v }
+	f := BuildingFilter{CommunityID: num("community"), EstateID: num("estate"), GridID: num("grid"), NoGrid: q.Get("grid") == "none", Q: q.Get("q"), Limit: pg.PerPage, Offset: pg.Offset()}
 	list, total, err := h.s.ListBuildings(r.Context(), p, f)
 	if err != nil {
 		return err
@@ -122,8 +146,45 @@ func (h *handlers) buildingsPage(w http.ResponseWriter, r *http.Request, p *auth
 	if err != nil {
 		return err
 	}
-	return h.srv.Render(w, r, "places/buildings.html", web.View{Title: i18n.T("places.buildings"), ActiveNav: "/places",
-		Data: buildingsData{Buildings: list, Pager: pg, Pick: pk, CanWrite: p.Can(PermWrite), CanImport: p.Can(PermImport)}})
+	d := buildingsData{Buildings: list, Pager: pg, Pick: pk, CanWrite: p.Can(PermWrite), CanImport: p.Can(PermImport), NoGridChoice: len(p.Scope.Communities) > 0, Back: q.Encode()}
+	if d.AssignGrids, err = h.s.AssignGrids(r.Context(), p); err != nil {
+		return err
+	}
+	v := web.View{Title: i18n.T("places.buildings"), ActiveNav: "/places", Data: d, Errors: errs}
+	if errs.Any() {
+		v.Form = r.PostForm
+	}
+	return h.srv.Render(w, r, "places/buildings.html", v)
+}
+
+// assignGrid puts the buildings ticked on the list in the chosen grid.
+func (h *handlers) assignGrid(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	var ids []int64
+	for _, v := range r.PostForm["building"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	back, _ := url.ParseQuery(r.PostFormValue("back"))
+	grid := formInt(r, "grid_id")
+	n, err := h.s.AssignGrid(r.Context(), p, ids, grid)
+	var verrs *i18n.Errors
+	if errors.As(err, &verrs) {
+		r.URL.RawQuery = back.Encode() // the list as it was
+		return h.renderBuildings(w, r, p, back, verrs)
+	}
+	if err != nil {
+		return err
+	}
+	name := ""
+	if g, ok := h.s.Org.Lookup(r.Context(), grid); ok {
+		name = g.Name
+	}
+	back.Del("page") // the buildings assigned may have left the list: from its start
+	return h.srv.Redirect(w, r, "/places?"+back.Encode(), i18n.T("places.assigned", "n", n, "grid", name))
 }
 
 type buildingData struct {

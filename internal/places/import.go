@@ -16,7 +16,10 @@ import (
 
 // Importer reads a community's building list (楼栋房屋台账): one row per dwelling,
 // or per building when the room is blank. Missing estates, buildings, entrances
-// and dwellings are created; dwellings that exist get their area, floor, usage
+// and dwellings are created; a new building goes in the grid its row names, or
+// the grid chosen for the import (Request.GridID), or the community's only
+// grid, or else in none (未划分网格, counted once in the summary); a building
+// without a grid whose row names one is put in it; dwellings that exist get their area, floor, usage
 // and remark updated when the file says otherwise. The same file twice changes
 // nothing.
 type Importer struct{ S *Service }
@@ -55,9 +58,10 @@ type planBuilding struct {
 	id     int64 // 0 = new
 	estate string
 	name   string
-	grid   int64
+	grid   int64 // 0 = 未划分网格
 	floors int
 	row    int
+	regrid bool // an existing building without a grid that the file puts in one
 }
 
 type planDwelling struct {
@@ -104,6 +108,17 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 			gridNames[u.ID] = u.Name
 		}
 	}
+	// New buildings whose row names no grid go in the grid chosen for the
+	// import, or the community's only one, or none.
+	defaultGrid := req.GridID
+	if defaultGrid != 0 && gridNames[defaultGrid] == "" {
+		return nil, i18n.NewError("validation", "places.import_grid_other", "community", comm.Name)
+	}
+	if defaultGrid == 0 && len(gridNames) == 1 {
+		for id := range gridNames {
+			defaultGrid = id
+		}
+	}
 	estates := map[string]int64{}
 	rows, err := s.DB.QueryContext(ctx, `SELECT id, name FROM estate WHERE community_id = ?`, req.CommunityID)
 	if err != nil {
@@ -120,7 +135,7 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 	}
 	rows.Close()
 	buildings := map[[2]string]*planBuilding{}
-	rows, err = s.DB.QueryContext(ctx, `SELECT b.id, COALESCE(e.name, ''), b.name, b.grid_id, b.floors FROM building b LEFT JOIN estate e ON e.id = b.estate_id WHERE b.community_id = ?`, req.CommunityID)
+	rows, err = s.DB.QueryContext(ctx, `SELECT b.id, COALESCE(e.name, ''), b.name, COALESCE(b.grid_id, 0), b.floors FROM building b LEFT JOIN estate e ON e.id = b.estate_id WHERE b.community_id = ?`, req.CommunityID)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +190,7 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 	}
 
 	var newEstates []string
-	var newBuildings []*planBuilding
+	var newBuildings, regridded []*planBuilding
 	var newEntrances [][2]string
 	var newDwellings, changedDwellings []*planDwelling
 	newEstateSet := map[string]bool{}
@@ -245,10 +260,7 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 		}
 		bk := [2]string{estate, bname}
 		b := buildings[bk]
-		switch {
-		case b == nil && grid == 0:
-			problem("grid", "", "places.import_grid_needed", "building", strings.TrimSpace(estate+" "+bname))
-		case b != nil && grid != 0 && b.grid != grid:
+		if b != nil && grid != 0 && b.grid != 0 && b.grid != grid {
 			problem("grid", v["grid"], "places.import_grid_conflict", "building", strings.TrimSpace(estate+" "+bname), "grid", gridNames[b.grid])
 		}
 		if bad {
@@ -263,11 +275,22 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 			}
 		}
 		if b == nil {
+			if grid == 0 {
+				grid = defaultGrid
+			}
 			b = &planBuilding{estate: estate, name: bname, grid: grid, floors: floors, row: r.Num}
 			buildings[bk] = b
 			newBuildings = append(newBuildings, b)
 		} else if floors > b.floors && b.id == 0 {
 			b.floors = floors
+		}
+		if b.grid == 0 && grid != 0 {
+			// A building without a grid, which this row names.
+			b.grid = grid
+			if b.id != 0 && !b.regrid {
+				b.regrid = true
+				regridded = append(regridded, b)
+			}
 		}
 		bkey := estate + "\x00" + bname
 		if ename != "" {
@@ -324,11 +347,18 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 		{Label: i18n.T("places.import_new_dwellings"), Count: len(newDwellings)},
 		{Label: i18n.T("places.import_changed_dwellings"), Count: len(changedDwellings)},
 	}
+	ungridded := 0
+	for _, b := range newBuildings {
+		if b.grid == 0 {
+			ungridded++
+		}
+	}
+	res.Summary = append(res.Summary, GridLines(ungridded, len(regridded))...)
 	for _, e := range newEstates {
 		res.NewPlaces = append(res.NewPlaces, i18n.T("places.estate")+" "+e)
 	}
 	for _, b := range newBuildings {
-		res.NewPlaces = append(res.NewPlaces, strings.TrimSpace(b.estate+" "+b.name)+"（"+gridNames[b.grid]+"）")
+		res.NewPlaces = append(res.NewPlaces, strings.TrimSpace(b.estate+" "+b.name)+"（"+GridLabel(gridNames[b.grid])+"）")
 	}
 	if !req.Commit || res.Bad > 0 || res.Rows == 0 {
 		return res, nil
@@ -348,6 +378,11 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 				return err
 			}
 			b.id = id
+		}
+		for _, b := range regridded {
+			if err := s.SetBuildingGridTx(ctx, tx, b.id, b.grid); err != nil {
+				return err
+			}
 		}
 		for _, ek := range newEntrances {
 			est, bname, _ := strings.Cut(ek[0], "\x00")

@@ -1,6 +1,8 @@
 // Package places keeps the physical places of a community: 小区 (estate), 楼栋
-// (building), 单元 (entrance) and 房屋 (dwelling). Every building lies in one
-// grid; entrances and dwellings follow their building's grid.
+// (building), 单元 (entrance) and 房屋 (dwelling). A building lies in one grid,
+// or in none yet (未划分网格: a ledger without grids created it; the
+// community's staff see it, grid workers do not, until AssignGrid puts it in
+// one); entrances and dwellings follow their building's grid.
 package places
 
 import (
@@ -63,14 +65,14 @@ type Estate struct {
 type Building struct {
 	ID          int64
 	CommunityID int64
-	GridID      int64
+	GridID      int64 // 0: 未划分网格
 	EstateID    int64
 	Name        string
 	Floors      int
 	Address     string
 	Remark      string
 	EstateName  string
-	GridName    string
+	GridName    string // "" when the building has no grid
 	Dwellings   int
 }
 
@@ -367,14 +369,15 @@ type BuildingFilter struct {
 	CommunityID int64
 	EstateID    int64
 	GridID      int64
+	NoGrid      bool   // only buildings without a grid (未划分网格)
 	Q           string // name or estate name fragment
 	Limit       int
 	Offset      int
 }
 
-const buildingSelect = `SELECT b.id, b.community_id, b.grid_id, COALESCE(b.estate_id, 0), b.name, b.floors, b.address, b.remark, COALESCE(e.name, ''), g.name,
+const buildingSelect = `SELECT b.id, b.community_id, COALESCE(b.grid_id, 0), COALESCE(b.estate_id, 0), b.name, b.floors, b.address, b.remark, COALESCE(e.name, ''), COALESCE(g.name, ''),
 	(SELECT COUNT(*) FROM dwelling d WHERE d.building_id = b.id)
-	FROM building b LEFT JOIN estate e ON e.id = b.estate_id JOIN org_unit g ON g.id = b.grid_id`
+	FROM building b LEFT JOIN estate e ON e.id = b.estate_id LEFT JOIN org_unit g ON g.id = b.grid_id`
 
 func scanBuilding(sc interface{ Scan(...any) error }) (*Building, error) {
 	b := &Building{}
@@ -400,6 +403,9 @@ func (s *Service) ListBuildings(ctx context.Context, p *auth.Principal, f Buildi
 	if f.GridID != 0 {
 		where = append(where, "b.grid_id = ?")
 		args = append(args, f.GridID)
+	}
+	if f.NoGrid {
+		where = append(where, "b.grid_id IS NULL")
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		where = append(where, `(b.name LIKE ? ESCAPE '\' OR e.name LIKE ? ESCAPE '\' OR b.address LIKE ? ESCAPE '\')`)
@@ -463,10 +469,9 @@ func (s *Service) validateBuilding(ctx context.Context, q db.Queryer, in *Buildi
 	if in.Floors < 0 || in.Floors > 200 {
 		errs.Add("floors", "err.range", "field", i18n.T("places.floors"), "min", 0, "max", 200)
 	}
-	g, ok := s.Org.Lookup(ctx, in.GridID)
-	if in.GridID == 0 {
-		errs.Add("grid_id", "err.required", "field", i18n.T("org.level.grid"))
-	} else if !ok || g.Level != org.Grid || g.CommunityID != in.CommunityID {
+	// No grid (0) is 未划分网格; only the community's staff may leave it so
+	// (Scope.Allows refuses a grid worker a building without a grid).
+	if g, ok := s.Org.Lookup(ctx, in.GridID); in.GridID != 0 && (!ok || g.Level != org.Grid || g.CommunityID != in.CommunityID) {
 		errs.Add("grid_id", "places.grid_not_in_community")
 	}
 	if in.EstateID != 0 {
@@ -487,7 +492,10 @@ func (s *Service) CreateBuilding(ctx context.Context, p *auth.Principal, in Buil
 	if g, ok := s.Org.Lookup(ctx, in.GridID); ok && in.CommunityID == 0 {
 		in.CommunityID = g.CommunityID
 	}
-	if errs := s.validateBuilding(ctx, s.DB.Reader(), &in); errs.Any() {
+	if errs := s.validateBuilding(ctx, s.DB.Reader(), &in); errs.Any() || in.CommunityID == 0 {
+		if in.CommunityID == 0 && in.GridID == 0 {
+			errs.Add("grid_id", "err.required", "field", i18n.T("org.level.grid"))
+		}
 		return 0, errs
 	}
 	if !p.Scope.Allows(in.CommunityID, in.GridID) {
@@ -514,7 +522,7 @@ func insertBuilding(ctx context.Context, tx *db.Tx, in BuildingInput) (int64, er
 	}
 	err := tx.QueryRowContext(ctx, `INSERT INTO building (community_id, grid_id, estate_id, estate_key, name, sort_key, floors, address, remark, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		in.CommunityID, in.GridID, estate, in.EstateID, in.Name, SortKey(in.Name), in.Floors, in.Address, in.Remark, now, now).Scan(&id)
+		in.CommunityID, nullID(in.GridID), estate, in.EstateID, in.Name, SortKey(in.Name), in.Floors, in.Address, in.Remark, now, now).Scan(&id)
 	if db.IsUniqueViolation(err) {
 		e := &i18n.Errors{}
 		e.Add("name", "places.building_exists", "name", in.Name)
@@ -533,7 +541,10 @@ func (s *Service) UpdateBuilding(ctx context.Context, p *auth.Principal, id int6
 		return err
 	}
 	in.CommunityID = b.CommunityID
-	if errs := s.validateBuilding(ctx, s.DB.Reader(), &in); errs.Any() {
+	if errs := s.validateBuilding(ctx, s.DB.Reader(), &in); errs.Any() || (in.GridID == 0 && !p.Scope.AllowsCommunity(b.CommunityID)) {
+		if !errs.Any() { // only the community's staff may leave a building without a grid
+			errs.Add("grid_id", "places.choose_grid")
+		}
 		return errs
 	}
 	if !p.Scope.Allows(b.CommunityID, b.GridID) || !p.Scope.Allows(in.CommunityID, in.GridID) {
@@ -545,7 +556,7 @@ func (s *Service) UpdateBuilding(ctx context.Context, p *auth.Principal, id int6
 			estate = in.EstateID
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE building SET grid_id = ?, estate_id = ?, estate_key = ?, name = ?, sort_key = ?, floors = ?, address = ?, remark = ?, updated_at = ? WHERE id = ?`,
-			in.GridID, estate, in.EstateID, in.Name, SortKey(in.Name), in.Floors, in.Address, in.Remark, db.Now(), id)
+			nullID(in.GridID), estate, in.EstateID, in.Name, SortKey(in.Name), in.Floors, in.Address, in.Remark, db.Now(), id)
 		if db.IsUniqueViolation(err) {
 			e := &i18n.Errors{}
 			e.Add("name", "places.building_exists", "name", in.Name)
@@ -555,13 +566,8 @@ func (s *Service) UpdateBuilding(ctx context.Context, p *auth.Principal, id int6
 			return err
 		}
 		if in.GridID != b.GridID {
-			if _, err := tx.ExecContext(ctx, `UPDATE dwelling SET grid_id = ?, updated_at = ? WHERE building_id = ?`, in.GridID, db.Now(), id); err != nil {
+			if err := s.moveDwellings(ctx, tx, id, in.GridID); err != nil {
 				return err
-			}
-			for _, f := range s.BuildingGridChanged {
-				if err := f(ctx, tx, id, in.GridID); err != nil {
-					return err
-				}
 			}
 		}
 		if err := placesChanged(ctx, tx); err != nil {
@@ -692,7 +698,7 @@ func (s *Service) DeleteEntrance(ctx context.Context, p *auth.Principal, id int6
 
 // ---- dwellings ----
 
-const dwellingSelect = `SELECT d.id, d.community_id, d.grid_id, d.building_id, COALESCE(d.entrance_id, 0), d.room, d.floor, d.area, d.usage, d.remark,
+const dwellingSelect = `SELECT d.id, d.community_id, COALESCE(d.grid_id, 0), d.building_id, COALESCE(d.entrance_id, 0), d.room, d.floor, d.area, d.usage, d.remark,
 	COALESCE(e.name, ''), b.name, COALESCE(en.name, '')
 	FROM dwelling d JOIN building b ON b.id = d.building_id LEFT JOIN estate e ON e.id = b.estate_id LEFT JOIN entrance en ON en.id = d.entrance_id`
 
@@ -814,7 +820,7 @@ func insertDwelling(ctx context.Context, tx *db.Tx, b *Building, in DwellingInpu
 	}
 	err := tx.QueryRowContext(ctx, `INSERT INTO dwelling (community_id, grid_id, building_id, entrance_id, entrance_key, room, sort_key, floor, area, usage, remark, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		b.CommunityID, b.GridID, b.ID, entrance, in.EntranceID, in.Room, SortKey(in.Room), in.Floor, in.Area, in.Usage, in.Remark, now, now).Scan(&id)
+		b.CommunityID, nullID(b.GridID), b.ID, entrance, in.EntranceID, in.Room, SortKey(in.Room), in.Floor, in.Area, in.Usage, in.Remark, now, now).Scan(&id)
 	if db.IsUniqueViolation(err) {
 		e := &i18n.Errors{}
 		e.Add("room", "places.room_exists", "room", in.Room)
@@ -1012,5 +1018,5 @@ func (d *DwellingBatch) Add(ctx context.Context, b *Building, in DwellingInput) 
 	if in.Usage == "" {
 		in.Usage = "residential"
 	}
-	return id, d.Batch.Add(ctx, id, b.CommunityID, b.GridID, b.ID, entrance, in.EntranceID, in.Room, SortKey(in.Room), in.Floor, in.Area, in.Usage, in.Remark, d.now, d.now)
+	return id, d.Batch.Add(ctx, id, b.CommunityID, nullID(b.GridID), b.ID, entrance, in.EntranceID, in.Room, SortKey(in.Room), in.Floor, in.Area, in.Usage, in.Remark, d.now, d.now)
 }

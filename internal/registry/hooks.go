@@ -7,7 +7,8 @@ import (
 )
 
 // FollowBuildingGrid keeps the grid copied on registry rows in step when a
-// building moves to another grid (places calls it inside its transaction).
+// building moves to another grid, or to none (newGrid 0: 未划分网格), places
+// calling it inside its transaction.
 func FollowBuildingGrid(ctx context.Context, tx *db.Tx, buildingID, newGrid int64) error {
 	tx.AfterCommit(registryChanged) // grid totals change
 	for _, q := range []string{
@@ -17,7 +18,7 @@ func FollowBuildingGrid(ctx context.Context, tx *db.Tx, buildingID, newGrid int6
 		`UPDATE reg_person_tag SET grid_id = ? WHERE person_id IN (SELECT p.id FROM reg_person p JOIN dwelling d ON d.id = p.dwelling_id WHERE d.building_id = ?)`,
 		`UPDATE reg_rental SET grid_id = ? WHERE dwelling_id IN (SELECT id FROM dwelling WHERE building_id = ?)`,
 	} {
-		if _, err := tx.ExecContext(ctx, q, newGrid, buildingID); err != nil {
+		if _, err := tx.ExecContext(ctx, q, nullInt(newGrid), buildingID); err != nil {
 			return err
 		}
 	}

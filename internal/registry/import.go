@@ -132,6 +132,12 @@ type placeIndex struct {
 	dwellings map[dwellingKey]*dwellingRef
 	newNames  []string
 	counts    map[string]int
+	// Buildings without a grid: new ones (named at newNameAt in newNames) and
+	// existing ones the file puts in a grid (regrid, done at the end).
+	newBuildings []*places.Building
+	newNameAt    map[*places.Building]int
+	regrid       []*places.Building
+	regridSet    map[*places.Building]bool
 }
 
 type dwellingRef struct {
@@ -222,6 +228,9 @@ func (im Importer) Run(ctx context.Context, pr *auth.Principal, req importflow.R
 			return err
 		}
 		if err := run.rebuild(ctx); err != nil {
+			return err
+		}
+		if err := run.settleGrids(ctx, tx); err != nil {
 			return err
 		}
 		if err := run.settleHouseholds(ctx, tx); err != nil {
@@ -326,6 +335,13 @@ func (run *importRun) load(ctx context.Context) error {
 	if len(grids) == 1 {
 		run.defaultGrid = grids[0] // a community of one grid needs no grid column
 	}
+	if g := run.req.GridID; g != 0 {
+		if pl.gridNames[g] == "" {
+			return i18n.NewError("validation", "places.import_grid_other", "community", run.comm.Name)
+		}
+		run.defaultGrid = g // the grid chosen for the import's new buildings
+	}
+	pl.newNameAt, pl.regridSet = map[*places.Building]int{}, map[*places.Building]bool{}
 	q := s.DB.Reader()
 	rows, err := q.QueryContext(ctx, `SELECT id, name FROM estate WHERE community_id = ?`, cid)
 	if err != nil {
@@ -346,7 +362,7 @@ func (run *importRun) load(ctx context.Context) error {
 		estateName[id] = n
 	}
 	buildingByID := map[int64]*places.Building{}
-	rows, err = q.QueryContext(ctx, `SELECT id, COALESCE(estate_id, 0), name, grid_id FROM building WHERE community_id = ?`, cid)
+	rows, err = q.QueryContext(ctx, `SELECT id, COALESCE(estate_id, 0), name, COALESCE(grid_id, 0) FROM building WHERE community_id = ?`, cid)
 	if err != nil {
 		return err
 	}
@@ -806,11 +822,14 @@ func (run *importRun) place(ctx context.Context, tx *db.Tx, r importexport.Row, 
 	if err != nil {
 		return err
 	}
-	if dw == nil {
-		return bad("grid", d.gridName, "places.import_grid_needed", "building", strings.TrimSpace(d.key.estate+" "+d.key.building))
-	}
-	if d.gridName != "" && !dw.new && dw.building.GridID != run.pl.grids[d.gridName] {
-		return bad("grid", d.gridName, "places.import_grid_conflict", "building", strings.TrimSpace(d.key.estate+" "+d.key.building), "grid", run.pl.gridNames[dw.building.GridID])
+	if d.gridName != "" {
+		b, grid := dw.building, run.pl.grids[d.gridName]
+		switch {
+		case b.GridID == 0:
+			run.setGrid(b, grid)
+		case b.GridID != grid:
+			return bad("grid", d.gridName, "places.import_grid_conflict", "building", strings.TrimSpace(d.key.estate+" "+d.key.building), "grid", run.pl.gridNames[b.GridID])
+		}
 	}
 	// Existing person?
 	var existing int64
@@ -906,8 +925,9 @@ func (dw *dwellingRef) keyString() string {
 	return "new:" + dw.building.EstateName + "\x00" + dw.building.Name + "\x00" + dw.entrance + "\x00" + dw.room
 }
 
-// dwelling finds or plans (and in a commit creates) the row's dwelling; nil when
-// a new building has no grid to go in.
+// dwelling finds or plans (and in a commit creates) the row's dwelling. A new
+// building goes in the row's grid, the import's (Request.GridID), the
+// community's only one, or none (未划分网格).
 func (run *importRun) dwelling(ctx context.Context, tx *db.Tx, d *rowData) (*dwellingRef, error) {
 	pl := run.pl
 	if dw, ok := pl.dwellings[d.key]; ok {
@@ -925,9 +945,6 @@ func (run *importRun) dwelling(ctx context.Context, tx *db.Tx, d *rowData) (*dwe
 		if d.gridName != "" {
 			grid = pl.grids[d.gridName]
 		}
-		if grid == 0 {
-			return nil, nil
-		}
 		b = &places.Building{CommunityID: run.comm.ID, GridID: grid, EstateName: d.key.estate, Name: d.key.building}
 		pl.buildings[bk] = b
 		if d.key.estate != "" {
@@ -938,7 +955,9 @@ func (run *importRun) dwelling(ctx context.Context, tx *db.Tx, d *rowData) (*dwe
 			}
 		}
 		pl.counts["buildings"]++
-		pl.newNames = append(pl.newNames, strings.TrimSpace(d.key.estate+" "+d.key.building)+"（"+pl.gridNames[grid]+"）")
+		pl.newBuildings = append(pl.newBuildings, b)
+		pl.newNameAt[b] = len(pl.newNames)
+		pl.newNames = append(pl.newNames, strings.TrimSpace(d.key.estate+" "+d.key.building)+"（"+places.GridLabel(pl.gridNames[grid])+"）")
 	}
 	dw := &dwellingRef{building: b, entrance: d.key.entrance, room: d.key.room, new: true}
 	pl.dwellings[d.key] = dw
@@ -949,6 +968,48 @@ func (run *importRun) dwelling(ctx context.Context, tx *db.Tx, d *rowData) (*dwe
 		}
 	}
 	return dw, nil
+}
+
+// setGrid puts building b, which has no grid, in grid: a new one takes it at
+// once (rows already written with it follow in settleGrids), an existing one
+// is moved with its dwellings and residents at the end of the run.
+func (run *importRun) setGrid(b *places.Building, grid int64) {
+	pl := run.pl
+	b.GridID = grid
+	if i, ok := pl.newNameAt[b]; ok {
+		pl.newNames[i] = strings.TrimSpace(b.EstateName+" "+b.Name) + "（" + pl.gridNames[grid] + "）"
+	}
+	if !pl.regridSet[b] {
+		pl.regridSet[b] = true
+		pl.regrid = append(pl.regrid, b)
+	}
+}
+
+// settleGrids, in a commit once every row is written, moves the buildings
+// setGrid put in a grid, with their dwellings and residents.
+func (run *importRun) settleGrids(ctx context.Context, tx *db.Tx) error {
+	for _, b := range run.pl.regrid {
+		if err := run.s.Places.SetBuildingGridTx(ctx, tx, b.ID, b.GridID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// gridLines are the summary's lines about grids.
+func (run *importRun) gridLines() []importflow.Line {
+	ungridded, regridded := 0, 0
+	for _, b := range run.pl.newBuildings {
+		if b.GridID == 0 {
+			ungridded++
+		}
+	}
+	for _, b := range run.pl.regrid {
+		if _, isNew := run.pl.newNameAt[b]; !isNew {
+			regridded++
+		}
+	}
+	return places.GridLines(ungridded, regridded)
 }
 
 // createDwelling writes a planned dwelling (and its estate, building, entrance).
@@ -1184,6 +1245,7 @@ func (run *importRun) finish() {
 		{Label: i18n.T("places.import_new_buildings"), Count: pl.counts["buildings"]},
 		{Label: i18n.T("places.import_new_dwellings"), Count: pl.counts["dwellings"]},
 	}
+	run.res.Summary = append(run.res.Summary, run.gridLines()...)
 	run.res.NewPlaces = pl.newNames
 }
 

@@ -23,6 +23,11 @@
   // Selects marked data-autosubmit submit their form on change (filters).
   document.addEventListener("change", function (e) {
     if (e.target.matches("select[data-autosubmit]") && e.target.form) e.target.form.submit();
+    // A checkbox data-check-all="NAME" ticks or clears its form's NAME boxes.
+    var all = e.target.getAttribute && e.target.getAttribute("data-check-all");
+    if (all && e.target.form) {
+      e.target.form.querySelectorAll('input[type=checkbox][name="' + all + '"]').forEach(function (c) { c.checked = e.target.checked; });
+    }
   });
 
   // Double submissions from a slow network on a phone are a common source of
