@@ -373,9 +373,9 @@ func truncate(s string, n int) string {
 func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*Upload, error) {
 	u := &Upload{}
 	var mapping, result string
-	err := s.DB.QueryRowContext(ctx, `SELECT id, kind, user_id, community_id, filename, size, mapping, state, progress, result, error, created_at, updated_at
+	err := s.DB.QueryRowContext(ctx, `SELECT id, kind, user_id, community_id, COALESCE(grid_id, 0), filename, size, mapping, state, progress, result, error, created_at, updated_at
 		FROM import_upload WHERE id = ? AND user_id = ?`, id, p.UserID).
-		Scan(&u.ID, &u.Kind, &u.UserID, &u.CommunityID, &u.Filename, &u.Size, &mapping, &u.State, &u.Progress, &result, &u.Error, &u.CreatedAt, &u.UpdatedAt)
+		Scan(&u.ID, &u.Kind, &u.UserID, &u.CommunityID, &u.GridID, &u.Filename, &u.Size, &mapping, &u.State, &u.Progress, &result, &u.Error, &u.CreatedAt, &u.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
@@ -386,9 +386,6 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*Uploa
 		return nil, auth.ErrNotFound
 	}
 	_ = json.Unmarshal([]byte(mapping), &u.Assignments)
-	if err := s.DB.QueryRowContext(ctx, `SELECT COALESCE(grid_id, 0) FROM import_upload WHERE id = ?`, u.ID).Scan(&u.GridID); err != nil {
-		return nil, err
-	}
 	if result != "" {
 		u.Result = &Result{}
 		_ = json.Unmarshal([]byte(result), u.Result)
