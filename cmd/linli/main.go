@@ -244,7 +244,7 @@ func runServe(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	var sf serveFlags
 	sf.register(fs)
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits with the usage
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	keys, err := sf.keys()
@@ -359,7 +359,11 @@ func serveProfiler(addr string, log *slog.Logger) error {
 		return fmt.Errorf("--debug-listen %s: %w", addr, err)
 	}
 	log.Info("profiler listening", "addr", addr)
-	go http.Serve(ln, mux)
+	go func() {
+		if err := http.Serve(ln, mux); err != nil {
+			log.Error("profiler stopped", "err", err)
+		}
+	}()
 	return nil
 }
 
@@ -379,7 +383,7 @@ func runDemo(args []string) error {
 	sf.register(fs)
 	password := fs.String("demo-password", env("LINLI_DEMO_PASSWORD", ""), "password of every demo account (default: generated and printed)")
 	residents := fs.Int("residents", 30000, "number of demo residents (used when the demo is first created)")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits with the usage
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if _, err := os.Stat(sf.keyPath()); errors.Is(err, os.ErrNotExist) && os.Getenv("LINLI_KEY") == "" {
@@ -420,7 +424,7 @@ func runMigrate(args []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ExitOnError)
 	var c common
 	c.register(fs)
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits with the usage
 	ctx := context.Background()
 	d, err := db.Open(ctx, c.target())
 	if err != nil {
@@ -439,7 +443,7 @@ func runKeygen(args []string) error {
 	fs := flag.NewFlagSet("keygen", flag.ExitOnError)
 	var c common
 	c.register(fs)
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits with the usage
 	if err := privacy.GenerateKeyFile(c.keyPath()); err != nil {
 		return err
 	}
@@ -481,7 +485,7 @@ func runUserAdd(args []string) error {
 	orgs := fs.String("org", "", "scope: org unit codes or ids, comma-separated")
 	lines := fs.String("lines", "", "lines of work, comma-separated: "+strings.Join(auth.Lines, ","))
 	password := fs.String("password", env("LINLI_PASSWORD", ""), "initial password (or LINLI_PASSWORD); the user must change it at first login")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits with the usage
 	ctx := context.Background()
 	a, done, err := cliApp(ctx, &c)
 	if err != nil {
@@ -570,7 +574,7 @@ func runUserPasswd(args []string) error {
 	username := fs.String("username", "", "login name")
 	password := fs.String("password", env("LINLI_PASSWORD", ""), "new password (or LINLI_PASSWORD)")
 	mustChange := fs.Bool("must-change", true, "make the user change it at next login")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits with the usage
 	ctx := context.Background()
 	a, done, err := cliApp(ctx, &c)
 	if err != nil {
@@ -593,7 +597,7 @@ func runUserLock(args []string, lock bool) error {
 	var c common
 	c.register(fs)
 	username := fs.String("username", "", "login name")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits with the usage
 	ctx := context.Background()
 	a, done, err := cliApp(ctx, &c)
 	if err != nil {
@@ -620,7 +624,7 @@ func runBackup(args []string) error {
 	var c common
 	c.register(fs)
 	out := fs.String("out", "", "file to write the copy to (must not exist)")
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits with the usage
 	if db.IsPostgresURL(c.target()) {
 		return errors.New("this deployment runs on PostgreSQL: back it up with pg_dump (for example: pg_dump --format=custom --file=linli.dump \"$LINLI_DB\") and keep the key file with it (PostgreSQL 数据库请使用 pg_dump 备份)")
 	}
@@ -644,7 +648,7 @@ func runAuditVerify(args []string) error {
 	fs := flag.NewFlagSet("audit verify", flag.ExitOnError)
 	var c common
 	c.register(fs)
-	fs.Parse(args)
+	_ = fs.Parse(args) // ExitOnError: a bad flag exits with the usage
 	ctx := context.Background()
 	a, done, err := cliApp(ctx, &c)
 	if err != nil {
@@ -675,7 +679,7 @@ func runImport(args []string) error {
 	gridKey := fs.String("grid", "", "the grid (name or code) for new buildings whose row names none; without it they go in the community's only grid, or in none (未划分网格) until assigned on the places page")
 	dryRun := fs.Bool("dry-run", false, "check every row and write nothing")
 	report := fs.String("report", "", "write the row-level problems to this .xlsx")
-	fs.Parse(args[2:])
+	_ = fs.Parse(args[2:]) // ExitOnError: a bad flag exits with the usage
 	ctx := context.Background()
 	a, done, err := cliApp(ctx, &c)
 	if err != nil {
@@ -829,7 +833,7 @@ func runExport(args []string) error {
 	out := fs.String("out", "", "file to write")
 	community := fs.String("community", "", "only this community (name, code or id)")
 	format := fs.String("format", "", "xlsx or csv (default: from the file name)")
-	fs.Parse(args[1:])
+	_ = fs.Parse(args[1:]) // ExitOnError: a bad flag exits with the usage
 	if *out == "" {
 		return errors.New("--out FILE is required")
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -122,7 +123,7 @@ func householdCases(c *cases.Service) registry.RelatedProvider {
 		if err != nil {
 			return sec, err
 		}
-		all := append(byHousehold, byPeople...)
+		all := slices.Concat(byHousehold, byPeople)
 		sort.SliceStable(all, func(i, j int) bool { return all[i].CreatedAt > all[j].CreatedAt })
 		seen := map[int64]bool{}
 		for _, s := range all {

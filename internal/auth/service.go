@@ -663,18 +663,16 @@ func (s *Service) ListUsers(ctx context.Context, actor *Principal, f UserFilter)
 	if err != nil {
 		return nil, 0, err
 	}
+	defer rows.Close()
 	var out []*User
 	for rows.Next() {
 		u, err := scanUser(rows)
 		if err != nil {
-			rows.Close()
 			return nil, 0, err
 		}
 		out = append(out, u)
 	}
-	err = rows.Err()
-	rows.Close()
-	return out, total, err
+	return out, total, rows.Err()
 }
 
 // ---- Login and sessions ----

@@ -245,18 +245,18 @@ func (h *handlers) o311Requests(w http.ResponseWriter, r *http.Request, _ *auth.
 		if err != nil {
 			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			c, err := scanCase(rows)
 			if err != nil {
-				rows.Close()
 				return err
 			}
 			list = append(list, c)
 		}
-		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		rows.Close()
 		if err := h.s.decorate(r.Context(), list); err != nil {
 			return err
 		}

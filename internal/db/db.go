@@ -281,7 +281,7 @@ func rebindDollar(q string) string {
 		case c == '?':
 			n++
 			b.WriteByte('$')
-			b.WriteString(fmt.Sprint(n))
+			b.WriteString(strconv.Itoa(n))
 		default:
 			b.WriteByte(c)
 		}
@@ -315,7 +315,7 @@ func (q readerQ) Dialect() Dialect { return q.d.engine }
 
 // QueryContext reads on the read pool.
 func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if st := d.readStmt(ctx, q); st != nil {
+	if st := d.readStmt(ctx, q); st != nil { //nolint:sqlclosecheck // kept prepared: readStmt's cache closes it
 		return st.QueryContext(ctx, args...)
 	}
 	return d.r.QueryContext(ctx, d.Rebind(q), args...)
@@ -341,7 +341,7 @@ func (d *DB) Int64s(ctx context.Context, q string, args ...any) ([]int64, error)
 
 // QueryRowContext reads one row on the read pool.
 func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	if st := d.readStmt(ctx, q); st != nil {
+	if st := d.readStmt(ctx, q); st != nil { //nolint:sqlclosecheck // kept prepared: readStmt's cache closes it
 		return st.QueryRowContext(ctx, args...)
 	}
 	return d.r.QueryRowContext(ctx, d.Rebind(q), args...)

@@ -245,7 +245,8 @@ func TestReadStatementsStayPreparedAndCorrect(t *testing.T) {
 		if d.CachedStatements() > db.MaxCachedStmts {
 			t.Fatalf("%d statements kept, bound %d", d.CachedStatements(), db.MaxCachedStmts)
 		}
-		if _, err := d.QueryContext(ctx, `SELECT nothing FROM stmt_probe`); err == nil {
+		if rows, err := d.QueryContext(ctx, `SELECT nothing FROM stmt_probe`); err == nil {
+			rows.Close()
 			t.Fatal("a bad query ran")
 		}
 	})

@@ -64,7 +64,7 @@ func TypeFamily(declared string) string {
 		return "boolean"
 	case strings.Contains(t, "blob"), strings.Contains(t, "bytea"):
 		return "bytes"
-	case strings.Contains(t, "real"), strings.Contains(t, "floa"), strings.Contains(t, "doub"), strings.Contains(t, "numeric"), strings.Contains(t, "decimal"):
+	case strings.Contains(t, "real"), strings.Contains(t, "float"), strings.HasPrefix(t, "double"), strings.Contains(t, "numeric"), strings.Contains(t, "decimal"):
 		return "real"
 	}
 	return t
@@ -113,6 +113,9 @@ func (d *DB) readSQLiteSchema(ctx context.Context) (*Schema, error) {
 		}
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	for _, name := range names {
 		t := &Table{Name: name, Indexes: map[string]Index{}}
 		s.Tables[name] = t
@@ -144,6 +147,9 @@ func (d *DB) readSQLiteSchema(ctx context.Context) (*Schema, error) {
 			t.Columns = append(t.Columns, c)
 		}
 		cols.Close()
+		if err := cols.Err(); err != nil {
+			return nil, err
+		}
 		for i := 1; i <= len(pk); i++ {
 			t.PrimaryKey = append(t.PrimaryKey, pk[i])
 		}
@@ -165,6 +171,9 @@ func (d *DB) readSQLiteSchema(ctx context.Context) (*Schema, error) {
 			list = append(list, x)
 		}
 		idx.Close()
+		if err := idx.Err(); err != nil {
+			return nil, err
+		}
 		for _, x := range list {
 			if x.origin == "pk" {
 				continue
@@ -183,6 +192,9 @@ func (d *DB) readSQLiteSchema(ctx context.Context) (*Schema, error) {
 				ix.Columns = append(ix.Columns, c)
 			}
 			cols.Close()
+			if err := cols.Err(); err != nil {
+				return nil, err
+			}
 			name := x.name
 			if x.origin == "u" {
 				// An inline UNIQUE constraint: PostgreSQL names it

@@ -138,6 +138,9 @@ func Digest(t testing.TB, d *db.DB, skip ...string) string {
 		tables = append(tables, n)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	skipSet := map[string]bool{}
 	for _, s := range skip {
 		skipSet[s] = true
@@ -172,6 +175,9 @@ func Digest(t testing.TB, d *db.DB, skip ...string) string {
 			lines = append(lines, line.String())
 		}
 		r.Close()
+		if err := r.Err(); err != nil {
+			t.Fatalf("dump %s: %v", tb, err)
+		}
 		sort.Strings(lines)
 		for _, l := range lines {
 			b.WriteString(l)

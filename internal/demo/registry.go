@@ -118,7 +118,7 @@ func demoResidents(ctx context.Context, env *Env) error {
 	}
 	type dw struct{ id, community, grid int64 }
 	var dwellings []dw
-	rows, err := a.DB.QueryContext(ctx, `SELECT id, community_id, grid_id FROM dwelling ORDER BY id`)
+	rows, err := a.DB.QueryContext(ctx, `SELECT id, community_id, COALESCE(grid_id, 0) FROM dwelling ORDER BY id`)
 	if err != nil {
 		return err
 	}
@@ -131,6 +131,9 @@ func demoResidents(ctx context.Context, env *Env) error {
 		dwellings = append(dwellings, d)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	if len(dwellings) == 0 {
 		return nil
 	}

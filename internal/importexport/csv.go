@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -253,7 +254,7 @@ func (c *csvScanner) checkCols() error {
 func (c *csvScanner) checkEncoding(b []byte) {
 	data := b
 	if len(c.utf8Carry) > 0 {
-		data = append(c.utf8Carry, b...)
+		data = slices.Concat(c.utf8Carry, b)
 		c.utf8Carry = nil
 	}
 	// Hold back an incomplete rune at the end for the next buffer.

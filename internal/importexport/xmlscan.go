@@ -215,9 +215,9 @@ var nameClass = func() (t [256]uint8) {
 	return t
 }()
 
-// needMore is returned by the tag parsers when the tag runs past the
+// errNeedMore is returned by the tag parsers when the tag runs past the
 // buffered input: they are retried from the tag's start after reading more.
-var needMore = errors.New("need more input")
+var errNeedMore = errors.New("need more input")
 
 // name reads an XML name at b[i:] and returns its end and its local part's
 // start, split as encoding/xml's nsname splits "prefix:local".
@@ -240,7 +240,7 @@ scan:
 		}
 	}
 	if i == len(b) {
-		return 0, 0, needMore
+		return 0, 0, errNeedMore
 	}
 	if i == start {
 		return 0, 0, errUnsure
@@ -274,7 +274,7 @@ func skipSpace(b []byte, i int) int {
 func (s *xmlScan) retry(parse func(b []byte) (int, error)) error {
 	for {
 		n, err := parse(s.buf[s.pos:s.end])
-		if err != needMore {
+		if err != errNeedMore {
 			s.pos += n
 			return err
 		}
@@ -287,7 +287,7 @@ func (s *xmlScan) retry(parse func(b []byte) (int, error)) error {
 func (s *xmlScan) scanStart() error {
 	for {
 		n, err := s.parseStart(s.buf[s.pos:s.end])
-		if err != needMore {
+		if err != errNeedMore {
 			s.pos += n
 			return err
 		}
@@ -307,7 +307,7 @@ func (s *xmlScan) parseStart(b []byte) (int, error) {
 	self := false
 	for {
 		if i = skipSpace(b, i); i >= len(b) {
-			return 0, needMore
+			return 0, errNeedMore
 		}
 		c := b[i]
 		if c == '>' {
@@ -316,7 +316,7 @@ func (s *xmlScan) parseStart(b []byte) (int, error) {
 		}
 		if c == '/' {
 			if i+1 >= len(b) {
-				return 0, needMore
+				return 0, errNeedMore
 			}
 			if b[i+1] != '>' {
 				return 0, errUnsure
@@ -331,13 +331,13 @@ func (s *xmlScan) parseStart(b []byte) (int, error) {
 			return 0, err
 		}
 		if i = skipSpace(b, ae); i >= len(b) {
-			return 0, needMore
+			return 0, errNeedMore
 		}
 		if b[i] != '=' {
 			return 0, errUnsure // strict mode wants a value
 		}
 		if i = skipSpace(b, i+1); i >= len(b) {
-			return 0, needMore
+			return 0, errNeedMore
 		}
 		q := b[i]
 		if q != '"' && q != '\'' {
@@ -346,7 +346,7 @@ func (s *xmlScan) parseStart(b []byte) (int, error) {
 		i++
 		j := bytes.IndexByte(b[i:], q)
 		if j < 0 {
-			return 0, needMore
+			return 0, errNeedMore
 		}
 		offs = append(offs, an, ae, al, i, i+j)
 		i += j + 1
@@ -371,7 +371,7 @@ func (s *xmlScan) parseStart(b []byte) (int, error) {
 func (s *xmlScan) scanEnd() error {
 	for {
 		n, err := s.parseEnd(s.buf[s.pos:s.end])
-		if err != needMore {
+		if err != errNeedMore {
 			s.pos += n
 			return err
 		}
@@ -388,7 +388,7 @@ func (s *xmlScan) parseEnd(b []byte) (int, error) {
 	}
 	i := skipSpace(b, ne)
 	if i >= len(b) {
-		return 0, needMore
+		return 0, errNeedMore
 	}
 	if b[i] != '>' {
 		return 0, errUnsure
@@ -411,7 +411,7 @@ func (s *xmlScan) scanDecl() error {
 		i := skipSpace(b, ne)
 		j := bytes.Index(b[i:], []byte("?>"))
 		if j < 0 {
-			return 0, needMore
+			return 0, errNeedMore
 		}
 		s.kind, s.text = tokDecl, b[i:i+j]
 		return i + j + 2, nil

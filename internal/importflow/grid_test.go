@@ -20,7 +20,7 @@ func TestGridChoiceInMappingStep(t *testing.T) {
 		page := resp.Header.Get("Location")
 		_, body := c.Get(page)
 		if !strings.Contains(body, `id="grid-choice"`) || !strings.Contains(body, "网格乙B") || !strings.Contains(body, "不指定（未划分网格") || strings.Contains(body, "网格丁D") {
-			t.Fatalf("mapping page does not offer community 1's grids:\n%s", body[strings.Index(body, "<main"):])
+			t.Fatalf("mapping page does not offer community 1's grids:\n%s", mainOf(body))
 		}
 		mapping := url.Values{"col_0": {"building"}, "col_1": {"room"}}
 
@@ -30,7 +30,7 @@ func TestGridChoiceInMappingStep(t *testing.T) {
 		}
 		body = waitDone(t, c, page)
 		if !strings.Contains(body, "<li>新楼栋未划分网格：2</li>") || !strings.Contains(body, `id="commit-button"`) {
-			t.Fatalf("check without a grid:\n%s", body[strings.Index(body, "<main"):])
+			t.Fatalf("check without a grid:\n%s", mainOf(body))
 		}
 
 		// A grid of another community is refused.
@@ -53,12 +53,12 @@ func TestGridChoiceInMappingStep(t *testing.T) {
 		}
 		body = waitDone(t, c, page)
 		if strings.Contains(body, "<li>新楼栋未划分网格") || !strings.Contains(body, `value="`+itoa(w.GridB)+`" selected`) || !strings.Contains(body, "11幢（网格乙B）") {
-			t.Fatalf("check in grid B:\n%s", body[strings.Index(body, "<main"):])
+			t.Fatalf("check in grid B:\n%s", mainOf(body))
 		}
 		c.PostForm(page+"/commit", nil)
 		body = waitDone(t, c, page)
 		if !strings.Contains(body, `id="import-committed"`) {
-			t.Fatalf("commit:\n%s", body[strings.Index(body, "<main"):])
+			t.Fatalf("commit:\n%s", mainOf(body))
 		}
 		w.App.Imports.Wait()
 		var n int

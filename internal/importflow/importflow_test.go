@@ -84,7 +84,7 @@ func TestUploadMapCheckCommitOverHTTP(t *testing.T) {
 		}
 		body = waitDone(t, c, page)
 		if !strings.Contains(body, "有问题 1 行") || !strings.Contains(body, "没有这个网格") || strings.Contains(body, `id="commit-button"`) {
-			t.Fatalf("check result:\n%s", body[strings.Index(body, "<main"):])
+			t.Fatalf("check result:\n%s", mainOf(body))
 		}
 		// The report is an xlsx.
 		if resp, rep := c.Get(page + "/report"); resp.StatusCode != 200 || !strings.HasPrefix(rep, "PK") {
@@ -190,7 +190,7 @@ func TestProblemsGroupedByKind(t *testing.T) {
 		if groups == "" || !strings.Contains(groups, "D 列（面积）</td><td data-label=\"行数\">30</td>") ||
 			!strings.Contains(groups, "如第 2 行：") || !strings.Contains(groups, "E 列（用途）</td><td data-label=\"行数\">1</td>") ||
 			strings.Index(body, `id="problem-groups"`) > strings.Index(body, `id="problems"`) {
-			t.Fatalf("groups:\n%s", body[strings.Index(body, "<main"):])
+			t.Fatalf("groups:\n%s", mainOf(body))
 		}
 		resp, rep := c.Get(page + "/report")
 		if resp.StatusCode != 200 {

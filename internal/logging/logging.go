@@ -36,7 +36,10 @@ func OpenRotating(path string, maxBytes int64, keep int) (*RotatingFile, error) 
 		return nil, err
 	}
 	r := &RotatingFile{Path: path, MaxBytes: maxBytes, Keep: keep}
-	return r, r.open()
+	if err := r.open(); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 func (r *RotatingFile) open() error {
@@ -79,11 +82,13 @@ func (r *RotatingFile) rotate() error {
 	if r.f != nil {
 		r.f.Close()
 	}
-	os.Remove(fmt.Sprintf("%s.%d", r.Path, r.Keep))
+	// Missing older files are normal (the first rotations): errors here
+	// only mean there was nothing to move.
+	_ = os.Remove(fmt.Sprintf("%s.%d", r.Path, r.Keep))
 	for i := r.Keep - 1; i >= 1; i-- {
-		os.Rename(fmt.Sprintf("%s.%d", r.Path, i), fmt.Sprintf("%s.%d", r.Path, i+1))
+		_ = os.Rename(fmt.Sprintf("%s.%d", r.Path, i), fmt.Sprintf("%s.%d", r.Path, i+1))
 	}
-	os.Rename(r.Path, r.Path+".1")
+	_ = os.Rename(r.Path, r.Path+".1")
 	return r.open()
 }
 

@@ -579,7 +579,7 @@ func (h *handlers) apiEstateCreate(w http.ResponseWriter, r *http.Request, p *au
 	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
 	}
-	id, err := h.s.CreateEstate(r.Context(), p, EstateInput{CommunityID: req.CommunityID, Name: req.Name, Address: req.Address, Remark: req.Remark})
+	id, err := h.s.CreateEstate(r.Context(), p, EstateInput(req))
 	if err != nil {
 		return err
 	}

@@ -49,11 +49,6 @@ func (Importer) Fields() []importexport.Field {
 	}
 }
 
-type bKey struct {
-	estate int64 // existing id, or -(index of a new estate)-1
-	name   string
-}
-
 type planBuilding struct {
 	id     int64 // 0 = new
 	estate string
@@ -134,6 +129,9 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 		estates[n] = id
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	buildings := map[[2]string]*planBuilding{}
 	rows, err = s.DB.QueryContext(ctx, `SELECT b.id, COALESCE(e.name, ''), b.name, COALESCE(b.grid_id, 0), b.floors FROM building b LEFT JOIN estate e ON e.id = b.estate_id WHERE b.community_id = ?`, req.CommunityID)
 	if err != nil {
@@ -148,6 +146,9 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 		buildings[[2]string{b.estate, b.name}] = b
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	entrances := map[[2]string]int64{} // {building id as text or new name key, entrance} → id
 	dwellings := map[[3]string]*planDwelling{}
 	rows, err = s.DB.QueryContext(ctx, `SELECT d.id, COALESCE(e.name, ''), b.name, COALESCE(en.name, ''), d.room, d.floor, d.area, d.usage, d.remark, COALESCE(en.id, 0)
@@ -168,6 +169,9 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 		dwellings[[3]string{est + "\x00" + bname, d.entrance, d.room}] = d
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	rows, err = s.DB.QueryContext(ctx, `SELECT en.id, COALESCE(e.name, ''), b.name, en.name FROM entrance en JOIN building b ON b.id = en.building_id LEFT JOIN estate e ON e.id = b.estate_id WHERE en.community_id = ?`, req.CommunityID)
 	if err != nil {
 		return nil, err
@@ -182,6 +186,9 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 		entrances[[2]string{est + "\x00" + bname, ename}] = id
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 
 	usages := map[string]string{}
 	for _, u := range Usages {

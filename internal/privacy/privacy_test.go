@@ -31,7 +31,7 @@ func TestLookupIsKeyed(t *testing.T) {
 	other := make([]byte, KeySize)
 	other[0] = 1
 	k2, _ := NewKeys(other)
-	if k1.Lookup("id", "1") != k1.Lookup("id", "1") {
+	if a, b := k1.Lookup("id", "1"), k1.Lookup("id", "1"); a != b {
 		t.Fatal("lookup must be deterministic")
 	}
 	if k1.Lookup("id", "1") == k2.Lookup("id", "1") {

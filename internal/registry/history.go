@@ -707,6 +707,9 @@ func (s *Service) Residences(ctx context.Context, personID int64) ([]Residence, 
 		dwellings = append(dwellings, d)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	for i, d := range dwellings {
 		out[i].Address = s.addressOf(ctx, s.DB.Reader(), d)
 	}

@@ -388,7 +388,7 @@ func TestPeopleAPI(t *testing.T) {
 		if resp.StatusCode != 404 {
 			t.Fatalf("API create outside the grid: %d", resp.StatusCode)
 		}
-		resp, body = gw.JSON("POST", "/api/v1/people", fmt.Sprintf(`{"dwelling_id":%d,"household_id":%d,"relation":"son","name":"接口新人","id_number":"%s","tags":["elderly"]}`,
+		resp, body = gw.JSON("POST", "/api/v1/people", fmt.Sprintf(`{"dwelling_id":%d,"household_id":%d,"relation":"son","name":"接口新人","id_number":%q,"tags":["elderly"]}`,
 			w.Objects["dwelling"][apptest.InA], w.Objects["household"][apptest.InA], apptest.RegistryID("110105", 2001, 3)))
 		if resp.StatusCode != 201 {
 			t.Fatalf("API create: %d %s", resp.StatusCode, body)

@@ -241,10 +241,10 @@ func (s *Service) RentalsOf(ctx context.Context, pr *auth.Principal, personID in
 
 // landlordFields are the checked landlord values of an input.
 type landlordFields struct {
-	person                int64
-	name, phoneMask       string
-	phoneEnc              []byte
-	phoneGiven, fromOwner bool
+	person          int64
+	name, phoneMask string
+	phoneEnc        []byte
+	phoneGiven      bool
 }
 
 // checkRental validates the landlord, lease and purpose of in.

@@ -68,7 +68,6 @@ var (
 	pinyinRe   = regexp.MustCompile(`^[a-zA-Z]{1,40}$`)
 	buildingRe = regexp.MustCompile(`^(\d+)(幢|栋|号楼|座|号)$`)
 	entranceRe = regexp.MustCompile(`^(\d+)单元$`)
-	roomRe     = regexp.MustCompile(`^(\d{2,5})室?$`)
 	// "3幢201", "3幢2单元201", "12号楼1单元502室": split into parts.
 	addressRe = regexp.MustCompile(`(\d+(?:幢|栋|号楼|座))|(\d+单元)|(\d{2,5}室?)`)
 )
@@ -290,6 +289,9 @@ func (s *Service) searchDigits(ctx context.Context, pr *auth.Principal, q *query
 			ids = append(ids, id)
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 	}
 	if len(ids) == 0 {
 		q.empty = true

@@ -72,7 +72,7 @@ func TestNobodyOutsideTheLineLearnsWhoIsTaggedReleasedPrisoner(t *testing.T) {
 			for _, tag := range []string{code, word} {
 				resp, body := c.Get("/registry?tag=" + url.QueryEscape(tag))
 				respNone, bodyNone := c.Get("/registry?tag=" + url.QueryEscape("no_such_group"))
-				if resp.StatusCode != 404 || respNone.StatusCode != 404 || strings.Replace(body, tag, "", -1) != strings.Replace(bodyNone, "no_such_group", "", -1) {
+				if resp.StatusCode != 404 || respNone.StatusCode != 404 || strings.ReplaceAll(body, tag, "") != strings.ReplaceAll(bodyNone, "no_such_group", "") {
 					t.Fatalf("%s: filter by %s answers %d, unlike an unknown group (%d)", user, tag, resp.StatusCode, respNone.StatusCode)
 				}
 				mustNotContain(t, where("filter "+tag), body, name)

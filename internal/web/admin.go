@@ -84,7 +84,7 @@ func (s *Server) userForm(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	d := userFormData{User: u, Roles: auth.AllRoles, Lines: auth.Lines, Options: opts, CanEdit: p.Can(auth.PermUserAdmin), CanLock: p.Can(auth.PermUserLock), Now: time.Now().UnixMilli()}
 	v := View{Title: i18n.T("auth.user_new"), ActiveNav: "/admin/users", Data: &d, Errors: errs}
 	if errs.Any() {
-		r.ParseForm()
+		_ = r.ParseForm() // the handler has parsed it already; this only reads it back
 		v.Form = r.PostForm
 		d.Chosen, d.ChosenR, d.ChosenL = r.PostForm["scope"], r.PostForm["roles"], r.PostForm["lines"]
 	} else if u != nil {

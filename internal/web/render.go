@@ -101,7 +101,7 @@ func (s *Server) AddTemplates(module string, fsys fs.FS) { s.pages.addFS(module,
 // Funcs are the template helpers every page may use.
 func Funcs() template.FuncMap {
 	return template.FuncMap{
-		"t":         func(key string, kv ...any) string { return i18n.T(key, kv...) },
+		"t":         i18n.T,
 		"msg":       func(m i18n.Msg) string { return m.String() },
 		"maskID":    privacy.MaskIDNumber,
 		"maskPhone": privacy.MaskPhone,

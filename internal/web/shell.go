@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"linli/internal/audit"
 	"linli/internal/auth"
 	"linli/internal/i18n"
 )
@@ -417,12 +416,6 @@ func FormIDs(vals []string) []int64 {
 		}
 	}
 	return out
-}
-
-// auditDenied records a refused attempt to change something (used by handlers
-// that learn only late that the object is out of reach).
-func (s *Server) auditDenied(ctx context.Context, p *auth.Principal, action, objType, objID string) {
-	_ = s.Audit.RecordAlone(ctx, s.DB, audit.Event(p, action, objType, objID, 0, audit.Denied))
 }
 
 // ---- personal API tokens ----

@@ -123,7 +123,8 @@ func main() {
 			cmd := exec.Command("npm", "pack", p.name+"@"+p.version, "--pack-destination", tmp)
 			cmd.Stderr = os.Stderr
 			if err := cmd.Run(); err != nil {
-				log.Fatalf("npm pack %s@%s: %v", p.name, p.version, err)
+				os.RemoveAll(tmp)
+				log.Fatalf("npm pack %s@%s: %v", p.name, p.version, err) //nolint:gocritic // tmp is removed just above: Fatalf skips the defer
 			}
 		}
 		dir = tmp
