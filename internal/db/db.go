@@ -313,8 +313,9 @@ func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result
 
 // Tx is a write transaction.
 type Tx struct {
-	tx *sql.Tx
-	d  *DB
+	tx   *sql.Tx
+	d    *DB
+	conn *sql.Conn // the connection a bulk transaction holds (InBulkTx, PostgreSQL)
 	// after runs once the transaction has committed (cache invalidation and the like).
 	after []func()
 }
