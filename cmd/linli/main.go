@@ -263,8 +263,18 @@ const serveGCPercent = 200
 func tuneGC(gogc string) {
 	if gogc == "" {
 		debug.SetGCPercent(serveGCPercent)
+		// A backstop, not the budget: an import's state is kept small by design,
+		// but three times a million-row import's live heap is more than an office
+		// PC should give. Near this soft limit the collector runs more often.
+		if os.Getenv("GOMEMLIMIT") == "" {
+			debug.SetMemoryLimit(serveMemoryLimit)
+		}
 	}
 }
+
+// serveMemoryLimit is the heap size above which serve collects garbage more
+// often than serveGCPercent asks (unless GOGC or GOMEMLIMIT is set).
+const serveMemoryLimit = 320 << 20
 
 // serve runs the server until ctx ends, then shuts down gracefully. banner, when
 // set, is printed once the listener is up.
