@@ -456,7 +456,14 @@ func startServe(e *Env) (*serveProc, error) {
 func (s *serveProc) stop() {
 	if s.cmd.Process != nil && s.cmd.ProcessState == nil {
 		s.cmd.Process.Signal(syscall.SIGTERM)
-		s.cmd.Wait()
+		done := make(chan struct{})
+		go func() { s.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(time.Minute): // a server stuck in an import
+			s.cmd.Process.Kill()
+			<-done
+		}
 	}
 }
 

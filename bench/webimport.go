@@ -114,13 +114,21 @@ func importDuringReads(ctx context.Context, e *Env, grids []int64, samples []sam
 	return rows, nil
 }
 
-// waitState polls the upload until it reaches state (or fails).
+// waitState polls the upload until it reaches state (or fails, or its
+// progress stands still for two minutes).
 func waitState(ctx context.Context, e *Env, id, state string, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
+	last, moved := int64(-1), time.Now()
 	for time.Now().Before(deadline) {
 		var st string
-		if err := e.DB.QueryRowContext(ctx, e.DB.Rebind(`SELECT state FROM import_upload WHERE id = ?`), id).Scan(&st); err != nil {
+		var progress int64
+		if err := e.DB.QueryRowContext(ctx, e.DB.Rebind(`SELECT state, progress FROM import_upload WHERE id = ?`), id).Scan(&st, &progress); err != nil {
 			return err
+		}
+		if progress != last {
+			last, moved = progress, time.Now()
+		} else if st != state && time.Since(moved) > 2*time.Minute {
+			return fmt.Errorf("the import stands still at row %d (state %s)", progress, st)
 		}
 		switch st {
 		case state:
