@@ -276,6 +276,10 @@ func tuneGC(gogc string) {
 // often than serveGCPercent asks (unless GOGC or GOMEMLIMIT is set).
 const serveMemoryLimit = 320 << 20
 
+// importMemoryLimit is the heap size above which linli import collects
+// garbage more often (unless GOMEMLIMIT is set).
+const importMemoryLimit = 256 << 20
+
 // serve runs the server until ctx ends, then shuts down gracefully. banner, when
 // set, is printed once the listener is up.
 func serve(ctx context.Context, sf *serveFlags, keys *privacy.Keys, banner func(url string)) error {
@@ -683,6 +687,11 @@ func runImport(args []string) error {
 	report := fs.String("report", "", "write the row-level problems to this .xlsx")
 	fs.Parse(args[2:])
 	ctx := context.Background()
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A backstop, not the budget (see serveMemoryLimit): the collector's
+		// headroom over a million-row ledger's state would otherwise double it.
+		debug.SetMemoryLimit(importMemoryLimit)
+	}
 	a, done, err := cliApp(ctx, &c)
 	if err != nil {
 		return err

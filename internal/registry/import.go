@@ -432,7 +432,9 @@ func (run *importRun) load(ctx context.Context) error {
 	rows.Close()
 
 	// Every document hash of the deployment: uniqueness is deployment-wide.
-	run.known, run.seenDocs = nil, map[[16]byte]int32{}
+	// A commit knows its size from the check: no growing (and copying) the
+	// biggest map a million times over.
+	run.known, run.seenDocs = nil, make(map[[16]byte]int32, run.req.ExpectedRows)
 	rows, err = q.QueryContext(ctx, `SELECT id_hash FROM reg_person WHERE id_hash IS NOT NULL`)
 	if err != nil {
 		return err
