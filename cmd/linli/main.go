@@ -21,12 +21,14 @@ import (
 	"syscall"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai must work on machines without a zoneinfo database
+	"unicode/utf8"
 
 	"linli/internal/app"
 	"linli/internal/auth"
 	"linli/internal/db"
 	"linli/internal/demo"
 	"linli/internal/importexport"
+	"linli/internal/importflow"
 	"linli/internal/logging"
 	"linli/internal/org"
 	"linli/internal/privacy"
@@ -725,19 +727,13 @@ func runImport(args []string) error {
 	for _, l := range res.Summary {
 		fmt.Printf("  %s: %d\n", l.Label, l.Count)
 	}
-	for i, p := range res.Problems {
-		if i == 20 {
-			fmt.Printf("  … %d more (see --report)\n", res.Bad-20)
-			break
-		}
-		fmt.Printf("  row %d, %s: %s (%s)\n", p.Row, p.Column, p.Reason, p.Value)
-	}
+	printProblems(os.Stdout, res)
 	if *report != "" {
 		f, err := os.Create(*report)
 		if err != nil {
 			return err
 		}
-		if err := importexport.WriteReport(f, im.Title()+"："+filepath.Base(file), res.Problems); err != nil {
+		if err := importexport.WriteReport(f, im.Title()+"："+filepath.Base(file), res.Problems, res.SortedGroups()...); err != nil {
 			f.Close()
 			return err
 		}
@@ -753,6 +749,38 @@ func runImport(args []string) error {
 		return exitCode(1)
 	}
 	return nil
+}
+
+// maxValueRunes is how much of a bad cell the command line shows.
+const maxValueRunes = 60
+
+// printProblems lists an import's problems: first how many rows each kind of
+// problem hits (one wrong column shows as one line, not hundreds), then the
+// first rows, each with at most maxValueRunes characters of its cell.
+func printProblems(w io.Writer, res *importflow.Result) {
+	if len(res.Problems) > 1 && len(res.Groups) > 0 {
+		fmt.Fprintln(w, "  problems by kind:")
+		for _, g := range res.SortedGroups() {
+			fmt.Fprintf(w, "    %s\n", clip(importexport.GroupLine(g), 3*maxValueRunes))
+		}
+		fmt.Fprintln(w, "  rows:")
+	}
+	for i, p := range res.Problems {
+		if i == 20 {
+			fmt.Fprintf(w, "  … %d more problems (see --report)\n", len(res.Problems)-20)
+			break
+		}
+		fmt.Fprintf(w, "  row %d, %s: %s (%s)\n", p.Row, p.Column, p.Reason, clip(p.Value, maxValueRunes))
+	}
+}
+
+// clip shortens s to n characters, marking the cut with "…".
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
 }
 
 // resolveCommunity accepts a community's name, 12-digit code or id.

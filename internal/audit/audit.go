@@ -94,10 +94,7 @@ func (e Entry) WithDetail(v any) Entry {
 // or roll back together. Call it last in the transaction: on PostgreSQL it holds
 // the chain's head row lock until commit.
 func (l *Log) Record(ctx context.Context, tx *db.Tx, e Entry) error {
-	lock := ""
-	if tx.Dialect() == db.Postgres {
-		lock = " FOR UPDATE"
-	}
+	lock := tx.ForUpdate()
 	var seq int64
 	var prev string
 	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+lock).Scan(&seq, &prev); err != nil {

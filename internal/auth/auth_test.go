@@ -20,20 +20,43 @@ func TestPasswordRules(t *testing.T) {
 		pw   string
 		good bool
 	}{
-		{"Abcdefg1", true},
-		{"abcdefg1!", true},
-		{"ABCDEFG1!", true},
+		{"Mkdtfgq1", true},
+		{"mkdtfgq1!", true},
+		{"MKDTFGQ1!", true},
+		{"Abcdefg1", false},      // three kinds, but a run of the alphabet
 		{"abcdefgh", false},      // one kind
 		{"abcdefg1", false},      // two kinds
 		{"Ab1!", false},          // short
 		{"Zhangsan-2026", false}, // contains the user name
 		{"密码密码Ab12", true},       // Chinese counts as "other"
+		{"Nasgnahz-2026", false}, // the user name backwards
+		// The most common passwords and keyboard runs, whatever their kinds.
+		{"Password1", false},
+		{"Password1!", false},
+		{"P@ssw0rd", false},
+		{"Aa123456", false},
+		{"Qwer1234", false},
+		{"1qaz@WSX", false},
+		{"!QAZ2wsx", false},
+		{"Asdf!234", false},
+		{"Zxcv1234!", false},
+		{"Abc12345", false},
+		{"4321Rewq", false},
+		{"Aaaa1111", false},
+		{"Test-Pass-2026", true},
+		{"Linli-abcdx-4821", true},
+		{"Tr0ub4dor&3", true},
+		{"Xy123456!", true},
 	}
 	for _, c := range cases {
 		errs := auth.PasswordRules("zhangsan", c.pw)
 		if errs.Any() == c.good {
 			t.Errorf("%q: good=%v, errors=%v", c.pw, c.good, errs)
 		}
+	}
+	// A common password is refused in Chinese, naming the field.
+	if errs := auth.PasswordRules("zhangsan", "Qwer1234"); errs.For("password") == "" || !strings.Contains(errs.For("password"), "密码过于常见") {
+		t.Fatalf("common password message: %v", errs)
 	}
 	if !auth.CheckPassword(auth.HashPassword("Secret-123"), "Secret-123") || auth.CheckPassword(auth.HashPassword("Secret-123"), "Secret-124") {
 		t.Fatal("argon2id round trip")
@@ -52,16 +75,16 @@ func TestLockoutAfterFiveFailures(t *testing.T) {
 				t.Fatalf("failure %d: %v", i+1, err)
 			}
 		}
-		_, err := a.Login(ctx, "volunteer", "wrong", "10.1.1.1", "t", auth.KindWeb)
-		var locked *auth.LockedError
-		if !errors.As(err, &locked) {
-			t.Fatalf("5th failure must lock, got %v", err)
+		// The 5th locks the account, answering as for any wrong password, so
+		// that the answer does not tell accounts from made-up names.
+		if _, err := a.Login(ctx, "volunteer", "wrong", "10.1.1.1", "t", auth.KindWeb); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("5th failure: %v", err)
 		}
-		if !strings.Contains(locked.Error(), "15 分钟") {
-			t.Fatalf("message must say how long: %s", locked.Error())
+		if u, _ := a.GetUserByName(ctx, "volunteer"); u.LockedUntil < time.Now().Add(14*time.Minute).UnixMilli() {
+			t.Fatalf("5th failure must lock for 15 minutes: %d", u.LockedUntil)
 		}
 		// The right password does not open a locked account.
-		if _, err := a.Login(ctx, "volunteer", apptest.Password, "10.1.1.1", "t", auth.KindWeb); !errors.As(err, &locked) {
+		if _, err := a.Login(ctx, "volunteer", apptest.Password, "10.1.1.1", "t", auth.KindWeb); !errors.Is(err, auth.ErrBadCredentials) {
 			t.Fatalf("locked account logged in: %v", err)
 		}
 		// Once the lock has run out, the right password works again.
@@ -106,11 +129,19 @@ func TestIdleSessionsEnd(t *testing.T) {
 		if _, err := a.Authenticate(ctx, res.Token, "ip"); err != nil {
 			t.Fatalf("29 minutes idle must still be valid: %v", err)
 		}
+		// "Last seen" is written in the background; write it now, before the
+		// clock is turned back again below.
+		if err := a.FlushBookkeeping(ctx); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := w.DB.ExecContext(ctx, `UPDATE auth_session SET last_seen_at = ?`, time.Now().Add(-31*time.Minute).UnixMilli()); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := a.Authenticate(ctx, res.Token, "ip"); !errors.Is(err, auth.ErrSessionExpired) {
 			t.Fatalf("31 minutes idle must end the session: %v", err)
+		}
+		if err := a.FlushBookkeeping(ctx); err != nil {
+			t.Fatal(err)
 		}
 		var n int
 		w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM auth_session WHERE user_id = ?`, w.Users["grid_worker"]).Scan(&n)
@@ -170,6 +201,68 @@ func TestAdministratorsNeedASecondFactor(t *testing.T) {
 		next, _ := auth.TOTPCode(secret, time.Now().Add(30*time.Second))
 		if err := a.VerifyMFA(ctx, res2.Token, next, "ip"); err != nil {
 			t.Fatalf("next code: %v", err)
+		}
+	})
+}
+
+// Wrong second-factor codes count like wrong passwords, and entering the
+// right password again does not start the count anew.
+func TestWrongSecondFactorCodesLock(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		a := w.App.Auth
+		if _, err := a.CreateUser(ctx, auth.System("test"), auth.NewUser{Username: "sec3", DisplayName: "安全员", Password: apptest.Password, Roles: []auth.Role{auth.RoleSecurityAdmin}}); err != nil {
+			t.Fatal(err)
+		}
+		res, _ := a.Login(ctx, "sec3", apptest.Password, "ip", "ua", auth.KindAPI)
+		secret, _, _ := a.BeginEnrol(ctx, res.Principal)
+		code, _ := auth.TOTPCode(secret, time.Now())
+		if err := a.ConfirmEnrol(ctx, res.Token, res.Principal, code); err != nil {
+			t.Fatal(err)
+		}
+		// One wrong password first: it counts towards the same lock.
+		if _, err := a.Login(ctx, "sec3", "wrong", "ip", "ua", auth.KindAPI); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatal(err)
+		}
+		var last error
+		var token string
+		for i := 0; i < 4; i++ {
+			res, err := a.Login(ctx, "sec3", apptest.Password, "ip", "ua", auth.KindAPI)
+			if err != nil || !res.NeedMFA {
+				t.Fatalf("password %d: %+v %v", i, res, err)
+			}
+			token = res.Token
+			last = a.VerifyMFA(ctx, res.Token, "abcdef", "ip")
+			if i < 3 && !errors.Is(last, auth.ErrMFAWrong) {
+				t.Fatalf("wrong code %d: %v", i, last)
+			}
+		}
+		var locked *auth.LockedError
+		if !errors.As(last, &locked) || !strings.Contains(locked.Error(), "15 分钟") {
+			t.Fatalf("the 5th failure must lock: %v", last)
+		}
+		now, _ := auth.TOTPCode(secret, time.Now().Add(30*time.Second))
+		if err := a.VerifyMFA(ctx, token, now, "ip"); !errors.Is(err, auth.ErrSessionExpired) {
+			t.Fatalf("the waiting login survived the lock: %v", err)
+		}
+		if _, err := a.Login(ctx, "sec3", apptest.Password, "ip", "ua", auth.KindAPI); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("locked account: %v", err)
+		}
+		_, n, _ := audit.Search(ctx, w.DB.Reader(), audit.Filter{Action: "login_failed", Actor: "sec3"})
+		if n != 6 { // 1 password, 4 codes, 1 while locked
+			t.Fatalf("failed logins audited: %d", n)
+		}
+		// Once the lock has run out the count starts again, and a right code
+		// completes a login and clears it.
+		if _, err := w.DB.ExecContext(ctx, `UPDATE auth_user SET locked_until = 1 WHERE username = 'sec3'`); err != nil {
+			t.Fatal(err)
+		}
+		res, err := a.Login(ctx, "sec3", apptest.Password, "ip", "ua", auth.KindAPI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.VerifyMFA(ctx, res.Token, now, "ip"); err != nil {
+			t.Fatalf("right code after the lock: %v", err)
 		}
 	})
 }
@@ -290,6 +383,44 @@ func TestAccountsCarryEveryRoleAndScopeRoot(t *testing.T) {
 		}
 		if !slices.Equal(p.Roles, wantRoles) || !p.Scope.Allows(w.C1, w.GridA) || !p.Scope.Allows(w.C1, w.GridB) || p.Scope.AllowsCommunity(w.C1) {
 			t.Fatalf("session: roles %v, scope %+v", p.Roles, p.Scope)
+		}
+	})
+}
+
+// Changing one's own password ends the account's other sessions (a stolen
+// session dies with the old password) and keeps the one that changed it; an
+// administrator's reset ends them all.
+func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		a := w.App.Auth
+		here, err := a.Login(ctx, "grid_worker", apptest.Password, "ip", "ua", auth.KindWeb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		there, err := a.Login(ctx, "grid_worker", apptest.Password, "ip2", "ua", auth.KindWeb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := a.Authenticate(ctx, here.Token, "ip")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.SetPassword(ctx, p, p.UserID, "Hz7!mnbvq2", false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Authenticate(ctx, there.Token, "ip2"); !errors.Is(err, auth.ErrSessionExpired) {
+			t.Fatalf("the other session after a password change: %v", err)
+		}
+		if _, err := a.Authenticate(ctx, here.Token, "ip"); err != nil {
+			t.Fatalf("the session that changed the password: %v", err)
+		}
+		admin := w.Principal(t, "sys_admin")
+		if err := a.SetPassword(ctx, admin, p.UserID, "Kq5#wertzu9", true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Authenticate(ctx, here.Token, "ip"); !errors.Is(err, auth.ErrSessionExpired) {
+			t.Fatalf("a session after an administrator's reset: %v", err)
 		}
 	})
 }

@@ -19,17 +19,19 @@ type Principal struct {
 	// Session facts for the web layer.
 	SessionKind string // "web" or "api"
 	CSRF        string
-	MFAPending  bool // logged in with a password, second factor still owed
-	MustChange  bool // must change the password before anything else
+	MFAPending  bool   // logged in with a password, second factor still owed
+	MustChange  bool   // must change the password before anything else
+	session     string // hash of the session token the request came with ("" otherwise)
 	// IsSystem marks the program itself (command line, background jobs): it may
 	// do anything, and its writes are audited under its name.
 	IsSystem bool
 }
 
 // Can reports whether any of the user's roles holds p. A principal with a second
-// factor still owed can do nothing.
+// factor still owed, or with an initial or reset password still to change, can
+// do nothing (whichever way it came in: session, API token, Open311 key).
 func (p *Principal) Can(perm Perm) bool {
-	if p == nil || p.MFAPending {
+	if p == nil || p.MFAPending || p.MustChange {
 		return false
 	}
 	if p.IsSystem {

@@ -43,6 +43,7 @@ type Service struct {
 	DefaultIdle time.Duration
 
 	policy policyCache
+	books  bookkeeping
 }
 
 // The policy is read on every request and changes perhaps once a year: it is
@@ -455,8 +456,9 @@ func (s *Service) SetPassword(ctx context.Context, actor *Principal, id int64, p
 			HashPassword(pw), db.Now(), mustChange, db.Now(), id); err != nil {
 			return err
 		}
-		// Other sessions of the account end; the caller's own survives a self-change.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM auth_session WHERE user_id = ? AND user_id <> ?`, id, actor.UserID); err != nil {
+		// Every other session of the account ends; the caller's own survives a
+		// self-change (an administrator's session is not the account's).
+		if _, err := tx.ExecContext(ctx, `DELETE FROM auth_session WHERE user_id = ? AND token_hash <> ?`, id, actor.session); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(actor, "user.password", "user", id, 0, audit.Success).WithDetail(map[string]any{"username": u.Username}))
@@ -685,9 +687,14 @@ var (
 	ErrMFARequired    = i18n.NewError("mfa_required", "auth.mfa_required")
 	ErrMFAEnrol       = i18n.NewError("mfa_enrollment_required", "auth.mfa_enrol_first")
 	ErrMFAWrong       = i18n.NewError("mfa_wrong", "auth.mfa_wrong")
+	// ErrPasswordChange: the account must change its initial or reset password
+	// before it may do anything else.
+	ErrPasswordChange = i18n.NewError("password_change_required", "auth.password_change_required")
 )
 
-// LockedError says the account is locked and until when.
+// LockedError says the account is locked and until when. Only a caller who
+// has shown the password is told (wrong second-factor codes locked it): a
+// login by password alone answers ErrBadCredentials, locked or not.
 type LockedError struct{ Until int64 }
 
 func (e *LockedError) Error() string { return e.Msg().String() }
@@ -701,7 +708,7 @@ func (e *LockedError) Msg() i18n.Msg {
 	if e.Until > db.Now()+24*3600*1000*365 {
 		return i18n.M("auth.locked_admin")
 	}
-	return i18n.M("auth.locked", "minutes", mins)
+	return i18n.M("auth.mfa_locked", "minutes", mins)
 }
 
 // Session kinds.
@@ -720,8 +727,12 @@ type LoginResult struct {
 	NeedEnrol bool
 }
 
-// Login checks a user name and password. Five failures in a row lock the account
-// for fifteen minutes (the policy may change both); every attempt is audited.
+// Login checks a user name and password. Five failures in a row (wrong
+// passwords and wrong second-factor codes alike) lock the account for fifteen
+// minutes (the policy may change both); every attempt is audited. A locked
+// account, a made-up name and a wrong password get the same answer,
+// ErrBadCredentials, so that the answer tells nobody which names are accounts
+// (nor, during a lock, whether a guess was right).
 func (s *Service) Login(ctx context.Context, username, password, ip, userAgent, kind string) (*LoginResult, error) {
 	username = strings.TrimSpace(username)
 	pol := s.Policy(ctx)
@@ -747,15 +758,17 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent, 
 	}
 	if lockedUntil > now {
 		CheckPassword(dummyHash, password)
-		return fail("locked", &LockedError{Until: lockedUntil})
+		return fail("locked", ErrBadCredentials)
 	}
 	if disabled {
-		CheckPassword(dummyHash, password)
+		// Only someone who knows the password learns that the account is
+		// disabled; anyone else is told what a made-up name is told.
+		if !CheckPassword(hash, password) {
+			return fail("disabled; wrong password", ErrBadCredentials)
+		}
 		return fail("disabled", ErrDisabled)
 	}
 	if !CheckPassword(hash, password) {
-		var lockedNow bool
-		var until int64
 		err := s.DB.InTx(ctx, func(tx *db.Tx) error {
 			var n int
 			if err := tx.QueryRowContext(ctx, `UPDATE auth_user SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins`, id).Scan(&n); err != nil {
@@ -763,20 +776,15 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent, 
 			}
 			e := audit.Entry{ActorID: id, ActorName: username, Action: "login_failed", ObjectType: "user", ObjectID: fmt.Sprint(id), IP: ip, Outcome: audit.Failure, Detail: "wrong password"}
 			if n >= pol.MaxFailures {
-				until = db.Now() + pol.LockFor.Milliseconds()
-				if _, err := tx.ExecContext(ctx, `UPDATE auth_user SET failed_logins = 0, locked_until = ? WHERE id = ?`, until, id); err != nil {
+				if err := s.lockAfterFailures(ctx, tx, id, pol); err != nil {
 					return err
 				}
-				lockedNow = true
 				e.Detail = fmt.Sprintf("wrong password; account locked after %d failures", n)
 			}
 			return s.Audit.Record(ctx, tx, e)
 		})
 		if err != nil {
 			return nil, err
-		}
-		if lockedNow {
-			return nil, &LockedError{Until: until}
 		}
 		return nil, ErrBadCredentials
 	}
@@ -795,7 +803,14 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent, 
 	}
 	token, csrf := newToken(), newToken()
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE auth_user SET failed_logins = 0, last_login_at = ? WHERE id = ?`, now, id); err != nil {
+		// With a second factor owed the count of failures goes on: it is reset
+		// when the login completes, so that guessing codes locks the account
+		// however many times the password is entered again.
+		reset := "failed_logins = 0, "
+		if needMFA {
+			reset = ""
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE auth_user SET `+reset+`last_login_at = ? WHERE id = ?`, now, id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO auth_session (token_hash, user_id, kind, csrf, mfa_done, ip, user_agent, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -816,7 +831,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent, 
 		return nil, err
 	}
 	res.Token = token
-	p, err := s.principal(ctx, u, sessionRow{kind: kind, csrf: csrf, mfaDone: !needMFA}, ip)
+	p, err := s.principal(ctx, u, sessionRow{hash: hashToken(token), kind: kind, csrf: csrf, mfaDone: !needMFA}, ip)
 	if err != nil {
 		return nil, err
 	}
@@ -824,21 +839,39 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent, 
 	return res, nil
 }
 
-// VerifyMFA completes a login with a TOTP code.
+// lockAfterFailures locks account id for the policy's time and ends its
+// sessions (a login waiting for its second factor among them).
+func (s *Service) lockAfterFailures(ctx context.Context, tx *db.Tx, id int64, pol Policy) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE auth_user SET failed_logins = 0, locked_until = ? WHERE id = ?`, db.Now()+pol.LockFor.Milliseconds(), id); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM auth_session WHERE user_id = ?`, id)
+	return err
+}
+
+// VerifyMFA completes a login with a TOTP code. Wrong codes count as wrong
+// passwords do: the policy's number of failures in a row locks the account
+// and ends the waiting login; every one is audited.
 func (s *Service) VerifyMFA(ctx context.Context, token, code, ip string) error {
 	th := hashToken(token)
 	var uid int64
 	var username string
 	var sealed []byte
-	var enabled bool
-	var last int64
-	err := s.DB.QueryRowContext(ctx, `SELECT u.id, u.username, u.totp_secret, u.totp_enabled, u.totp_last_step FROM auth_session s JOIN auth_user u ON u.id = s.user_id WHERE s.token_hash = ?`, th).
-		Scan(&uid, &username, &sealed, &enabled, &last)
+	var enabled, disabled bool
+	var last, lockedUntil int64
+	err := s.DB.QueryRowContext(ctx, `SELECT u.id, u.username, u.totp_secret, u.totp_enabled, u.totp_last_step, u.locked_until, u.disabled FROM auth_session s JOIN auth_user u ON u.id = s.user_id WHERE s.token_hash = ?`, th).
+		Scan(&uid, &username, &sealed, &enabled, &last, &lockedUntil, &disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrSessionExpired
 	}
 	if err != nil {
 		return err
+	}
+	if lockedUntil > db.Now() || disabled {
+		// Locked meanwhile (by another request's wrong codes, or by hand): the
+		// waiting login is over.
+		_, _ = s.DB.ExecContext(ctx, `DELETE FROM auth_session WHERE token_hash = ?`, th)
+		return ErrSessionExpired
 	}
 	if !enabled {
 		return ErrMFAEnrol
@@ -849,12 +882,41 @@ func (s *Service) VerifyMFA(ctx context.Context, token, code, ip string) error {
 	}
 	step, ok := VerifyTOTP(secret, code, time.Now(), last)
 	if !ok {
-		_ = s.Audit.RecordAlone(ctx, s.DB, audit.Entry{ActorID: uid, ActorName: username, Action: "login_failed", ObjectType: "user", ObjectID: fmt.Sprint(uid), IP: ip, Outcome: audit.Failure, Detail: "wrong second factor"})
+		pol := s.Policy(ctx)
+		var lockedNow bool
+		err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, `UPDATE auth_user SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins`, uid).Scan(&n); err != nil {
+				return err
+			}
+			e := audit.Entry{ActorID: uid, ActorName: username, Action: "login_failed", ObjectType: "user", ObjectID: fmt.Sprint(uid), IP: ip, Outcome: audit.Failure, Detail: "wrong second factor"}
+			if n >= pol.MaxFailures {
+				if err := s.lockAfterFailures(ctx, tx, uid, pol); err != nil {
+					return err
+				}
+				lockedNow = true
+				e.Detail = fmt.Sprintf("wrong second factor; account locked after %d failures", n)
+			}
+			return s.Audit.Record(ctx, tx, e)
+		})
+		if err != nil {
+			return err
+		}
+		if lockedNow {
+			// The password was right: telling this caller of the lock gives
+			// nothing away.
+			return &LockedError{Until: db.Now() + pol.LockFor.Milliseconds()}
+		}
 		return ErrMFAWrong
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE auth_user SET totp_last_step = ? WHERE id = ?`, step, uid); err != nil {
+		// The code counts only if no lock came in between.
+		res, err := tx.ExecContext(ctx, `UPDATE auth_user SET totp_last_step = ?, failed_logins = 0 WHERE id = ? AND locked_until <= ?`, step, uid, db.Now())
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrSessionExpired
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE auth_session SET mfa_done = TRUE, last_seen_at = ? WHERE token_hash = ?`, db.Now(), th); err != nil {
 			return err
@@ -907,7 +969,7 @@ func (s *Service) ConfirmEnrol(ctx context.Context, token string, p *Principal, 
 		return ErrMFAWrong
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE auth_user SET totp_enabled = TRUE, totp_last_step = ? WHERE id = ?`, step, p.UserID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE auth_user SET totp_enabled = TRUE, totp_last_step = ?, failed_logins = 0 WHERE id = ?`, step, p.UserID); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE auth_session SET mfa_done = TRUE WHERE token_hash = ?`, hashToken(token)); err != nil {
@@ -926,6 +988,7 @@ type scanAfter struct {
 func (a scanAfter) Scan(dest ...any) error { return a.sc.Scan(append(a.first, dest...)...) }
 
 type sessionRow struct {
+	hash     string // the token's hash ("" for API tokens)
 	kind     string
 	csrf     string
 	mfaDone  bool
@@ -955,26 +1018,32 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (*Principa
 	}
 	now := db.Now()
 	pol := s.Policy(ctx)
-	if now-sr.lastSeen > pol.Idle.Milliseconds() || now-sr.created > pol.MaxSession.Milliseconds() {
-		_, _ = s.DB.ExecContext(ctx, `DELETE FROM auth_session WHERE token_hash = ?`, th)
+	// Ending a session and noting "last seen" are bookkeeping written in the
+	// background (touch.go): a request never waits for the writer for them.
+	sr.lastSeen = s.books.lastSeen(th, sr.lastSeen)
+	if now-sr.lastSeen > pol.Idle.Milliseconds() || now-sr.created > pol.MaxSession.Milliseconds() || s.books.sessionEnded(th, u.ID) {
+		s.books.endSession(th)
+		s.flushSoon()
 		return nil, ErrSessionExpired
 	}
 	if u.Disabled || u.Locked(now) {
-		_, _ = s.DB.ExecContext(ctx, `DELETE FROM auth_session WHERE user_id = ?`, u.ID)
+		s.books.endSessionsOf(u.ID)
+		s.flushSoon()
 		return nil, ErrSessionExpired
 	}
-	// Touch at most once a minute: the idle clock needs no finer grain, and a
-	// write per request would cost the single SQLite writer.
+	// Note at most once a minute: the idle clock needs no finer grain.
 	if now-sr.lastSeen > 60_000 {
-		_, _ = s.DB.ExecContext(ctx, `UPDATE auth_session SET last_seen_at = ? WHERE token_hash = ?`, now, th)
+		s.books.noteSeen(th, now)
+		s.flushSoon()
 	}
+	sr.hash = th
 	return s.principal(ctx, u, sr, ip)
 }
 
 func (s *Service) principal(ctx context.Context, u *User, sr sessionRow, ip string) (*Principal, error) {
 	p := &Principal{
 		UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, Lines: u.Lines,
-		PersonID: u.PersonID, IP: ip, SessionKind: sr.kind, CSRF: sr.csrf, MFAPending: !sr.mfaDone, MustChange: u.MustChange,
+		PersonID: u.PersonID, IP: ip, SessionKind: sr.kind, CSRF: sr.csrf, MFAPending: !sr.mfaDone, MustChange: u.MustChange, session: sr.hash,
 	}
 	switch {
 	case p.Has(RoleSysAdmin):

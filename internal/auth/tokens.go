@@ -124,7 +124,8 @@ func (s *Service) authenticateAPIToken(ctx context.Context, token, ip string) (*
 		return nil, ErrSessionExpired
 	}
 	if now-lastUsed > 60_000 {
-		_, _ = s.DB.ExecContext(ctx, `UPDATE auth_api_token SET last_used_at = ? WHERE id = ?`, now, id)
+		s.books.noteTokenUsed(id, now)
+		s.flushSoon()
 	}
 	return s.principal(ctx, u, sessionRow{kind: KindToken, mfaDone: true}, ip)
 }

@@ -41,7 +41,8 @@ type BulkEvent struct {
 	ActorName    string
 	Kind, Action string
 	From, To     string
-	Note         string
+	Note         string // internal
+	PublicReply  string // 给居民的回复
 	Public       bool
 	Data         map[string]any
 }
@@ -128,7 +129,7 @@ func InsertBulk(ctx context.Context, tx *db.Tx, list []BulkCase) ([]int64, error
 		if n == 0 {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO case_event (case_id, community_id, at, actor_name, kind, action, from_stage, to_stage, note, data, public) VALUES `+eb.String(), eargs...)
+		_, err := tx.ExecContext(ctx, `INSERT INTO case_event (case_id, community_id, at, actor_name, kind, action, from_stage, to_stage, note, public_reply, data, public) VALUES `+eb.String(), eargs...)
 		eb.Reset()
 		eargs = eargs[:0]
 		n = 0
@@ -139,12 +140,12 @@ func InsertBulk(ctx context.Context, tx *db.Tx, list []BulkCase) ([]int64, error
 			if n > 0 {
 				eb.WriteString(", ")
 			}
-			eb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			eb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			data := "{}"
 			if len(e.Data) > 0 {
 				data = jsonString(e.Data)
 			}
-			eargs = append(eargs, ids[i], c.CommunityID, e.At, e.ActorName, e.Kind, e.Action, e.From, e.To, e.Note, data, e.Public)
+			eargs = append(eargs, ids[i], c.CommunityID, e.At, e.ActorName, e.Kind, e.Action, e.From, e.To, e.Note, e.PublicReply, data, e.Public)
 			n++
 			if n >= 500 {
 				if err := flush(); err != nil {

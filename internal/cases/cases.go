@@ -25,10 +25,10 @@ import (
 	"linli/internal/calendar"
 	"linli/internal/db"
 	"linli/internal/i18n"
+	"linli/internal/locale"
 	"linli/internal/org"
 	"linli/internal/places"
 	"linli/internal/privacy"
-	"linli/internal/web"
 )
 
 //go:embed migrations
@@ -176,7 +176,7 @@ func (c *Case) Number() string {
 
 // FormatNumber builds a tracking number.
 func FormatNumber(prefix string, createdAt, id int64) string {
-	return fmt.Sprintf("%s%s%06d", prefix, time.UnixMilli(createdAt).In(web.Local).Format("20060102"), id)
+	return fmt.Sprintf("%s%s%06d", prefix, time.UnixMilli(createdAt).In(locale.Zone).Format("20060102"), id)
 }
 
 var numberRe = regexp.MustCompile(`^([A-Z]{1,4})(\d{8})(\d{6,})$`)
@@ -197,6 +197,13 @@ func ParseNumber(s string) (int64, bool) {
 
 // Open reports whether the case is still being worked.
 func (c *Case) Open() bool { return c.ClosedAt == 0 }
+
+// ResidentFacing reports whether someone outside the office follows the case:
+// its resident on the portal, or an Open311 client. Staff forms offer a reply
+// to the resident (给居民的回复) only then.
+func (c *Case) ResidentFacing() bool {
+	return c.OwnerUserID != 0 || (c.Type != nil && c.Type.Open311)
+}
 
 // Overdue reports whether an open case is past its due time, or a closed one
 // was closed late.
@@ -658,13 +665,13 @@ func (s *Service) where(ctx context.Context, p *auth.Principal, f Filter, now in
 		}
 	}
 	if f.From != "" {
-		if t, err := time.ParseInLocation(time.DateOnly, f.From, web.Local); err == nil {
+		if t, err := time.ParseInLocation(time.DateOnly, f.From, locale.Zone); err == nil {
 			where = append(where, "c.created_at >= ?")
 			args = append(args, t.UnixMilli())
 		}
 	}
 	if f.To != "" {
-		if t, err := time.ParseInLocation(time.DateOnly, f.To, web.Local); err == nil {
+		if t, err := time.ParseInLocation(time.DateOnly, f.To, locale.Zone); err == nil {
 			where = append(where, "c.created_at < ?")
 			args = append(args, t.AddDate(0, 0, 1).UnixMilli())
 		}
@@ -826,7 +833,7 @@ func (s *Service) maxFile() int64 {
 
 // monthOf is the yyyymm of a timestamp in local time.
 func monthOf(ms int64) int {
-	t := time.UnixMilli(ms).In(web.Local)
+	t := time.UnixMilli(ms).In(locale.Zone)
 	return t.Year()*100 + int(t.Month())
 }
 

@@ -246,7 +246,8 @@ type event struct {
 	kind, action      string
 	fromStage         string
 	toStage           string
-	note              string
+	note              string // the staff's own (办理意见); residents never read it
+	reply             string // 给居民的回复: what the resident reads
 	data              map[string]any
 	public            bool
 }
@@ -269,8 +270,8 @@ func insertEvent(ctx context.Context, tx *db.Tx, e event) (int64, error) {
 		e.data = map[string]any{}
 	}
 	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO case_event (case_id, community_id, at, actor_id, actor_name, kind, action, from_stage, to_stage, note, data, public)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		e.caseID, e.community, e.at, actorID, name, e.kind, e.action, e.fromStage, e.toStage, e.note, jsonString(e.data), e.public).Scan(&id)
+	err := tx.QueryRowContext(ctx, `INSERT INTO case_event (case_id, community_id, at, actor_id, actor_name, kind, action, from_stage, to_stage, note, public_reply, data, public)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		e.caseID, e.community, e.at, actorID, name, e.kind, e.action, e.fromStage, e.toStage, e.note, e.reply, jsonString(e.data), e.public).Scan(&id)
 	return id, err
 }

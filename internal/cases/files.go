@@ -15,7 +15,7 @@ import (
 	"linli/internal/auth"
 	"linli/internal/db"
 	"linli/internal/i18n"
-	"linli/internal/web"
+	"linli/internal/locale"
 )
 
 // Upload is a file as received.
@@ -93,7 +93,7 @@ func (s *Service) checkUploads(files []Upload, errs *i18n.Errors) []checkedFile 
 	for _, f := range files {
 		name := cleanName(f.Name)
 		if int64(len(f.Data)) > s.maxFile() {
-			errs.Add("files", "cases.file_too_large", "name", name, "max", web.HumanBytes(s.maxFile()))
+			errs.Add("files", "cases.file_too_large", "name", name, "max", locale.HumanBytes(s.maxFile()))
 			continue
 		}
 		if len(f.Data) == 0 {
@@ -157,22 +157,30 @@ type File struct {
 	Size        int64
 	Public      bool
 	CreatedAt   int64
+	CreatedBy   int64
 }
 
 // IsImage reports whether the file is a photo.
 func (f *File) IsImage() bool { return IsImage(f.ContentType) }
 
-// Files lists a case's files (residents: only the public ones).
+// Files lists a case's files (residents: only the public ones, see files).
 func (s *Service) Files(ctx context.Context, p *auth.Principal, caseID int64) ([]*File, error) {
 	c, err := s.Get(ctx, p, caseID)
 	if err != nil {
 		return nil, err
 	}
-	q := `SELECT id, case_id, COALESCE(event_id, 0), name, content_type, size, public, created_at FROM case_file WHERE case_id = ?`
-	if !p.Can(PermRead) {
+	return s.files(ctx, c.ID, !p.Can(PermRead), p.UserID)
+}
+
+// files lists a case's files; for the resident's view (public) only those
+// shown to the public, named neutrally unless viewer uploaded them: a file's
+// name is staff text ("刘洋现场核实.jpg").
+func (s *Service) files(ctx context.Context, caseID int64, public bool, viewer int64) ([]*File, error) {
+	q := `SELECT id, case_id, COALESCE(event_id, 0), name, content_type, size, public, created_at, COALESCE(created_by, 0) FROM case_file WHERE case_id = ?`
+	if public {
 		q += ` AND public = TRUE`
 	}
-	rows, err := s.DB.QueryContext(ctx, q+` ORDER BY id`, c.ID)
+	rows, err := s.DB.QueryContext(ctx, q+` ORDER BY id`, caseID)
 	if err != nil {
 		return nil, err
 	}
@@ -180,12 +188,28 @@ func (s *Service) Files(ctx context.Context, p *auth.Principal, caseID int64) ([
 	var out []*File
 	for rows.Next() {
 		f := &File{}
-		if err := rows.Scan(&f.ID, &f.CaseID, &f.EventID, &f.Name, &f.ContentType, &f.Size, &f.Public, &f.CreatedAt); err != nil {
+		if err := rows.Scan(&f.ID, &f.CaseID, &f.EventID, &f.Name, &f.ContentType, &f.Size, &f.Public, &f.CreatedAt, &f.CreatedBy); err != nil {
 			return nil, err
+		}
+		if public {
+			f.hideName(viewer)
 		}
 		out = append(out, f)
 	}
 	return out, rows.Err()
+}
+
+// hideName replaces the name of a file the viewer did not upload with a
+// neutral one ("照片-12.jpg").
+func (f *File) hideName(viewer int64) {
+	if viewer != 0 && f.CreatedBy == viewer {
+		return
+	}
+	key := "cases.file_other"
+	if f.IsImage() {
+		key = "cases.file_photo"
+	}
+	f.Name = i18n.T(key, "id", f.ID) + path.Ext(f.Name)
 }
 
 // OpenFile returns a file and its bytes when p may read its case.
@@ -195,8 +219,9 @@ func (s *Service) OpenFile(ctx context.Context, p *auth.Principal, id int64) (*F
 	}
 	f := &File{}
 	var data []byte
-	err := s.DB.QueryRowContext(ctx, `SELECT id, case_id, COALESCE(event_id, 0), name, content_type, size, public, created_at, data FROM case_file WHERE id = ?`, id).
-		Scan(&f.ID, &f.CaseID, &f.EventID, &f.Name, &f.ContentType, &f.Size, &f.Public, &f.CreatedAt, &data)
+	err := s.DB.QueryRowContext(ctx, `SELECT id, case_id, COALESCE(event_id, 0), name, content_type, size, public, created_at, COALESCE(created_by, 0), data
+		FROM case_file WHERE id = ?`, id).
+		Scan(&f.ID, &f.CaseID, &f.EventID, &f.Name, &f.ContentType, &f.Size, &f.Public, &f.CreatedAt, &f.CreatedBy, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, auth.ErrNotFound
 	}
@@ -206,8 +231,11 @@ func (s *Service) OpenFile(ctx context.Context, p *auth.Principal, id int64) (*F
 	if _, err := s.Get(ctx, p, f.CaseID); err != nil {
 		return nil, nil, err
 	}
-	if !f.Public && !p.Can(PermRead) {
-		return nil, nil, auth.ErrNotFound
+	if !p.Can(PermRead) {
+		if !f.Public {
+			return nil, nil, auth.ErrNotFound
+		}
+		f.hideName(p.UserID)
 	}
 	return f, data, nil
 }

@@ -553,8 +553,9 @@ func (h *handlers) transition(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if err != nil {
 		return h.formErr(w, r, p, id, err, action)
 	}
-	in := TransitionInput{Action: action, Fields: fieldValues(r), Note: r.PostFormValue("note"), AssigneeID: formInt(r, "assignee_id"),
-		HolderOrgID: formInt(r, "holder_org_id"), Rating: r.PostFormValue("rating"), Reopen: r.PostFormValue("reopen") == "1", Files: files}
+	in := TransitionInput{Action: action, Fields: fieldValues(r), Note: r.PostFormValue("note"), Reply: r.PostFormValue("public_reply"), AssigneeID: formInt(r, "assignee_id"),
+		HolderOrgID: formInt(r, "holder_org_id"), Rating: r.PostFormValue("rating"), Reopen: r.PostFormValue("reopen") == "1", Files: files,
+		FilesPublic: r.PostFormValue("files_public") == "1"}
 	if err := h.s.Transition(r.Context(), p, id, in); err != nil {
 		return h.formErr(w, r, p, id, err, action)
 	}
@@ -570,7 +571,8 @@ func (h *handlers) comment(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	if err != nil {
 		return h.formErr(w, r, p, id, err, "")
 	}
-	if err := h.s.Comment(r.Context(), p, id, r.PostFormValue("note"), r.PostFormValue("public") == "1", files); err != nil {
+	in := CommentInput{Note: r.PostFormValue("note"), Reply: r.PostFormValue("public_reply"), FilesPublic: r.PostFormValue("files_public") == "1", Files: files}
+	if err := h.s.Comment(r.Context(), p, id, in); err != nil {
 		return h.formErr(w, r, p, id, err, "")
 	}
 	return h.back(w, r, id, i18n.T("common.saved"))

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"linli/internal/auth"
+	"linli/internal/i18n"
 	"linli/internal/web"
 )
 
@@ -66,6 +67,7 @@ type EventJSON struct {
 	From   string   `json:"from_stage,omitempty"`
 	To     string   `json:"to_stage,omitempty"`
 	Note   string   `json:"note,omitempty"`
+	Reply  string   `json:"public_reply,omitempty"`
 	Lines  []string `json:"details,omitempty"`
 	Public bool     `json:"public"`
 	Files  []int64  `json:"file_ids,omitempty"`
@@ -185,7 +187,7 @@ func (h *handlers) writeCase(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	}
 	for _, e := range evs {
 		ej := EventJSON{At: isoTime(e.At), Actor: e.ActorName, Kind: e.Kind, Action: e.Action, Label: e.Label(), From: e.FromStage, To: e.ToStage,
-			Note: e.Note, Lines: h.s.DetailLines(c, e, p.Can(PermRead)), Public: e.Public}
+			Note: e.Note, Reply: e.Reply, Lines: h.s.DetailLines(c, e, p.Can(PermRead)), Public: e.Public}
 		for _, f := range e.Files {
 			ej.Files = append(ej.Files, f.ID)
 		}
@@ -207,6 +209,7 @@ type transitionReq struct {
 	Action      string            `json:"action"`
 	Fields      map[string]string `json:"fields"`
 	Note        string            `json:"note"`
+	Reply       string            `json:"public_reply"`
 	AssigneeID  int64             `json:"assignee_id"`
 	HolderOrgID int64             `json:"holder_org_id"`
 	Rating      string            `json:"rating"`
@@ -222,7 +225,7 @@ func (h *handlers) apiTransition(w http.ResponseWriter, r *http.Request, p *auth
 	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
 	}
-	if err := h.s.Transition(r.Context(), p, id, TransitionInput{Action: req.Action, Fields: req.Fields, Note: req.Note, AssigneeID: req.AssigneeID,
+	if err := h.s.Transition(r.Context(), p, id, TransitionInput{Action: req.Action, Fields: req.Fields, Note: req.Note, Reply: req.Reply, AssigneeID: req.AssigneeID,
 		HolderOrgID: req.HolderOrgID, Rating: req.Rating, Reopen: req.Reopen}); err != nil {
 		return err
 	}
@@ -230,8 +233,11 @@ func (h *handlers) apiTransition(w http.ResponseWriter, r *http.Request, p *auth
 }
 
 type commentReq struct {
-	Note   string `json:"note"`
-	Public bool   `json:"public"`
+	Note  string `json:"note"`
+	Reply string `json:"public_reply"`
+	// Public once showed the note to the resident; notes are internal now,
+	// and true is refused rather than quietly ignored.
+	Public bool `json:"public"`
 }
 
 func (h *handlers) apiComment(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -243,7 +249,12 @@ func (h *handlers) apiComment(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if err := web.DecodeJSON(r, &req); err != nil {
 		return err
 	}
-	if err := h.s.Comment(r.Context(), p, id, req.Note, req.Public, nil); err != nil {
+	if req.Public {
+		errs := &i18n.Errors{}
+		errs.Add("public", "cases.public_gone")
+		return errs
+	}
+	if err := h.s.Comment(r.Context(), p, id, CommentInput{Note: req.Note, Reply: req.Reply}); err != nil {
 		return err
 	}
 	return h.writeCase(w, r, p, id, http.StatusOK)

@@ -12,7 +12,8 @@ import (
 
 // The portal: residents submit requests, follow them with their tracking
 // number, add to them and rate the result. They see only their own requests
-// and only what the office marked public.
+// and of each step only what the office wrote for them (PublicTimeline):
+// the step, its time and the reply to the resident, never a staff note.
 
 func (s *Service) portalRoutes(srv *web.Server, h *handlers) {
 	srv.Page("GET", "/portal/requests", PermPortal, "", h.portalList)
@@ -104,7 +105,6 @@ func (h *handlers) portalCreate(w http.ResponseWriter, r *http.Request, p *auth.
 type portalCaseData struct {
 	Case    *Case
 	Events  []*Event
-	Details map[int64][]string
 	CanRate bool
 	Ratings []string
 	Merged  string
@@ -124,12 +124,9 @@ func (h *handlers) renderPortalCase(w http.ResponseWriter, r *http.Request, p *a
 	if err != nil {
 		return err
 	}
-	d := portalCaseData{Case: c, Ratings: Ratings, Details: map[int64][]string{}}
-	if d.Events, err = h.s.Timeline(ctx, p, id); err != nil {
+	d := portalCaseData{Case: c, Ratings: Ratings}
+	if d.Events, err = h.s.PublicTimeline(ctx, p, id); err != nil {
 		return err
-	}
-	for _, e := range d.Events {
-		d.Details[e.ID] = h.s.DetailLines(c, e, false)
 	}
 	for _, tr := range h.s.Available(p, c) {
 		d.CanRate = d.CanRate || (tr.Reporter && tr.Rating)
@@ -185,7 +182,7 @@ func (h *handlers) portalComment(w http.ResponseWriter, r *http.Request, p *auth
 	}
 	files, err := h.readFiles(r)
 	if err == nil {
-		err = h.s.Comment(r.Context(), p, id, r.PostFormValue("note"), true, files)
+		err = h.s.Comment(r.Context(), p, id, CommentInput{Note: r.PostFormValue("note"), Files: files})
 	}
 	var verrs *i18n.Errors
 	if errors.As(err, &verrs) {

@@ -13,7 +13,7 @@ import (
 	"linli/internal/auth"
 	"linli/internal/db"
 	"linli/internal/i18n"
-	"linli/internal/web"
+	"linli/internal/locale"
 )
 
 // DocField is one field of a printed document.
@@ -105,24 +105,24 @@ func (s *Service) Document(ctx context.Context, p *auth.Principal, caseID int64,
 
 // DocumentDefaults proposes values for a document not written yet.
 func (s *Service) DocumentDefaults(ctx context.Context, c *Case, kind string) map[string]string {
-	today := time.Now().In(web.Local).Format(time.DateOnly)
+	today := time.Now().In(locale.Zone).Format(time.DateOnly)
 	out := map[string]string{}
 	switch kind {
 	case DocAgreement:
-		out["number"] = fmt.Sprintf("%s调字第%d号", time.Now().In(web.Local).Format("2006"), c.ID)
+		out["number"] = fmt.Sprintf("%s调字第%d号", time.Now().In(locale.Zone).Format("2006"), c.ID)
 		out["committee"] = c.CommunityName + "人民调解委员会"
 		out["facts"] = c.Description
 		out["made_on"] = today
 		out["place"] = c.CommunityName
 	case DocNotice:
-		out["number"] = fmt.Sprintf("%s整改字第%d号", time.Now().In(web.Local).Format("2006"), c.ID)
+		out["number"] = fmt.Sprintf("%s整改字第%d号", time.Now().In(locale.Zone).Format("2006"), c.ID)
 		out["address"] = c.Location
 		out["problems"] = c.Description
 		out["issuer"] = c.CommunityName + "居民委员会"
 		out["issued_on"] = today
 		if cal, err := s.cal(ctx); err == nil && c.Type != nil {
 			_, resolve := c.Type.Limits(c.Category)
-			out["deadline"] = cal.Add(time.Now(), resolve).In(web.Local).Format(time.DateOnly)
+			out["deadline"] = cal.Add(time.Now(), resolve).In(locale.Zone).Format(time.DateOnly)
 		}
 	}
 	return out

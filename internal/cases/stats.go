@@ -11,8 +11,8 @@ import (
 	"linli/internal/auth"
 	"linli/internal/db"
 	"linli/internal/i18n"
+	"linli/internal/locale"
 	"linli/internal/org"
-	"linli/internal/web"
 )
 
 // Counts are what the rates are made of, counted over the cases opened in a
@@ -139,7 +139,7 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, f StatsFilter) (
 	if err := p.Require(PermStats); err != nil {
 		return nil, err
 	}
-	now := time.Now().In(web.Local)
+	now := time.Now().In(locale.Zone)
 	from, ok1 := parseMonth(f.From)
 	to, ok2 := parseMonth(f.To)
 	if !ok1 {

@@ -11,20 +11,44 @@ import (
 	"linli/internal/auth"
 	"linli/internal/db"
 	"linli/internal/i18n"
+	"linli/internal/locale"
 	"linli/internal/org"
-	"linli/internal/web"
 )
 
 // TransitionInput is what a step takes.
 type TransitionInput struct {
-	Action      string
-	Fields      map[string]string
-	Note        string
+	Action string
+	Fields map[string]string
+	// Note is the staff's 办理意见: internal, never shown to the resident (a
+	// resident's own remark on their rating is theirs to read again).
+	Note string
+	// Reply is 给居民的回复, the only text of the step the resident and Open311
+	// clients read; optional, and not taken on steps the resident does not see.
+	Reply       string
 	AssigneeID  int64
 	HolderOrgID int64
 	Rating      string
 	Reopen      bool // with an unsatisfied rating: send the case back to be handled again
 	Files       []Upload
+	// FilesPublic shows the step's files to the resident too (never their
+	// names); on internal steps they stay internal.
+	FilesPublic bool
+}
+
+// MaxReply bounds a reply to the resident.
+const MaxReply = 2000
+
+// checkReply validates a reply to the resident on a step the resident sees
+// (public) or not.
+func checkReply(reply string, public bool, errs *i18n.Errors) {
+	if reply == "" {
+		return
+	}
+	if !public {
+		errs.Add("public_reply", "cases.reply_not_here")
+		return
+	}
+	errs.MaxLen("public_reply", i18n.T("cases.public_reply"), reply, MaxReply)
 }
 
 func hasRole(p *auth.Principal, roles []auth.Role) bool {
@@ -137,6 +161,8 @@ func (s *Service) Transition(ctx context.Context, p *auth.Principal, id int64, i
 		errs.Required("note", i18n.T("cases.note"), note)
 	}
 	errs.MaxLen("note", i18n.T("cases.note"), note, 4000)
+	reply := strings.TrimSpace(in.Reply)
+	checkReply(reply, !tr.Internal && !tr.Reporter, errs)
 	if tr.Rating && !contains(Ratings, in.Rating) {
 		errs.Add("rating", "err.choice", "field", i18n.T("cases.rating"))
 	}
@@ -281,11 +307,12 @@ func (s *Service) Transition(ctx context.Context, p *auth.Principal, id int64, i
 			return conflict("cases.changed")
 		}
 		ev, err := insertEvent(ctx, tx, event{caseID: c.ID, community: c.CommunityID, at: now, actor: p, kind: "transition", action: tr.Code,
-			fromStage: c.Stage, toStage: to, note: note, data: data, public: !tr.Internal})
+			fromStage: c.Stage, toStage: to, note: note, reply: reply, data: data, public: !tr.Internal})
 		if err != nil {
 			return err
 		}
-		if err := insertFiles(ctx, tx, c.ID, c.CommunityID, ev, p, files, !tr.Internal); err != nil {
+		// The resident's own photos are theirs; staff files are internal unless shown on purpose.
+		if err := insertFiles(ctx, tx, c.ID, c.CommunityID, ev, p, files, !tr.Internal && (tr.Reporter || in.FilesPublic)); err != nil {
 			return err
 		}
 		if assignee != 0 && assignee != p.UserID {
@@ -294,7 +321,7 @@ func (s *Service) Transition(ctx context.Context, p *auth.Principal, id int64, i
 			}
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "case.transition", "case", c.ID, c.CommunityID, audit.Success).
-			WithDetail(map[string]any{"action": tr.Code, "from": c.Stage, "to": to, "reopen": reopen}))
+			WithDetail(map[string]any{"action": tr.Code, "from": c.Stage, "to": to, "reopen": reopen, "public_reply": reply != ""}))
 	})
 }
 
@@ -460,9 +487,21 @@ func (s *Service) checkAssignment(ctx context.Context, c *Case, userID, orgID in
 	return a
 }
 
-// Comment adds a note (and files) to the timeline. Staff may mark it visible to
-// the resident; a resident's own note on their request always is.
-func (s *Service) Comment(ctx context.Context, p *auth.Principal, id int64, note string, public bool, files []Upload) error {
+// CommentInput is an entry added to a case's timeline.
+type CommentInput struct {
+	// Note: staff's internal 补充说明, or a resident's own words on their request.
+	Note string
+	// Reply: staff only, 给居民的回复 (what the resident reads).
+	Reply string
+	// FilesPublic: staff only, show the files to the resident too.
+	FilesPublic bool
+	Files       []Upload
+}
+
+// Comment adds a note (and files) to the timeline. A staff member's note is
+// internal; the resident reads only the reply beside it and the files shown
+// on purpose. A resident's own note on their request is theirs to read.
+func (s *Service) Comment(ctx context.Context, p *auth.Principal, id int64, in CommentInput) error {
 	c, err := s.Get(ctx, p, id)
 	if err != nil {
 		return err
@@ -472,34 +511,39 @@ func (s *Service) Comment(ctx context.Context, p *auth.Principal, id int64, note
 		if !p.Can(PermPortal) || c.OwnerUserID != p.UserID {
 			return auth.ErrForbidden
 		}
-		public = true
 	} else if !p.Scope.Allows(c.CommunityID, c.GridID) {
 		return auth.ErrNotFound
 	}
-	note = strings.TrimSpace(note)
+	note := strings.TrimSpace(in.Note)
+	reply := strings.TrimSpace(in.Reply)
 	errs := &i18n.Errors{}
-	if note == "" && len(files) == 0 {
+	if note == "" && reply == "" && len(in.Files) == 0 {
 		errs.Add("note", "err.required", "field", i18n.T("cases.comment"))
 	}
 	errs.MaxLen("note", i18n.T("cases.comment"), note, 4000)
-	checked := s.checkUploads(files, errs)
+	checkReply(reply, !resident, errs)
+	checked := s.checkUploads(in.Files, errs)
 	if errs.Any() {
 		return errs
 	}
+	filesPublic := resident || in.FilesPublic
+	// The entry shows on the resident's timeline when it carries something for them.
+	public := resident || reply != "" || (filesPublic && len(checked) > 0)
 	now := db.Now()
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		ev, err := insertEvent(ctx, tx, event{caseID: c.ID, community: c.CommunityID, at: now, actor: p, kind: "comment", note: note, public: public,
+		ev, err := insertEvent(ctx, tx, event{caseID: c.ID, community: c.CommunityID, at: now, actor: p, kind: "comment", note: note, reply: reply, public: public,
 			data: map[string]any{"files": len(checked)}})
 		if err != nil {
 			return err
 		}
-		if err := insertFiles(ctx, tx, c.ID, c.CommunityID, ev, p, checked, public); err != nil {
+		if err := insertFiles(ctx, tx, c.ID, c.CommunityID, ev, p, checked, filesPublic); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE cases SET updated_at = ? WHERE id = ?`, now, c.ID); err != nil {
 			return err
 		}
-		return s.Audit.Record(ctx, tx, audit.Event(p, "case.comment", "case", c.ID, c.CommunityID, audit.Success).WithDetail(map[string]any{"files": len(checked), "public": public}))
+		return s.Audit.Record(ctx, tx, audit.Event(p, "case.comment", "case", c.ID, c.CommunityID, audit.Success).
+			WithDetail(map[string]any{"files": len(checked), "public": public, "public_reply": reply != "", "files_public": filesPublic && len(checked) > 0}))
 	})
 }
 
@@ -662,15 +706,22 @@ func (s *Service) RevealPhone(ctx context.Context, p *auth.Principal, id int64) 
 type Event struct {
 	ID        int64
 	At        int64
+	ActorID   int64
 	ActorName string
 	Kind      string
 	Action    string
 	FromStage string
 	ToStage   string
-	Note      string
-	Data      map[string]any
-	Public    bool
-	Files     []*File
+	// Note is the staff's internal note (办理意见), or the resident's own words
+	// when ByReporter. The resident's view carries it only for their own entries.
+	Note string
+	// Reply is 给居民的回复.
+	Reply string
+	// ByReporter: written by the case's resident (their comment or rating).
+	ByReporter bool
+	Data       map[string]any
+	Public     bool
+	Files      []*File
 
 	label string
 }
@@ -678,15 +729,38 @@ type Event struct {
 // Label says what happened, in words.
 func (e *Event) Label() string { return e.label }
 
-// Timeline returns a case's history, oldest first (residents: the public part).
+// publicKinds are the entries a resident's view may hold (when marked
+// public); links, parties, mediation records, documents and reminders never.
+var publicKinds = map[string]bool{"create": true, "transition": true, "comment": true, "escalate": true, "merge": true}
+
+// Timeline returns a case's history, oldest first: staff read every entry
+// with its notes; anyone else gets the resident's view (PublicTimeline).
 func (s *Service) Timeline(ctx context.Context, p *auth.Principal, id int64) ([]*Event, error) {
+	if !p.Can(PermRead) {
+		return s.PublicTimeline(ctx, p, id)
+	}
 	c, err := s.Get(ctx, p, id)
 	if err != nil {
 		return nil, err
 	}
-	q := `SELECT id, at, actor_name, kind, action, from_stage, to_stage, note, data, public FROM case_event WHERE case_id = ?`
-	staff := p.Can(PermRead)
-	if !staff {
+	return s.timeline(ctx, p, c, false)
+}
+
+// PublicTimeline is a case's history as its resident reads it, whoever asks:
+// the steps shown to the public, each with its label, time and reply to the
+// resident. No internal note, field value, staff name or staff file name is
+// in it; the resident's own words and file names are.
+func (s *Service) PublicTimeline(ctx context.Context, p *auth.Principal, id int64) ([]*Event, error) {
+	c, err := s.Get(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.timeline(ctx, p, c, true)
+}
+
+func (s *Service) timeline(ctx context.Context, p *auth.Principal, c *Case, public bool) ([]*Event, error) {
+	q := `SELECT id, at, COALESCE(actor_id, 0), actor_name, kind, action, from_stage, to_stage, note, public_reply, data, public FROM case_event WHERE case_id = ?`
+	if public {
 		q += ` AND public = TRUE`
 	}
 	rows, err := s.DB.QueryContext(ctx, q+` ORDER BY id`, c.ID)
@@ -698,15 +772,23 @@ func (s *Service) Timeline(ctx context.Context, p *auth.Principal, id int64) ([]
 	for rows.Next() {
 		e := &Event{}
 		var data string
-		if err := rows.Scan(&e.ID, &e.At, &e.ActorName, &e.Kind, &e.Action, &e.FromStage, &e.ToStage, &e.Note, &data, &e.Public); err != nil {
+		if err := rows.Scan(&e.ID, &e.At, &e.ActorID, &e.ActorName, &e.Kind, &e.Action, &e.FromStage, &e.ToStage, &e.Note, &e.Reply, &data, &e.Public); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		_ = json.Unmarshal([]byte(data), &e.Data)
+		e.ByReporter = e.ActorID != 0 && e.ActorID == c.OwnerUserID
+		if public && !publicKinds[e.Kind] {
+			continue
+		}
 		e.label = s.eventLabel(ctx, c, e)
-		if !staff && e.Kind != "comment" && e.Kind != "create" {
-			// Residents see what happened, not who at the office did it.
-			e.ActorName = ""
+		if public {
+			// Residents see what happened and what the office told them: not
+			// who at the office did it, nor what staff wrote for each other.
+			if own := p.UserID != 0 && e.ActorID == p.UserID; !own {
+				e.Note, e.ActorName, e.ActorID = "", "", 0
+			}
+			e.Data = nil
 		}
 		out = append(out, e)
 		byID[e.ID] = e
@@ -715,7 +797,7 @@ func (s *Service) Timeline(ctx context.Context, p *auth.Principal, id int64) ([]
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	files, err := s.Files(ctx, p, c.ID)
+	files, err := s.files(ctx, c.ID, public, p.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -763,11 +845,11 @@ func (s *Service) eventLabel(ctx context.Context, c *Case, e *Event) string {
 	return i18n.T("cases.event." + e.Kind)
 }
 
-// DetailLines renders an event's field values for the timeline; residents
-// (staff false) are not told which staff member was assigned.
+// DetailLines renders an event's field values for the timeline. Residents
+// (staff false) get none: field values are the staff's words.
 func (s *Service) DetailLines(c *Case, e *Event, staff bool) []string {
 	var out []string
-	if c.Type == nil {
+	if c.Type == nil || !staff {
 		return out
 	}
 	if fv, ok := e.Data["fields"].(map[string]any); ok {
@@ -783,7 +865,7 @@ func (s *Service) DetailLines(c *Case, e *Event, staff bool) []string {
 		}
 	}
 	if due, ok := e.Data["due_at"].(float64); ok {
-		out = append(out, i18n.T("cases.new_due", "due", time.UnixMilli(int64(due)).In(web.Local).Format("2006-01-02 15:04")))
+		out = append(out, i18n.T("cases.new_due", "due", time.UnixMilli(int64(due)).In(locale.Zone).Format("2006-01-02 15:04")))
 	}
 	for _, k := range []string{"assignee_name", "holder_name"} {
 		if v, ok := e.Data[k].(string); ok && v != "" && (staff || k != "assignee_name") {

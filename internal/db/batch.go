@@ -70,41 +70,14 @@ func (i *IDs) Next(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-// InBulkTx is InTx for bulk loads. On PostgreSQL the transaction is begun on
-// a connection held for it, so that its batches load with COPY on the
-// transaction's own connection (one transaction: all rows or none). On SQLite
-// it is InTx.
-func (d *DB) InBulkTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	if d.engine != Postgres {
-		return d.InTx(ctx, fn)
-	}
-	conn, err := d.w.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	defer conn.Close()
-	stx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	tx := &Tx{tx: stx, d: d, conn: conn}
-	defer func() {
-		if p := recover(); p != nil {
-			_ = stx.Rollback()
-			panic(p)
-		}
-	}()
-	if err = fn(tx); err != nil {
-		_ = stx.Rollback()
-		return err
-	}
-	if err = stx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	for _, f := range tx.after {
-		f()
-	}
-	return nil
+// InBulkTx is InTx for bulk loads: on PostgreSQL the transaction's batches
+// load with COPY on the transaction's own connection (one transaction: all
+// rows or none). On SQLite it is InTx.
+func (d *DB) InBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return d.InTx(ctx, func(tx *Tx) error {
+		tx.bulk = true
+		return fn(tx)
+	})
 }
 
 // copyFrom loads rows (cols values each, flat) into table with COPY on the
@@ -165,7 +138,7 @@ func (t *Tx) NewBatch(table string, cols []string, perStmt int) *Batch {
 	if max := 30000 / len(cols); perStmt > max {
 		perStmt = max
 	}
-	if t.conn != nil && t.Dialect() == Postgres {
+	if t.bulk && t.conn != nil && t.Dialect() == Postgres {
 		return &Batch{tx: t, table: table, columns: cols, copy: true, cols: len(cols), perStmt: copyRows}
 	}
 	return &Batch{tx: t, prefix: `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `,

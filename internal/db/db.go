@@ -23,11 +23,13 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite"
+
+	"linli/internal/i18n"
 )
 
 // Dialect names the SQL engine behind a DB.
@@ -48,8 +50,75 @@ type DB struct {
 	Location string
 	w        *sql.DB
 	r        *sql.DB
-	rebinds  sync.Map // query -> rebound query (PostgreSQL only)
-	stmts    stmtCache
+	rebinds  *lru[string]    // query -> rebound query (PostgreSQL only)
+	stmts    *lru[*sql.Stmt] // prepared read statements (SQLite only)
+	// writerWait bounds how long a write waits for a writer connection
+	// (0 = DefaultWriterWait; see SetWriterWait).
+	writerWait atomic.Int64
+	// longWrite names the long write holding the writer now ("" = none), for
+	// the message of a write that could not wait for it.
+	longWrite atomic.Pointer[string]
+}
+
+// SetWriterWait sets how long a write waits for a writer connection (0 =
+// DefaultWriterWait). On SQLite there is one writer, and a ledger import holds
+// it for as long as its commit takes: a write that arrives meanwhile is told
+// so after this long instead of hanging.
+func (d *DB) SetWriterWait(wait time.Duration) { d.writerWait.Store(int64(wait)) }
+
+// DefaultWriterWait is how long a write waits for the writer by default: longer
+// than any ordinary transaction under load, far shorter than an import.
+const DefaultWriterWait = 8 * time.Second
+
+// Long writes that hold the writer for minutes, named in the busy message.
+const (
+	LongWriteImport = "import"
+)
+
+// LongWrite marks the writer as held by a long write of kind (LongWriteImport)
+// until the returned function is called, so that a write that cannot wait
+// says why. Only the message depends on it.
+func (d *DB) LongWrite(kind string) (done func()) {
+	d.longWrite.Store(&kind)
+	return func() { d.longWrite.CompareAndSwap(&kind, nil) }
+}
+
+// IsBusy reports whether err is a write that gave up waiting for the writer.
+func IsBusy(err error) bool {
+	var ie *i18n.Error
+	return errors.As(err, &ie) && ie.Code == "busy"
+}
+
+func (d *DB) busyError() error {
+	if k := d.longWrite.Load(); k != nil && *k == LongWriteImport {
+		return i18n.NewError("busy", "err.busy_import")
+	}
+	return i18n.NewError("busy", "err.busy")
+}
+
+// writer takes a writer connection, waiting at most WriterWait (or until ctx
+// ends). The wait bounds only the taking: the connection does not depend on
+// the shorter context afterwards.
+func (d *DB) writer(ctx context.Context) (*sql.Conn, error) {
+	wait := time.Duration(d.writerWait.Load())
+	if wait <= 0 {
+		wait = DefaultWriterWait
+	}
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	c, err := d.w.Conn(wctx)
+	if err != nil && ctx.Err() == nil && errors.Is(wctx.Err(), context.DeadlineExceeded) {
+		return nil, d.busyError()
+	}
+	return c, err
+}
+
+// lockedByOther reports a SQLite write refused because another process (a
+// `linli import` from the shell, say) held the file's write lock for longer
+// than busy_timeout: to the user that is the same busy writer.
+func lockedByOther(err error) bool {
+	var ce interface{ Code() int }
+	return err != nil && errors.As(err, &ce) && ce.Code()&0xff == 5 // SQLITE_BUSY
 }
 
 // Open opens the database at target: a postgres:// or postgresql:// URL, or a
@@ -103,7 +172,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		r.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &DB{engine: SQLite, Location: path, w: w, r: r}, nil
+	return newDB(SQLite, path, w, r), nil
 }
 
 // sqliteReaders is the size of the read pool: two per core (reads are CPU
@@ -125,8 +194,30 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 		p.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL %s: %w", RedactURL(rawURL), err)
 	}
-	return &DB{engine: Postgres, Location: RedactURL(rawURL), w: p, r: p}, nil
+	return newDB(Postgres, RedactURL(rawURL), p, p), nil
 }
+
+// Bounds of the caches of query texts. Both are far above the number of
+// distinct statements the code writes; only texts that differ per value would
+// reach them, and those are bounded so that they cannot grow forever.
+const (
+	MaxCachedStmts   = 400
+	MaxCachedRebinds = 4096
+	stmtGrace        = time.Minute
+)
+
+func newDB(engine Dialect, location string, w, r *sql.DB) *DB {
+	return &DB{engine: engine, Location: location, w: w, r: r,
+		rebinds: newLRU[string](MaxCachedRebinds, nil),
+		// An evicted statement may have just been handed to a query that has
+		// not started yet: it is closed a while later (database/sql then
+		// waits for rows still open on it).
+		stmts: newLRU[*sql.Stmt](MaxCachedStmts, func(st *sql.Stmt) { time.AfterFunc(stmtGrace, func() { st.Close() }) }),
+	}
+}
+
+// CachedQueries reports the sizes of the caches of query texts (tests).
+func (d *DB) CachedQueries() (prepared, rebound int) { return d.stmts.len(), d.rebinds.len() }
 
 // RedactURL hides the password of a database URL for messages and logs.
 func RedactURL(raw string) string {
@@ -142,12 +233,9 @@ func RedactURL(raw string) string {
 
 // Close closes both pools.
 func (d *DB) Close() error {
-	d.stmts.mu.Lock()
-	for _, st := range d.stmts.m {
+	for _, st := range d.stmts.drain() {
 		st.Close()
 	}
-	d.stmts.m = nil
-	d.stmts.mu.Unlock()
 	err := d.w.Close()
 	if d.r != d.w {
 		if e := d.r.Close(); err == nil {
@@ -167,11 +255,10 @@ func (d *DB) Rebind(q string) string {
 	if d.engine != Postgres {
 		return q
 	}
-	if v, ok := d.rebinds.Load(q); ok {
-		return v.(string)
+	if v, ok := d.rebinds.get(q); ok {
+		return v
 	}
-	out := rebindDollar(q)
-	d.rebinds.Store(q, out)
+	out, _ := d.rebinds.add(q, rebindDollar(q))
 	return out
 }
 
@@ -260,62 +347,50 @@ func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Ro
 	return d.r.QueryRowContext(ctx, d.Rebind(q), args...)
 }
 
-// stmtCache keeps SQLite read statements prepared: parsing and planning a
+// readStmt keeps SQLite read statements prepared: parsing and planning a
 // query costs as much as running a small one, and a page runs a dozen. The
-// first maxCachedStmts distinct queries are kept for the life of the DB and
-// never evicted (so none is closed under a running query); queries past that
-// (and on PostgreSQL, whose driver keeps its own statement cache) run unprepared.
-type stmtCache struct {
-	mu sync.RWMutex
-	m  map[string]*sql.Stmt
-}
-
-const maxCachedStmts = 400
-
+// MaxCachedStmts most recently used are kept (PostgreSQL's driver keeps its
+// own statement cache).
 func (d *DB) readStmt(ctx context.Context, q string) *sql.Stmt {
 	if d.engine != SQLite {
 		return nil
 	}
-	c := &d.stmts
-	c.mu.RLock()
-	st, ok := c.m[q]
-	full := len(c.m) >= maxCachedStmts
-	c.mu.RUnlock()
-	if ok || full {
+	if st, ok := d.stmts.get(q); ok {
 		return st
 	}
 	st, err := d.r.PrepareContext(ctx, q)
 	if err != nil {
 		return nil // the plain query reports the error
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if prev, ok := c.m[q]; ok {
+	kept, added := d.stmts.add(q, st)
+	if !added {
 		st.Close()
-		return prev
 	}
-	if len(c.m) >= maxCachedStmts {
-		st.Close()
-		return nil
-	}
-	if c.m == nil {
-		c.m = map[string]*sql.Stmt{}
-	}
-	c.m[q] = st
-	return st
+	return kept
 }
 
 // ExecContext runs one statement on the writer, in its own implicit transaction.
-// Prefer InTx for anything that also needs an audit entry.
+// Prefer InTx for anything that also needs an audit entry. Like InTx it waits
+// for the writer at most WriterWait.
 func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return d.w.ExecContext(ctx, d.Rebind(q), args...)
+	c, err := d.writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	res, err := c.ExecContext(ctx, d.Rebind(q), args...)
+	if lockedByOther(err) {
+		return nil, d.busyError()
+	}
+	return res, err
 }
 
 // Tx is a write transaction.
 type Tx struct {
 	tx   *sql.Tx
 	d    *DB
-	conn *sql.Conn // the connection a bulk transaction holds (InBulkTx, PostgreSQL)
+	conn *sql.Conn // the connection the transaction holds
+	bulk bool      // begun by InBulkTx: batches load with COPY on PostgreSQL
 	// after runs once the transaction has committed (cache invalidation and the like).
 	after []func()
 }
@@ -335,6 +410,18 @@ func (t *Tx) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
 	return t.tx.PrepareContext(ctx, t.d.Rebind(q))
 }
 func (t *Tx) Dialect() Dialect { return t.d.engine }
+
+// ForUpdate is the clause that locks the rows a SELECT inside the transaction
+// reads until it ends: " FOR UPDATE" on PostgreSQL; nothing on SQLite, whose
+// write transaction already excludes every other writer. Append it to the
+// statement; on a distributed engine the statement must also filter on the
+// community (the distribution column).
+func (t *Tx) ForUpdate() string {
+	if t.d.engine == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
 
 // DB returns the database the transaction belongs to.
 func (t *Tx) DB() *DB { return t.d }
@@ -364,11 +451,19 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 }
 
 func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	stx, err := d.w.BeginTx(ctx, nil)
+	c, err := d.writer(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	stx, err := c.BeginTx(ctx, nil)
+	if lockedByOther(err) {
+		return d.busyError()
+	}
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{tx: stx, d: d}
+	tx := &Tx{tx: stx, d: d, conn: c}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = stx.Rollback()

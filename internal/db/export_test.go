@@ -1,10 +1,4 @@
 package db
 
 // CachedStatements is how many read statements d keeps prepared (tests).
-func (d *DB) CachedStatements() int {
-	d.stmts.mu.RLock()
-	defer d.stmts.mu.RUnlock()
-	return len(d.stmts.m)
-}
-
-const MaxCachedStmts = maxCachedStmts
+func (d *DB) CachedStatements() int { return d.stmts.len() }

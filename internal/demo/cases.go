@@ -90,6 +90,25 @@ var demoNotes = map[string][]string{
 	"perform_visit": {"协议已履行完毕"},
 }
 
+// demoReplies are what the office tells the resident (给居民的回复) on the
+// steps of a request; the notes above stay internal.
+var demoReplies = map[string][]string{
+	"accept":   {"您的诉求已受理，我们会尽快安排处理。", "已受理，社区将在时限内办理。"},
+	"handle":   {"问题已处理，请您留意。", "已安排维修，现已恢复正常。"},
+	"feedback": {"您反映的问题已处理完毕，欢迎对办理结果进行评价。"},
+	"close":    {"您的诉求已办结，感谢您的反映。"},
+}
+
+// demoReply is the reply on a request's step, if any; it draws no random
+// numbers, so that the rest of the demo stays as it was.
+func demoReply(typ, action string, k int) string {
+	list := demoReplies[action]
+	if typ != "request" || len(list) == 0 {
+		return ""
+	}
+	return list[k%len(list)]
+}
+
 var demoSurnames = []string{"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林"}
 
 // demoCases writes a realistic history of cases through the bulk path: most
@@ -213,7 +232,7 @@ func demoCases(ctx context.Context, env *Env) error {
 				}
 				tr, _ := t.Transition(action)
 				b.Events = append(b.Events, cases.BulkEvent{At: at, ActorName: pick([]string{"李秀英", "张敏", "刘洋"}), Kind: "transition", Action: action, From: stage, To: to,
-					Note: pick(demoNotes[action]), Public: !tr.Internal})
+					Note: pick(demoNotes[action]), PublicReply: demoReply(t.Code, action, len(b.Events)), Public: !tr.Internal})
 				if tr.Responds && b.RespondedAt == 0 {
 					b.RespondedAt = at
 				}
@@ -309,7 +328,8 @@ func demoCases(ctx context.Context, env *Env) error {
 					break
 				}
 				at += 3 * 3600_000
-				b.Events = append(b.Events, cases.BulkEvent{At: at, ActorName: "李秀英", Kind: "transition", Action: step[0], From: b.Stage, To: step[1], Note: pick(demoNotes[step[0]]), Public: true})
+				b.Events = append(b.Events, cases.BulkEvent{At: at, ActorName: "李秀英", Kind: "transition", Action: step[0], From: b.Stage, To: step[1], Note: pick(demoNotes[step[0]]),
+					PublicReply: demoReply("request", step[0], i), Public: true})
 				if step[0] == "accept" {
 					b.RespondedAt, b.FirstContactID = at, leader
 				}

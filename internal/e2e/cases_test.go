@@ -100,7 +100,10 @@ func TestCasesFourTypesInBrowser(t *testing.T) {
 	Do(t, ctx, chromedp.Navigate(reqURL), WaitSel(`#case-status`))
 	stepDo(t, ctx, "accept", nil)
 	stageIs(t, ctx, "已受理")
-	stepDo(t, ctx, "dispatch", func() { pick(t, ctx, `#step-dispatch select[name=assignee_id]`, "刘洋") })
+	stepDo(t, ctx, "dispatch", func() {
+		pick(t, ctx, `#step-dispatch select[name=assignee_id]`, "刘洋")
+		Do(t, ctx, chromedp.SendKeys(Sel(`#step-dispatch textarea[name=note]`), "请网格员刘洋今天下午到现场核实"))
+	})
 	stageIs(t, ctx, "处置中")
 	if h := Text(t, ctx, "#holder"); !strings.Contains(h, "刘洋") {
 		t.Fatalf("assignee not shown: %q", h)
@@ -113,7 +116,9 @@ func TestCasesFourTypesInBrowser(t *testing.T) {
 	stepDo(t, ctx, "handle", func() {
 		setVal(t, ctx, `#step-handle select[name=f_outcome]`, "resolved")
 		Do(t, ctx, chromedp.SendKeys(Sel(`#step-handle textarea[name=note]`), "已更换门禁读卡器"),
-			chromedp.SetUploadFiles(Sel(`#step-handle input[name=files]`), []string{photo}))
+			chromedp.SendKeys(Sel(`#step-handle textarea[name=public_reply]`), "门禁已修好，可以正常刷卡"),
+			chromedp.SetUploadFiles(Sel(`#step-handle input[name=files]`), []string{photo}),
+			chromedp.Click(Sel(`#step-handle input[name=files_public]`)))
 	})
 	stageIs(t, ctx, "已处置")
 	if Eval[int](t, ctx, `document.querySelectorAll('#timeline img').length`) != 1 {
@@ -128,8 +133,13 @@ func TestCasesFourTypesInBrowser(t *testing.T) {
 	Do(t, ctx, Logout(), Login(site.URL, "resident", DemoPassword), chromedp.Navigate(site.URL+"/portal/requests/"+strconv.FormatInt(id, 10)), WaitSel(`#rate-form`),
 		chromedp.Click(Sel(`#rate-form input[value=satisfied]`)), chromedp.Click(Sel(`#rate-form button[type=submit]`)), WaitSel(`.flash`))
 	stageIs(t, ctx, "已办结")
-	if body := Text(t, ctx, "#timeline"); !strings.Contains(body, "已更换门禁读卡器") || strings.Contains(body, "刘洋") {
+	// The resident reads the office's replies, never its internal notes.
+	if body := Text(t, ctx, "#timeline"); !strings.Contains(body, "门禁已修好，可以正常刷卡") || strings.Contains(body, "已更换门禁读卡器") ||
+		strings.Contains(body, "刘洋") || strings.Contains(body, "现场核实") || strings.Contains(body, "已电话告知居民") {
 		t.Fatalf("the resident's progress view:\n%s", body)
+	}
+	if Eval[int](t, ctx, `document.querySelectorAll('#timeline img').length`) != 1 || Eval[bool](t, ctx, `document.body.innerHTML.includes('现场.png')`) {
+		t.Fatal("the photo shown to the resident is missing, or carries its staff file name")
 	}
 	Do(t, ctx, Logout())
 

@@ -281,8 +281,10 @@ func daysIn(y, m int) int {
 	return 31
 }
 
-// normalizeID returns s with surrounding space removed, full-width digits and
-// X mapped to ASCII and a final x upper-cased. If s holds any other character,
+// normalizeID returns s with surrounding space removed, the spaces and hyphens
+// that people type between groups of digits ("310104 19430602 0146",
+// "310104-1943…") dropped (see isNumberSeparator), full-width digits and X
+// mapped to ASCII and a final x upper-cased. If s holds any other character,
 // bad is the first one. The common case, an ASCII number typed cleanly, returns
 // s itself without allocating.
 func normalizeID(s string) (n string, bad rune) {
@@ -308,6 +310,7 @@ func normalizeID(s string) (n string, bad rune) {
 			b.WriteByte(byte('0' + r - '０'))
 		case r == 'X' || r == 'x' || r == 'Ｘ' || r == 'ｘ':
 			b.WriteByte('X')
+		case isNumberSeparator(r):
 		default:
 			return "", r
 		}
@@ -319,6 +322,24 @@ func normalizeID(s string) (n string, bad rune) {
 // web pages and spreadsheets leaves around numbers.
 func isSpaceOrInvisible(r rune) bool {
 	return unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' || r == '\u2060'
+}
+
+// IsNumberSeparator reports whether r is a space or hyphen that ParseID,
+// ParseMobile and ParseLandline drop between groups of digits.
+func IsNumberSeparator(r rune) bool { return isNumberSeparator(r) }
+
+// isNumberSeparator reports whether r is a space or hyphen that may stand
+// between groups of digits in an identity or phone number: ASCII, full-width
+// (U+3000), non-breaking and other Unicode spaces, the invisible characters
+// of isSpaceOrInvisible, and the hyphens and dashes of ASCII, Unicode
+// (U+2010–U+2015, U+2212) and full-width forms (U+FE63, U+FF0D). They carry no
+// digit, so dropping them cannot change the number.
+func isNumberSeparator(r rune) bool {
+	switch {
+	case r == '-', r >= '\u2010' && r <= '\u2015', r == '\u2212', r == '\ufe63', r == '\uff0d':
+		return true
+	}
+	return isSpaceOrInvisible(r)
 }
 
 // looksScientific recognises a number that a spreadsheet turned into

@@ -67,6 +67,14 @@ func TestParseIDGood(t *testing.T) {
 		{"prefecture-level code without counties", withCheck(t, "44190020000229001"), withCheck(t, "44190020000229001"), "2000-02-29", "M", "441900", "广东省东莞市", false, false},
 		{"born today", withCheck(t, "11010220250601001"), withCheck(t, "11010220250601001"), "2025-06-01", "M", "110102", "北京市西城区", false, false},
 		{"zero-width space from a web page", "\u200b11010519491231002X\ufeff", "11010519491231002X", "1949-12-31", "F", "110105", "北京市朝阳区", false, false},
+		// Numbers typed in groups, as people read them out.
+		{"space inside", "110105 19491231002X", "11010519491231002X", "1949-12-31", "F", "110105", "北京市朝阳区", false, false},
+		{"groups with spaces around", " 110105 194912310 02X ", "11010519491231002X", "1949-12-31", "F", "110105", "北京市朝阳区", false, false},
+		{"dashes inside", "110105-19491231-002X", "11010519491231002X", "1949-12-31", "F", "110105", "北京市朝阳区", false, false},
+		{"ideographic and no-break spaces inside", "110105\u300019491231\u00a0002x", "11010519491231002X", "1949-12-31", "F", "110105", "北京市朝阳区", false, false},
+		{"full-width digits and hyphen inside", "１１０１０５－１９４９１２３１００２ｘ", "11010519491231002X", "1949-12-31", "F", "110105", "北京市朝阳区", false, false},
+		{"en dash and narrow no-break space", "110105\u201319491231\u202f002X", "11010519491231002X", "1949-12-31", "F", "110105", "北京市朝阳区", false, false},
+		{"15 digits in groups", "610104 620927 690", "610104196209276908", "1962-09-27", "F", "610104", "陕西省西安市莲湖区", false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,8 +110,10 @@ func TestParseIDBad(t *testing.T) {
 		{"19 characters", "11010519491231002X1", "identity.id_length", ""},
 		{"20 digits", "11010519491231002011", "identity.id_length", ""},
 		{"letter inside", "11010519491231002A", "identity.id_chars", "身份证号只能由数字组成（最后一位可以是 X），其中有无法识别的字符“A”"},
-		{"dash inside", "110105-19491231002X", "identity.id_chars", ""},
-		{"space inside", "110105 19491231002X", "identity.id_chars", ""},
+		{"dot inside", "110105.19491231002X", "identity.id_chars", "身份证号只能由数字组成（最后一位可以是 X），其中有无法识别的字符“.”"},
+		{"underscore between groups", "110105_19491231002X", "identity.id_chars", ""},
+		{"letter O for zero between groups", "110105 1949123lOO2X", "identity.id_chars", ""},
+		{"space inside, too short", "110105 1949123100", "identity.id_length", ""},
 		{"X not last", "1101051949123100X2", "identity.id_x_position", "身份证号只有最后一位可以是 X"},
 		{"X in a 15-digit number", "11010549123100X", "identity.id_x_position", ""},
 		{"excel scientific", "1.10105E+17", "identity.id_excel", ""},

@@ -8,14 +8,14 @@ import (
 
 // ParseMobile validates a mainland mobile number and returns its 11 digits.
 // It accepts a +86, 0086 or 86 country prefix (also written "(+86)"), spaces
-// and dashes anywhere ("138 0013 8000", "+86-138-0013-8000") and full-width
-// digits. The number must be 1[3-9] followed by 9 digits.
+// and dashes anywhere ("138 0013 8000", "+86-138-0013-8000"; any of
+// isNumberSeparator, such as a non-breaking space) and full-width digits. The number must be 1[3-9] followed by 9 digits.
 func ParseMobile(s string) (string, error) {
 	t := halfWidth(s)
 	if t == "" {
 		return "", i18n.NewError("validation", "err.required", "field", i18n.M("identity.mobile"))
 	}
-	t = stripSeparators(t, " -\t")
+	t = stripSeparators(t)
 	switch {
 	case strings.HasPrefix(t, "(+86)"):
 		t = t[5:]
@@ -83,7 +83,7 @@ func ParseLandline(s string) (string, error) {
 
 	// Split into digit groups on dashes, spaces and parentheses.
 	groups := strings.FieldsFunc(t, func(r rune) bool {
-		return r == '-' || r == ' ' || r == '(' || r == ')' || r == '（' || r == '）' || r == '\t'
+		return r == '(' || r == ')' || r == '（' || r == '）' || isNumberSeparator(r)
 	})
 	if len(groups) == 0 {
 		return "", invalid
@@ -95,6 +95,14 @@ func ParseLandline(s string) (string, error) {
 	}
 	if intl {
 		groups[0] = "0" + groups[0]
+	}
+	// A local number typed in two groups, "0571 8800 1234" or "8800-1234":
+	// a group too short to be a local number on its own, with the next one
+	// making 7 or 8 digits, is the same number.
+	n := len(groups)
+	if local := n - 2; n >= 2 && n <= 3 && (n == 3) == (groups[0][0] == '0') &&
+		len(groups[local]) < 7 && len(groups[local])+len(groups[local+1]) >= 7 && len(groups[local])+len(groups[local+1]) <= 8 {
+		groups = append(groups[:local], groups[local]+groups[local+1])
 	}
 	// "0571-88001234-123": a third group after an area code is the extension.
 	if ext == "" && len(groups) == 3 && groups[0][0] == '0' {
@@ -170,12 +178,13 @@ func isServiceNumber(d string) bool {
 	return len(d) == 10 && (strings.HasPrefix(d, "400") || strings.HasPrefix(d, "800"))
 }
 
-func stripSeparators(s, seps string) string {
-	if !strings.ContainsAny(s, seps) {
+// stripSeparators drops the spaces and hyphens of isNumberSeparator.
+func stripSeparators(s string) string {
+	if strings.IndexFunc(s, isNumberSeparator) < 0 {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
-		if strings.ContainsRune(seps, r) {
+		if isNumberSeparator(r) {
 			return -1
 		}
 		return r

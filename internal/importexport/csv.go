@@ -16,8 +16,8 @@ import (
 
 // maxCSVField is Excel's limit on the characters in one cell (32,767), in
 // bytes of the widest encoding. A longer CSV field cannot have come from a
-// spreadsheet: with LazyQuotes it is almost always a quote that was opened and
-// never closed, swallowing the rows after it.
+// spreadsheet: it is a quote that was opened and never closed, swallowing
+// the rows after it, or a cell too long (told apart by how the field ends).
 const maxCSVField = 32767 * 3
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -83,6 +83,7 @@ type csvScanner struct {
 	quoteSeen bool // in a quoted field, the previous byte was a quote
 	stray     bool // a quoted field contains a quote that does not close it
 	multiLine bool // a quoted field spans lines
+	tooLong   bool // a quoted field has passed maxCSVField
 	fieldLen  int
 	cols      int
 	lineEmpty bool // nothing on the current line yet (encoding/csv skips empty lines)
@@ -97,6 +98,19 @@ type csvScanner struct {
 
 func (c *csvScanner) quoteErr() error {
 	return i18n.NewError(CodeBadFile, "importexport.csv_quote", "line", c.fieldLine)
+}
+
+// closeQuoted judges a quoted field that has just ended: one that swallowed
+// lines with stray quotes in it was opened by mistake; one that closed
+// cleanly but is longer than a cell may be is a cell too long.
+func (c *csvScanner) closeQuoted() error {
+	switch {
+	case c.stray && c.multiLine:
+		return c.quoteErr()
+	case c.tooLong:
+		return i18n.NewError(CodeTooLarge, "importexport.csv_quoted_too_long", "line", c.fieldLine, "max", 32767)
+	}
+	return nil
 }
 
 func (c *csvScanner) scan(r io.Reader) error {
@@ -116,8 +130,13 @@ func (c *csvScanner) scan(r io.Reader) error {
 			return errDamaged()
 		}
 	}
-	if c.quoted && (!c.quoteSeen || c.stray && c.multiLine) {
+	if c.quoted && !c.quoteSeen {
 		return c.quoteErr() // the file ended inside a quoted field
+	}
+	if c.quoted {
+		if err := c.closeQuoted(); err != nil {
+			return err
+		}
 	}
 	c.utf8Bad += len(c.utf8Carry)
 	if c.gbState != 0 {
@@ -139,7 +158,7 @@ func (c *csvScanner) feed(b []byte) error {
 			continue
 		}
 		if c.atStart && ch == '"' {
-			c.quoted, c.quoteSeen, c.stray, c.multiLine = true, false, false, false
+			c.quoted, c.quoteSeen, c.stray, c.multiLine, c.tooLong = true, false, false, false, false
 			c.atStart, c.lineEmpty, c.fieldLine = false, false, c.line
 			c.fieldLen = 0
 			continue
@@ -160,8 +179,8 @@ func (c *csvScanner) quotedByte(ch byte) error {
 			return nil
 		case c.comma, '\n', '\r':
 			c.quoted = false
-			if c.stray && c.multiLine {
-				return c.quoteErr()
+			if err := c.closeQuoted(); err != nil {
+				return err
 			}
 			return c.plainByte(ch)
 		default:
@@ -181,7 +200,9 @@ func (c *csvScanner) quotedByte(ch byte) error {
 	}
 	c.fieldLen++
 	if c.fieldLen > maxCSVField {
-		return c.quoteErr()
+		// Too long for a cell, or a quote never closed: where the field
+		// ends tells which (the scan goes on, holding nothing).
+		c.tooLong = true
 	}
 	return nil
 }

@@ -38,6 +38,12 @@ func errTooManyRows(max int) error {
 	return i18n.NewError(CodeTooLarge, "importexport.too_many_rows", "max", max)
 }
 
+// errSheetTooManyRows refuses a sheet with a row beyond Excel's last
+// (1,048,576): excelize cannot read it, and it is not damaged as such.
+func errSheetTooManyRows() error {
+	return i18n.NewError(CodeTooLarge, "importexport.sheet_too_many_rows", "max", excelize.TotalRows)
+}
+
 func errTooManyCols(row, max int) error {
 	return i18n.NewError(CodeTooLarge, "importexport.too_many_cols", "row", row, "max", max)
 }

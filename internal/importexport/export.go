@@ -391,13 +391,40 @@ type Problem struct {
 	Column string // column header or field label
 	Value  string // the cell's content, already masked by the caller
 	Reason string // what is wrong, in Chinese
+	// Kind names the kind of problem (the message key) for counting problems
+	// by kind; not stored with the problem.
+	Kind string `json:"-"`
 }
+
+// ProblemGroup counts the rows with one kind of problem in one column.
+type ProblemGroup struct {
+	Column   string `json:"column"`
+	Kind     string `json:"kind"`
+	Reason   string `json:"reason"`    // the message of the first such row, as an example
+	FirstRow int    `json:"first_row"` // that row
+	Rows     int    `json:"rows"`
+}
+
+// maxReportGroups is how many groups the report's title row lists.
+const maxReportGroups = 12
 
 // WriteReport writes the import error report as an .xlsx with the columns
 // 行号, 列, 内容, 问题 under a title row, so the user can fix the ledger row by
-// row. Contents are written as text, exactly as given.
-func WriteReport(w io.Writer, title string, problems []Problem) error {
+// row. Contents are written as text, exactly as given. groups, largest first,
+// are summed up in the title row: "按类别：C 列（网格）415 行（如第 5 行：…）；…".
+func WriteReport(w io.Writer, title string, problems []Problem, groups ...ProblemGroup) error {
 	info := i18n.T("importexport.report_title", "title", title, "n", len(problems))
+	if len(groups) > 0 {
+		parts := make([]string, 0, maxReportGroups+1)
+		for i, g := range groups {
+			if i == maxReportGroups {
+				parts = append(parts, i18n.T("importexport.report_more_groups", "n", len(groups)-i))
+				break
+			}
+			parts = append(parts, GroupLine(g))
+		}
+		info += "\n" + i18n.T("importexport.report_groups", "groups", strings.Join(parts, "；"))
+	}
 	xw, err := newXLSXWriter(w, info, []string{
 		i18n.T("importexport.report_row"), i18n.T("importexport.report_column"),
 		i18n.T("importexport.report_value"), i18n.T("importexport.report_problem"),
@@ -416,6 +443,18 @@ func WriteReport(w io.Writer, title string, problems []Problem) error {
 		}
 	}
 	return xw.Close()
+}
+
+// GroupLine describes a group in one line: "C 列（网格）：415 行，如第 5 行：…".
+func GroupLine(g ProblemGroup) string {
+	col := g.Column
+	if col == "" {
+		col = i18n.T("importexport.report_whole_file")
+	}
+	if g.FirstRow <= 0 {
+		return i18n.T("importexport.group_line_file", "column", col, "n", g.Rows, "reason", g.Reason)
+	}
+	return i18n.T("importexport.group_line", "column", col, "n", g.Rows, "row", g.FirstRow, "reason", g.Reason)
 }
 
 var (

@@ -278,3 +278,39 @@ func BenchmarkWriteXLSX(b *testing.B) {
 	b.ReportMetric(float64(b.N*10_000)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(bytesOut), "file-bytes")
 }
+
+// TestWriteReportGroups: the report's title row sums the problems up by
+// column and kind before the rows, so a wrong column shows as one line.
+func TestWriteReportGroups(t *testing.T) {
+	var buf bytes.Buffer
+	groups := []ProblemGroup{
+		{Column: "D 列（网格）", Kind: "places.import_grid_unknown", Reason: "一号社区没有这个网格", FirstRow: 5, Rows: 415},
+		{Column: "C 列（身份证号）", Kind: "identity.id_check", Reason: "身份证号校验位不正确", FirstRow: 9, Rows: 2},
+		{Column: "", Kind: "x", Reason: "缺少“户号”列", Rows: 1},
+	}
+	for i := 0; i < 20; i++ {
+		groups = append(groups, ProblemGroup{Column: "E 列", Kind: strconv.Itoa(i), Reason: "其他", FirstRow: 100 + i, Rows: 1})
+	}
+	err := WriteReport(&buf, "居民导入", []Problem{{Row: 5, Column: "D 列（网格）", Value: "三网格", Reason: "一号社区没有这个网格"}}, groups...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows("Sheet1")
+	title := rows[0][0]
+	for _, want := range []string{
+		"按问题类别：D 列（网格）：415 行（如第 5 行：一号社区没有这个网格）；C 列（身份证号）：2 行（如第 9 行：身份证号校验位不正确）；整个文件：缺少“户号”列；",
+		"另有 11 类问题",
+	} {
+		if !strings.Contains(title, want) {
+			t.Errorf("title row %q lacks %q", title, want)
+		}
+	}
+	if strings.Join(rows[1], ",") != "行号,列,内容,问题" || rows[2][2] != "三网格" {
+		t.Fatal(rows)
+	}
+}

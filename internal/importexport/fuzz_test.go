@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -24,6 +25,8 @@ func FuzzOpenReader(f *testing.F) {
 	gbk, _ := simplifiedchinese.GBK.NewEncoder().String("姓名,户号\n张三,1\n")
 	f.Add([]byte(gbk))
 	f.Add([]byte("姓名,住址\n张三,\"北京\n"))
+	f.Add([]byte("姓名,住址\n张三,\"" + strings.Repeat("很长", 17000) + "\"\n李四,上海\n")) // a cell too long, quoted
+	f.Add([]byte("姓名,身份证号,电话\n张三, 110105 19491231 002x ,138\u00a00013\u00a08000\n"))
 	f.Add(cfbBytes([]string{"Workbook"}, [][]byte{biffStart(true)}))
 	f.Add(cfbBytes([]string{"EncryptionInfo", "EncryptedPackage"}, nil))
 	f.Add([]byte{})
@@ -80,6 +83,7 @@ func FuzzSheetXML(f *testing.F) {
 	base := simpleXLSX(f, []any{"姓名", "户号"}, []any{"张三", 1})
 	f.Add([]byte(`<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c><c r="B1" t="inlineStr"><is><t>户号</t></is></c></row><row r="3"><c r="A3" t="s"><v>0</v></c><c r="B3"><v>29222</v></c></row></sheetData></worksheet>`))
 	f.Add([]byte(`<worksheet><sheetData><row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>`))
+	f.Add([]byte(`<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row><row r="1048577"><c r="A1048577"><v>1</v></c></row></sheetData></worksheet>`))
 	f.Add([]byte(`<worksheet><sheetData><row><c><v>姓名</v></c><c t="str"><v>户号</v></c></row><row><c t="b"><v>1</v></c><c t="d"><v>2024-01-31T00:00:00</v></c></row></sheetData></worksheet>`))
 	fields := residentFields()
 	f.Fuzz(func(t *testing.T, sheet []byte) {

@@ -283,7 +283,8 @@ func TestCSVBrokenQuotes(t *testing.T) {
 	}{
 		{"unclosed at end", "姓名,住址\n张三,\"北京\n李四,上海\n", 2},
 		{"swallows the next line", "姓名,住址\n张三,\"北京,1\n李四,\"上海\",2\n王五,广州\n", 2},
-		{"huge field", "姓名,住址\n张三,\"" + strings.Repeat("很长", 60000) + "\"\n", 2},
+		{"huge field never closed", "姓名,住址\n张三,\"" + strings.Repeat("很长", 60000) + "\n", 2},
+		{"huge field swallowing lines with stray quotes", "姓名,住址\n张三,\"北京\n" + strings.Repeat("李四,\"上海\",2\n", 10000) + "王五,\"广州\"\n", 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -304,6 +305,19 @@ func TestCSVBrokenQuotes(t *testing.T) {
 	s.Rows(m, func(r Row) error { notes = append(notes, r.Values["note"]); return nil })
 	if len(notes) != 2 || notes[0] != "他说\"好\"" || notes[1] != "引号\"内" {
 		t.Fatal(notes)
+	}
+	// A correctly quoted cell longer than Excel allows is too long, not a
+	// quoting problem; at the end of the file too, and over several lines.
+	for _, data := range []string{
+		"姓名,住址\n张三,\"" + strings.Repeat("很长", 20000) + "\"\n李四,上海\n",
+		"姓名,住址\n张三,\"" + strings.Repeat("很长", 20000) + "\"",
+		"姓名,住址\n张三,\"" + strings.Repeat("很长\n", 20000) + "\",x\n",
+	} {
+		_, err = openBytes(t, []byte(data), "a.csv", Limits{})
+		ie := wantErr(t, err, "importexport.csv_quoted_too_long")
+		if ie.Code != CodeTooLarge || !strings.Contains(ie.Error(), "第 2 行") || !strings.Contains(ie.Error(), "32767 个字符") || strings.Contains(ie.Error(), "引号") {
+			t.Fatal(ie)
+		}
 	}
 	// A cell longer than Excel allows, without quotes.
 	_, err = openBytes(t, []byte("姓名\n"+strings.Repeat("x", 100000)+"\n"), "a.csv", Limits{})
@@ -328,6 +342,20 @@ func TestTooManyColumnsAndRows(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		rows = append(rows, []any{"张三", i})
 	}
+	// A sheet with rows past Excel's last says so, on both readers.
+	tall := oneSheet(t, sheetDoc(`<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c><c r="B1" t="inlineStr"><is><t>户号</t></is></c></row>`+
+		`<row r="2"><c r="A2" t="inlineStr"><is><t>张三</t></is></c><c r="B2"><v>1</v></c></row><row r="1048577"><c r="A1048577" t="inlineStr"><is><t>李四</t></is></c></row>`), handSST)
+	for _, fast := range []bool{true, false} {
+		useFastXLSX = fast
+		s := mustOpen(t, tall, "a.xlsx")
+		// Detect reads ahead and meets the row already.
+		_, err := s.Detect("", residentFields())
+		ie := wantErr(t, err, "importexport.sheet_too_many_rows")
+		if !strings.Contains(ie.Error(), "1048576 行") || strings.Contains(ie.Error(), "损坏") {
+			t.Fatal(ie)
+		}
+	}
+	useFastXLSX = true
 	for _, data := range [][]byte{simpleXLSX(t, rows...), []byte("姓名,户号\n" + strings.Repeat("张三,1\n", 20))} {
 		name := "a.xlsx"
 		if data[0] != 'P' {

@@ -182,14 +182,18 @@ func (x *xlsxRows) next() (num int, cells []string, ok bool) {
 		// Next is called once per row number, blank rows included, so
 		// counting calls gives the row number Excel shows.
 		if !x.rows.Next() {
-			if x.rows.Error() != nil {
+			if err := x.rows.Error(); errors.Is(err, excelize.ErrMaxRows) {
+				return errSheetTooManyRows()
+			} else if err != nil {
 				return errDamaged()
 			}
 			return nil
 		}
 		x.num++
 		c, err := x.rows.Columns()
-		if err != nil {
+		if errors.Is(err, excelize.ErrMaxRows) {
+			return errSheetTooManyRows()
+		} else if err != nil {
 			return errDamaged()
 		}
 		cells, ok = c, true

@@ -206,7 +206,7 @@ func (r *sheetReader) rowNumber() (int, error) {
 	}
 	switch {
 	case n > excelize.TotalRows:
-		return 0, errDamaged()
+		return 0, errSheetTooManyRows()
 	case n < 0:
 		return 0, errUnsure
 	case n == 0:

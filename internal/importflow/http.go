@@ -47,6 +47,7 @@ type flowHandlers struct {
 
 type uploadData struct {
 	Prefix      string
+	Recent      []*Upload
 	Communities []CommunityOption
 	Fields      []importexport.Field
 	Max         string
@@ -64,7 +65,11 @@ func (h *flowHandlers) renderUpload(w http.ResponseWriter, r *http.Request, p *a
 			return err
 		}
 	}
-	v := web.View{Title: h.im.Title(), Data: uploadData{Prefix: h.prefix, Communities: comms, Fields: h.im.Fields(), Max: web.HumanBytes(h.s.limits().MaxFileBytes)}, Errors: errs}
+	recent, err := h.s.Recent(r.Context(), p, h.im.Kind())
+	if err != nil {
+		return err
+	}
+	v := web.View{Title: h.im.Title(), Data: uploadData{Prefix: h.prefix, Recent: recent, Communities: comms, Fields: h.im.Fields(), Max: web.HumanBytes(h.s.limits().MaxFileBytes)}, Errors: errs}
 	if errs.Any() {
 		v.Form = r.PostForm
 	}
@@ -115,6 +120,7 @@ type showData struct {
 	Fields    []importexport.Field
 	Missing   []string
 	Problems  []importexport.Problem
+	Groups    []importexport.ProblemGroup
 	MoreProbs int
 	Places    []string
 	MorePlace int
@@ -151,7 +157,9 @@ func (h *flowHandlers) renderShow(w http.ResponseWriter, r *http.Request, p *aut
 			}
 		}
 	}
-	if u.State != StateCommitted {
+	// While a run goes on the page shows only its progress (and refreshes
+	// every two seconds): no need to unpack the file for the mapping.
+	if u.State != StateCommitted && !u.Running() {
 		m, _, cleanup, err := h.s.Mapping(r.Context(), u, h.im)
 		if err != nil {
 			return err
@@ -170,6 +178,9 @@ func (h *flowHandlers) renderShow(w http.ResponseWriter, r *http.Request, p *aut
 	}
 	if res := u.Result; res != nil {
 		d.Problems = res.Problems
+		if len(res.Problems) > 1 {
+			d.Groups = res.SortedGroups()
+		}
 		if len(d.Problems) > 200 {
 			d.MoreProbs = res.Bad - 200
 			d.Problems = d.Problems[:200]
@@ -255,5 +266,5 @@ func (h *flowHandlers) report(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	name = strings.TrimSuffix(name, ".csv") + "-错误报告.xlsx"
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
-	return importexport.WriteReport(w, h.im.Title()+"："+u.Filename, u.Result.Problems)
+	return importexport.WriteReport(w, h.im.Title()+"："+u.Filename, u.Result.Problems, u.Result.SortedGroups()...)
 }

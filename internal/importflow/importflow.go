@@ -18,8 +18,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"linli/internal/audit"
@@ -63,16 +65,74 @@ type Result struct {
 	Summary   []Line                 `json:"summary"`
 	NewPlaces []string               `json:"new_places"`
 	Committed bool                   `json:"committed"`
+	// Groups count the rows by column and kind of problem, exactly, however
+	// many problems are kept: one wrong mapping or missing column shows as
+	// one line ("C 列（网格）… 415 行") before the rows. In the order the
+	// kinds were first met; SortedGroups puts the largest first.
+	Groups []importexport.ProblemGroup `json:"groups,omitempty"`
+
+	groupIndex map[string]int // column and kind → index in Groups
+	groupLast  []int          // per group, the last row counted
 }
 
 // MaxProblemsKept bounds how many problems a result carries (the count is exact).
 const MaxProblemsKept = 100000
 
-// AddProblem records a bad cell, keeping at most MaxProblemsKept.
+// maxGroups bounds the groups; problems of further kinds are counted under
+// one more group, "other problems".
+const maxGroups = 100
+
+// AddProblem records a bad cell, keeping at most MaxProblemsKept, and counts
+// its row in the group of its column and kind (p.Kind, else its message).
 func (r *Result) AddProblem(p importexport.Problem) {
 	if len(r.Problems) < MaxProblemsKept {
 		r.Problems = append(r.Problems, p)
 	}
+	kind := p.Kind
+	if kind == "" {
+		kind = p.Reason
+	}
+	if r.groupIndex == nil {
+		r.groupIndex = map[string]int{}
+		for i, g := range r.Groups { // a result read back from JSON
+			r.groupIndex[g.Column+"\x00"+g.Kind] = i
+			r.groupLast = append(r.groupLast, 0)
+		}
+	}
+	key := p.Column + "\x00" + kind
+	i, ok := r.groupIndex[key]
+	if !ok {
+		g := importexport.ProblemGroup{Column: p.Column, Kind: kind, Reason: p.Reason, FirstRow: p.Row}
+		if len(r.Groups) >= maxGroups {
+			key = "\x00other"
+			g = importexport.ProblemGroup{Kind: key, Reason: i18n.T("importflow.other_problems"), FirstRow: p.Row}
+		}
+		if i, ok = r.groupIndex[key]; !ok {
+			i = len(r.Groups)
+			r.groupIndex[key] = i
+			r.Groups = append(r.Groups, g)
+			r.groupLast = append(r.groupLast, -1)
+		}
+	}
+	// A row with two problems of one kind in one column (two unknown tags)
+	// counts once; rows arrive in order, or (added at the end) once each.
+	if r.groupLast[i] != p.Row || p.Row == 0 {
+		r.Groups[i].Rows++
+		r.groupLast[i] = p.Row
+	}
+}
+
+// SortedGroups returns the groups, most rows first (then in the order of
+// their first row).
+func (r *Result) SortedGroups() []importexport.ProblemGroup {
+	out := append([]importexport.ProblemGroup(nil), r.Groups...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Rows != out[j].Rows {
+			return out[i].Rows > out[j].Rows
+		}
+		return out[i].FirstRow < out[j].FirstRow
+	})
+	return out
 }
 
 // Importer is a module's ledger import.
@@ -110,15 +170,33 @@ type Upload struct {
 	Size        int64
 	Assignments map[int]string // column index → field key, as the user last set them
 	State       string
-	Progress    int64
-	Result      *Result
-	Error       string
-	CreatedAt   int64
-	UpdatedAt   int64
+	Progress    int64 // rows read so far by a running check or commit
+	// Total is the rows a running commit will read (the check's count; 0 while
+	// checking, when it is not known yet).
+	Total     int64
+	Result    *Result
+	Error     string
+	CreatedAt int64
+	UpdatedAt int64
 }
 
 // Running reports whether a check or commit is under way.
 func (u *Upload) Running() bool { return u.State == StateChecking || u.State == StateCommitting }
+
+// Percent is how far a running commit has read, 0–100 (0 when the total is
+// not known).
+func (u *Upload) Percent() int64 {
+	if u.Total <= 0 {
+		return 0
+	}
+	return min(100, u.Progress*100/u.Total)
+}
+
+// Finishing reports whether a running commit has read every row and is
+// writing the rest (indexes, households, statistics).
+func (u *Upload) Finishing() bool {
+	return u.State == StateCommitting && u.Total > 0 && u.Progress >= u.Total
+}
 
 // Service stages uploads and runs importers.
 type Service struct {
@@ -131,9 +209,32 @@ type Service struct {
 	// Communities lists the communities a user may import into (set at wiring).
 	Communities func(ctx context.Context, p *auth.Principal) ([]CommunityOption, error)
 
+	// ProgressEvery is how often a run's progress is written to its upload
+	// row (0 = every 2 s), for other instances and after a restart.
+	ProgressEvery time.Duration
+
 	mu        sync.Mutex
 	importers map[string]Importer
 	wg        sync.WaitGroup
+	// live holds the runs of this instance (upload id → *liveRun): their
+	// progress is read from here, because a commit on SQLite holds the only
+	// writer and its progress cannot be written until it ends.
+	live sync.Map
+	// progressHook, when set, is called by a run's progress reports (tests
+	// use it to act while a commit holds the writer).
+	progressHook func(uploadID string, commit bool, rows int)
+}
+
+// SetProgressHook makes every progress report of a run call f as well, in the
+// run's goroutine: tests use it to act while a commit is under way.
+func (s *Service) SetProgressHook(f func(uploadID string, commit bool, rows int)) {
+	s.progressHook = f
+}
+
+// liveRun is the progress of a run of this instance.
+type liveRun struct {
+	rows  atomic.Int64
+	total int64
 }
 
 // Register adds an importer.
@@ -282,10 +383,45 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*Uploa
 		u.Result = &Result{}
 		_ = json.Unmarshal([]byte(result), u.Result)
 	}
-	if u.Running() && db.Now()-u.UpdatedAt > staleAfter.Milliseconds() {
+	if u.State == StateCommitting && u.Result != nil {
+		u.Total = int64(u.Result.Rows)
+	}
+	if lr, ok := s.live.Load(u.ID); ok {
+		// Run here: its progress is in memory, and it is alive however long
+		// the row has not been written.
+		u.Progress = max(u.Progress, lr.(*liveRun).rows.Load())
+	} else if u.Running() && db.Now()-u.UpdatedAt > staleAfter.Milliseconds() {
 		u.State, u.Error = StateFailed, i18n.T("importflow.stale")
 	}
 	return u, nil
+}
+
+// Recent lists p's uploads of kind from the last day, newest first, so that a
+// user who left a running import finds it again.
+func (s *Service) Recent(ctx context.Context, p *auth.Principal, kind string) ([]*Upload, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, community_id, filename, size, state, progress, updated_at, created_at
+		FROM import_upload WHERE user_id = ? AND kind = ? AND created_at >= ? ORDER BY created_at DESC LIMIT 20`, p.UserID, kind, db.Now()-expiry.Milliseconds())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Upload
+	for rows.Next() {
+		u := &Upload{Kind: kind, UserID: p.UserID}
+		if err := rows.Scan(&u.ID, &u.CommunityID, &u.Filename, &u.Size, &u.State, &u.Progress, &u.UpdatedAt, &u.CreatedAt); err != nil {
+			return nil, err
+		}
+		if !p.Scope.AllowsCommunity(u.CommunityID) {
+			continue
+		}
+		if lr, ok := s.live.Load(u.ID); ok {
+			u.Progress = max(u.Progress, lr.(*liveRun).rows.Load())
+		} else if u.Running() && db.Now()-u.UpdatedAt > staleAfter.Milliseconds() {
+			u.State = StateFailed
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
 }
 
 // open writes the staged file to a temporary file and opens it.
@@ -402,7 +538,7 @@ func (s *Service) run(ctx context.Context, p *auth.Principal, u *Upload, im Impo
 			}
 			msg = i18n.T("err.internal")
 		}
-		_, _ = s.DB.ExecContext(ctx, `UPDATE import_upload SET state = ?, error = ?, updated_at = ? WHERE id = ?`, StateFailed, msg, db.Now(), u.ID)
+		s.settle(ctx, u.ID, `UPDATE import_upload SET state = ?, error = ?, updated_at = ? WHERE id = ?`, StateFailed, msg, db.Now(), u.ID)
 	}
 	defer func() {
 		if v := recover(); v != nil {
@@ -415,18 +551,31 @@ func (s *Service) run(ctx context.Context, p *auth.Principal, u *Upload, im Impo
 		return
 	}
 	defer cleanup()
-	last := time.Now()
-	progress := func(rows int) {
-		if time.Since(last) > time.Second {
-			last = time.Now()
-			_, _ = s.DB.ExecContext(ctx, `UPDATE import_upload SET progress = ?, updated_at = ? WHERE id = ?`, rows, db.Now(), u.ID)
-		}
-	}
 	expected := 0
-	if u.Result != nil {
+	if u.Result != nil && commit {
 		expected = u.Result.Rows
 	}
-	result, err := im.Run(ctx, p, Request{Source: src, Mapping: m, CommunityID: u.CommunityID, Commit: commit, ExpectedRows: expected, Progress: progress})
+	lr := &liveRun{total: int64(expected)}
+	s.live.Store(u.ID, lr)
+	defer s.live.Delete(u.ID)
+	stop := s.keepProgress(ctx, u.ID, lr)
+	defer stop()
+	progress := func(rows int) {
+		lr.rows.Store(int64(rows))
+		if h := s.progressHook; h != nil {
+			h(u.ID, commit, rows)
+		}
+	}
+	req := Request{Source: src, Mapping: m, CommunityID: u.CommunityID, Commit: commit, ExpectedRows: expected, Progress: progress}
+	var result *Result
+	if commit {
+		done := s.DB.LongWrite(db.LongWriteImport)
+		result, err = im.Run(ctx, p, req)
+		done()
+	} else {
+		result, err = im.Run(ctx, p, req)
+	}
+	stop()
 	if err != nil {
 		fail(err)
 		return
@@ -436,11 +585,55 @@ func (s *Service) run(ctx context.Context, p *auth.Principal, u *Upload, im Impo
 		state = StateCommitted
 	}
 	b, _ := json.Marshal(result)
-	_, _ = s.DB.ExecContext(ctx, `UPDATE import_upload SET state = ?, progress = ?, result = ?, updated_at = ? WHERE id = ?`, state, result.Rows, string(b), db.Now(), u.ID)
+	s.settle(ctx, u.ID, `UPDATE import_upload SET state = ?, progress = ?, result = ?, updated_at = ? WHERE id = ?`, state, result.Rows, string(b), db.Now(), u.ID)
 	if state == StateCommitted {
 		// The ledger is in; its copy is no longer needed.
 		_, _ = s.DB.ExecContext(ctx, `DELETE FROM import_upload_chunk WHERE upload_id = ?`, u.ID)
 	}
+}
+
+// settle writes the outcome of a run. It must not be lost to a writer busy
+// with someone else's long write: it tries again for up to an hour, and the
+// run stays "live" (so not stale) until it is written.
+func (s *Service) settle(ctx context.Context, id, q string, args ...any) {
+	for deadline := time.Now().Add(time.Hour); ; {
+		_, err := s.DB.ExecContext(ctx, q, args...)
+		if err == nil || !db.IsBusy(err) || time.Now().After(deadline) {
+			if err != nil && s.Log != nil {
+				s.Log.Error("import outcome not saved", "upload", id, "err", err)
+			}
+			return
+		}
+	}
+}
+
+// keepProgress writes a run's progress to its upload row every ProgressEvery
+// until stop is called, so that other instances see it alive. It never waits
+// for the writer: on SQLite a commit holds it, and then the progress stays in
+// memory (Get reads it there) until the commit ends.
+func (s *Service) keepProgress(ctx context.Context, id string, lr *liveRun) (stop func()) {
+	every := s.ProgressEvery
+	if every <= 0 {
+		every = 2 * time.Second
+	}
+	quit, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				wctx, cancel := context.WithTimeout(ctx, every/2)
+				_, _ = s.DB.ExecContext(wctx, `UPDATE import_upload SET progress = ?, updated_at = ? WHERE id = ?`, lr.rows.Load(), db.Now(), id)
+				cancel()
+			}
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(quit); <-finished }) }
 }
 
 // RunNow checks or commits synchronously (the command line, tests). expected is

@@ -18,8 +18,8 @@ import (
 	"linli/internal/auth"
 	"linli/internal/db"
 	"linli/internal/i18n"
+	"linli/internal/locale"
 	"linli/internal/settings"
-	"linli/internal/web"
 )
 
 //go:embed migrations
@@ -649,4 +649,4 @@ func (s *Service) SetLevelNames(ctx context.Context, p *auth.Principal, names ma
 	})
 }
 
-func today() string { return time.Now().In(web.Local).Format("2006-01-02") }
+func today() string { return time.Now().In(locale.Zone).Format("2006-01-02") }

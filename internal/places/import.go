@@ -189,7 +189,7 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 		bad := false
 		problem := func(key, value, reasonKey string, kv ...any) {
 			bad = true
-			res.AddProblem(importexport.Problem{Row: r.Num, Column: col(key), Value: value, Reason: i18n.T(reasonKey, kv...)})
+			res.AddProblem(importexport.Problem{Row: r.Num, Column: col(key), Value: value, Reason: i18n.T(reasonKey, kv...), Kind: reasonKey})
 		}
 		v := r.Values
 		estate, bname, ename, room := v["estate"], v["building"], v["entrance"], v["room"]

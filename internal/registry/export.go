@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"linli/internal/i18n"
 	"linli/internal/identity"
 	"linli/internal/importexport"
-	"linli/internal/web"
 )
 
 // ParseFilter reads a list filter from query parameters, as the resident list,
@@ -251,40 +249,4 @@ func (s *Service) openDocuments(ctx context.Context, batch []*Person) (map[int64
 		out[id] = [2]string{idv, ph}
 	}
 	return out, rows.Err()
-}
-
-// ExportRoutes registers GET /registry/export (the list's filters as query
-// parameters; format=csv for CSV; unmasked=1 with a reason for full values).
-func (s *Service) ExportRoutes(srv *web.Server) {
-	srv.Page("GET", "/registry/export", PermExport, "", func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-		q := r.URL.Query()
-		f := ParseFilter(q)
-		format := "xlsx"
-		if q.Get("format") == "csv" {
-			format = "csv"
-		}
-		unmasked := q.Get("unmasked") == "1"
-		// Check what can fail before the first byte goes out: afterwards an error
-		// can only cut the file short.
-		if unmasked {
-			if err := p.Require(PermReveal); err != nil {
-				return err
-			}
-			if strings.TrimSpace(q.Get("reason")) == "" {
-				return i18n.NewError("validation", "err.required", "field", i18n.T("registry.reason"))
-			}
-		}
-		if _, err := s.build(r.Context(), p, f); err != nil {
-			return err
-		}
-		name := i18n.T("registry.people") + "-" + time.Now().In(shanghai).Format("20060102-1504") + "." + format
-		if format == "csv" {
-			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		} else {
-			w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		}
-		w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
-		_, err := s.Export(r.Context(), p, f, format, unmasked, q.Get("reason"), w)
-		return err
-	})
 }

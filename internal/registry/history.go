@@ -31,10 +31,7 @@ type personRow struct {
 }
 
 func (s *Service) lockPerson(ctx context.Context, tx *db.Tx, pr *auth.Principal, id int64) (*personRow, error) {
-	lock := ""
-	if tx.Dialect() == db.Postgres {
-		lock = " FOR UPDATE"
-	}
+	lock := tx.ForUpdate()
 	r := &personRow{}
 	err := tx.QueryRowContext(ctx, `SELECT id, community_id, COALESCE(grid_id, 0), COALESCE(household_id, 0), COALESCE(dwelling_id, 0), name, relation, status, residence_type
 		FROM reg_person p WHERE id = ? AND `+pr.Scope.SQL("p.community_id", "p.grid_id")+lock, id).

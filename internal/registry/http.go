@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -197,10 +198,16 @@ type listData struct {
 	Statuses       []web.Option
 	Sorts          []web.Option
 	ExportURL      template.URL
-	CanWrite       bool
-	CanImport      bool
-	CanExport      bool
+	// ExportFields are the list's filters, sent again by the unmasked
+	// export's form (a POST: a GET never writes full values).
+	ExportFields      []exportField
+	CanWrite          bool
+	CanImport         bool
+	CanExport         bool
+	CanExportUnmasked bool
 }
+
+type exportField struct{ Name, Value string }
 
 func (h *webHandlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	ctx := r.Context()
@@ -291,6 +298,22 @@ func (h *webHandlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.P
 		}
 	}
 	d.ExportURL = template.URL("/registry/export?" + exp.Encode())
+	if d.CanExport && p.Can(PermReveal) {
+		d.CanExportUnmasked = true
+		keys := make([]string, 0, len(exp))
+		for k := range exp {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if k == "unmasked" || k == "reason" || k == "_csrf" {
+				continue
+			}
+			for _, val := range exp[k] {
+				d.ExportFields = append(d.ExportFields, exportField{Name: k, Value: val})
+			}
+		}
+	}
 	return h.srv.Render(w, r, "registry/list.html", web.View{Title: i18n.T("registry.people_list"), ActiveNav: "/registry", Data: d})
 }
 

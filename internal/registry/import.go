@@ -281,24 +281,26 @@ type importRun struct {
 	res    *importflow.Result
 	pl     *placeIndex
 
-	known       [][16]byte         // document hashes already in the deployment, sorted
-	seenDocs    map[[16]byte]int32 // document hash → row, within this file
-	noDoc       map[[16]byte]int64 // keyHash(name, birth, dwelling id) → person without a document
-	seenNoDoc   map[noDocKey]int32 // name, birth and dwelling → row, within this file
-	households  map[hhKey]*hhPlan  // by 户号, or by dwelling → plan
-	tags        map[string]*Tag    // visible tags by name and code
-	tagTotal    map[int64]bool
-	newPeople   int
-	changed     int
-	unchanged   int
-	newHH       int
-	bulk        *BulkWriter
-	dwellings   *places.DwellingBatch
-	rebuild     func(context.Context) error
-	touched     []int64 // households whose head and members to settle
-	now         int64
-	today       string
-	defaultGrid int64
+	known        [][16]byte         // document hashes already in the deployment, sorted
+	seenDocs     map[[16]byte]int32 // document hash → row, within this file
+	noDoc        map[[16]byte]int64 // keyHash(name, birth, dwelling id) → person without a document
+	seenNoDoc    map[noDocKey]int32 // name, birth and dwelling → row, within this file
+	households   map[hhKey]*hhPlan  // by 户号, or by dwelling → plan
+	tags         map[string]*Tag    // visible tags by name and code
+	tagTotal     map[int64]bool
+	newPeople    int
+	changed      int
+	unchanged    int
+	newHH        int
+	bulk         *BulkWriter
+	dwellings    *places.DwellingBatch
+	rebuild      func(context.Context) error
+	touched      []int64                   // households whose head and members to settle
+	badHeads     map[string]int            // household ("n:<户号>" or "d:<dwellingKey.hash>") → row of its head that was bad
+	dwellingKeys map[*dwellingRef][16]byte // pl.dwellings turned round, for badHeadRow
+	now          int64
+	today        string
+	defaultGrid  int64
 }
 
 // hhKey names a household in the run: by its 户号, or else by its dwelling.
@@ -584,7 +586,7 @@ func (run *importRun) row(ctx context.Context, tx *db.Tx, r importexport.Row) er
 	bad := false
 	problem := func(key, value, reasonKey string, kv ...any) {
 		bad = true
-		run.res.AddProblem(importexport.Problem{Row: r.Num, Column: run.col(key), Value: value, Reason: i18n.T(reasonKey, kv...)})
+		run.res.AddProblem(importexport.Problem{Row: r.Num, Column: run.col(key), Value: value, Reason: i18n.T(reasonKey, kv...), Kind: reasonKey})
 	}
 	v := r.Values
 	d := rowData{extras: r.Extras}
@@ -631,9 +633,13 @@ func (run *importRun) row(ctx context.Context, tx *db.Tx, r importexport.Row) er
 		value := v[fe.Field]
 		switch fe.Field {
 		case "id_number":
-			value = privacy.MaskIDNumber(value)
+			if idType == identity.KindIDCard || idType == identity.KindHMTResidence {
+				value = maskBadNumber(value, idNumberChar, privacy.MaskIDNumber)
+			} else {
+				value = privacy.MaskIDNumber(value)
+			}
 		case "phone":
-			value = privacy.MaskPhone(value)
+			value = maskBadNumber(value, phoneChar, privacy.MaskPhone)
 		}
 		key := fe.Field
 		if key == "sex" || key == "birth_date" {
@@ -642,7 +648,7 @@ func (run *importRun) row(ctx context.Context, tx *db.Tx, r importexport.Row) er
 			}
 		}
 		bad = true
-		run.res.AddProblem(importexport.Problem{Row: r.Num, Column: run.col(key), Value: value, Reason: fe.Msg.String()})
+		run.res.AddProblem(importexport.Problem{Row: r.Num, Column: run.col(key), Value: value, Reason: fe.Msg.String(), Kind: fe.Msg.Key})
 	}
 	pick := func(key string, words map[string]string, codes []string, reason string) string {
 		x := v[key]
@@ -722,9 +728,110 @@ func (run *importRun) row(ctx context.Context, tx *db.Tx, r importexport.Row) er
 	}
 	if bad {
 		run.res.Bad++
+		run.noteBadHead(r.Num, &d)
 		return nil
 	}
 	return run.place(ctx, tx, r, &d)
+}
+
+// noteBadHead remembers the row of a household's head that could not be
+// taken, so that the household's other members are told to fix that row
+// rather than that their household has no head.
+func (run *importRun) noteBadHead(row int, d *rowData) {
+	if d.relation != RelationSelf {
+		return
+	}
+	if run.badHeads == nil {
+		run.badHeads = map[string]int{}
+	}
+	k := "n:" + d.hhNumber
+	if d.hhNumber == "" {
+		h := d.key.hash()
+		k = "d:" + string(h[:])
+	}
+	if _, ok := run.badHeads[k]; !ok {
+		run.badHeads[k] = row
+	}
+}
+
+// badHeadRow returns the row of h's head that could not be taken, or 0.
+func (run *importRun) badHeadRow(h *hhPlan) int {
+	if h.number != "" {
+		return run.badHeads["n:"+h.number]
+	}
+	if dw := h.dwelling; dw != nil && len(run.badHeads) > 0 {
+		if run.dwellingKeys == nil { // the index kept by key only: turn it round once
+			run.dwellingKeys = make(map[*dwellingRef][16]byte, len(run.pl.dwellings))
+			for k, d := range run.pl.dwellings {
+				run.dwellingKeys[d] = k
+			}
+		}
+		if k, ok := run.dwellingKeys[dw]; ok {
+			return run.badHeads["d:"+string(k[:])]
+		}
+	}
+	return 0
+}
+
+// idNumberChar and phoneChar are the characters an ID or phone number may
+// hold besides digits; maskBadNumber shows the others.
+func idNumberChar(r rune) bool { return r == 'X' || r == 'x' || identity.IsNumberSeparator(r) }
+
+func phoneChar(r rune) bool {
+	return identity.IsNumberSeparator(r) || strings.ContainsRune("+()（）转#,，", r)
+}
+
+// maskBadNumber masks an ID or phone number that failed its check so that the
+// report shows what makes it bad without giving a number away: digits are
+// masked as privacy's masks do (at most the first 3 and last 4, never more
+// than half of them), and characters that no such number has stay where they
+// stand, marked with 「」: "138abc12345" → "***「abc」*2345". A value without
+// such characters gets the usual mask.
+func maskBadNumber(value string, allowed func(rune) bool, mask func(string) string) string {
+	digits, foreign := 0, false
+	for _, r := range value {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case !allowed(r):
+			foreign = true
+		}
+	}
+	if !foreign {
+		return mask(value)
+	}
+	head, tail := 3, 4
+	for head+tail > digits/2 && (head > 0 || tail > 0) {
+		if head > 0 {
+			head--
+		} else {
+			tail--
+		}
+	}
+	var b strings.Builder
+	seen, open := 0, false
+	for _, r := range value {
+		isDigit := r >= '0' && r <= '9'
+		if bad := !isDigit && !allowed(r); bad != open {
+			if bad {
+				b.WriteString("「")
+			} else {
+				b.WriteString("」")
+			}
+			open = bad
+		}
+		if isDigit {
+			seen++
+			if seen > head && seen <= digits-tail {
+				r = '*'
+			}
+		}
+		b.WriteRune(r)
+	}
+	if open {
+		b.WriteString("」")
+	}
+	return b.String()
 }
 
 func fieldLabel(fields []importexport.Field, key string) string {
@@ -741,7 +848,8 @@ func fieldLabel(fields []importexport.Field, key string) string {
 func (run *importRun) place(ctx context.Context, tx *db.Tx, r importexport.Row, d *rowData) error {
 	bad := func(key, value, reason string, kv ...any) error {
 		run.res.Bad++
-		run.res.AddProblem(importexport.Problem{Row: r.Num, Column: run.col(key), Value: value, Reason: i18n.T(reason, kv...)})
+		run.noteBadHead(r.Num, d)
+		run.res.AddProblem(importexport.Problem{Row: r.Num, Column: run.col(key), Value: value, Reason: i18n.T(reason, kv...), Kind: reason})
 		return nil
 	}
 	dw, err := run.dwelling(ctx, tx, d)
@@ -1083,19 +1191,29 @@ func (run *importRun) settleHouseholds(ctx context.Context, tx *db.Tx) error {
 // finish reports households without a head and writes the summary.
 func (run *importRun) finish() {
 	done := map[*hhPlan]bool{}
+	var headless []*hhPlan
 	for _, h := range run.households {
 		if done[h] || len(h.rows) == 0 {
 			continue
 		}
 		done[h] = true
-		if h.headID != 0 || h.headRow != 0 {
-			continue
+		if h.headID == 0 && h.headRow == 0 {
+			headless = append(headless, h)
 		}
-		// Members of a household no row and no record gives a head: one problem per row.
+	}
+	// In the file's order, so that counts by kind give the first row.
+	sort.Slice(headless, func(i, j int) bool { return headless[i].rows[0] < headless[j].rows[0] })
+	for _, h := range headless {
+		// Members of a household no row and no record gives a head: one
+		// problem per row, naming the head's row when that row was bad.
+		reason, kind := i18n.T("registry.import_no_head"), "registry.import_no_head"
+		if hr := run.badHeadRow(h); hr != 0 {
+			reason, kind = i18n.T("registry.import_head_row_bad", "row", hr), "registry.import_head_row_bad"
+		}
 		for _, row := range h.rows {
 			run.res.Bad++
 			run.res.Good--
-			run.res.AddProblem(importexport.Problem{Row: row, Column: run.col("relation"), Value: "", Reason: i18n.T("registry.import_no_head")})
+			run.res.AddProblem(importexport.Problem{Row: row, Column: run.col("relation"), Value: "", Reason: reason, Kind: kind})
 		}
 	}
 	sort.Slice(run.res.Problems, func(i, j int) bool { return run.res.Problems[i].Row < run.res.Problems[j].Row })

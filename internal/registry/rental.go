@@ -373,10 +373,7 @@ type rentalRow struct {
 // lockRental reads a rental in scope inside tx (locking it on PostgreSQL) and
 // checks that pr may write there.
 func (s *Service) lockRental(ctx context.Context, tx *db.Tx, pr *auth.Principal, id int64) (*rentalRow, error) {
-	lock := ""
-	if tx.Dialect() == db.Postgres {
-		lock = " FOR UPDATE"
-	}
+	lock := tx.ForUpdate()
 	r := &rentalRow{}
 	err := tx.QueryRowContext(ctx, `SELECT id, community_id, COALESCE(grid_id, 0), COALESCE(landlord_person_id, 0), status, lease_from FROM reg_rental r WHERE id = ? AND `+
 		pr.Scope.SQL("r.community_id", "r.grid_id")+lock, id).Scan(&r.id, &r.community, &r.grid, &r.landlord, &r.status, &r.leaseFrom)

@@ -15,6 +15,7 @@ import (
 	"linli/internal/db"
 	"linli/internal/i18n"
 	"linli/internal/identity"
+	"linli/internal/locale"
 	"linli/internal/org"
 	"linli/internal/places"
 	"linli/internal/privacy"
@@ -90,12 +91,8 @@ func (s *Service) now() time.Time {
 
 func (s *Service) todayISO() string { return s.now().In(shanghai).Format("2006-01-02") }
 
-var shanghai = func() *time.Location {
-	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return l
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
+// shanghai is the users' time zone.
+var shanghai = locale.Zone
 
 // ---- tags ----
 

@@ -90,7 +90,9 @@ func (s *Service) checkIdentity(in *PersonInput, errs *i18n.Errors) identityFiel
 		if err != nil {
 			norm, err = identity.ParseLandline(ph)
 		}
-		if err != nil {
+		if c := foreignChar(ph, phoneChar); err != nil && c != "" {
+			errs.Add("phone", "registry.phone_chars", "char", c)
+		} else if err != nil {
 			errs.Add("phone", "registry.phone_invalid")
 		} else {
 			f.phone = norm
@@ -107,6 +109,20 @@ func (s *Service) checkIdentity(in *PersonInput, errs *i18n.Errors) identityFiel
 		errs.Add("birth_date", "err.invalid_date", "field", i18n.T("registry.birth_date"))
 	}
 	return f
+}
+
+// foreignChar returns the first character of s that is neither a digit
+// (full-width ones included) nor allowed, or "".
+func foreignChar(s string, allowed func(rune) bool) string {
+	for _, r := range s {
+		if r >= 0xFF01 && r <= 0xFF5E {
+			r -= 0xFEE0 // full-width forms, as the parsers read them
+		}
+		if (r < '0' || r > '9') && !allowed(r) {
+			return string(r)
+		}
+	}
+	return ""
 }
 
 func tail(s string, n int) string {
@@ -375,10 +391,7 @@ type householdRow struct {
 // lockHousehold reads a household in scope inside tx (on PostgreSQL locking its
 // row, so that two concurrent writes cannot both give it a head).
 func (s *Service) lockHousehold(ctx context.Context, tx *db.Tx, pr *auth.Principal, id int64) (*householdRow, error) {
-	lock := ""
-	if tx.Dialect() == db.Postgres {
-		lock = " FOR UPDATE"
-	}
+	lock := tx.ForUpdate()
 	h := &householdRow{}
 	err := tx.QueryRowContext(ctx, `SELECT id, community_id, COALESCE(grid_id, 0), COALESCE(dwelling_id, 0), COALESCE(head_person_id, 0), number, status
 		FROM reg_household h WHERE id = ? AND `+pr.Scope.SQL("h.community_id", "h.grid_id")+lock, id).

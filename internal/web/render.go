@@ -22,6 +22,7 @@ import (
 	"linli/internal/auth"
 	"linli/internal/db"
 	"linli/internal/i18n"
+	"linli/internal/locale"
 	"linli/internal/privacy"
 )
 
@@ -209,13 +210,8 @@ func OptionsHTML(opts []Option) template.HTML {
 	return template.HTML(b.String())
 }
 
-// Local is the time zone shown to users.
-var Local = func() *time.Location {
-	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return l
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
+// Local is the time zone shown to users (locale.Zone).
+var Local = locale.Zone
 
 // View is what every page template receives.
 type View struct {
@@ -386,10 +382,10 @@ type FieldProblem struct {
 }
 
 var codeStatus = map[string]int{
-	"not_found": 404, "forbidden": 403, "unauthenticated": 401, "bad_credentials": 401,
+	"not_found": 404, "forbidden": 403, "unauthenticated": 401, "bad_credentials": 401, "password_change_required": 403,
 	"session_expired": 401, "mfa_required": 401, "mfa_wrong": 401, "csrf": 403, "disabled": 403,
 	"mfa_enrollment_required": 403, "validation": 422, "conflict": 409, "too_large": 413,
-	"bad_request": 400, "method": 405, "locked": 423, "bad_file": 400,
+	"bad_request": 400, "method": 405, "locked": 423, "bad_file": 400, "busy": 503,
 }
 
 // Classify maps an error to what the user is told.
@@ -502,18 +498,8 @@ func QueryInt(r *http.Request, name string, def, min, max int) int {
 	return v
 }
 
-// HumanBytes renders a size for messages: 300 MB.
-func HumanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%d MB", n>>20)
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KB", n>>10)
-	}
-	return fmt.Sprintf("%d B", n)
-}
+// HumanBytes renders a size for messages: 300 MB (locale.HumanBytes).
+func HumanBytes(n int64) string { return locale.HumanBytes(n) }
 
 // Pager is paging state for lists.
 type Pager struct {

@@ -17,6 +17,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"linli/internal/audit"
 	"linli/internal/auth"
@@ -79,6 +81,14 @@ type Route struct {
 	// Anonymous-only or pending-login routes (the second-factor page) are reachable
 	// with a login that is not yet complete.
 	AllowPending bool
+	// KeyAuth: the route acts only on what the request itself carries (an
+	// api_key, a bearer token, credentials in the body), never on the browser's
+	// session cookie. An unsafe request to it that carries no session cookie
+	// needs no CSRF token and no same-site Origin: there is no ambient
+	// authority for another site to forge. One that carries the cookie is
+	// checked as usual. Open311's routes are such routes (GeoReport clients
+	// post plain forms with their api_key).
+	KeyAuth bool
 }
 
 // HandlerFunc is a route handler. Returning an error renders it: *i18n.Error and
@@ -310,11 +320,15 @@ func (s *Server) wrap(rt Route, h HandlerFunc) http.Handler {
 				}
 			}
 		}
-		if unsafe && !bearer && !s.sameOrigin(r) {
+		// A request to a key-authenticated route without the session cookie
+		// brings its own credentials: nothing of the browser's can be forged.
+		_, cookieErr := r.Cookie(SessionCookie)
+		keyed := rt.KeyAuth && cookieErr != nil
+		if unsafe && !bearer && !keyed && !s.sameOrigin(r) {
 			s.denyCSRF(w, r, rt, p)
 			return
 		}
-		if unsafe && !bearer && needsCSRFToken(r) {
+		if unsafe && !bearer && !keyed && needsCSRFToken(r) {
 			// Cookie-carried requests and form posts that change things must come
 			// from our own pages: the token only our pages know.
 			if !s.csrfOK(r, p) {
@@ -347,7 +361,13 @@ func (s *Server) wrap(rt Route, h HandlerFunc) http.Handler {
 			http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
 			return
 		}
-		if p.MustChange && !rt.AllowPending && !rt.API && r.URL.Path != "/account/password" {
+		if p.MustChange && !rt.AllowPending {
+			// An initial or reset password is changed before anything else, on
+			// the web and through the API alike.
+			if rt.API || bearer {
+				s.renderError(w, r, true, auth.ErrPasswordChange)
+				return
+			}
 			http.Redirect(w, r, "/account/password", http.StatusSeeOther)
 			return
 		}
@@ -495,10 +515,21 @@ func (s *Server) Redirect(w http.ResponseWriter, r *http.Request, to, flash stri
 	return nil
 }
 
-// safeNext keeps post-login redirects on this site.
+// safeNext keeps post-login redirects on this site: "/" or a path that starts
+// with one "/" followed by anything but "/" or "\\", with no control character
+// anywhere (browsers drop tabs and newlines, so "/\t/host" would become
+// "//host", another site). Anything else goes home.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "/" {
+		return next
+	}
+	if len(next) < 2 || next[0] != '/' || next[1] == '/' || next[1] == '\\' {
 		return "/"
+	}
+	for _, c := range next {
+		if unicode.IsControl(c) || c == utf8.RuneError {
+			return "/"
+		}
 	}
 	return next
 }

@@ -77,6 +77,7 @@ func (s *Server) registerShell() {
 	})
 	s.Handle(Route{Method: "POST", Pattern: "/api/v1/session", Public: true, API: true}, s.apiLogin)
 	s.Handle(Route{Method: "DELETE", Pattern: "/api/v1/session", AllowPending: true, API: true}, s.apiLogout)
+	s.Handle(Route{Method: "POST", Pattern: "/api/v1/session/password", AllowPending: true, API: true}, s.apiPassword)
 	s.API("GET", "/api/v1/me", PermHome, "", s.apiMe)
 
 	s.registerAdmin()
@@ -300,7 +301,46 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *auth.Princi
 		}
 	}
 	idle := s.Auth.Policy(r.Context()).Idle
-	WriteJSON(w, http.StatusOK, map[string]any{"token": res.Token, "idle_timeout_seconds": int(idle.Seconds())})
+	// must_change_password: until the password is changed with POST
+	// /api/v1/session/password, every other call answers password_change_required.
+	WriteJSON(w, http.StatusOK, map[string]any{"token": res.Token, "idle_timeout_seconds": int(idle.Seconds()), "must_change_password": res.Principal.MustChange})
+	return nil
+}
+
+type apiPasswordReq struct {
+	OldPassword string `json:"old_password"`
+	NewPassword string `json:"new_password"`
+}
+
+// apiPassword changes the caller's own password: the one call an account that
+// must change its initial password may make (besides logging out).
+func (s *Server) apiPassword(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if p.MFAPending {
+		return auth.ErrMFARequired
+	}
+	var req apiPasswordReq
+	if err := DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.NewPassword == "" {
+		e := &i18n.Errors{}
+		e.Add("new_password", "err.required", "field", i18n.T("auth.new_password"))
+		return e
+	}
+	err := s.Auth.ChangeOwnPassword(r.Context(), p, req.OldPassword, req.NewPassword)
+	var verrs *i18n.Errors
+	if errors.As(err, &verrs) {
+		// The API names its own fields.
+		for i := range verrs.Fields {
+			if verrs.Fields[i].Field == "password" {
+				verrs.Fields[i].Field = "new_password"
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

@@ -140,12 +140,14 @@ func TestLoginPageErrorsAndLockInChinese(t *testing.T) {
 			t.Fatalf("wrong password %d: %d", i, resp.StatusCode)
 		}
 	}
+	// The fifth locks the account, and says no more than a wrong password does
+	// (TestLockoutDoesNotTellWhichNamesExist): the message warns of locks.
 	resp, body := c.PostForm("/login", url.Values{"username": {"volunteer"}, "password": {"wrong-password"}})
-	if resp.StatusCode != 423 || !strings.Contains(body, "已锁定") {
+	if resp.StatusCode != 401 || !strings.Contains(body, "锁定") {
 		t.Fatalf("5th wrong password: %d", resp.StatusCode)
 	}
 	resp, _ = c.PostForm("/login", url.Values{"username": {"volunteer"}, "password": {apptest.Password}})
-	if resp.StatusCode != 423 {
+	if resp.StatusCode != 401 {
 		t.Fatalf("right password on a locked account: %d", resp.StatusCode)
 	}
 }
@@ -225,7 +227,7 @@ func TestAPISessionMeAndErrors(t *testing.T) {
 	})
 }
 
-func TestAPILockedAccountGets423AndNoToken(t *testing.T) {
+func TestAPILockedAccountGetsNoToken(t *testing.T) {
 	d := dbtest.SQLite(t, apptest.Migrations())
 	w := apptest.New(t, d)
 	srv := w.Server(t)
@@ -233,7 +235,7 @@ func TestAPILockedAccountGets423AndNoToken(t *testing.T) {
 		apptest.NewClient(t, srv.URL).JSON("POST", "/api/v1/session", `{"username":"volunteer","password":"nope"}`)
 	}
 	resp, body := apptest.NewClient(t, srv.URL).JSON("POST", "/api/v1/session", `{"username":"volunteer","password":"`+apptest.Password+`"}`)
-	if resp.StatusCode != 423 || strings.Contains(body, "token") || !strings.Contains(body, `"code":"locked"`) {
+	if resp.StatusCode != 401 || strings.Contains(body, "token") || !strings.Contains(body, `"code":"bad_credentials"`) {
 		t.Fatalf("locked: %d %s", resp.StatusCode, body)
 	}
 }

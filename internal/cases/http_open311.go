@@ -21,17 +21,17 @@ import (
 // (lk_…) of a staff account, whose scope and permissions apply as everywhere
 // else. Internal stages map to open/closed. JSON and XML.
 //
-// The shell exempts requests with an Authorization: Bearer header from the
-// CSRF token; GeoReport clients send api_key in a form-encoded POST body,
-// which the shell refuses today. This handler therefore also accepts the key
-// as a Bearer header and a JSON body (both pass the shell unchanged); plain
-// form posts need the shell change described in the module's report.
+// The routes are public JSON routes, which the shell treats as authenticated
+// by key (web.Route.KeyAuth): a GeoReport client's form-encoded POST with
+// api_key and no session cookie needs no CSRF token, while one that carries
+// the session cookie still does. The key is also accepted as a Bearer header
+// and in a JSON body.
 
 func (s *Service) open311Routes(srv *web.Server, h *handlers) {
 	for _, ext := range []string{"json", "xml"} {
 		srv.Handle(web.Route{Method: "GET", Pattern: "/open311/v2/services." + ext, Public: true, API: true}, h.o311Services)
 		srv.Handle(web.Route{Method: "GET", Pattern: "/open311/v2/requests." + ext, Public: true, API: true}, h.o311Requests)
-		srv.Handle(web.Route{Method: "POST", Pattern: "/open311/v2/requests." + ext, Public: true, API: true}, h.o311Create)
+		srv.Handle(web.Route{Method: "POST", Pattern: "/open311/v2/requests." + ext, Public: true, API: true, KeyAuth: true}, h.o311Create)
 	}
 	srv.Handle(web.Route{Method: "GET", Pattern: "/open311/v2/requests/{id}", Public: true, API: true, Object: "case"}, h.o311Request)
 }
@@ -169,11 +169,13 @@ func (h *handlers) o311Item(c *Case, notes string) o311Request {
 		UpdatedDatetime: isoTime(c.UpdatedAt), ExpectedDatetime: isoTime(c.DueAt), Address: c.Location}
 }
 
-// lastPublicNote is the newest note the resident could read, for status_notes.
-func (h *handlers) lastPublicNote(r *http.Request, p *auth.Principal, c *Case) string {
-	var note string
-	_ = h.s.DB.QueryRowContext(r.Context(), `SELECT note FROM case_event WHERE case_id = ? AND public = TRUE AND note <> '' ORDER BY id DESC LIMIT 1`, c.ID).Scan(&note)
-	return note
+// lastPublicReply is the newest reply to the resident (给居民的回复), for
+// status_notes: an Open311 client shows it to the public, so it never carries
+// a staff note.
+func (h *handlers) lastPublicReply(r *http.Request, c *Case) string {
+	var reply string
+	_ = h.s.DB.QueryRowContext(r.Context(), `SELECT public_reply FROM case_event WHERE case_id = ? AND public = TRUE AND public_reply <> '' ORDER BY id DESC LIMIT 1`, c.ID).Scan(&reply)
+	return reply
 }
 
 func (h *handlers) o311Requests(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
@@ -261,7 +263,7 @@ func (h *handlers) o311Requests(w http.ResponseWriter, r *http.Request, _ *auth.
 	}
 	out := make([]o311Request, 0, len(list))
 	for _, c := range list {
-		out = append(out, h.o311Item(c, h.lastPublicNote(r, p, c)))
+		out = append(out, h.o311Item(c, h.lastPublicReply(r, c)))
 	}
 	o311Write(w, r, http.StatusOK, "service_requests", out)
 	return nil
@@ -285,7 +287,7 @@ func (h *handlers) o311Request(w http.ResponseWriter, r *http.Request, _ *auth.P
 	if err != nil || c.Type == nil || !c.Type.Open311 {
 		return o311Fail(w, r, http.StatusNotFound, i18n.T("err.not_found"))
 	}
-	o311Write(w, r, http.StatusOK, "service_requests", []o311Request{h.o311Item(c, h.lastPublicNote(r, p, c))})
+	o311Write(w, r, http.StatusOK, "service_requests", []o311Request{h.o311Item(c, h.lastPublicReply(r, c))})
 	return nil
 }
 
