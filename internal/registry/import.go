@@ -281,26 +281,26 @@ type importRun struct {
 	res    *importflow.Result
 	pl     *placeIndex
 
-	known        [][16]byte         // document hashes already in the deployment, sorted
-	seenDocs     map[[16]byte]int32 // document hash → row, within this file
-	noDoc        map[[16]byte]int64 // keyHash(name, birth, dwelling id) → person without a document
-	seenNoDoc    map[noDocKey]int32 // name, birth and dwelling → row, within this file
-	households   map[hhKey]*hhPlan  // by 户号, or by dwelling → plan
-	tags         map[string]*Tag    // visible tags by name and code
-	tagTotal     map[int64]bool
-	newPeople    int
-	changed      int
-	unchanged    int
-	newHH        int
-	bulk         *BulkWriter
-	dwellings    *places.DwellingBatch
-	rebuild      func(context.Context) error
-	touched      []int64                   // households whose head and members to settle
-	badHeads     map[string]int            // household ("n:<户号>" or "d:<dwellingKey.hash>") → row of its head that was bad
-	dwellingKeys map[*dwellingRef][16]byte // pl.dwellings turned round, for badHeadRow
-	now          int64
-	today        string
-	defaultGrid  int64
+	known       [][16]byte         // document hashes already in the deployment, sorted
+	seenDocs    map[[16]byte]int32 // document hash → row, within this file
+	noDoc       map[[16]byte]int64 // keyHash(name, birth, dwelling id) → person without a document
+	seenNoDoc   map[noDocKey]int32 // name, birth and dwelling → row, within this file
+	households  map[hhKey]*hhPlan  // by 户号, or by dwelling → plan
+	tags        map[string]*Tag    // visible tags by name and code
+	tagTotal    map[int64]bool
+	newPeople   int
+	changed     int
+	unchanged   int
+	newHH       int
+	bulk        *BulkWriter
+	dwellings   *places.DwellingBatch
+	rebuild     func(context.Context) error
+	touched     []int64                   // households whose head and members to settle
+	badHeads    map[string]int            // household ("n:<户号>" or "d:<dwellingKey.hash>") → row of its head that was bad
+	dwKeys      map[*dwellingRef][16]byte // pl.dwellings turned round, for badHeadRow
+	now         int64
+	today       string
+	defaultGrid int64
 }
 
 // hhKey names a household in the run: by its 户号, or else by its dwelling.
@@ -760,13 +760,13 @@ func (run *importRun) badHeadRow(h *hhPlan) int {
 		return run.badHeads["n:"+h.number]
 	}
 	if dw := h.dwelling; dw != nil && len(run.badHeads) > 0 {
-		if run.dwellingKeys == nil { // the index kept by key only: turn it round once
-			run.dwellingKeys = make(map[*dwellingRef][16]byte, len(run.pl.dwellings))
+		if run.dwKeys == nil { // the index kept by key only: turn it round once
+			run.dwKeys = make(map[*dwellingRef][16]byte, len(run.pl.dwellings))
 			for k, d := range run.pl.dwellings {
-				run.dwellingKeys[d] = k
+				run.dwKeys[d] = k
 			}
 		}
-		if k, ok := run.dwellingKeys[dw]; ok {
+		if k, ok := run.dwKeys[dw]; ok {
 			return run.badHeads["d:"+string(k[:])]
 		}
 	}
