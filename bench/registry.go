@@ -228,7 +228,12 @@ func benchRegistry(ctx context.Context, e *Env) ([]Row, error) {
 	}
 	if comm != 0 {
 		rows = append(rows, Row{Area: "registry", Measure: "import skipped: -reuse kept the loaded database"})
-		return append(rows, benchRegistryServing(ctx, e, grids, samples)...), nil
+		rows = append(rows, benchRegistryServing(ctx, e, grids, samples)...)
+		web, err := importDuringReads(ctx, e, grids, samples)
+		if err != nil {
+			web = append(web, Row{Area: "registry", Measure: "import through the web while others read: failed", Value: err.Error()})
+		}
+		return append(rows, web...), nil
 	}
 	raw, read, err := rawRead(path)
 	if err != nil {

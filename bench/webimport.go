@@ -54,7 +54,7 @@ func importDuringReads(ctx context.Context, e *Env, grids []int64, samples []sam
 	if err := srv.post(importer, loc+"/check"); err != nil {
 		return rows, err
 	}
-	if err := waitState(ctx, e, id, "checked", 30*time.Minute); err != nil {
+	if err := waitState(ctx, e, srv, importer, loc, id, "checked", 30*time.Minute); err != nil {
 		return rows, fmt.Errorf("check: %v", err)
 	}
 	checked := time.Since(start)
@@ -94,7 +94,7 @@ func importDuringReads(ctx context.Context, e *Env, grids []int64, samples []sam
 	commitStart := time.Now()
 	err = srv.post(importer, loc+"/commit")
 	if err == nil {
-		err = waitState(ctx, e, id, "committed", 25*time.Minute)
+		err = waitState(ctx, e, srv, importer, loc, id, "committed", 25*time.Minute)
 	}
 	committed := time.Since(commitStart)
 	close(stop)
@@ -114,21 +114,21 @@ func importDuringReads(ctx context.Context, e *Env, grids []int64, samples []sam
 	return rows, nil
 }
 
-// waitState polls the upload until it reaches state (or fails, or its
-// progress stands still for two minutes).
-func waitState(ctx context.Context, e *Env, id, state string, limit time.Duration) error {
+// waitState polls the upload until it reaches state (or fails, or its page,
+// which shows the progress the server keeps in memory, stands still for two
+// minutes: on SQLite the stored progress waits for the import's commit).
+func waitState(ctx context.Context, e *Env, srv *serveProc, token, page, id, state string, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
-	last, moved := int64(-1), time.Now()
+	last, moved := "", time.Now()
 	for time.Now().Before(deadline) {
 		var st string
-		var progress int64
-		if err := e.DB.QueryRowContext(ctx, e.DB.Rebind(`SELECT state, progress FROM import_upload WHERE id = ?`), id).Scan(&st, &progress); err != nil {
+		if err := e.DB.QueryRowContext(ctx, e.DB.Rebind(`SELECT state FROM import_upload WHERE id = ?`), id).Scan(&st); err != nil {
 			return err
 		}
-		if progress != last {
-			last, moved = progress, time.Now()
+		if shown := srv.body(token, page); shown != last {
+			last, moved = shown, time.Now()
 		} else if st != state && time.Since(moved) > 2*time.Minute {
-			return fmt.Errorf("the import stands still at row %d (state %s)", progress, st)
+			return fmt.Errorf("the import's page has not moved for two minutes (state %s)", st)
 		}
 		switch st {
 		case state:
@@ -141,6 +141,19 @@ func waitState(ctx context.Context, e *Env, id, state string, limit time.Duratio
 		time.Sleep(500 * time.Millisecond)
 	}
 	return fmt.Errorf("the upload did not reach %q in %s", state, limit)
+}
+
+// body returns the page's text (empty on failure).
+func (s *serveProc) body(token, path string) string {
+	req, _ := http.NewRequest("GET", s.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
 
 // upload posts file as the import form does and returns where it redirects.
