@@ -228,7 +228,9 @@ func benchRegistry(ctx context.Context, e *Env) ([]Row, error) {
 	}
 	if comm != 0 {
 		rows = append(rows, Row{Area: "registry", Measure: "import skipped: -reuse kept the loaded database"})
-		rows = append(rows, benchRegistryServing(ctx, e, grids, samples)...)
+		if !e.Flags.WebImportOnly {
+			rows = append(rows, benchRegistryServing(ctx, e, grids, samples)...)
+		}
 		web, err := importDuringReads(ctx, e, grids, samples)
 		if err != nil {
 			web = append(web, Row{Area: "registry", Measure: "import through the web while others read: failed", Value: err.Error()})

@@ -115,7 +115,7 @@ func importDuringReads(ctx context.Context, e *Env, grids []int64, samples []sam
 }
 
 // waitState polls the upload until it reaches state (or fails, or its page,
-// which shows the progress the server keeps in memory, stands still for two
+// which shows the progress the server keeps in memory, stands still for ten
 // minutes: on SQLite the stored progress waits for the import's commit).
 func waitState(ctx context.Context, e *Env, srv *serveProc, token, page, id, state string, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
@@ -127,8 +127,9 @@ func waitState(ctx context.Context, e *Env, srv *serveProc, token, page, id, sta
 		}
 		if shown := srv.body(token, page); shown != last {
 			last, moved = shown, time.Now()
-		} else if st != state && time.Since(moved) > 2*time.Minute {
-			return fmt.Errorf("the import's page has not moved for two minutes (state %s)", st)
+		} else if st != state && time.Since(moved) > 10*time.Minute {
+			// (a commit's last phase, the sorted index builds, shows no rows)
+			return fmt.Errorf("the import's page has not moved for ten minutes (state %s)", st)
 		}
 		switch st {
 		case state:
