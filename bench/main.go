@@ -66,6 +66,8 @@ type Flags struct {
 	Cases     int
 	Keep      string
 	Reuse     bool
+	// WebImportOnly (with Reuse): only the web import while others read.
+	WebImportOnly bool
 }
 
 type suite struct {
@@ -90,6 +92,7 @@ func main() {
 	flag.IntVar(&f.Cases, "cases", 1_000_000, "cases in the cases data set")
 	flag.StringVar(&f.Keep, "dir", "", "scratch directory (default: a new temporary one, removed at the end)")
 	flag.BoolVar(&f.Reuse, "reuse", false, "keep the databases of an earlier run with the same -dir and skip loading what they hold (for tuning; the published table comes from a run without it)")
+	flag.BoolVar(&f.WebImportOnly, "web-import-only", false, "with -reuse: measure only the import through the web while others read")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *cpuProfile != "" {

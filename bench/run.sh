@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Runs Linli's benchmarks and prints one table. Starts a throwaway PostgreSQL
-# (durable settings) unless LINLI_TEST_POSTGRES names one. Flags go to the
+# (durable settings, with the WAL room README "Benchmarks" recommends for
+# million-row imports) unless LINLI_TEST_POSTGRES names one. Flags go to the
 # benchmark program: bench/run.sh -only registry -residents 1000000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/pg.sh
 trap stop_postgres EXIT
 if [ -z "${LINLI_TEST_POSTGRES:-}" ]; then
-  PG_SETTINGS="-c max_connections=200 -c shared_buffers=256MB -c work_mem=16MB -c maintenance_work_mem=256MB" start_postgres \
+  PG_SETTINGS="-c max_connections=200 -c shared_buffers=256MB -c work_mem=16MB -c maintenance_work_mem=256MB -c max_wal_size=4GB -c wal_compression=on" start_postgres \
     || echo "!! PostgreSQL not available: benchmarks run on SQLite only" >&2
 fi
-go build -o /tmp/linli-bench ./bench
-go build -o /tmp/linli-bench-linli ./cmd/linli
-LINLI_BENCH_BINARY=/tmp/linli-bench-linli /tmp/linli-bench "$@"
+bin="$(mktemp -d /tmp/linli-bench-bin.XXXXXX)" # runs in other worktrees build their own
+trap 'stop_postgres; rm -rf "$bin"' EXIT
+go build -o "$bin/bench" ./bench
+go build -o "$bin/linli" ./cmd/linli
+LINLI_BENCH_BINARY="$bin/linli" "$bin/bench" "$@"

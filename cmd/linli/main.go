@@ -266,8 +266,22 @@ const serveGCPercent = 200
 func tuneGC(gogc string) {
 	if gogc == "" {
 		debug.SetGCPercent(serveGCPercent)
+		// A backstop, not the budget: an import's state is kept small by design,
+		// but three times a million-row import's live heap is more than an office
+		// PC should give. Near this soft limit the collector runs more often.
+		if os.Getenv("GOMEMLIMIT") == "" {
+			debug.SetMemoryLimit(serveMemoryLimit)
+		}
 	}
 }
+
+// serveMemoryLimit is the heap size above which serve collects garbage more
+// often than serveGCPercent asks (unless GOGC or GOMEMLIMIT is set).
+const serveMemoryLimit = 320 << 20
+
+// importMemoryLimit is the heap size above which linli import collects
+// garbage more often (unless GOMEMLIMIT is set).
+const importMemoryLimit = 256 << 20
 
 // serve runs the server until ctx ends, then shuts down gracefully. banner, when
 // set, is printed once the listener is up.
@@ -681,6 +695,11 @@ func runImport(args []string) error {
 	report := fs.String("report", "", "write the row-level problems to this .xlsx")
 	_ = fs.Parse(args[2:]) // ExitOnError: a bad flag exits with the usage
 	ctx := context.Background()
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A backstop, not the budget (see serveMemoryLimit): the collector's
+		// headroom over a million-row ledger's state would otherwise double it.
+		debug.SetMemoryLimit(importMemoryLimit)
+	}
 	a, done, err := cliApp(ctx, &c)
 	if err != nil {
 		return err

@@ -293,9 +293,16 @@ func TestProfilerOnlyOnLoopback(t *testing.T) {
 func TestServeTunesGCUnlessGOGCIsSet(t *testing.T) {
 	old := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(old)
+	oldLimit := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(oldLimit)
+	t.Setenv("GOMEMLIMIT", "")
 	tuneGC("")
 	if got := debug.SetGCPercent(100); got != serveGCPercent {
 		t.Fatalf("GC percent %d, want %d", got, serveGCPercent)
+	}
+	// Three times an import's heap is bounded by a soft limit.
+	if got := debug.SetMemoryLimit(-1); got != serveMemoryLimit {
+		t.Fatalf("memory limit %d, want %d", got, serveMemoryLimit)
 	}
 	tuneGC("50") // GOGC was read by the runtime at start; it stays as it is
 	if got := debug.SetGCPercent(100); got != 100 {

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Bulk writing for importers and generators: ids are handed out before rows are
@@ -67,9 +70,56 @@ func (i *IDs) Next(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-// Batch collects rows of one table and writes them as multi-row INSERTs.
+// InBulkTx is InTx for bulk loads: on PostgreSQL the transaction's batches
+// load with COPY on the transaction's own connection (one transaction: all
+// rows or none). On SQLite it is InTx.
+func (d *DB) InBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return d.InTx(ctx, func(tx *Tx) error {
+		tx.bulk = true
+		return fn(tx)
+	})
+}
+
+// copyFrom loads rows (cols values each, flat) into table with COPY on the
+// transaction's connection.
+func (t *Tx) copyFrom(ctx context.Context, table string, cols []string, vals []any) error {
+	return t.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("copy into %s: not a pgx connection (%T)", table, dc)
+		}
+		src := &flatRows{vals: vals, cols: len(cols), at: -len(cols)}
+		n, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, src)
+		if err != nil {
+			return fmt.Errorf("copy into %s: %w", table, err)
+		}
+		if want := int64(len(vals) / len(cols)); n != want {
+			return fmt.Errorf("copy into %s: %d of %d rows", table, n, want)
+		}
+		return nil
+	})
+}
+
+// flatRows hands a batch's flat value buffer to COPY row by row.
+type flatRows struct {
+	vals     []any
+	cols, at int
+}
+
+func (r *flatRows) Next() bool             { r.at += r.cols; return r.at < len(r.vals) }
+func (r *flatRows) Values() ([]any, error) { return r.vals[r.at : r.at+r.cols], nil }
+func (r *flatRows) Err() error             { return nil }
+
+// copyRows is how many rows a COPY batch sends at once.
+const copyRows = 5000
+
+// Batch collects rows of one table and writes them as multi-row INSERTs, or,
+// in a PostgreSQL transaction begun with InBulkTx, with COPY.
 type Batch struct {
 	tx      *Tx
+	table   string
+	columns []string
+	copy    bool
 	prefix  string
 	row     string
 	cols    int
@@ -87,6 +137,9 @@ type Batch struct {
 func (t *Tx) NewBatch(table string, cols []string, perStmt int) *Batch {
 	if max := 30000 / len(cols); perStmt > max {
 		perStmt = max
+	}
+	if t.bulk && t.conn != nil && t.Dialect() == Postgres {
+		return &Batch{tx: t, table: table, columns: cols, copy: true, cols: len(cols), perStmt: copyRows}
 	}
 	return &Batch{tx: t, prefix: `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `,
 		row: "(" + Placeholders(len(cols)) + ")", cols: len(cols), perStmt: perStmt}
@@ -127,7 +180,10 @@ func (b *Batch) write(ctx context.Context) error {
 		}
 	}
 	var err error
-	if b.n == b.perStmt {
+	if b.copy {
+		err = b.tx.copyFrom(ctx, b.table, b.columns, b.buf)
+		clear(b.buf) // drop the references: the buffer is kept for the next rows
+	} else if b.n == b.perStmt {
 		if b.full == nil {
 			if b.full, err = b.tx.PrepareContext(ctx, b.statement(b.perStmt)); err != nil {
 				return err
@@ -187,11 +243,16 @@ func (t *Tx) BulkIndexes(ctx context.Context, tables ...string) (rebuild func(co
 			return nil, err
 		}
 	}
-	if _, err := t.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil {
+	// Sorts that outgrow the page cache (and its size bounds a sort's memory)
+	// spill to temporary files, not to memory (the connection's temp_store is
+	// MEMORY): a million rows' index builds otherwise held their whole sort
+	// runs in RAM. The cache keeps its size: a larger one measured no faster
+	// and cost twice its size in memory (each page is its own allocation).
+	if _, err := t.ExecContext(ctx, `PRAGMA temp_store = FILE`); err != nil {
 		return nil, err
 	}
 	return func(ctx context.Context) error {
-		defer t.ExecContext(ctx, `PRAGMA cache_size = -32000`)
+		defer t.ExecContext(ctx, `PRAGMA temp_store = MEMORY`)
 		for _, d := range defs {
 			if _, err := t.ExecContext(ctx, d); err != nil {
 				return err

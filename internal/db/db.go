@@ -387,8 +387,10 @@ func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result
 
 // Tx is a write transaction.
 type Tx struct {
-	tx *sql.Tx
-	d  *DB
+	tx   *sql.Tx
+	d    *DB
+	conn *sql.Conn // the connection the transaction holds
+	bulk bool      // begun by InBulkTx: batches load with COPY on PostgreSQL
 	// after runs once the transaction has committed (cache invalidation and the like).
 	after []func()
 }
@@ -461,7 +463,7 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{tx: stx, d: d}
+	tx := &Tx{tx: stx, d: d, conn: c}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = stx.Rollback()

@@ -24,6 +24,13 @@ type BulkWriter struct {
 	parents    []*db.Batch
 }
 
+// inBulkTx runs a bulk load in one transaction whose batches load with COPY
+// on PostgreSQL (db.InBulkTx).
+func (s *Service) inBulkTx(ctx context.Context, fn func(tx *db.Tx) error) error {
+	defer registryChanged()
+	return s.DB.InBulkTx(ctx, fn)
+}
+
 // NewBulkWriter prepares the batches inside tx.
 func (s *Service) NewBulkWriter(ctx context.Context, tx *db.Tx) (*BulkWriter, error) {
 	b := &BulkWriter{now: db.Now(), today: s.todayISO()}

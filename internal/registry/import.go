@@ -1,9 +1,12 @@
 package registry
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -122,6 +125,23 @@ func (k dwellingKey) String() string {
 	return places.JoinAddress(k.estate, k.building, k.entrance, k.room)
 }
 
+// hash is the key's compact form for the run's index: a million rows keep
+// 16 bytes a dwelling instead of four strings.
+func (k dwellingKey) hash() [16]byte { return keyHash(k.estate, k.building, k.entrance, k.room) }
+
+// keyHash is a 128-bit digest of parts (separated, so that "ab"+"c" differs
+// from "a"+"bc"): the run's cross-file keys are kept as these.
+func keyHash(parts ...string) [16]byte {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	var out [16]byte
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
 // The community's places, loaded once per run, and what the run plans to add.
 type placeIndex struct {
 	grids     map[string]int64 // by name, code
@@ -129,7 +149,7 @@ type placeIndex struct {
 	estates   map[string]int64
 	buildings map[[2]string]*places.Building // {estate, name}
 	entrances map[[3]string]int64            // {estate, building, name}
-	dwellings map[dwellingKey]*dwellingRef
+	dwellings map[[16]byte]*dwellingRef      // by dwellingKey.hash
 	newNames  []string
 	counts    map[string]int
 	// Buildings without a grid: new ones (named at newNameAt in newNames) and
@@ -143,8 +163,6 @@ type placeIndex struct {
 type dwellingRef struct {
 	id       int64
 	building *places.Building
-	entrance string
-	room     string
 	new      bool
 }
 
@@ -217,7 +235,7 @@ func (im Importer) Run(ctx context.Context, pr *auth.Principal, req importflow.R
 		return run.res, nil
 	}
 	errBad := i18n.NewError("validation", "importflow.bad_rows", "n", 0)
-	err := s.inTx(ctx, func(tx *db.Tx) error {
+	err := s.inBulkTx(ctx, func(tx *db.Tx) error {
 		if err := run.prepare(ctx, tx); err != nil {
 			return err
 		}
@@ -272,11 +290,11 @@ type importRun struct {
 	res    *importflow.Result
 	pl     *placeIndex
 
-	known       map[[16]byte]bool  // document hashes already in the deployment
-	seenDocs    map[[16]byte]int   // document hash → row, within this file
-	noDoc       map[string]int64   // name|birth|dwelling → person without a document
-	seenNoDoc   map[string]int     // same key → row, within this file
-	households  map[string]*hhPlan // "n:<户号>" or "d:<dwelling id or key>" → plan
+	known       [][16]byte         // document hashes already in the deployment, sorted
+	seenDocs    map[[16]byte]int32 // document hash → row, within this file
+	noDoc       map[[16]byte]int64 // keyHash(name, birth, dwelling id) → person without a document
+	seenNoDoc   map[noDocKey]int32 // name, birth and dwelling → row, within this file
+	households  map[hhKey]*hhPlan  // by 户号, or by dwelling → plan
 	tags        map[string]*Tag    // visible tags by name and code
 	tagTotal    map[int64]bool
 	newPeople   int
@@ -286,24 +304,44 @@ type importRun struct {
 	bulk        *BulkWriter
 	dwellings   *places.DwellingBatch
 	rebuild     func(context.Context) error
-	touched     []int64        // households whose head and members to settle
-	badHeads    map[string]int // household ("n:<户号>" or "d:<address>") → row of its head that was bad
+	touched     []int64                   // households whose head and members to settle
+	badHeads    map[string]int            // household ("n:<户号>" or "d:<dwellingKey.hash>") → row of its head that was bad
+	dwKeys      map[*dwellingRef][16]byte // pl.dwellings turned round, for badHeadRow
 	now         int64
 	today       string
 	defaultGrid int64
 }
 
-// hhPlan is a household the file talks about.
+// hhKey names a household in the run: by its 户号, or else by its dwelling.
+type hhKey struct {
+	number   string
+	dwelling *dwellingRef
+}
+
+// noDocKey names a person without a document within the file.
+type noDocKey struct {
+	nameBirth [16]byte
+	dwelling  *dwellingRef
+}
+
+// hhPlan is a household the file talks about. Its rows are kept only while it
+// has no head (to report them if none comes): a million rows keep no row lists.
 type hhPlan struct {
 	id       int64
 	number   string
 	dwelling *dwellingRef
 	headID   int64 // the head now (existing or set by this file)
 	headRow  int   // row of the file that names the head
-	firstRow int
-	rows     []int
+	rows     []int // rows of new members while the household has no head
+	added    int32 // new members from this file
 	hadHead  bool
 	members  int
+}
+
+// isKnown tells whether a document hash is already in the deployment.
+func (run *importRun) isKnown(h [16]byte) bool {
+	_, ok := slices.BinarySearchFunc(run.known, h, func(a, b [16]byte) int { return bytes.Compare(a[:], b[:]) })
+	return ok
 }
 
 func hash16(h string) [16]byte {
@@ -318,7 +356,7 @@ func (run *importRun) load(ctx context.Context) error {
 	s, cid := run.s, run.comm.ID
 	run.now, run.today = db.Now(), s.todayISO()
 	pl := &placeIndex{grids: map[string]int64{}, gridNames: map[int64]string{}, estates: map[string]int64{}, buildings: map[[2]string]*places.Building{},
-		entrances: map[[3]string]int64{}, dwellings: map[dwellingKey]*dwellingRef{}, counts: map[string]int{}}
+		entrances: map[[3]string]int64{}, dwellings: map[[16]byte]*dwellingRef{}, counts: map[string]int{}}
 	run.pl = pl
 	units, err := s.Org.Visible(ctx, auth.System("import"))
 	if err != nil {
@@ -407,12 +445,14 @@ func (run *importRun) load(ctx context.Context) error {
 		}
 		b := buildingByID[bid]
 		k := dwellingKey{b.EstateName, b.Name, entranceName[eid], room}
-		pl.dwellings[k] = &dwellingRef{id: id, building: b, entrance: entranceName[eid], room: room}
+		pl.dwellings[k.hash()] = &dwellingRef{id: id, building: b}
 	}
 	rows.Close()
 
 	// Every document hash of the deployment: uniqueness is deployment-wide.
-	run.known, run.seenDocs = map[[16]byte]bool{}, map[[16]byte]int{}
+	// A commit knows its size from the check: no growing (and copying) the
+	// biggest map a million times over.
+	run.known, run.seenDocs = nil, make(map[[16]byte]int32, run.req.ExpectedRows)
 	rows, err = q.QueryContext(ctx, `SELECT id_hash FROM reg_person WHERE id_hash IS NOT NULL`)
 	if err != nil {
 		return err
@@ -423,10 +463,11 @@ func (run *importRun) load(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		run.known[hash16(h)] = true
+		run.known = append(run.known, hash16(h))
 	}
 	rows.Close()
-	run.noDoc, run.seenNoDoc = map[string]int64{}, map[string]int{}
+	slices.SortFunc(run.known, func(a, b [16]byte) int { return bytes.Compare(a[:], b[:]) })
+	run.noDoc, run.seenNoDoc = map[[16]byte]int64{}, map[noDocKey]int32{}
 	rows, err = q.QueryContext(ctx, `SELECT id, name, birth_date, COALESCE(dwelling_id, 0) FROM reg_person WHERE community_id = ? AND id_hash IS NULL`, cid)
 	if err != nil {
 		return err
@@ -438,11 +479,11 @@ func (run *importRun) load(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		run.noDoc[n+"|"+b+"|"+itoa(d)] = id
+		run.noDoc[keyHash(n, b, itoa(d))] = id
 	}
 	rows.Close()
 
-	run.households = map[string]*hhPlan{}
+	run.households = map[hhKey]*hhPlan{}
 	rows, err = q.QueryContext(ctx, `SELECT id, number, COALESCE(dwelling_id, 0), COALESCE(head_person_id, 0), members FROM reg_household WHERE community_id = ? AND status = 'active'`, cid)
 	if err != nil {
 		return err
@@ -471,11 +512,11 @@ func (run *importRun) load(ctx context.Context) error {
 	for _, h := range hhs {
 		p := &hhPlan{id: h.id, number: h.number, dwelling: dwellingByID[h.dwelling], headID: h.head, hadHead: h.head != 0, members: h.members}
 		if h.number != "" {
-			run.households["n:"+h.number] = p
+			run.households[hhKey{number: h.number}] = p
 		}
 		// Linking by dwelling works only where the dwelling has one household.
-		if h.dwelling != 0 && byDwelling[h.dwelling] == 1 {
-			run.households["d:"+itoa(h.dwelling)] = p
+		if dw := dwellingByID[h.dwelling]; dw != nil && byDwelling[h.dwelling] == 1 {
+			run.households[hhKey{dwelling: dw}] = p
 		}
 	}
 	tags, err := run.s.VisibleTags(ctx, run.pr)
@@ -698,7 +739,7 @@ func (run *importRun) row(ctx context.Context, tx *db.Tx, r importexport.Row) er
 		if first, dup := run.seenDocs[d.docHash]; dup {
 			problem("id_number", privacy.MaskIDNumber(d.idf.idNumber), "registry.import_dup_in_file", "row", first)
 		} else {
-			run.seenDocs[d.docHash] = r.Num
+			run.seenDocs[d.docHash] = int32(r.Num)
 		}
 	}
 	if bad {
@@ -721,7 +762,8 @@ func (run *importRun) noteBadHead(row int, d *rowData) {
 	}
 	k := "n:" + d.hhNumber
 	if d.hhNumber == "" {
-		k = "d:" + d.key.estate + "\x00" + d.key.building + "\x00" + d.key.entrance + "\x00" + d.key.room
+		h := d.key.hash()
+		k = "d:" + string(h[:])
 	}
 	if _, ok := run.badHeads[k]; !ok {
 		run.badHeads[k] = row
@@ -733,8 +775,16 @@ func (run *importRun) badHeadRow(h *hhPlan) int {
 	if h.number != "" {
 		return run.badHeads["n:"+h.number]
 	}
-	if dw := h.dwelling; dw != nil && dw.building != nil {
-		return run.badHeads["d:"+dw.building.EstateName+"\x00"+dw.building.Name+"\x00"+dw.entrance+"\x00"+dw.room]
+	if dw := h.dwelling; dw != nil && len(run.badHeads) > 0 {
+		if run.dwKeys == nil { // the index kept by key only: turn it round once
+			run.dwKeys = make(map[*dwellingRef][16]byte, len(run.pl.dwellings))
+			for k, d := range run.pl.dwellings {
+				run.dwKeys[d] = k
+			}
+		}
+		if k, ok := run.dwKeys[dw]; ok {
+			return run.badHeads["d:"+string(k[:])]
+		}
 	}
 	return 0
 }
@@ -833,9 +883,8 @@ func (run *importRun) place(ctx context.Context, tx *db.Tx, r importexport.Row, 
 	}
 	// Existing person?
 	var existing int64
-	noDocKey := ""
 	if d.hasDoc {
-		if run.known[d.docHash] {
+		if run.isKnown(d.docHash) {
 			var comm int64
 			var q db.Queryer = run.s.DB.Reader()
 			if tx != nil {
@@ -849,34 +898,30 @@ func (run *importRun) place(ctx context.Context, tx *db.Tx, r importexport.Row, 
 			}
 		}
 	} else if dw.id != 0 {
-		noDocKey = d.in.Name + "|" + d.idf.birth + "|" + itoa(dw.id)
-		existing = run.noDoc[noDocKey]
+		existing = run.noDoc[keyHash(d.in.Name, d.idf.birth, itoa(dw.id))]
 	}
 	if !d.hasDoc {
-		k := d.in.Name + "|" + d.idf.birth + "|" + dw.keyString()
+		k := noDocKey{keyHash(d.in.Name, d.idf.birth), dw}
 		if first, dup := run.seenNoDoc[k]; dup {
 			return bad("name", d.in.Name, "registry.import_dup_person", "row", first)
 		}
-		run.seenNoDoc[k] = r.Num
+		run.seenNoDoc[k] = int32(r.Num)
 	}
 	if existing != 0 {
 		return run.update(ctx, tx, r, d, dw, existing)
 	}
 	// A new person joins a household: by 户号, or the one household at the dwelling.
-	hkey := "d:" + dw.keyString()
+	hkey := hhKey{dwelling: dw}
 	if d.hhNumber != "" {
-		hkey = "n:" + d.hhNumber
-	} else if dw.id != 0 {
-		hkey = "d:" + itoa(dw.id)
+		hkey = hhKey{number: d.hhNumber}
 	}
 	h := run.households[hkey]
 	if h == nil {
-		h = &hhPlan{number: d.hhNumber, dwelling: dw, firstRow: r.Num}
+		// The number is cut from the row's text: keep a copy, not the row.
+		h = &hhPlan{number: strings.Clone(d.hhNumber), dwelling: dw}
+		hkey.number = h.number
 		run.households[hkey] = h
 		run.newHH++
-		if dw.id != 0 && d.hhNumber == "" {
-			run.households["d:"+dw.keyString()] = h
-		}
 	}
 	rel := d.relation
 	if rel == RelationSelf {
@@ -888,7 +933,12 @@ func (run *importRun) place(ctx context.Context, tx *db.Tx, r importexport.Row, 
 		}
 		h.headRow = r.Num
 	}
-	h.rows = append(h.rows, r.Num)
+	if h.headRow == 0 && h.headID == 0 {
+		h.rows = append(h.rows, r.Num)
+	} else {
+		h.rows = nil
+	}
+	h.added++
 	run.newPeople++
 	run.res.Good++
 	if tx == nil {
@@ -903,7 +953,7 @@ func (run *importRun) place(ctx context.Context, tx *db.Tx, r importexport.Row, 
 		}
 		h.id = id
 		run.touched = append(run.touched, id)
-	} else if len(h.rows) == 1 {
+	} else if h.added == 1 {
 		run.touched = append(run.touched, h.id)
 	}
 	pl := placement{community: run.comm.ID, grid: dw.building.GridID, dwelling: dw.id}
@@ -918,19 +968,12 @@ func (run *importRun) place(ctx context.Context, tx *db.Tx, r importexport.Row, 
 	return nil
 }
 
-func (dw *dwellingRef) keyString() string {
-	if dw.id != 0 {
-		return itoa(dw.id)
-	}
-	return "new:" + dw.building.EstateName + "\x00" + dw.building.Name + "\x00" + dw.entrance + "\x00" + dw.room
-}
-
 // dwelling finds or plans (and in a commit creates) the row's dwelling. A new
 // building goes in the row's grid, the import's (Request.GridID), the
 // community's only one, or none (未划分网格).
 func (run *importRun) dwelling(ctx context.Context, tx *db.Tx, d *rowData) (*dwellingRef, error) {
 	pl := run.pl
-	if dw, ok := pl.dwellings[d.key]; ok {
+	if dw, ok := pl.dwellings[d.key.hash()]; ok {
 		if tx != nil && dw.id == 0 {
 			if err := run.createDwelling(ctx, tx, d.key, dw); err != nil {
 				return nil, err
@@ -959,8 +1002,8 @@ func (run *importRun) dwelling(ctx context.Context, tx *db.Tx, d *rowData) (*dwe
 		pl.newNameAt[b] = len(pl.newNames)
 		pl.newNames = append(pl.newNames, strings.TrimSpace(d.key.estate+" "+d.key.building)+"（"+places.GridLabel(pl.gridNames[grid])+"）")
 	}
-	dw := &dwellingRef{building: b, entrance: d.key.entrance, room: d.key.room, new: true}
-	pl.dwellings[d.key] = dw
+	dw := &dwellingRef{building: b, new: true}
+	pl.dwellings[d.key.hash()] = dw
 	pl.counts["dwellings"]++
 	if tx != nil {
 		if err := run.createDwelling(ctx, tx, d.key, dw); err != nil {
