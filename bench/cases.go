@@ -222,7 +222,7 @@ func benchCases(ctx context.Context, e *Env) ([]Row, error) {
 			return err
 		}
 		start := time.Now()
-		if err = loadCases(ctx, e, w, n); err != nil {
+		if err := loadCases(ctx, e, w, n); err != nil {
 			return err
 		}
 		load = time.Since(start)

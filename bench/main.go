@@ -100,7 +100,9 @@ func main() {
 		if err != nil {
 			fatal(err)
 		}
-		pprof.StartCPUProfile(pf)
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			fatal(err)
+		}
 		defer pprof.StopCPUProfile()
 	}
 	sort.SliceStable(suites, func(i, j int) bool { return suites[i].name < suites[j].name })

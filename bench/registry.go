@@ -57,9 +57,13 @@ func ledgerFile(dir string, n, variant int) (string, []sample, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	sw.SetRow("A1", []any{"翠苑一区社区居民花名册"})
+	if err := sw.SetRow("A1", []any{"翠苑一区社区居民花名册"}); err != nil {
+		return "", nil, err
+	}
 	header := []any{"序号", "户号", "姓名", "与户主关系", "公民身份号码", "性别", "出生日期", "民族", "联系电话", "小区", "楼栋", "单元", "房号", "网格", "人员类型"}
-	sw.SetRow("A2", header)
+	if err := sw.SetRow("A2", header); err != nil {
+		return "", nil, err
+	}
 	r := rand.New(rand.NewPCG(1, 2+uint64(variant)))
 	surnames := []rune("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金")
 	given := []rune("伟强磊军勇杰涛明超刚平辉鹏华飞鑫波宇浩凯健俊帆芳娜敏静丽艳娟霞秀英玲桂兰萍红琳燕梅婷雪慧颖倩洁佳欣琪月晶")
@@ -145,7 +149,9 @@ func ledgerFile(dir string, n, variant int) (string, []sample, error) {
 		return "", nil, err
 	}
 	b, _ := json.Marshal(samples)
-	os.WriteFile(samplesPath, b, 0o600)
+	if err := os.WriteFile(samplesPath, b, 0o600); err != nil {
+		return "", nil, err
+	}
 	return path, samples, nil
 }
 
@@ -242,7 +248,7 @@ func benchRegistry(ctx context.Context, e *Env) ([]Row, error) {
 		return nil, err
 	}
 	rows = append(rows, Row{Area: "registry", Measure: fmt.Sprintf("excelize alone reads the %d-row ledger", read-2), Value: secs(raw)})
-	comm, grids, err = setupCommunity(ctx, e)
+	_, grids, err = setupCommunity(ctx, e)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +290,8 @@ func keptCommunity(ctx context.Context, e *Env) (int64, []int64, error) {
 	}
 	var comm int64
 	var residents int
-	e.DB.QueryRowContext(ctx, `SELECT id FROM org_unit WHERE code = '330106004001'`).Scan(&comm)
+	// No such community (sql.ErrNoRows) leaves comm 0: the data must be loaded.
+	_ = e.DB.QueryRowContext(ctx, `SELECT id FROM org_unit WHERE code = '330106004001'`).Scan(&comm)
 	if comm == 0 {
 		return 0, nil, nil
 	}
@@ -299,7 +306,9 @@ func keptCommunity(ctx context.Context, e *Env) (int64, []int64, error) {
 	var grids []int64
 	for rows.Next() {
 		var g int64
-		rows.Scan(&g)
+		if err := rows.Scan(&g); err != nil {
+			return 0, nil, err
+		}
 		grids = append(grids, g)
 	}
 	return comm, grids, rows.Err()
@@ -426,7 +435,9 @@ func linliBinary() string { return os.Getenv("LINLI_BENCH_BINARY") }
 // keyFile writes the bench's all-zero master key (the one Env uses).
 func keyFile(dir string) string {
 	p := filepath.Join(dir, "bench.key")
-	os.WriteFile(p, []byte(strings.Repeat("00", 32)+"\n"), 0o600)
+	if err := os.WriteFile(p, []byte(strings.Repeat("00", 32)+"\n"), 0o600); err != nil {
+		fatal(err)
+	}
 	return p
 }
 
@@ -462,13 +473,13 @@ func startServe(e *Env) (*serveProc, error) {
 
 func (s *serveProc) stop() {
 	if s.cmd.Process != nil && s.cmd.ProcessState == nil {
-		s.cmd.Process.Signal(syscall.SIGTERM)
+		_ = s.cmd.Process.Signal(syscall.SIGTERM) // it may have exited already
 		done := make(chan struct{})
-		go func() { s.cmd.Wait(); close(done) }()
+		go func() { _ = s.cmd.Wait(); close(done) }()
 		select {
 		case <-done:
 		case <-time.After(time.Minute): // a server stuck in an import
-			s.cmd.Process.Kill()
+			_ = s.cmd.Process.Kill()
 			<-done
 		}
 	}
@@ -501,7 +512,7 @@ func (s *serveProc) get(token, path string) (int, string) {
 	}
 	// Read and drop: the client shares the server's two cores, and keeping
 	// every page it is sent would spend them on its own garbage.
-	io.Copy(io.Discard, resp.Body)
+	_, _ = io.Copy(io.Discard, resp.Body) // drained so the connection is reused
 	return 200, ""
 }
 

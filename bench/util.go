@@ -26,7 +26,7 @@ func freshPostgres(ctx context.Context, admin string, reuse bool) (string, error
 	exists := false
 	if reuse {
 		name = "linli_bench_kept"
-		a.QueryRowContext(ctx, `SELECT true FROM pg_database WHERE datname = $1`, name).Scan(&exists)
+		_ = a.QueryRowContext(ctx, `SELECT true FROM pg_database WHERE datname = $1`, name).Scan(&exists) // no row: it does not exist
 	}
 	if !exists {
 		if _, err := a.ExecContext(ctx, `CREATE DATABASE `+name+` ENCODING 'UTF8' TEMPLATE template0`); err != nil {

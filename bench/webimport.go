@@ -136,7 +136,7 @@ func waitState(ctx context.Context, e *Env, srv *serveProc, token, page, id, sta
 			return nil
 		case "failed":
 			var msg string
-			e.DB.QueryRowContext(ctx, e.DB.Rebind(`SELECT COALESCE(error, '') FROM import_upload WHERE id = ?`), id).Scan(&msg)
+			_ = e.DB.QueryRowContext(ctx, e.DB.Rebind(`SELECT COALESCE(error, '') FROM import_upload WHERE id = ?`), id).Scan(&msg) // best effort, for the message
 			return fmt.Errorf("the import failed: %s", msg)
 		}
 		time.Sleep(500 * time.Millisecond)

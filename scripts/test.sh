@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs Linli's whole test suite: formatting, vet, and every Go test on SQLite and
+# Runs Linli's whole test suite: formatting, vet, golangci-lint, and every Go test on SQLite and
 # on a real PostgreSQL server, plus the browser tests in headless Chromium.
 #
 # It starts what it needs: a throwaway PostgreSQL (unless LINLI_TEST_POSTGRES
@@ -59,6 +59,29 @@ if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
+
+say "golangci-lint"
+# Built from the Go module proxy at a pinned version (never a downloaded
+# binary); the Go build cache makes every run after the first quick.
+lint_version=v2.15.0
+lint_bin="$(go env GOPATH)/bin/golangci-lint-$lint_version"
+if [ ! -x "$lint_bin" ]; then
+  lint_tmp="$(mktemp -d)"
+  if GOBIN="$lint_tmp" go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$lint_version" >/tmp/linli-lint-install.log 2>&1; then
+    mkdir -p "$(dirname "$lint_bin")" && mv "$lint_tmp/golangci-lint" "$lint_bin"
+  else
+    tail -5 /tmp/linli-lint-install.log
+  fi
+  rm -rf "$lint_tmp"
+fi
+if [ -x "$lint_bin" ]; then
+  "$lint_bin" run ./...
+else
+  skipped+=("LINT: golangci-lint $lint_version could not be built from the Go module proxy")
+  if [ "${CI:-}" = "true" ]; then
+    echo "CI must lint, but golangci-lint could not be built"; exit 1
+  fi
+fi
 
 say "go test"
 args=("$@")

@@ -20,7 +20,6 @@ type IDs struct {
 	table string
 	seq   string // PostgreSQL identity sequence
 	next  int64
-	last  int64 // last id of the current block (PostgreSQL)
 	block []int64
 }
 
@@ -252,7 +251,7 @@ func (t *Tx) BulkIndexes(ctx context.Context, tables ...string) (rebuild func(co
 		return nil, err
 	}
 	return func(ctx context.Context) error {
-		defer t.ExecContext(ctx, `PRAGMA temp_store = MEMORY`)
+		defer func() { _, _ = t.ExecContext(ctx, `PRAGMA temp_store = MEMORY`) }()
 		for _, d := range defs {
 			if _, err := t.ExecContext(ctx, d); err != nil {
 				return err

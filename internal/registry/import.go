@@ -178,7 +178,7 @@ var (
 // community's own estate and building names at the start ("翠苑一区综合楼201").
 func (pl *placeIndex) parseAddress(s string) (dwellingKey, bool) {
 	s = strings.TrimSpace(s)
-	if m := addressParts.FindStringSubmatch(strings.ReplaceAll(s, " ", "")); m != nil && m[4] != "" {
+	if m := addressParts.FindStringSubmatch(strings.ReplaceAll(s, " ", "")); len(m) == 5 && m[4] != "" {
 		return dwellingKey{estate: m[1], building: m[2], entrance: m[3], room: m[4]}, true
 	}
 	if tok := strings.Fields(s); len(tok) >= 2 {
@@ -395,6 +395,9 @@ func (run *importRun) load(ctx context.Context) error {
 		pl.estates[n] = id
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	estateName := map[int64]string{}
 	for n, id := range pl.estates {
 		estateName[id] = n
@@ -415,6 +418,9 @@ func (run *importRun) load(ctx context.Context) error {
 		buildingByID[b.ID] = b
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	entranceName := map[int64]string{}
 	rows, err = q.QueryContext(ctx, `SELECT id, building_id, name FROM entrance WHERE community_id = ?`, cid)
 	if err != nil {
@@ -432,6 +438,9 @@ func (run *importRun) load(ctx context.Context) error {
 		entranceName[id] = n
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	rows, err = q.QueryContext(ctx, `SELECT id, building_id, COALESCE(entrance_id, 0), room FROM dwelling WHERE community_id = ?`, cid)
 	if err != nil {
 		return err
@@ -448,6 +457,9 @@ func (run *importRun) load(ctx context.Context) error {
 		pl.dwellings[k.hash()] = &dwellingRef{id: id, building: b}
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 
 	// Every document hash of the deployment: uniqueness is deployment-wide.
 	// A commit knows its size from the check: no growing (and copying) the
@@ -466,6 +478,9 @@ func (run *importRun) load(ctx context.Context) error {
 		run.known = append(run.known, hash16(h))
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	slices.SortFunc(run.known, func(a, b [16]byte) int { return bytes.Compare(a[:], b[:]) })
 	run.noDoc, run.seenNoDoc = map[[16]byte]int64{}, map[noDocKey]int32{}
 	rows, err = q.QueryContext(ctx, `SELECT id, name, birth_date, COALESCE(dwelling_id, 0) FROM reg_person WHERE community_id = ? AND id_hash IS NULL`, cid)
@@ -482,6 +497,9 @@ func (run *importRun) load(ctx context.Context) error {
 		run.noDoc[keyHash(n, b, itoa(d))] = id
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 
 	run.households = map[hhKey]*hhPlan{}
 	rows, err = q.QueryContext(ctx, `SELECT id, number, COALESCE(dwelling_id, 0), COALESCE(head_person_id, 0), members FROM reg_household WHERE community_id = ? AND status = 'active'`, cid)
@@ -509,6 +527,9 @@ func (run *importRun) load(ctx context.Context) error {
 		byDwelling[h.dwelling]++
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	for _, h := range hhs {
 		p := &hhPlan{id: h.id, number: h.number, dwelling: dwellingByID[h.dwelling], headID: h.head, hadHead: h.head != 0, members: h.members}
 		if h.number != "" {
@@ -886,7 +907,7 @@ func (run *importRun) place(ctx context.Context, tx *db.Tx, r importexport.Row, 
 	if d.hasDoc {
 		if run.isKnown(d.docHash) {
 			var comm int64
-			var q db.Queryer = run.s.DB.Reader()
+			q := db.Queryer(run.s.DB.Reader())
 			if tx != nil {
 				q = tx
 			}
@@ -1107,7 +1128,7 @@ func (run *importRun) insert(ctx context.Context, d *rowData, pl placement, hh i
 // update applies a changed row to the person it matched; an unchanged row does
 // nothing at all.
 func (run *importRun) update(ctx context.Context, tx *db.Tx, r importexport.Row, d *rowData, dw *dwellingRef, id int64) error {
-	var q db.Queryer = run.s.DB.Reader()
+	q := db.Queryer(run.s.DB.Reader())
 	if tx != nil {
 		q = tx
 	}
