@@ -101,7 +101,7 @@ func InsertBulk(ctx context.Context, tx *db.Tx, list []BulkCase) ([]int64, error
 			args = append(args, bulkArgs(c)...)
 		}
 		sb.WriteString(" RETURNING id")
-		got, err := returningIDs(ctx, tx, sb.String(), args)
+		got, err := tx.Int64s(ctx, sb.String(), args...)
 		if err != nil {
 			return nil, err
 		}
@@ -185,22 +185,4 @@ func InsertPartyTx(ctx context.Context, tx *db.Tx, caseID, communityID int64, ro
 	_, err := tx.ExecContext(ctx, `INSERT INTO case_party (case_id, community_id, role, name, address, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		caseID, communityID, role, name, address, at)
 	return err
-}
-
-// returningIDs runs an INSERT … RETURNING id and reads the ids.
-func returningIDs(ctx context.Context, tx *db.Tx, q string, args []any) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }

@@ -323,7 +323,16 @@ func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows
 
 // Int64s reads a one-column query of integers (ids, mostly) on the read pool.
 func (d *DB) Int64s(ctx context.Context, q string, args ...any) ([]int64, error) {
-	rows, err := d.QueryContext(ctx, q, args...)
+	return int64s(d.QueryContext(ctx, q, args...))
+}
+
+// Int64s reads a one-column query of integers inside the transaction (the ids
+// an INSERT … RETURNING id hands back, say).
+func (t *Tx) Int64s(ctx context.Context, q string, args ...any) ([]int64, error) {
+	return int64s(t.QueryContext(ctx, q, args...))
+}
+
+func int64s(rows *sql.Rows, err error) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
