@@ -393,14 +393,19 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*Uploa
 	if u.State == StateCommitting && u.Result != nil {
 		u.Total = int64(u.Result.Rows)
 	}
+	s.overlayLive(u)
+	return u, nil
+}
+
+// overlayLive brings a stored upload up to date: the progress of a run of this
+// instance is in memory, and such a run is alive however long its row has not
+// been written; a run elsewhere whose row stopped moving died with its instance.
+func (s *Service) overlayLive(u *Upload) {
 	if lr, ok := s.live.Load(u.ID); ok {
-		// Run here: its progress is in memory, and it is alive however long
-		// the row has not been written.
 		u.Progress = max(u.Progress, lr.(*liveRun).rows.Load())
 	} else if u.Running() && db.Now()-u.UpdatedAt > staleAfter.Milliseconds() {
 		u.State, u.Error = StateFailed, i18n.T("importflow.stale")
 	}
-	return u, nil
 }
 
 // Recent lists p's uploads of kind from the last day, newest first, so that a
@@ -421,11 +426,7 @@ func (s *Service) Recent(ctx context.Context, p *auth.Principal, kind string) ([
 		if !p.Scope.AllowsCommunity(u.CommunityID) {
 			continue
 		}
-		if lr, ok := s.live.Load(u.ID); ok {
-			u.Progress = max(u.Progress, lr.(*liveRun).rows.Load())
-		} else if u.Running() && db.Now()-u.UpdatedAt > staleAfter.Milliseconds() {
-			u.State = StateFailed
-		}
+		s.overlayLive(u)
 		out = append(out, u)
 	}
 	return out, rows.Err()
