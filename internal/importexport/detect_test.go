@@ -2,6 +2,8 @@ package importexport
 
 import (
 	"errors"
+	"fmt"
+	"runtime"
 	"reflect"
 	"strings"
 	"testing"
@@ -274,5 +276,46 @@ func TestRowsStopsOnCallbackError(t *testing.T) {
 	n = 0
 	if err := s.Rows(m, func(Row) error { n++; return nil }); err != nil || n != 2 {
 		t.Fatal(err, n)
+	}
+}
+
+// Rows reads the sheet ahead on another goroutine: rows still reach fn one
+// at a time and in order, an error from fn stops the reading, and the
+// reader is gone when Rows returns.
+func TestRowsReadAheadKeepsOrderAndStops(t *testing.T) {
+	rows := [][]any{{"姓名", "户号"}}
+	for i := 1; i <= 5000; i++ {
+		rows = append(rows, []any{fmt.Sprintf("居民%d", i), i})
+	}
+	s := mustOpen(t, simpleXLSX(t, rows...), "a.xlsx")
+	m, _ := s.Detect("", residentFields())
+	before := runtime.NumGoroutine()
+	last, n := 0, 0
+	if err := s.Rows(m, func(r Row) error {
+		if r.Num != last+1 && last != 0 || r.Values["name"] != fmt.Sprintf("居民%d", r.Num-1) {
+			t.Fatalf("row %d after %d: %v", r.Num, last, r.Values)
+		}
+		last, n = r.Num, n+1
+		return nil
+	}); err != nil || n != 5000 {
+		t.Fatal(err, n)
+	}
+	stop := errors.New("stop")
+	n = 0
+	if err := s.Rows(m, func(Row) error {
+		if n++; n == 1000 {
+			return stop
+		}
+		return nil
+	}); err != stop || n != 1000 {
+		t.Fatal(err, n)
+	}
+	// A reader left blocked on its channel would stay forever; one that is
+	// returning may take a moment.
+	for i := 0; runtime.NumGoroutine() > before; i++ {
+		if i == 100 {
+			t.Fatalf("%d goroutines after Rows, %d before: the reader outlived it", runtime.NumGoroutine(), before)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -2,6 +2,8 @@ package importexport
 
 import (
 	"errors"
+	"log/slog"
+	"runtime/debug"
 
 	"github.com/xuri/excelize/v2"
 
@@ -47,34 +49,89 @@ func (s *Source) Rows(m *Mapping, fn func(r Row) error) error {
 		return err
 	}
 	defer it.close()
-	count := 0
-	for {
-		num, cells, ok := it.next()
-		if !ok {
-			break
+	// The sheet is read and its rows built on another goroutine, a few batches
+	// ahead of fn: decoding the file's XML then overlaps fn's checks and
+	// writes (and, on PostgreSQL, the server's work) instead of adding to them.
+	batches := make(chan rowBatch, 4)
+	stop := make(chan struct{})
+	go func() {
+		defer close(batches)
+		var b rowBatch
+		send := func() bool {
+			select {
+			case batches <- b:
+				b = rowBatch{}
+				return true
+			case <-stop:
+				return false
+			}
 		}
-		if num <= m.HeaderRow {
-			continue
+		defer func() {
+			// A file that breaks the reader is a damaged file, not a crashed
+			// server: this goroutine is beyond the request's recovery.
+			if p := recover(); p != nil {
+				slog.Error("importexport: reading a sheet panicked", "panic", p, "stack", string(debug.Stack()))
+				b.rows, b.err = nil, errDamaged()
+				send()
+			}
+		}()
+		count := 0
+		for {
+			num, cells, ok := it.next()
+			if !ok {
+				break
+			}
+			if num <= m.HeaderRow || len(cells) == 0 {
+				continue // the header, or a blank row (buildRow would find it empty)
+			}
+			if len(cells) > s.lim.MaxCols {
+				b.err = errTooManyCols(num, s.lim.MaxCols)
+				send()
+				return
+			}
+			r, empty := buildRow(num, cells, cols)
+			if empty {
+				continue
+			}
+			if count++; count > s.lim.MaxRows {
+				b.err = errTooManyRows(s.lim.MaxRows)
+				send()
+				return
+			}
+			b.rows = append(b.rows, r)
+			if len(b.rows) == rowBatchSize && !send() {
+				return
+			}
 		}
-		if len(cells) == 0 {
-			continue // a blank row; buildRow would find it empty
+		b.err = it.err()
+		send()
+	}()
+	defer func() {
+		close(stop)
+		for range batches { // wait for the reader before it.close
 		}
-		if len(cells) > s.lim.MaxCols {
-			return errTooManyCols(num, s.lim.MaxCols)
+	}()
+	for b := range batches {
+		for _, r := range b.rows {
+			if err := fn(r); err != nil {
+				return err
+			}
 		}
-		r, empty := buildRow(num, cells, cols)
-		if empty {
-			continue
-		}
-		if count++; count > s.lim.MaxRows {
-			return errTooManyRows(s.lim.MaxRows)
-		}
-		if err := fn(r); err != nil {
-			return err
+		if b.err != nil {
+			return b.err
 		}
 	}
-	return it.err()
+	return nil
 }
+
+// rowBatch is a run of built rows handed from the reading goroutine to fn;
+// err ends the sheet.
+type rowBatch struct {
+	rows []Row
+	err  error
+}
+
+const rowBatchSize = 256
 
 func buildRow(num int, cells []string, cols []*Column) (Row, bool) {
 	r := Row{Num: num, Values: make(map[string]string, len(cols))}
