@@ -304,7 +304,8 @@ type importRun struct {
 	bulk        *BulkWriter
 	dwellings   *places.DwellingBatch
 	rebuild     func(context.Context) error
-	touched     []int64                   // households whose head and members to settle
+	touched     []int64                   // existing households the file added people to: recount
+	created     []*hhPlan                 // households the file creates: their head and size are known
 	badHeads    map[string]int            // household ("n:<户号>" or "d:<dwellingKey.hash>") → row of its head that was bad
 	dwKeys      map[*dwellingRef][16]byte // pl.dwellings turned round, for badHeadRow
 	now         int64
@@ -973,7 +974,7 @@ func (run *importRun) place(ctx context.Context, tx *db.Tx, r importexport.Row, 
 			return err
 		}
 		h.id = id
-		run.touched = append(run.touched, id)
+		run.created = append(run.created, h)
 	} else if h.added == 1 {
 		run.touched = append(run.touched, h.id)
 	}
@@ -1257,8 +1258,31 @@ func (run *importRun) settleHouseholds(ctx context.Context, tx *db.Tx) error {
 	if tx == nil {
 		return nil
 	}
-	for i := 0; i < len(run.touched); i += 500 {
-		chunk := run.touched[i:min(i+500, len(run.touched))]
+	// New households: the file named their head and members, so they are
+	// written from memory (one statement per 500, no lookups); a household
+	// left without a head keeps none and is reported by finish.
+	const per = 500
+	for i := 0; i < len(run.created); i += per {
+		chunk := run.created[i:min(i+per, len(run.created))]
+		var b strings.Builder
+		args := make([]any, 1, 3*len(chunk)+2)
+		args[0] = run.now // updated_at, the statement's first parameter
+		for j, h := range chunk {
+			if j > 0 {
+				b.WriteString(" UNION ALL ")
+			}
+			b.WriteString("SELECT CAST(? AS BIGINT) AS id, CAST(? AS BIGINT) AS head, CAST(? AS INTEGER) AS members")
+			args = append(args, h.id, nullInt(h.headID), h.added)
+		}
+		args = append(args, run.comm.ID)
+		if _, err := tx.ExecContext(ctx, `UPDATE reg_household SET head_person_id = v.head, members = v.members, updated_at = ?
+			FROM (`+b.String()+`) AS v WHERE reg_household.id = v.id AND reg_household.community_id = ?`, args...); err != nil {
+			return err
+		}
+	}
+	// Existing households the file added people to: counted again.
+	for i := 0; i < len(run.touched); i += per {
+		chunk := run.touched[i:min(i+per, len(run.touched))]
 		if _, err := tx.ExecContext(ctx, `UPDATE reg_household SET
 			head_person_id = COALESCE((SELECT p.id FROM reg_person p WHERE p.household_id = reg_household.id AND p.relation = 'self' AND p.status = 'active' ORDER BY p.id LIMIT 1), head_person_id),
 			members = (SELECT COUNT(*) FROM reg_person p WHERE p.household_id = reg_household.id AND p.status = 'active'),

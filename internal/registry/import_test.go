@@ -138,9 +138,17 @@ func TestImportResidentLedger(t *testing.T) {
 		if h.Number != "A001" || len(h.Members) != 3 {
 			t.Fatalf("household A001: %+v", h)
 		}
+		// New households get their head and size as the file gave them.
+		var head, size int64
+		if err := w.DB.QueryRowContext(ctx, w.DB.Rebind(`SELECT head_person_id, members FROM reg_household WHERE id = ?`), h.ID).Scan(&head, &size); err != nil || head != list[0].ID || size != 3 {
+			t.Fatalf("household A001 stored head %d, members %d (%v); want %d, 3", head, size, err, list[0].ID)
+		}
 		old, _, _ := w.App.Registry.ListPeople(ctx, p, registry.Filter{Q: "孤老人", AgeMin: -1, AgeMax: -1})
 		if len(old) != 1 || old[0].BirthDate != "1947-01-01" || len(old[0].Tags) != 2 {
 			t.Fatalf("serial date and tags: %+v", old)
+		}
+		if err := w.DB.QueryRowContext(ctx, w.DB.Rebind(`SELECT head_person_id, members FROM reg_household WHERE id = ?`), old[0].HouseholdID).Scan(&head, &size); err != nil || head != old[0].ID || size != 1 {
+			t.Fatalf("household B9 stored head %d, members %d (%v)", head, size, err)
 		}
 
 		// Importing the same file again changes nothing.
