@@ -276,8 +276,11 @@ func tuneGC(gogc string) {
 }
 
 // serveMemoryLimit is the heap size above which serve collects garbage more
-// often than serveGCPercent asks (unless GOGC or GOMEMLIMIT is set).
-const serveMemoryLimit = 320 << 20
+// often than serveGCPercent asks (unless GOGC or GOMEMLIMIT is set). It is
+// linli import's: a web import holds the same state, and the server's own
+// heap (tens of MB) and SQLite's page caches (outside Go's heap) come on top,
+// which at 320 MB took a million-row web import to 571 MB resident.
+const serveMemoryLimit = importMemoryLimit
 
 // importMemoryLimit is the heap size above which linli import collects
 // garbage more often (unless GOMEMLIMIT is set).
