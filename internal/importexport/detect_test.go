@@ -3,8 +3,8 @@ package importexport
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
