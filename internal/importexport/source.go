@@ -79,6 +79,7 @@ type Source struct {
 	sstErr    error
 	sstDone   bool
 	fallbacks int    // times a read went to excelize (for tests)
+	fellBack  uint8  // reasons already counted in fallbackFiles, a bit each
 	date1904  bool   // xlsx: serial dates count from 1904
 	tmpPath   string // spooled upload to remove on Close
 
