@@ -13,6 +13,7 @@ import (
 	"linli/internal/calendar"
 	"linli/internal/cases"
 	"linli/internal/db"
+	"linli/internal/importexport"
 	"linli/internal/importflow"
 	"linli/internal/org"
 	"linli/internal/places"
@@ -110,6 +111,9 @@ func New(opts Options) *App {
 	}
 	a.Web.OpenAPI = doc
 	a.Imports = &importflow.Service{DB: opts.DB, Audit: a.Audit, Log: log, TempDir: opts.TempDir}
+	a.Web.Metrics.AddCounter("linli_import_excelize_fallbacks_total",
+		"Spreadsheet files opened whose reading the fast xlsx reader handed to excelize, by reason.",
+		"reason", importexport.Fallbacks)
 	a.Org.Routes(a.Web)
 	a.Places.Routes(a.Web)
 	a.Registry.Routes(a.Web)

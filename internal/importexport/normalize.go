@@ -132,12 +132,16 @@ const (
 // an optional fractional part ("29222" and "29222.5" are 1980-01-02) in the
 // range 1–80000, except those that read as a bare year or year.month. Impossible
 // calendar dates (1980-02-30) and years outside 1800–2200 are rejected.
-func ParseDate(s string) (iso string, ok bool) {
+// Serial numbers are of the 1900 date system; Row.ParseDate reads them as
+// the row's workbook counts them.
+func ParseDate(s string) (iso string, ok bool) { return parseDate(s, false) }
+
+func parseDate(s string, date1904 bool) (iso string, ok bool) {
 	s = NormalizeCell(s)
 	if s == "" {
 		return "", false
 	}
-	if d, ok := parseSerial(s); ok {
+	if d, ok := parseSerial(s, date1904); ok {
 		return d, true
 	}
 	var parts []string
@@ -186,8 +190,9 @@ func ParseDate(s string) (iso string, ok bool) {
 	return civil(parts[0], parts[1], parts[2])
 }
 
-// parseSerial reads an Excel serial date number of the 1900 date system.
-func parseSerial(s string) (string, bool) {
+// parseSerial reads an Excel serial date number of the 1900 date system, or
+// of the 1904 one (Excel for Mac's, 1,462 days later: 0 is 1904-01-01).
+func parseSerial(s string, date1904 bool) (string, bool) {
 	intPart, frac, hasFrac := strings.Cut(s, ".")
 	if intPart == "" || len(intPart) > 5 || !allDigits(intPart) || (hasFrac && (frac == "" || !allDigits(frac))) {
 		return "", false
@@ -206,6 +211,8 @@ func parseSerial(s string) (string, bool) {
 	// 1899-12-30, and 60 itself is no date at all.
 	var base time.Time
 	switch {
+	case date1904:
+		base = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
 	case n == 60:
 		return "", false
 	case n < 60:

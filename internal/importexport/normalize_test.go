@@ -99,6 +99,19 @@ func TestParseDate(t *testing.T) {
 			t.Errorf("ParseDate(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
 	}
+	// A row of a 1904-system workbook: serials count from 1904-01-01, with
+	// no phantom leap day; text dates are as they are.
+	for in, want := range map[string]string{
+		"27760": "1980-01-02", "27760.5": "1980-01-02", "1": "1904-01-02", "59": "1904-02-29", "60": "1904-03-01",
+		"0": "", "1980": "", "80001": "", "1980-01-02": "1980-01-02", "1980年1月2日": "1980-01-02",
+	} {
+		if got, _ := (Row{Date1904: true}).ParseDate(in); got != want {
+			t.Errorf("1904: ParseDate(%q) = %q, want %q", in, got, want)
+		}
+		if got, _ := (Row{}).ParseDate(in); in == "27760" && got != "1976-01-01" {
+			t.Errorf("1900: ParseDate(%q) = %q", in, got)
+		}
+	}
 }
 
 func TestParseSex(t *testing.T) {

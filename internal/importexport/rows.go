@@ -15,7 +15,14 @@ type Row struct {
 	Num    int               // 1-based row number in the sheet, as Excel shows it (for error messages)
 	Values map[string]string // field key → normalised text (NormalizeCell applied), every mapped field
 	Extras map[string]string // header → text for unknown columns (non-empty only)
+	// Date1904: the workbook counts serial dates from 1904 (Excel for Mac's
+	// date system, workbookPr date1904); ParseDate applies it.
+	Date1904 bool
 }
+
+// ParseDate is ParseDate for a value of this row: a serial number is read
+// in the date system of the row's workbook.
+func (r Row) ParseDate(s string) (iso string, ok bool) { return parseDate(s, r.Date1904) }
 
 // Rows streams the data rows after the header row to fn; fully empty rows
 // are skipped. An xlsx is read by the streaming reader in xlsxsheet.go, which
@@ -93,6 +100,7 @@ func (s *Source) Rows(m *Mapping, fn func(r Row) error) error {
 			if empty {
 				continue
 			}
+			r.Date1904 = s.date1904
 			if count++; count > s.lim.MaxRows {
 				b.err = errTooManyRows(s.lim.MaxRows)
 				send()

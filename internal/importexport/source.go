@@ -79,6 +79,8 @@ type Source struct {
 	sstErr    error
 	sstDone   bool
 	fallbacks int    // times a read went to excelize (for tests)
+	fellBack  uint8  // reasons already counted in fallbackFiles, a bit each
+	date1904  bool   // xlsx: serial dates count from 1904
 	tmpPath   string // spooled upload to remove on Close
 
 	// csv: read again from ra for each pass, so that nothing is held in memory.
@@ -265,6 +267,9 @@ func openXLSX(r io.ReaderAt, size int64, lim Limits, path string) (*Source, erro
 		return nil, errDamaged()
 	}
 	s.xf, s.sheets = xf, xf.GetSheetList()
+	if p, err := xf.GetWorkbookProps(); err == nil && p.Date1904 != nil {
+		s.date1904 = *p.Date1904
+	}
 	if len(s.sheets) == 0 {
 		s.Close()
 		return nil, errDamaged()

@@ -276,13 +276,21 @@ func readSST(sc *xmlScan, size int64) (*sstTable, error) {
 		case tokStart:
 			switch state {
 			case 0:
-				if string(sc.name) != "sst" {
+				if string(sc.local) != "sst" {
 					return nil, errUnsure
+				}
+				// The root's namespace: the default one, or the one its
+				// prefix is bound to on the root itself (<x:sst xmlns:x=…>,
+				// as the .NET Open XML SDK writes), which encoding/xml
+				// resolves for excelize alike.
+				nsAttr := "xmlns"
+				if p := len(sc.name) - len(sc.local) - 1; p > 0 {
+					nsAttr = "xmlns:" + string(sc.name[:p])
 				}
 				ns := ""
 				for _, a := range sc.attrs {
 					v := sc.attrValue(a)
-					if string(a.local) == "xmlns" && len(a.local) == len(a.name) {
+					if string(a.name) == nsAttr {
 						ns = string(v)
 					}
 					if l := string(a.local); (l == "count" || l == "uniqueCount") && !validAttr(attrInt, v) {

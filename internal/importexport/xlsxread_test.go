@@ -261,6 +261,10 @@ func TestXLSXDiffHandWritten(t *testing.T) {
 			wantFast(t, oneSheet(t, sheetDoc(rows), handSST))
 		})
 	}
+	t.Run("prefixed shared strings", func(t *testing.T) {
+		wantFast(t, oneSheet(t, sheetDoc(`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>`),
+			xmlDecl+`<x:sst xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns="urn:other" count="2"><x:si><x:t>姓名</x:t></x:si><si><r><t>北</t></r><x:r><x:t>京</x:t></x:r></si></x:sst>`))
+	})
 	t.Run("no shared strings part", func(t *testing.T) {
 		wantFast(t, oneSheet(t, sheetDoc(`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"><v>1</v></c></row>`), ""))
 	})
@@ -410,6 +414,10 @@ func TestXLSXFallbacks(t *testing.T) {
 			`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="x"><si><t>x</t></si></sst>`},
 		"sst bad run property": {sheetDoc(`<row r="1"><c r="A1" t="s"><v>0</v></c></row>`),
 			sstDoc(`<si><r><rPr><sz val="big"/></rPr><t>x</t></r></si>`)},
+		"sst prefix bound elsewhere": {sheetDoc(`<row r="1"><c r="A1" t="s"><v>0</v></c></row>`),
+			`<x:sst xmlns:x="urn:other" xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:si><x:t>x</x:t></x:si></x:sst>`},
+		"sst prefix unbound": {sheetDoc(`<row r="1"><c r="A1" t="s"><v>0</v></c></row>`),
+			`<x:sst><x:si><x:t>x</x:t></x:si></x:sst>`},
 		"strict namespace": {sheetDoc(`<row r="1"><c r="A1" t="s"><v>0</v></c></row>`),
 			sstDoc(`<si><t>http://purl.oclc.org/ooxml/spreadsheetml/main</t></si>`)},
 	}

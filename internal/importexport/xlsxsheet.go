@@ -631,8 +631,7 @@ func (f *fastRows) next() (int, []string, bool) {
 	if err == errUnsure {
 		f.rd.close()
 		f.rd = nil
-		f.s.fallbacks++
-		fb, err := f.s.excelizeIter(f.sheet)
+		fb, err := f.s.fallback(f.sheet, FallbackSheet)
 		if err != nil {
 			f.e = err
 			return 0, nil, false
@@ -677,10 +676,9 @@ func (f *fastRows) close() {
 // parts, sheet names equal but for case), or shared strings outside the
 // usual shape.
 func (s *Source) xlsxIter(sheet string) (rowIter, error) {
-	rd, err := s.fastReader(sheet)
+	rd, reason, err := s.fastReader(sheet)
 	if err == errUnsure {
-		s.fallbacks++
-		return s.excelizeIter(sheet)
+		return s.fallback(sheet, reason)
 	}
 	if err != nil {
 		return nil, err
@@ -688,35 +686,37 @@ func (s *Source) xlsxIter(sheet string) (rowIter, error) {
 	return &fastRows{s: s, sheet: sheet, rd: rd}, nil
 }
 
-func (s *Source) fastReader(sheet string) (*sheetReader, error) {
+// fastReader opens the fast reader on a sheet; where it is unsure (err
+// errUnsure), reason says of what.
+func (s *Source) fastReader(sheet string) (*sheetReader, string, error) {
 	if s.zr == nil {
-		return nil, errUnsure
+		return nil, FallbackPackage, errUnsure
 	}
 	if s.book == nil && s.bookErr == nil {
 		s.book, s.bookErr = newXLSXBook(s.zr, s.sheets)
 	}
 	if s.bookErr != nil {
-		return nil, s.bookErr
+		return nil, FallbackWorkbook, s.bookErr
 	}
 	part, err := s.book.part(sheet)
 	if err != nil {
-		return nil, err
+		return nil, FallbackWorkbook, err
 	}
 	if !s.sstDone {
 		s.sstDone = true
 		s.sst, s.sstErr = s.book.sharedStrings(s.lim)
 	}
 	if s.sstErr != nil {
-		return nil, s.sstErr
+		return nil, FallbackSharedStrings, s.sstErr
 	}
 	rc, err := openPart(part)
 	if err != nil {
-		return nil, err
+		return nil, FallbackSheet, err
 	}
 	return &sheetReader{
 		sc:       newXMLScan(rc, s.lim.MaxUncompressed, errZipBomb),
 		rc:       rc,
 		sst:      s.sst,
 		capCells: s.lim.MaxCols + 1,
-	}, nil
+	}, "", nil
 }

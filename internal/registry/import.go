@@ -642,7 +642,7 @@ func (run *importRun) row(ctx context.Context, tx *db.Tx, r importexport.Row) er
 		d.in.Sex = sx
 	}
 	if x := v["birth_date"]; x != "" {
-		bd, ok := importexport.ParseDate(x)
+		bd, ok := r.ParseDate(x) // a serial number in the workbook's date system
 		if !ok {
 			problem("birth_date", x, "err.invalid_date", "field", "出生日期")
 		}

@@ -183,3 +183,33 @@ func TestImportResidentLedger(t *testing.T) {
 		}
 	})
 }
+
+// TestImportDate1904: a workbook saved in the 1904 date system (Excel for
+// Mac's) stores dates 1,462 smaller, and they are read as it counts them.
+func TestImportDate1904(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		p := w.Principal(t, "community_admin")
+		path := messyLedger(t, [][]any{{"M1", "苹果机", "户主", "", "女", 27760, "", "小区甲苑3幢2单元209", "网格甲A", "", ""}})
+		f, err := excelize.OpenFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		yes := true
+		if err := f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &yes}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Save(); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		r, _, err := w.App.Imports.RunNow(ctx, p, registry.Importer{S: w.App.Registry}, w.C1, path, true)
+		if err != nil || !r.Committed {
+			t.Fatalf("commit: %+v %v", r, err)
+		}
+		list, _, _ := w.App.Registry.ListPeople(ctx, p, registry.Filter{Q: "苹果机", AgeMin: -1, AgeMax: -1})
+		if len(list) != 1 || list[0].BirthDate != "1980-01-02" {
+			t.Fatalf("imported: %+v", list)
+		}
+	})
+}

@@ -17,6 +17,13 @@ type Metrics struct {
 	hist     map[string]*histogram
 	started  time.Time
 	gauges   []func() (name, help string, value float64)
+	counters []counter
+}
+
+// counter is a labelled counter kept elsewhere and read at scrape time.
+type counter struct {
+	name, help, label string
+	values            func() map[string]uint64
 }
 
 var buckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
@@ -36,6 +43,16 @@ func NewMetrics() *Metrics {
 func (m *Metrics) AddGauge(f func() (name, help string, value float64)) {
 	m.mu.Lock()
 	m.gauges = append(m.gauges, f)
+	m.mu.Unlock()
+}
+
+// AddCounter registers a counter kept by another package and read at scrape
+// time, with one label: values gives the count for each label value. Lower
+// layers (importexport's fallbacks to excelize) keep their own counts, as
+// they may not import the web layer; the wiring registers them here.
+func (m *Metrics) AddCounter(name, help, label string, values func() map[string]uint64) {
+	m.mu.Lock()
+	m.counters = append(m.counters, counter{name, help, label, values})
 	m.mu.Unlock()
 }
 
@@ -100,5 +117,17 @@ func (m *Metrics) Write(w io.Writer) {
 	for _, g := range m.gauges {
 		name, help, v := g()
 		gauge(name, help, v)
+	}
+	for _, c := range m.counters {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n", c.name, c.help, c.name)
+		values := c.values()
+		keys := make([]string, 0, len(values))
+		for k := range values {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(w, "%s{%s=%q} %d\n", c.name, c.label, k, values[k])
+		}
 	}
 }

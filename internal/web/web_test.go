@@ -1,10 +1,13 @@
 package web_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,6 +15,7 @@ import (
 
 	"linli/internal/apptest"
 	"linli/internal/dbtest"
+	"linli/internal/registry"
 )
 
 func TestCSRFAndOriginRefuseForgedPosts(t *testing.T) {
@@ -370,5 +374,38 @@ func TestNavigationFollowsRoles(t *testing.T) {
 	grid := links("grid_worker", "/registry")
 	if strings.Contains(grid, "/admin/users") || !strings.Contains(grid, `<a href="/registry" class="active">居民`) {
 		t.Fatalf("grid worker on the resident list:\n%s", grid)
+	}
+}
+
+// TestImportFallbackMetric: a ledger whose reading the fast xlsx reader
+// hands to excelize (a Strict Open XML workbook), staged for import, counts
+// once in /metrics under its reason.
+func TestImportFallbackMetric(t *testing.T) {
+	d := dbtest.SQLite(t, apptest.Migrations())
+	w := apptest.New(t, d)
+	srv := w.Server(t)
+	c := apptest.NewClient(t, srv.URL).Login("community_admin", apptest.Password)
+	line := regexp.MustCompile(`(?m)^linli_import_excelize_fallbacks_total\{reason="workbook"\} (\d+)$`)
+	count := func() int {
+		resp, body := c.Get("/metrics")
+		m := line.FindStringSubmatch(body)
+		if resp.StatusCode != 200 || m == nil || !strings.Contains(body, "\n# TYPE linli_import_excelize_fallbacks_total counter\n") ||
+			!strings.Contains(body, "\nlinli_import_excelize_fallbacks_total{reason=\"sheet\"} ") {
+			t.Fatalf("metrics:\n%s", body)
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	before := count()
+	data, err := os.ReadFile("../importexport/testdata/corpus/gen-excel-strict.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.App.Imports.Stage(context.Background(), w.Principal(t, "community_admin"), registry.Importer{S: w.App.Registry},
+		w.C1, "严格格式花名册.xlsx", bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	if after := count(); after != before+1 {
+		t.Fatalf("fallbacks for reason workbook: %d before staging, %d after", before, after)
 	}
 }
