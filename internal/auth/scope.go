@@ -3,8 +3,9 @@ package auth
 import (
 	"context"
 	"sort"
-	"strconv"
 	"strings"
+
+	"linli/internal/db"
 )
 
 // Scope is the part of the org tree a user reaches. It is the one place where
@@ -56,28 +57,33 @@ func (s Scope) Empty() bool {
 	return !s.All && len(s.Communities) == 0 && len(s.Grids) == 0 && len(s.Roots) == 0
 }
 
-// SQL returns a condition (and its arguments) restricting rows to the scope, for a
-// table whose community and grid columns are communityCol and gridCol (gridCol may
-// be "" for tables without grids). Ids are inlined as integers, which are safe and
-// let the planner use the indexes.
-func (s Scope) SQL(communityCol, gridCol string) string {
+// SQL returns a condition restricting rows to the scope, and its arguments,
+// for a table whose community and grid columns are communityCol and gridCol
+// (gridCol may be "" for tables without grids). The ids are arguments
+// (db.Dialect.IDSet), so that the text is one of a few whatever the scope:
+// callers put the arguments where the condition stands among the query's
+// others, once for each time they write it.
+func (s Scope) SQL(d db.Dialect, communityCol, gridCol string) (string, []any) {
 	if s.All {
-		return "1=1"
+		return "1=1", nil
 	}
 	var parts []string
+	var args []any
 	if len(s.Communities) > 0 {
-		parts = append(parts, communityCol+" IN ("+joinInts(s.Communities)+")")
+		c, a := d.IDSet(communityCol, s.Communities)
+		parts, args = append(parts, c), append(args, a...)
 	}
 	if len(s.Grids) > 0 && gridCol != "" {
-		parts = append(parts, gridCol+" IN ("+joinInts(s.Grids)+")")
+		c, a := d.IDSet(gridCol, s.Grids)
+		parts, args = append(parts, c), append(args, a...)
 	}
 	switch len(parts) {
 	case 0:
-		return "1=0"
+		return "1=0", nil
 	case 1:
-		return parts[0]
+		return parts[0], args
 	default:
-		return "(" + strings.Join(parts, " OR ") + ")"
+		return "(" + strings.Join(parts, " OR ") + ")", args
 	}
 }
 
@@ -124,17 +130,6 @@ func (s Scope) SeesOrgPath(path string) bool {
 		}
 	}
 	return false
-}
-
-func joinInts(ids []int64) string {
-	var b strings.Builder
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatInt(id, 10))
-	}
-	return b.String()
 }
 
 func sortedUnique(ids []int64) []int64 {

@@ -368,18 +368,21 @@ func SeesType(p *auth.Principal, t *TypeDef) bool {
 	return false
 }
 
-// visibility is the WHERE condition (alias c) of the cases p may read: staff in
-// scope (social workers by line), volunteers what they reported, residents
-// their own requests. Ids and codes are inlined: they are integers and
-// validated codes.
-func (s *Service) visibility(ctx context.Context, p *auth.Principal) (string, error) {
+// visibility is the WHERE condition (alias c) of the cases p may read, and its
+// arguments: staff in scope (social workers by line), volunteers what they
+// reported, residents their own requests. The user's and the scope's ids are
+// arguments, so that the text is the same for every user alike (see
+// db.Dialect.IDSet); the codes of a social worker's lines are inlined: they
+// are validated codes from the configuration.
+func (s *Service) visibility(ctx context.Context, p *auth.Principal) (string, []any, error) {
+	d := s.DB.Dialect()
 	switch {
 	case p.Can(PermWork):
-		cond := p.Scope.SQL("c.community_id", "c.grid_id")
+		cond, args := p.Scope.SQL(d, "c.community_id", "c.grid_id")
 		if byLine(p) {
 			types, err := s.Types(ctx)
 			if err != nil {
-				return "", err
+				return "", nil, err
 			}
 			var codes []string
 			for _, t := range types {
@@ -388,28 +391,29 @@ func (s *Service) visibility(ctx context.Context, p *auth.Principal) (string, er
 				}
 			}
 			if len(codes) == 0 {
-				return "1=0", nil
+				return "1=0", nil, nil
 			}
 			if len(codes) < len(types) {
 				cond = "(" + cond + ") AND c.type IN (" + strings.Join(codes, ",") + ")"
 			}
 		}
-		return cond, nil
+		return cond, args, nil
 	case p.Can(PermRead):
-		return "(" + p.Scope.SQL("c.community_id", "c.grid_id") + ") AND c.created_by = " + strconv.FormatInt(p.UserID, 10), nil
+		cond, args := p.Scope.SQL(d, "c.community_id", "c.grid_id")
+		return "(" + cond + ") AND c.created_by = " + d.IntMark(), append(args, p.UserID), nil
 	case p.Can(PermPortal):
-		return "c.owner_user_id = " + strconv.FormatInt(p.UserID, 10), nil
+		return "c.owner_user_id = " + d.IntMark(), []any{p.UserID}, nil
 	}
-	return "", auth.ErrForbidden
+	return "", nil, auth.ErrForbidden
 }
 
 // Get returns a case p may read.
 func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (*Case, error) {
-	vis, err := s.visibility(ctx, p)
+	vis, visArgs, err := s.visibility(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	c, err := scanCase(s.DB.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE c.id = ? AND `+vis, id))
+	c, err := scanCase(s.DB.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE c.id = ? AND `+vis, append([]any{id}, visArgs...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
@@ -522,34 +526,44 @@ type Filter struct {
 	Offset      int
 }
 
+// half is one half of a queue: a condition and its arguments.
+type half struct {
+	cond string
+	args []any
+}
+
 // queue is "my" open cases as two disjoint conditions: assigned to me, and
 // held by one of my units with nobody assigned. Queries ask for each apart and
 // add them up (UNION ALL): each half then reads its own index in due order,
 // where the two joined by OR make SQLite read every open case in the scope.
-func queue(p *auth.Principal) []string {
-	mine := "c.assignee_id = " + strconv.FormatInt(p.UserID, 10)
-	var roots []string
-	for _, r := range p.Scope.Roots {
-		roots = append(roots, strconv.FormatInt(r.ID, 10))
+// The ids are arguments (see visibility).
+func (s *Service) queue(p *auth.Principal) []half {
+	d := s.DB.Dialect()
+	mine := half{"c.assignee_id = " + d.IntMark(), []any{p.UserID}}
+	if len(p.Scope.Roots) == 0 {
+		return []half{mine}
 	}
-	if len(roots) == 0 {
-		return []string{mine}
+	roots := make([]int64, len(p.Scope.Roots))
+	for i, r := range p.Scope.Roots {
+		roots[i] = r.ID
 	}
-	return []string{mine, "c.assignee_id IS NULL AND c.holder_org_id IN (" + strings.Join(roots, ",") + ")"}
+	in, args := d.IDSet("c.holder_org_id", roots)
+	return []half{mine, {"c.assignee_id IS NULL AND " + in, args}}
 }
 
 // union is "SELECT cols FROM cases c WHERE cond" over each half of a queue,
-// joined by UNION ALL, with the arguments repeated for each; with no halves
-// it is the one plain SELECT.
-func union(cols, cond string, args []any, halves []string) (string, []any) {
+// joined by UNION ALL, with cond's arguments and then the half's for each;
+// with no halves it is the one plain SELECT.
+func union(cols, cond string, args []any, halves []half) (string, []any) {
 	if len(halves) == 0 {
 		return `SELECT ` + cols + ` FROM cases c WHERE ` + cond, args
 	}
 	parts := make([]string, len(halves))
 	var all []any
 	for i, h := range halves {
-		parts[i] = `SELECT ` + cols + ` FROM cases c WHERE ` + cond + ` AND ` + h
+		parts[i] = `SELECT ` + cols + ` FROM cases c WHERE ` + cond + ` AND ` + h.cond
 		all = append(all, args...)
+		all = append(all, h.args...)
 	}
 	return strings.Join(parts, " UNION ALL "), all
 }
@@ -582,14 +596,13 @@ func (s *Service) stageKindCond(ctx context.Context, kind string) (string, error
 // where turns f into conditions on cases c. For the my-work buckets it also
 // returns the halves of p's queue (see queue), each to be ANDed to the
 // conditions in a query of its own.
-func (s *Service) where(ctx context.Context, p *auth.Principal, f Filter, now int64) (string, []any, []string, error) {
-	vis, err := s.visibility(ctx, p)
+func (s *Service) where(ctx context.Context, p *auth.Principal, f Filter, now int64) (string, []any, []half, error) {
+	vis, args, err := s.visibility(ctx, p)
 	if err != nil {
 		return "", nil, nil, err
 	}
 	where := []string{vis}
-	var args []any
-	var halves []string
+	var halves []half
 	switch f.Mine {
 	case "":
 	case MineIntake, MineTodo:
@@ -602,15 +615,15 @@ func (s *Service) where(ctx context.Context, p *auth.Principal, f Filter, now in
 			return "", nil, nil, err
 		}
 		where = append(where, "c.closed_at IS NULL", kc)
-		halves = queue(p)
+		halves = s.queue(p)
 	case MineDueSoon:
 		where = append(where, "c.closed_at IS NULL", "c.remind_at <= ?", "c.due_at > ?")
 		args = append(args, now, now)
-		halves = queue(p)
+		halves = s.queue(p)
 	case MineOverdue:
 		where = append(where, "c.closed_at IS NULL", "c.due_at <= ?")
 		args = append(args, now)
-		halves = queue(p)
+		halves = s.queue(p)
 	case MineFirst:
 		where = append(where, "c.closed_at IS NULL", "c.first_contact_id = ?")
 		args = append(args, p.UserID)
@@ -756,7 +769,7 @@ func (s *Service) MyWork(ctx context.Context, p *auth.Principal) (WorkCounts, er
 	if !p.Can(PermWork) {
 		return w, nil
 	}
-	vis, err := s.visibility(ctx, p)
+	vis, visArgs, err := s.visibility(ctx, p)
 	if err != nil {
 		return w, err
 	}
@@ -765,7 +778,7 @@ func (s *Service) MyWork(ctx context.Context, p *auth.Principal) (WorkCounts, er
 		return w, err
 	}
 	now := db.Now()
-	mine, args := union("c.type, c.stage, c.remind_at, c.due_at", "c.closed_at IS NULL AND "+vis, nil, queue(p))
+	mine, args := union("c.type, c.stage, c.remind_at, c.due_at", "c.closed_at IS NULL AND "+vis, visArgs, s.queue(p))
 	err = s.DB.QueryRowContext(ctx, `SELECT
 		COALESCE(SUM(CASE WHEN `+intake+` THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN `+intake+` THEN 0 ELSE 1 END), 0),
@@ -775,7 +788,7 @@ func (s *Service) MyWork(ctx context.Context, p *auth.Principal) (WorkCounts, er
 	if err != nil {
 		return w, err
 	}
-	err = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases c WHERE c.closed_at IS NULL AND c.first_contact_id = ? AND `+vis, p.UserID).Scan(&w.First)
+	err = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases c WHERE c.closed_at IS NULL AND c.first_contact_id = ? AND `+vis, append([]any{p.UserID}, visArgs...)...).Scan(&w.First)
 	return w, err
 }
 

@@ -247,7 +247,7 @@ func (s *Service) RelatedTo(ctx context.Context, p *auth.Principal, kind string,
 	if !p.Can(PermRead) {
 		return nil, nil
 	}
-	vis, err := s.visibility(ctx, p)
+	vis, visArgs, err := s.visibility(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +257,7 @@ func (s *Service) RelatedTo(ctx context.Context, p *auth.Principal, kind string,
 		cond = `(` + cond + ` OR c.id IN (SELECT pt.case_id FROM case_party pt WHERE pt.person_id IN (` + db.Placeholders(len(ids)) + `)))`
 		args = append(args, db.Int64Args(ids)...)
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE `+cond+` AND `+vis+` ORDER BY c.created_at DESC, c.id DESC LIMIT 100`, args...)
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE `+cond+` AND `+vis+` ORDER BY c.created_at DESC, c.id DESC LIMIT 100`, append(args, visArgs...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -308,8 +308,8 @@ func (r dwellingResolver) Search(ctx context.Context, p *auth.Principal, q strin
 	if err := p.Require(places.PermRead); err != nil {
 		return nil, err
 	}
-	where := []string{p.Scope.SQL("d.community_id", "d.grid_id")}
-	var args []any
+	sc, args := p.Scope.SQL(r.s.DB.Dialect(), "d.community_id", "d.grid_id")
+	where := []string{sc}
 	for _, w := range strings.Fields(q) {
 		if len(where) > 6 {
 			break

@@ -156,7 +156,7 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, f StatsFilter) (
 		e.Add("from", "cases.stats_period")
 		return nil, e
 	}
-	vis, err := s.visibility(ctx, p)
+	vis, args, err := s.visibility(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +165,7 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, f StatsFilter) (
 		return nil, err
 	}
 	where := []string{vis, "c.merged_into IS NULL", "c.created_month >= ?", "c.created_month <= ?"}
-	args := []any{from, to}
+	args = append(args, from, to)
 	if f.Type != "" {
 		where = append(where, "c.type = ?")
 		args = append(args, f.Type)

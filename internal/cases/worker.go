@@ -264,16 +264,16 @@ func (s *Service) Alerts(ctx context.Context, p *auth.Principal, limit int) ([]*
 	if !p.Can(PermWork) {
 		return nil, 0, nil
 	}
-	vis, err := s.visibility(ctx, p)
+	vis, visArgs, err := s.visibility(ctx, p)
 	if err != nil {
 		return nil, 0, err
 	}
 	var unread int
-	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM case_alert a JOIN cases c ON c.id = a.case_id WHERE a.user_id = ? AND a.read_at IS NULL AND `+vis, p.UserID).Scan(&unread); err != nil {
+	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM case_alert a JOIN cases c ON c.id = a.case_id WHERE a.user_id = ? AND a.read_at IS NULL AND `+vis, append([]any{p.UserID}, visArgs...)...).Scan(&unread); err != nil {
 		return nil, 0, err
 	}
 	rows, err := s.DB.QueryContext(ctx, `SELECT a.id, a.case_id, c.type, c.created_at, c.title, a.kind, a.at, a.read_at IS NOT NULL FROM case_alert a JOIN cases c ON c.id = a.case_id
-		WHERE a.user_id = ? AND `+vis+` ORDER BY a.at DESC, a.id DESC LIMIT ?`, p.UserID, limit)
+		WHERE a.user_id = ? AND `+vis+` ORDER BY a.at DESC, a.id DESC LIMIT ?`, append(append([]any{p.UserID}, visArgs...), limit)...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -547,6 +547,63 @@ func (d *DB) IDsIn(col string, ids []int64) (string, []any) {
 	return col + " IN (" + Placeholders(len(ids)) + ")", Int64Args(ids)
 }
 
+// MaxListedIDs is the most ids IDSet writes as a list of placeholders.
+const MaxListedIDs = 256
+
+// IDSet is the condition "col is one of ids" (none: "1=0") and its
+// arguments, for sets that differ per user, such as a scope's communities:
+// the text must not differ with them, or every user would bring statements
+// of their own to prepare and plan. Up to MaxListedIDs ids are a list of
+// placeholders padded to the next power of two by repeating the last id
+// (1, 2, 4, … 256: nine texts per column), which both engines, and
+// distributed PostgreSQL, plan as index lookups of each value; more ids are
+// one parameter: an int8 array on PostgreSQL (= ANY), a JSON array read by
+// json_each on SQLite. On SQLite each id is bound through OpaqueInt, so that
+// its planner does not re-prepare the kept statement on every use.
+func (d Dialect) IDSet(col string, ids []int64) (string, []any) {
+	if len(ids) == 0 {
+		return "1=0", nil
+	}
+	if len(ids) > MaxListedIDs {
+		if d == Postgres {
+			return col + " = ANY(?)", []any{ids}
+		}
+		var b strings.Builder
+		b.WriteByte('[')
+		for i, id := range ids {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatInt(id, 10))
+		}
+		b.WriteByte(']')
+		return col + " IN (SELECT value FROM json_each(?))", []any{b.String()}
+	}
+	mark := d.IntMark()
+	if len(ids) == 1 {
+		return col + " = " + mark, []any{ids[0]}
+	}
+	n := 2
+	for n < len(ids) {
+		n *= 2
+	}
+	args := make([]any, n)
+	for i := range args {
+		args[i] = ids[min(i, len(ids)-1)]
+	}
+	return col + " IN (" + strings.Repeat(mark+", ", n-1) + mark + ")", args
+}
+
+// IntMark is the placeholder of an id that differs per user (the user's own,
+// their scope's): OpaqueInt on SQLite (see there), a plain parameter on
+// PostgreSQL, which plans it as the column's type.
+func (d Dialect) IntMark() string {
+	if d == SQLite {
+		return OpaqueInt
+	}
+	return "?"
+}
+
 // OpaqueInt is an integer placeholder whose value SQLite's planner does not
 // read. SQLite plans with the values of some parameters (LIMIT and OFFSET; an
 // equality on an index column it has samples for) and then re-prepares the

@@ -2,6 +2,7 @@ package places
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -49,7 +50,9 @@ func (s *Service) EstateChoices(ctx context.Context, p *auth.Principal, communit
 	if err := p.Require(PermRead); err != nil {
 		return nil, err
 	}
-	key := estateScope(p.Scope, "e") + "\x00" + strconv.FormatInt(communityID, 10)
+	// The scope's ids are arguments of its condition: the key holds them.
+	sc, args := estateScope(s.DB.Dialect(), p.Scope, "e")
+	key := sc + "\x00" + fmt.Sprint(args...) + "\x00" + strconv.FormatInt(communityID, 10)
 	gen := placeWrites.Load()
 	c := &s.choices
 	c.mu.Lock()

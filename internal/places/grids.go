@@ -106,8 +106,9 @@ func (s *Service) AssignGrid(ctx context.Context, p *auth.Principal, buildingIDs
 	moved := 0
 	err := s.estateTx(ctx, func(tx *db.Tx) error {
 		in, args := s.DB.IDsIn("b.id", ids)
+		sc, scArgs := p.Scope.SQL(tx.Dialect(), "b.community_id", "b.grid_id")
 		rows, err := tx.QueryContext(ctx, `SELECT b.id, b.community_id, COALESCE(b.grid_id, 0), b.name, COALESCE(e.name, '')
-			FROM building b LEFT JOIN estate e ON e.id = b.estate_id WHERE `+in+` AND `+p.Scope.SQL("b.community_id", "b.grid_id"), args...)
+			FROM building b LEFT JOIN estate e ON e.id = b.estate_id WHERE `+in+` AND `+sc, append(args, scArgs...)...)
 		if err != nil {
 			return err
 		}
@@ -177,7 +178,8 @@ func (s *Service) Ungridded(ctx context.Context, p *auth.Principal) (int, error)
 		return 0, nil
 	}
 	var n int
-	err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM building b WHERE b.grid_id IS NULL AND `+p.Scope.SQL("b.community_id", "")).Scan(&n)
+	sc, args := p.Scope.SQL(s.DB.Dialect(), "b.community_id", "")
+	err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM building b WHERE b.grid_id IS NULL AND `+sc, args...).Scan(&n)
 	return n, err
 }
 

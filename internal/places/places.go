@@ -156,21 +156,22 @@ func FloorOf(room string) int {
 // ---- scope ----
 
 // estateScope restricts estates: wholly reached communities, plus estates that
-// hold a building in one of the user's grids.
-func estateScope(s auth.Scope, alias string) string {
+// hold a building in one of the user's grids. It returns the condition and its
+// arguments, as auth.Scope.SQL does.
+func estateScope(d db.Dialect, s auth.Scope, alias string) (string, []any) {
 	if s.All {
-		return "1=1"
+		return "1=1", nil
 	}
-	full := s.SQL(alias+".community_id", "")
+	full, fullArgs := s.SQL(d, alias+".community_id", "")
 	if len(s.Grids) == 0 {
-		return full
+		return full, fullArgs
 	}
-	grids := auth.NewScope(false, nil, nil, s.Grids).SQL("0", "b.grid_id")
+	grids, gridArgs := d.IDSet("b.grid_id", s.Grids)
 	byGrid := alias + ".id IN (SELECT b.estate_id FROM building b WHERE " + grids + ")"
 	if len(s.Communities) == 0 {
-		return byGrid
+		return byGrid, gridArgs
 	}
-	return "(" + full + " OR " + byGrid + ")"
+	return "(" + full + " OR " + byGrid + ")", append(fullArgs, gridArgs...)
 }
 
 // ---- estates ----
@@ -188,9 +189,9 @@ func (s *Service) listEstates(ctx context.Context, p *auth.Principal, communityI
 	if countBuildings {
 		buildings = "(SELECT COUNT(*) FROM building b2 WHERE b2.estate_id = e.id)"
 	}
+	sc, args := estateScope(s.DB.Dialect(), p.Scope, "e")
 	q := `SELECT e.id, e.community_id, e.name, e.address, e.remark, ` + buildings + `
-		FROM estate e WHERE ` + estateScope(p.Scope, "e")
-	var args []any
+		FROM estate e WHERE ` + sc
 	if communityID != 0 {
 		q += ` AND e.community_id = ?`
 		args = append(args, communityID)
@@ -217,8 +218,9 @@ func (s *Service) GetEstate(ctx context.Context, p *auth.Principal, id int64) (*
 		return nil, err
 	}
 	e := &Estate{}
+	sc, args := estateScope(s.DB.Dialect(), p.Scope, "e")
 	err := s.DB.QueryRowContext(ctx, `SELECT e.id, e.community_id, e.name, e.address, e.remark, (SELECT COUNT(*) FROM building b2 WHERE b2.estate_id = e.id)
-		FROM estate e WHERE e.id = ? AND `+estateScope(p.Scope, "e"), id).Scan(&e.ID, &e.CommunityID, &e.Name, &e.Address, &e.Remark, &e.Buildings)
+		FROM estate e WHERE e.id = ? AND `+sc, append([]any{id}, args...)...).Scan(&e.ID, &e.CommunityID, &e.Name, &e.Address, &e.Remark, &e.Buildings)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
@@ -390,8 +392,8 @@ func (s *Service) ListBuildings(ctx context.Context, p *auth.Principal, f Buildi
 	if err := p.Require(PermRead); err != nil {
 		return nil, 0, err
 	}
-	where := []string{p.Scope.SQL("b.community_id", "b.grid_id")}
-	var args []any
+	sc, args := p.Scope.SQL(s.DB.Dialect(), "b.community_id", "b.grid_id")
+	where := []string{sc}
 	if f.CommunityID != 0 {
 		where = append(where, "b.community_id = ?")
 		args = append(args, f.CommunityID)
@@ -440,7 +442,8 @@ func (s *Service) GetBuilding(ctx context.Context, p *auth.Principal, id int64) 
 	if err := p.Require(PermRead); err != nil {
 		return nil, err
 	}
-	b, err := scanBuilding(s.DB.QueryRowContext(ctx, buildingSelect+` WHERE b.id = ? AND `+p.Scope.SQL("b.community_id", "b.grid_id"), id))
+	sc, args := p.Scope.SQL(s.DB.Dialect(), "b.community_id", "b.grid_id")
+	b, err := scanBuilding(s.DB.QueryRowContext(ctx, buildingSelect+` WHERE b.id = ? AND `+sc, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
@@ -674,8 +677,9 @@ func (s *Service) DeleteEntrance(ctx context.Context, p *auth.Principal, id int6
 	}
 	var comm int64
 	var n int
+	sc, args := p.Scope.SQL(s.DB.Dialect(), "b.community_id", "b.grid_id")
 	err = s.DB.QueryRowContext(ctx, `SELECT en.building_id, en.community_id, (SELECT COUNT(*) FROM dwelling d WHERE d.entrance_id = en.id)
-		FROM entrance en JOIN building b ON b.id = en.building_id WHERE en.id = ? AND `+p.Scope.SQL("b.community_id", "b.grid_id"), id).Scan(&buildingID, &comm, &n)
+		FROM entrance en JOIN building b ON b.id = en.building_id WHERE en.id = ? AND `+sc, append([]any{id}, args...)...).Scan(&buildingID, &comm, &n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, auth.ErrNotFound
 	}
@@ -734,7 +738,8 @@ func (s *Service) GetDwelling(ctx context.Context, p *auth.Principal, id int64) 
 	if err := p.Require(PermRead); err != nil {
 		return nil, err
 	}
-	d, err := scanDwelling(s.DB.QueryRowContext(ctx, dwellingSelect+` WHERE d.id = ? AND `+p.Scope.SQL("d.community_id", "d.grid_id"), id))
+	sc, args := p.Scope.SQL(s.DB.Dialect(), "d.community_id", "d.grid_id")
+	d, err := scanDwelling(s.DB.QueryRowContext(ctx, dwellingSelect+` WHERE d.id = ? AND `+sc, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
@@ -953,10 +958,12 @@ func (s *Service) GenerateRooms(ctx context.Context, p *auth.Principal, building
 
 // Counts returns the number of buildings and dwellings in the user's scope.
 func (s *Service) Counts(ctx context.Context, p *auth.Principal) (buildings, dwellings int, err error) {
-	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM building b WHERE `+p.Scope.SQL("b.community_id", "b.grid_id")).Scan(&buildings); err != nil {
+	bs, bArgs := p.Scope.SQL(s.DB.Dialect(), "b.community_id", "b.grid_id")
+	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM building b WHERE `+bs, bArgs...).Scan(&buildings); err != nil {
 		return 0, 0, err
 	}
-	err = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM dwelling d WHERE `+p.Scope.SQL("d.community_id", "d.grid_id")).Scan(&dwellings)
+	ds, dArgs := p.Scope.SQL(s.DB.Dialect(), "d.community_id", "d.grid_id")
+	err = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM dwelling d WHERE `+ds, dArgs...).Scan(&dwellings)
 	return buildings, dwellings, err
 }
 

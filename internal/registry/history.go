@@ -33,8 +33,9 @@ type personRow struct {
 func (s *Service) lockPerson(ctx context.Context, tx *db.Tx, pr *auth.Principal, id int64) (*personRow, error) {
 	lock := tx.ForUpdate()
 	r := &personRow{}
+	sc, args := pr.Scope.SQL(tx.Dialect(), "p.community_id", "p.grid_id")
 	err := tx.QueryRowContext(ctx, `SELECT id, community_id, COALESCE(grid_id, 0), COALESCE(household_id, 0), COALESCE(dwelling_id, 0), name, relation, status, residence_type
-		FROM reg_person p WHERE id = ? AND `+pr.Scope.SQL("p.community_id", "p.grid_id")+lock, id).
+		FROM reg_person p WHERE id = ? AND `+sc+lock, append([]any{id}, args...)...).
 		Scan(&r.id, &r.community, &r.grid, &r.household, &r.dwelling, &r.name, &r.relation, &r.status, &r.residenceType)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
@@ -615,8 +616,9 @@ func (s *Service) GetHousehold(ctx context.Context, pr *auth.Principal, id int64
 		return nil, err
 	}
 	h := &Household{}
+	sc, args := s.scope(pr, "h.community_id", "h.grid_id")
 	err := s.DB.QueryRowContext(ctx, `SELECT id, community_id, COALESCE(grid_id, 0), COALESCE(dwelling_id, 0), COALESCE(head_person_id, 0), number, status, created_at
-		FROM reg_household h WHERE id = ? AND `+pr.Scope.SQL("h.community_id", "h.grid_id"), id).
+		FROM reg_household h WHERE id = ? AND `+sc, append([]any{id}, args...)...).
 		Scan(&h.ID, &h.CommunityID, &h.GridID, &h.DwellingID, &h.HeadID, &h.Number, &h.Status, &h.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound

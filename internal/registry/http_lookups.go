@@ -26,8 +26,9 @@ func (s *Service) HouseholdsAt(ctx context.Context, pr *auth.Principal, dwelling
 	if dwelling == 0 {
 		return nil, nil
 	}
+	sc, args := s.scope(pr, "h.community_id", "h.grid_id")
 	rows, err := s.DB.QueryContext(ctx, `SELECT h.id, h.number, COALESCE(hp.name, '') FROM reg_household h LEFT JOIN reg_person hp ON hp.id = h.head_person_id
-		WHERE h.dwelling_id = ? AND h.status = 'active' AND `+pr.Scope.SQL("h.community_id", "h.grid_id")+` ORDER BY h.id`, dwelling)
+		WHERE h.dwelling_id = ? AND h.status = 'active' AND `+sc+` ORDER BY h.id`, append([]any{dwelling}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -50,8 +51,9 @@ func (s *Service) HouseholdByNumber(ctx context.Context, pr *auth.Principal, com
 		return 0, err
 	}
 	var id int64
-	err := s.DB.QueryRowContext(ctx, `SELECT h.id FROM reg_household h WHERE h.community_id = ? AND h.number = ? AND h.status = 'active' AND `+
-		pr.Scope.SQL("h.community_id", "h.grid_id"), community, number).Scan(&id)
+	sc, args := s.scope(pr, "h.community_id", "h.grid_id")
+	err := s.DB.QueryRowContext(ctx, `SELECT h.id FROM reg_household h WHERE h.community_id = ? AND h.number = ? AND h.status = 'active' AND `+sc,
+		append([]any{community, number}, args...)...).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -63,8 +65,9 @@ func (s *Service) PeoplePerBuilding(ctx context.Context, pr *auth.Principal, gri
 	if err := pr.Require(PermRead); err != nil {
 		return nil, err
 	}
+	sc, args := s.scope(pr, "p.community_id", "p.grid_id")
 	rows, err := s.DB.QueryContext(ctx, `SELECT d.building_id, COUNT(*) FROM reg_person p JOIN dwelling d ON d.id = p.dwelling_id
-		WHERE p.status = 'active' AND p.grid_id = ? AND `+pr.Scope.SQL("p.community_id", "p.grid_id")+` GROUP BY d.building_id`, grid)
+		WHERE p.status = 'active' AND p.grid_id = ? AND `+sc+` GROUP BY d.building_id`, append([]any{grid}, args...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -118,7 +118,8 @@ func (s *Service) ListRentals(ctx context.Context, pr *auth.Principal, f RentalF
 		return nil, 0, err
 	}
 	q := &query{}
-	q.add(pr.Scope.SQL("r.community_id", "r.grid_id"))
+	sc, args := s.scope(pr, "r.community_id", "r.grid_id")
+	q.add(sc, args...)
 	switch f.Status {
 	case "":
 		q.add("r.status = 'active'")
@@ -192,7 +193,8 @@ func (s *Service) GetRental(ctx context.Context, pr *auth.Principal, id int64) (
 	if err := pr.Require(PermRead); err != nil {
 		return nil, err
 	}
-	r, err := scanRental(s.DB.QueryRowContext(ctx, rentalSelect+` WHERE r.id = ? AND `+pr.Scope.SQL("r.community_id", "r.grid_id"), id))
+	sc, args := s.scope(pr, "r.community_id", "r.grid_id")
+	r, err := scanRental(s.DB.QueryRowContext(ctx, rentalSelect+` WHERE r.id = ? AND `+sc, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
@@ -222,8 +224,9 @@ func (s *Service) RentalsOf(ctx context.Context, pr *auth.Principal, personID in
 	if err := pr.Require(PermRead); err != nil {
 		return nil, err
 	}
+	sc, args := s.scope(pr, "r.community_id", "r.grid_id")
 	rows, err := s.DB.QueryContext(ctx, rentalSelect+` WHERE (r.landlord_person_id = ? OR r.id IN (SELECT t.rental_id FROM reg_rental_tenant t WHERE t.person_id = ?)) AND `+
-		pr.Scope.SQL("r.community_id", "r.grid_id")+` ORDER BY r.lease_from DESC, r.id DESC LIMIT 50`, personID, personID)
+		sc+` ORDER BY r.lease_from DESC, r.id DESC LIMIT 50`, append([]any{personID, personID}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -375,8 +378,9 @@ type rentalRow struct {
 func (s *Service) lockRental(ctx context.Context, tx *db.Tx, pr *auth.Principal, id int64) (*rentalRow, error) {
 	lock := tx.ForUpdate()
 	r := &rentalRow{}
+	sc, args := pr.Scope.SQL(tx.Dialect(), "r.community_id", "r.grid_id")
 	err := tx.QueryRowContext(ctx, `SELECT id, community_id, COALESCE(grid_id, 0), COALESCE(landlord_person_id, 0), status, lease_from FROM reg_rental r WHERE id = ? AND `+
-		pr.Scope.SQL("r.community_id", "r.grid_id")+lock, id).Scan(&r.id, &r.community, &r.grid, &r.landlord, &r.status, &r.leaseFrom)
+		sc+lock, append([]any{id}, args...)...).Scan(&r.id, &r.community, &r.grid, &r.landlord, &r.status, &r.leaseFrom)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
@@ -549,7 +553,8 @@ func (s *Service) RevealLandlordPhone(ctx context.Context, pr *auth.Principal, i
 	}
 	var comm int64
 	var enc []byte
-	err := s.DB.QueryRowContext(ctx, `SELECT community_id, landlord_phone_enc FROM reg_rental r WHERE id = ? AND `+pr.Scope.SQL("r.community_id", "r.grid_id"), id).Scan(&comm, &enc)
+	sc, args := s.scope(pr, "r.community_id", "r.grid_id")
+	err := s.DB.QueryRowContext(ctx, `SELECT community_id, landlord_phone_enc FROM reg_rental r WHERE id = ? AND `+sc, append([]any{id}, args...)...).Scan(&comm, &enc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", auth.ErrNotFound
 	}

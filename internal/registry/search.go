@@ -59,6 +59,11 @@ func (q *query) add(cond string, args ...any) {
 
 func (q *query) sql() string { return strings.Join(q.where, " AND ") }
 
+// scope is pr's scope on the table whose columns are communityCol and gridCol.
+func (s *Service) scope(pr *auth.Principal, communityCol, gridCol string) (string, []any) {
+	return pr.Scope.SQL(s.DB.Dialect(), communityCol, gridCol)
+}
+
 // maxRune closes a prefix range: every string that starts with p is < p+maxRune.
 const maxRune = "\U0010FFFF"
 
@@ -76,7 +81,8 @@ var (
 func (s *Service) build(ctx context.Context, pr *auth.Principal, f Filter) (*query, error) {
 	q := &query{}
 	if !s.filterWithinScope(ctx, pr, f) {
-		q.add(pr.Scope.SQL("p.community_id", "p.grid_id"))
+		sc, args := s.scope(pr, "p.community_id", "p.grid_id")
+		q.add(sc, args...)
 	}
 	switch f.Status {
 	case "":
@@ -135,7 +141,8 @@ func (s *Service) build(ctx context.Context, pr *auth.Principal, f Filter) (*que
 		if err != nil {
 			return nil, err
 		}
-		q.add("p.id IN (SELECT t.person_id FROM reg_person_tag t WHERE t.tag_id = ? AND "+pr.Scope.SQL("t.community_id", "t.grid_id")+")", t.ID)
+		sc, args := s.scope(pr, "t.community_id", "t.grid_id")
+		q.add("p.id IN (SELECT t.person_id FROM reg_person_tag t WHERE t.tag_id = ? AND "+sc+")", append([]any{t.ID}, args...)...)
 	}
 	now := s.now().In(shanghai)
 	if f.AgeMin > 0 {
@@ -248,7 +255,8 @@ func (s *Service) searchToken(ctx context.Context, pr *auth.Principal, q *query,
 	if s.hasEstate(ctx, pr, tok) {
 		return s.searchAddress(ctx, pr, q, tok)
 	}
-	q.add("p.id IN (SELECT g.person_id FROM reg_name_gram g WHERE g.gram = ? AND "+pr.Scope.SQL("g.community_id", "g.grid_id")+")", string(r[:2]))
+	sc, args := s.scope(pr, "g.community_id", "g.grid_id")
+	q.add("p.id IN (SELECT g.person_id FROM reg_name_gram g WHERE g.gram = ? AND "+sc+")", append([]any{string(r[:2])}, args...)...)
 	if len(r) > 2 {
 		q.add(`p.name LIKE ? ESCAPE '\'`, db.Contains(tok))
 	}
@@ -276,7 +284,8 @@ func (s *Service) searchDigits(ctx context.Context, pr *auth.Principal, q *query
 	}
 	if len(d) == 11 && d[0] == '1' {
 		// A whole mobile number, found through its keyed hash.
-		rows, err := s.DB.QueryContext(ctx, `SELECT p.id FROM reg_person p WHERE p.phone_hash = ? AND `+pr.Scope.SQL("p.community_id", "p.grid_id"), s.Keys.Lookup("phone", d))
+		sc, args := s.scope(pr, "p.community_id", "p.grid_id")
+		rows, err := s.DB.QueryContext(ctx, `SELECT p.id FROM reg_person p WHERE p.phone_hash = ? AND `+sc, append([]any{s.Keys.Lookup("phone", d)}, args...)...)
 		if err != nil {
 			return err
 		}
@@ -306,7 +315,8 @@ func (s *Service) searchDigits(ctx context.Context, pr *auth.Principal, q *query
 // the decrypted values of those few candidates.
 func (s *Service) suffixCandidates(ctx context.Context, pr *auth.Principal, d string) ([]int64, error) {
 	last4 := d[len(d)-4:]
-	rows, err := s.DB.QueryContext(ctx, `SELECT p.id, p.id_enc, p.phone_enc, p.id_tail, p.phone_tail FROM reg_person p WHERE (p.id_tail = ? OR p.phone_tail = ?) AND `+pr.Scope.SQL("p.community_id", "p.grid_id")+` LIMIT 20000`, last4, last4)
+	sc, args := s.scope(pr, "p.community_id", "p.grid_id")
+	rows, err := s.DB.QueryContext(ctx, `SELECT p.id, p.id_enc, p.phone_enc, p.id_tail, p.phone_tail FROM reg_person p WHERE (p.id_tail = ? OR p.phone_tail = ?) AND `+sc+` LIMIT 20000`, append([]any{last4, last4}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -359,12 +369,14 @@ func looksLikeAddress(tok string) bool {
 // "翠苑" searches the estate, not a person called 翠苑.
 func (s *Service) hasEstate(ctx context.Context, pr *auth.Principal, tok string) bool {
 	var n int
-	_ = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM estate e WHERE e.name LIKE ? ESCAPE '\' AND `+pr.Scope.SQL("e.community_id", "")+``, db.Contains(tok)).Scan(&n)
+	sc, args := s.scope(pr, "e.community_id", "")
+	_ = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM estate e WHERE e.name LIKE ? ESCAPE '\' AND `+sc, append([]any{db.Contains(tok)}, args...)...).Scan(&n)
 	if n > 0 {
 		return true
 	}
 	if len(pr.Scope.Grids) > 0 {
-		_ = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM estate e JOIN building b ON b.estate_id = e.id WHERE e.name LIKE ? ESCAPE '\' AND `+pr.Scope.SQL("b.community_id", "b.grid_id"), db.Contains(tok)).Scan(&n)
+		sc, args := s.scope(pr, "b.community_id", "b.grid_id")
+		_ = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM estate e JOIN building b ON b.estate_id = e.id WHERE e.name LIKE ? ESCAPE '\' AND `+sc, append([]any{db.Contains(tok)}, args...)...).Scan(&n)
 	}
 	return n > 0
 }
@@ -399,8 +411,9 @@ func (s *Service) searchAddress(ctx context.Context, pr *auth.Principal, q *quer
 		q.empty = true
 		return nil
 	}
+	sc, scArgs := s.scope(pr, "d.community_id", "d.grid_id")
 	q.add("p.dwelling_id IN (SELECT d.id FROM dwelling d JOIN building b ON b.id = d.building_id LEFT JOIN estate e ON e.id = b.estate_id LEFT JOIN entrance en ON en.id = d.entrance_id WHERE "+
-		pr.Scope.SQL("d.community_id", "d.grid_id")+" AND "+strings.Join(conds, " AND ")+")", args...)
+		sc+" AND "+strings.Join(conds, " AND ")+")", append(scArgs, args...)...)
 	return nil
 }
 
@@ -490,7 +503,8 @@ func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) 
 	if f.Brief {
 		sel, scan = personBriefSelect, scanBriefPerson
 	}
-	rows, err := s.DB.QueryContext(ctx, sel+` WHERE `+in+` AND `+pr.Scope.SQL("p.community_id", "p.grid_id"), args...)
+	sc, scArgs := s.scope(pr, "p.community_id", "p.grid_id")
+	rows, err := s.DB.QueryContext(ctx, sel+` WHERE `+in+` AND `+sc, append(args, scArgs...)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -583,8 +597,9 @@ func (s *Service) TagCounts(ctx context.Context, pr *auth.Principal) (map[string
 	for i, t := range tags {
 		ids[i] = t.ID
 	}
+	sc, args := s.scope(pr, "t.community_id", "t.grid_id")
 	rows, err := s.DB.QueryContext(ctx, `SELECT t.tag_id, COUNT(*) FROM reg_person_tag t JOIN reg_person p ON p.id = t.person_id
-		WHERE t.tag_id IN (`+db.Placeholders(len(ids))+`) AND p.status = 'active' AND `+pr.Scope.SQL("t.community_id", "t.grid_id")+` GROUP BY t.tag_id`, db.Int64Args(ids)...)
+		WHERE t.tag_id IN (`+db.Placeholders(len(ids))+`) AND p.status = 'active' AND `+sc+` GROUP BY t.tag_id`, append(db.Int64Args(ids), args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -609,11 +624,13 @@ func (s *Service) TagCounts(ctx context.Context, pr *auth.Principal) (map[string
 func (s *Service) CountPeople(ctx context.Context, pr *auth.Principal) (people, households int, err error) {
 	q := &query{}
 	q.add("p.status = 'active'")
-	q.add(pr.Scope.SQL("p.community_id", "p.grid_id"))
+	sc, args := s.scope(pr, "p.community_id", "p.grid_id")
+	q.add(sc, args...)
 	if people, err = s.countPeople(ctx, q); err != nil {
 		return 0, 0, err
 	}
-	err = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_household h WHERE h.status = 'active' AND `+pr.Scope.SQL("h.community_id", "h.grid_id")).Scan(&households)
+	sc, args = s.scope(pr, "h.community_id", "h.grid_id")
+	err = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_household h WHERE h.status = 'active' AND `+sc, args...).Scan(&households)
 	return people, households, err
 }
 

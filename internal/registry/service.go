@@ -303,7 +303,8 @@ func (s *Service) GetPerson(ctx context.Context, pr *auth.Principal, id int64) (
 }
 
 func (s *Service) getPerson(ctx context.Context, q db.Queryer, pr *auth.Principal, id int64) (*Person, error) {
-	person, err := scanPerson(q.QueryRowContext(ctx, personSelect+` WHERE p.id = ? AND `+pr.Scope.SQL("p.community_id", "p.grid_id"), id))
+	sc, args := pr.Scope.SQL(q.Dialect(), "p.community_id", "p.grid_id")
+	person, err := scanPerson(q.QueryRowContext(ctx, personSelect+` WHERE p.id = ? AND `+sc, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
@@ -364,7 +365,8 @@ func (s *Service) Reveal(ctx context.Context, pr *auth.Principal, id int64, reas
 	}
 	var comm, grid int64
 	var idEnc, phoneEnc []byte
-	err = s.DB.QueryRowContext(ctx, `SELECT community_id, COALESCE(grid_id, 0), id_enc, phone_enc FROM reg_person p WHERE id = ? AND `+pr.Scope.SQL("p.community_id", "p.grid_id"), id).
+	sc, args := s.scope(pr, "p.community_id", "p.grid_id")
+	err = s.DB.QueryRowContext(ctx, `SELECT community_id, COALESCE(grid_id, 0), id_enc, phone_enc FROM reg_person p WHERE id = ? AND `+sc, append([]any{id}, args...)...).
 		Scan(&comm, &grid, &idEnc, &phoneEnc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", auth.ErrNotFound

@@ -393,8 +393,9 @@ type householdRow struct {
 func (s *Service) lockHousehold(ctx context.Context, tx *db.Tx, pr *auth.Principal, id int64) (*householdRow, error) {
 	lock := tx.ForUpdate()
 	h := &householdRow{}
+	sc, args := pr.Scope.SQL(tx.Dialect(), "h.community_id", "h.grid_id")
 	err := tx.QueryRowContext(ctx, `SELECT id, community_id, COALESCE(grid_id, 0), COALESCE(dwelling_id, 0), COALESCE(head_person_id, 0), number, status
-		FROM reg_household h WHERE id = ? AND `+pr.Scope.SQL("h.community_id", "h.grid_id")+lock, id).
+		FROM reg_household h WHERE id = ? AND `+sc+lock, append([]any{id}, args...)...).
 		Scan(&h.id, &h.community, &h.grid, &h.dwelling, &h.headID, &h.number, &h.status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
