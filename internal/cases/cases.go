@@ -412,29 +412,23 @@ func SeesType(p *auth.Principal, t *TypeDef) bool {
 // who see the types of their lines): the choices of the list and the rates
 // pages and of the API, and the types visibility lets through.
 func (s *Service) VisibleTypes(ctx context.Context, p *auth.Principal) ([]*TypeDef, error) {
-	types, err := s.Types(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []*TypeDef
-	for _, t := range types {
-		if SeesType(p, t) {
-			out = append(out, t)
-		}
-	}
-	return out, nil
+	return s.typesWhere(ctx, func(t *TypeDef) bool { return SeesType(p, t) })
 }
 
 // ReportableTypes are the case types p may file on the staff pages and the API
 // (Create checks the same with reportsType).
 func (s *Service) ReportableTypes(ctx context.Context, p *auth.Principal) ([]*TypeDef, error) {
+	return s.typesWhere(ctx, func(t *TypeDef) bool { return p.IsSystem || reportsType(p, t, false) })
+}
+
+func (s *Service) typesWhere(ctx context.Context, keep func(*TypeDef) bool) ([]*TypeDef, error) {
 	types, err := s.Types(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []*TypeDef
 	for _, t := range types {
-		if p.IsSystem || reportsType(p, t, false) {
+		if keep(t) {
 			out = append(out, t)
 		}
 	}
