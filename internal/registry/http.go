@@ -374,7 +374,7 @@ func (h *webHandlers) picker(ctx context.Context, p *auth.Principal, r *http.Req
 			pk.Building = 0
 		}
 	}
-	pk.CommunityLevel = pk.Community != 0 && p.Scope.AllowsCommunity(pk.Community)
+	pk.CommunityLevel = pk.Community != 0 && h.s.AccessAt(p, pk.Community, 0).Write
 	return pk, nil
 }
 

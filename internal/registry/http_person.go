@@ -111,7 +111,7 @@ func (h *webHandlers) loadPerson(ctx context.Context, p *auth.Principal, r *http
 		}
 		if d.Pick.Community == 0 {
 			d.Pick.Community = person.CommunityID
-			d.Pick.CommunityLevel = p.Scope.AllowsCommunity(person.CommunityID)
+			d.Pick.CommunityLevel = h.s.AccessAt(p, person.CommunityID, 0).Write
 		}
 	}
 	return d, nil

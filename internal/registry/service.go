@@ -303,8 +303,10 @@ func access(pr *auth.Principal, community, grid int64) auth.Access {
 	return pr.AccessTo(PermWrite, PermReveal, community, grid)
 }
 
-// AccessAt is what pr may do with the registry's rows at a place (a building
-// page offers to add people there when Write).
+// AccessAt is what pr may do with the registry's rows at a place: a building
+// page offers to add people there when Write; at a community without a grid
+// (grid 0) Write needs the whole community, as place does for a person
+// without a dwelling.
 func (s *Service) AccessAt(pr *auth.Principal, community, grid int64) auth.Access {
 	return access(pr, community, grid)
 }
