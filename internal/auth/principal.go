@@ -85,16 +85,24 @@ func (p *Principal) Require(perm Perm) error {
 	return nil
 }
 
-// RequireIn checks perm and that (communityID, gridID) is in scope; out of scope
-// reads as not found so that nothing is learned about objects one may not see.
-func (p *Principal) RequireIn(perm Perm, communityID, gridID int64) error {
-	if err := p.Require(perm); err != nil {
-		return err
+// Access is what a principal may do with one object. The service that loads the
+// object decides it once, from the principal's permissions and scope, and hands
+// it out with the object; handlers and templates only read it. Reading is
+// implied: an object the principal may not read is not found.
+type Access struct {
+	Write  bool // may change it
+	Reveal bool // may see its sensitive values in full (each reveal is still audited)
+}
+
+// AccessTo decides Access for an object of community communityID in grid gridID
+// (0 for none), given the permissions that write and reveal such objects in
+// their module. Both need the object in scope: an object read past the scope
+// (a household member living in another grid) is only read.
+func (p *Principal) AccessTo(write, reveal Perm, communityID, gridID int64) Access {
+	if p == nil || !p.Scope.Allows(communityID, gridID) {
+		return Access{}
 	}
-	if !p.Scope.Allows(communityID, gridID) {
-		return ErrNotFound
-	}
-	return nil
+	return Access{Write: p.Can(write), Reveal: reveal != "" && p.Can(reveal)}
 }
 
 // AuditActor identifies the principal in the audit log.

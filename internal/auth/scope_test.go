@@ -103,3 +103,36 @@ func TestScopeSQLBindsIDs(t *testing.T) {
 		}
 	})
 }
+
+// AccessTo grants a permission on an object only inside the scope, and only
+// the permissions the principal's roles hold; a principal still owing a second
+// factor gets nothing.
+func TestAccessToNeedsScopeAndPermission(t *testing.T) {
+	write := auth.Define("accesstest.write", auth.RoleGridWorker)
+	reveal := auth.Define("accesstest.reveal", auth.RoleCommunityAdmin)
+	grid := &auth.Principal{Roles: []auth.Role{auth.RoleGridWorker}, Scope: auth.NewScope(false, nil, nil, []int64{11})}
+	comm := &auth.Principal{Roles: []auth.Role{auth.RoleCommunityAdmin, auth.RoleGridWorker}, Scope: auth.NewScope(false, nil, []int64{1}, nil)}
+	pending := &auth.Principal{Roles: comm.Roles, Scope: comm.Scope, MFAPending: true}
+	for _, c := range []struct {
+		name       string
+		p          *auth.Principal
+		comm, grid int64
+		want       auth.Access
+	}{
+		{"grid worker in their grid", grid, 1, 11, auth.Access{Write: true}},
+		{"grid worker in a sibling grid", grid, 1, 12, auth.Access{}},
+		{"grid worker on the community without a grid", grid, 1, 0, auth.Access{}},
+		{"community staff in a grid", comm, 1, 12, auth.Access{Write: true, Reveal: true}},
+		{"community staff without a grid", comm, 1, 0, auth.Access{Write: true, Reveal: true}},
+		{"community staff in another community", comm, 2, 21, auth.Access{}},
+		{"second factor owed", pending, 1, 11, auth.Access{}},
+		{"no principal", nil, 1, 11, auth.Access{}},
+	} {
+		if got := c.p.AccessTo(write, reveal, c.comm, c.grid); got != c.want {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
+	if got := comm.AccessTo(write, "", 1, 11); got.Reveal {
+		t.Errorf("no reveal permission named, yet Reveal: %+v", got)
+	}
+}

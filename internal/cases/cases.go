@@ -138,8 +138,48 @@ type Case struct {
 	AssigneeName     string
 	FirstContactName string
 	CreatedByName    string
+	// MergedNumber is the tracking number of the case this one was merged
+	// into (filled by Get): shown to whoever reads this one, though they may
+	// not read that case.
+	MergedNumber string
+
+	// Access is what the reader may do with the case (filled by Get; zero in
+	// lists, which are only read).
+	Access CaseAccess
 
 	now int64
+}
+
+// CaseAccess is what the principal who read a case may do with it. Get
+// decides it once; the pages, the API and the portal only read it, and each
+// write decides again on the case it reads.
+type CaseAccess struct {
+	Work     bool         // comment, link, add parties, write documents (mayWork)
+	Actions  []Transition // the steps the principal may take now (Available)
+	Merge    bool         // merge it into another case
+	Escalate bool         // send it up a level by hand
+	Reveal   bool         // see the reporter's phone in full (audited)
+	Sessions bool         // record a mediation session now
+	Rate     string       // the resident's step that rates the result, "" when they may not
+}
+
+// access decides CaseAccess for a case p has read with Get.
+func (s *Service) access(p *auth.Principal, c *Case) CaseAccess {
+	a := CaseAccess{Work: mayWork(p, c) == nil, Actions: s.Available(p, c)}
+	a.Merge = p.Can(PermMerge) && c.Open() && c.MergedInto == 0
+	a.Escalate = a.Work && c.Open() && c.Level != LevelStreet && c.MergedInto == 0
+	a.Reveal = p.Can(PermReveal) && c.PhoneMask != ""
+	if c.Type != nil && c.Type.Parties && c.Open() {
+		if st, ok := c.Type.Stage(c.Stage); ok && st.Sessions {
+			a.Sessions = a.Work
+		}
+	}
+	for _, tr := range a.Actions {
+		if tr.Reporter && tr.Rating {
+			a.Rate = tr.Code
+		}
+	}
+	return a
 }
 
 const caseCols = `c.id, c.type, c.category, c.stage, c.title, c.description, c.location, c.source, c.community_id, COALESCE(c.grid_id, 0),
@@ -368,6 +408,43 @@ func SeesType(p *auth.Principal, t *TypeDef) bool {
 	return false
 }
 
+// VisibleTypes are the case types p sees (all of them but for social workers,
+// who see the types of their lines): the choices of the list and the rates
+// pages and of the API, and the types visibility lets through.
+func (s *Service) VisibleTypes(ctx context.Context, p *auth.Principal) ([]*TypeDef, error) {
+	return s.typesWhere(ctx, func(t *TypeDef) bool { return SeesType(p, t) })
+}
+
+// ReportableTypes are the case types p may file on the staff pages and the API
+// (Create checks the same with reportsType).
+func (s *Service) ReportableTypes(ctx context.Context, p *auth.Principal) ([]*TypeDef, error) {
+	return s.typesWhere(ctx, func(t *TypeDef) bool { return p.IsSystem || reportsType(p, t, false) })
+}
+
+func (s *Service) typesWhere(ctx context.Context, keep func(*TypeDef) bool) ([]*TypeDef, error) {
+	types, err := s.Types(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*TypeDef
+	for _, t := range types {
+		if keep(t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// WorkBuckets are the my-work buckets p's work page offers, and the one shown
+// when none is asked for: a worker's queue, or for anyone else who reads cases
+// only what they reported (a list of theirs is always that bucket: see where).
+func WorkBuckets(p *auth.Principal) ([]string, string) {
+	if p.Can(PermWork) {
+		return MineBuckets, MineTodo
+	}
+	return []string{MineReported}, MineReported
+}
+
 // visibility is the WHERE condition (alias c) of the cases p may read, and its
 // arguments: staff in scope (social workers by line), volunteers what they
 // reported, residents their own requests. The user's and the scope's ids are
@@ -384,16 +461,18 @@ func (s *Service) visibility(ctx context.Context, p *auth.Principal) (string, []
 			if err != nil {
 				return "", nil, err
 			}
-			var codes []string
-			for _, t := range types {
-				if SeesType(p, t) {
-					codes = append(codes, "'"+t.Code+"'")
-				}
+			seen, err := s.VisibleTypes(ctx, p)
+			if err != nil {
+				return "", nil, err
 			}
-			if len(codes) == 0 {
+			if len(seen) == 0 {
 				return "1=0", nil, nil
 			}
-			if len(codes) < len(types) {
+			if len(seen) < len(types) {
+				codes := make([]string, len(seen))
+				for i, t := range seen {
+					codes[i] = "'" + t.Code + "'"
+				}
 				cond = "(" + cond + ") AND c.type IN (" + strings.Join(codes, ",") + ")"
 			}
 		}
@@ -407,7 +486,7 @@ func (s *Service) visibility(ctx context.Context, p *auth.Principal) (string, []
 	return "", nil, auth.ErrForbidden
 }
 
-// Get returns a case p may read.
+// Get returns a case p may read, with what p may do with it (Case.Access).
 func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (*Case, error) {
 	vis, visArgs, err := s.visibility(ctx, p)
 	if err != nil {
@@ -423,6 +502,17 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (*Case, 
 	if err := s.decorate(ctx, []*Case{c}); err != nil {
 		return nil, err
 	}
+	if c.MergedInto != 0 && c.Type != nil {
+		// Read past p's visibility, and only the number: a resident's request
+		// merged into a case they cannot read still says where it went.
+		var created int64
+		if err := s.DB.QueryRowContext(ctx, `SELECT created_at FROM cases WHERE id = ?`, c.MergedInto).Scan(&created); err == nil {
+			c.MergedNumber = FormatNumber(c.Type.Prefix, created, c.MergedInto)
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+	c.Access = s.access(p, c)
 	return c, nil
 }
 
@@ -603,6 +693,11 @@ func (s *Service) where(ctx context.Context, p *auth.Principal, f Filter, now in
 	}
 	where := []string{vis}
 	var halves []half
+	if !p.Can(PermWork) && p.Can(PermRead) {
+		// A reader who does not work cases (a volunteer) lists what they
+		// reported, whichever bucket was asked for.
+		f.Mine = MineReported
+	}
 	switch f.Mine {
 	case "":
 	case MineIntake, MineTodo:

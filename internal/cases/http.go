@@ -172,14 +172,12 @@ func (h *handlers) workPage(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	ctx := r.Context()
 	mine := r.URL.Query().Get("mine")
 	d := workData{CanWork: p.Can(PermWork), CanNew: p.Can(PermReport)}
-	if !d.CanWork {
-		mine = MineReported
-		d.Buckets = []string{MineReported}
-	} else {
-		d.Buckets = MineBuckets
-		if mine == "" || !contains(MineBuckets, mine) {
-			mine = MineTodo
-		}
+	var dflt string
+	d.Buckets, dflt = WorkBuckets(p)
+	if !contains(d.Buckets, mine) {
+		mine = dflt
+	}
+	if d.CanWork {
 		var err error
 		if d.Counts, err = h.s.MyWork(ctx, p); err != nil {
 			return err
@@ -199,25 +197,11 @@ func (h *handlers) workPage(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	}
 	pg.Total = total
 	d.Cases, d.Pager = list, pg
-	d.Types, err = h.reportableTypes(ctx, p)
+	d.Types, err = h.s.ReportableTypes(ctx, p)
 	if err != nil {
 		return err
 	}
 	return h.srv.Render(w, r, "cases/work.html", web.View{Title: i18n.T("cases.work_title"), ActiveNav: "/cases", Data: d})
-}
-
-func (h *handlers) reportableTypes(ctx context.Context, p *auth.Principal) ([]*TypeDef, error) {
-	types, err := h.s.Types(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []*TypeDef
-	for _, t := range types {
-		if p.IsSystem || reportsType(p, t, false) {
-			out = append(out, t)
-		}
-	}
-	return out, nil
 }
 
 type listData struct {
@@ -241,23 +225,16 @@ func (h *handlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	pg := web.NewPager(r, 50)
 	f := listFilter(r)
 	f.Limit, f.Offset = pg.PerPage, pg.Offset()
-	if !p.Can(PermWork) {
-		f.Mine = MineReported
-	}
 	list, total, err := h.s.List(ctx, p, f)
 	if err != nil {
 		return err
 	}
 	pg.Total = total
 	d := listData{Cases: list, Pager: pg, CanExport: p.Can(PermWork)}
-	types, err := h.s.Types(ctx)
-	if err != nil {
+	if d.Types, err = h.s.VisibleTypes(ctx, p); err != nil {
 		return err
 	}
-	for _, t := range types {
-		if SeesType(p, t) {
-			d.Types = append(d.Types, t)
-		}
+	for _, t := range d.Types {
 		if t.Code == f.Type {
 			d.Type = t
 		}
@@ -328,7 +305,7 @@ type newData struct {
 func (h *handlers) newData(ctx context.Context, p *auth.Principal, typ string) (newData, error) {
 	var d newData
 	var err error
-	if d.Types, err = h.reportableTypes(ctx, p); err != nil {
+	if d.Types, err = h.s.ReportableTypes(ctx, p); err != nil {
 		return d, err
 	}
 	for _, t := range d.Types {
@@ -420,7 +397,6 @@ type caseData struct {
 	Case       *Case
 	Events     []*Event
 	Details    map[int64][]string
-	Available  []Transition
 	Assign     AssignOptions
 	NeedAssign bool
 	Links      []LinkView
@@ -431,12 +407,7 @@ type caseData struct {
 	Parties    []Party
 	PersonKind bool
 	Sessions   []Session
-	CanSession bool
 	Documents  []docInfo
-	CanWork    bool
-	CanMerge   bool
-	CanReveal  bool
-	CanEscal   bool
 	Phone      string
 	Ratings    []string
 	PartyRoles []string
@@ -463,9 +434,7 @@ func (h *handlers) renderCase(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if err != nil {
 		return err
 	}
-	d := caseData{Case: c, Phone: phone, Ratings: Ratings, PartyRoles: PartyRoles, Open: open, Today: time.Now().In(web.Local).Format(time.DateOnly),
-		CanWork: mayWork(p, c) == nil, CanMerge: p.Can(PermMerge) && c.Open() && c.MergedInto == 0, CanReveal: p.Can(PermReveal) && c.PhoneMask != ""}
-	d.CanEscal = d.CanWork && c.Open() && c.Level != LevelStreet && c.MergedInto == 0
+	d := caseData{Case: c, Phone: phone, Ratings: Ratings, PartyRoles: PartyRoles, Open: open, Today: time.Now().In(web.Local).Format(time.DateOnly)}
 	if d.Events, err = h.s.Timeline(ctx, p, id); err != nil {
 		return err
 	}
@@ -473,8 +442,7 @@ func (h *handlers) renderCase(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	for _, e := range d.Events {
 		d.Details[e.ID] = h.s.DetailLines(c, e, true)
 	}
-	d.Available = h.s.Available(p, c)
-	for _, tr := range d.Available {
+	for _, tr := range c.Access.Actions {
 		d.NeedAssign = d.NeedAssign || tr.Assign != ""
 	}
 	if d.NeedAssign {
@@ -487,7 +455,7 @@ func (h *handlers) renderCase(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	}
 	d.LinkKinds = h.s.LinkKinds()
 	d.LinkKind, d.LinkQ = r.URL.Query().Get("link_kind"), strings.TrimSpace(r.URL.Query().Get("link_q"))
-	if d.CanWork && d.LinkKind != "" && d.LinkQ != "" {
+	if c.Access.Work && d.LinkKind != "" && d.LinkQ != "" {
 		if d.LinkHits, err = h.s.SearchLinks(ctx, p, d.LinkKind, d.LinkQ); err != nil && !errors.Is(err, auth.ErrNotFound) {
 			return err
 		}
@@ -499,9 +467,6 @@ func (h *handlers) renderCase(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		_, d.PersonKind = h.s.resolver(LinkPerson)
 		if d.Sessions, err = h.s.Sessions(ctx, p, id); err != nil {
 			return err
-		}
-		if st, ok := c.Type.Stage(c.Stage); ok && st.Sessions && c.Open() {
-			d.CanSession = d.CanWork
 		}
 	}
 	if c.Type != nil {
@@ -696,7 +661,7 @@ func (h *handlers) docPrint(kind string) web.HandlerFunc {
 			return err
 		}
 		if doc == nil {
-			if mayWork(p, c) == nil {
+			if c.Access.Work {
 				return h.srv.Redirect(w, r, "/cases/"+itoa(id)+"/"+kind+"/edit", "")
 			}
 			return auth.ErrNotFound
@@ -726,8 +691,8 @@ func (h *handlers) renderDocForm(w http.ResponseWriter, r *http.Request, p *auth
 	if err != nil {
 		return err
 	}
-	if err := mayWork(p, c); err != nil {
-		return err
+	if !c.Access.Work {
+		return auth.ErrForbidden
 	}
 	d := docData{Case: c, Kind: kind, Doc: doc, Fields: DocFields[kind], Values: map[string]string{}}
 	switch {
@@ -832,25 +797,11 @@ func (h *handlers) statsPage(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return err
 	}
 	d := statsData{Stats: st, Filter: f, Query: r.URL.RawQuery}
-	types, err := h.s.Types(ctx)
-	if err != nil {
+	if d.Types, err = h.s.VisibleTypes(ctx, p); err != nil {
 		return err
 	}
-	for _, t := range types {
-		if SeesType(p, t) {
-			d.Types = append(d.Types, t)
-		}
-	}
-	if p.Can(org.PermRead) {
-		all, err := h.s.Org.Visible(ctx, p)
-		if err != nil {
-			return err
-		}
-		for _, u := range all {
-			if u.Level != org.City && u.Level != org.District && (p.Scope.AllowsOrgPath(u.Path) || (u.Level == org.Grid && p.Scope.Allows(u.CommunityID, u.ID))) {
-				d.Units = append(d.Units, u)
-			}
-		}
+	if d.Units, err = h.s.StatsUnits(ctx, p); err != nil {
+		return err
 	}
 	return h.srv.Render(w, r, "cases/stats.html", web.View{Title: i18n.T("cases.stats_title"), ActiveNav: "/cases/stats", Data: d, Errors: verrs})
 }

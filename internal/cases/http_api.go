@@ -113,15 +113,12 @@ func caseJSON(c *Case) CaseJSON {
 }
 
 func (h *handlers) apiTypes(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	types, err := h.s.Types(r.Context())
+	items, err := h.s.VisibleTypes(r.Context(), p)
 	if err != nil {
 		return err
 	}
-	items := make([]*TypeDef, 0, len(types))
-	for _, t := range types {
-		if SeesType(p, t) {
-			items = append(items, t)
-		}
+	if items == nil {
+		items = []*TypeDef{}
 	}
 	web.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
 	return nil
@@ -130,9 +127,6 @@ func (h *handlers) apiTypes(w http.ResponseWriter, r *http.Request, p *auth.Prin
 func (h *handlers) apiList(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	f := listFilter(r)
 	f.Mine = r.URL.Query().Get("mine")
-	if !p.Can(PermWork) {
-		f.Mine = MineReported
-	}
 	f.Limit, f.Offset = web.QueryInt(r, "limit", 50, 1, 500), web.QueryInt(r, "offset", 0, 0, 1<<30)
 	list, total, err := h.s.List(r.Context(), p, f)
 	if err != nil {
@@ -182,7 +176,7 @@ func (h *handlers) writeCase(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return err
 	}
 	d := CaseDetailJSON{CaseJSON: caseJSON(c), Actions: []ActionJSON{}, Events: []EventJSON{}}
-	for _, tr := range h.s.Available(p, c) {
+	for _, tr := range c.Access.Actions {
 		d.Actions = append(d.Actions, ActionJSON{Code: tr.Code, Name: tr.Name, To: tr.To, Note: tr.Note, Assign: tr.Assign, Rating: tr.Rating, Fields: tr.Fields})
 	}
 	for _, e := range evs {

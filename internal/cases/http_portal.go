@@ -105,9 +105,7 @@ func (h *handlers) portalCreate(w http.ResponseWriter, r *http.Request, p *auth.
 type portalCaseData struct {
 	Case    *Case
 	Events  []*Event
-	CanRate bool
 	Ratings []string
-	Merged  string
 }
 
 func (h *handlers) portalCase(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -128,17 +126,6 @@ func (h *handlers) renderPortalCase(w http.ResponseWriter, r *http.Request, p *a
 	if d.Events, err = h.s.PublicTimeline(ctx, p, id); err != nil {
 		return err
 	}
-	for _, tr := range h.s.Available(p, c) {
-		d.CanRate = d.CanRate || (tr.Reporter && tr.Rating)
-	}
-	if c.MergedInto != 0 {
-		if t, ok := h.s.Type(ctx, c.TypeCode); ok {
-			var created int64
-			if err := h.s.DB.QueryRowContext(ctx, `SELECT created_at FROM cases WHERE id = ?`, c.MergedInto).Scan(&created); err == nil {
-				d.Merged = FormatNumber(t.Prefix, created, c.MergedInto)
-			}
-		}
-	}
 	v := web.View{Title: c.Number(), ActiveNav: "/portal/requests", Data: d, Errors: errs}
 	if errs.Any() {
 		v.Form = r.PostForm
@@ -155,12 +142,7 @@ func (h *handlers) portalRate(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if err != nil {
 		return err
 	}
-	action := ""
-	for _, tr := range h.s.Available(p, c) {
-		if tr.Reporter && tr.Rating {
-			action = tr.Code
-		}
-	}
+	action := c.Access.Rate
 	if action == "" {
 		return conflict("cases.cannot_rate")
 	}

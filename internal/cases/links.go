@@ -84,7 +84,9 @@ func mayWork(p *auth.Principal, c *Case) error {
 	if !p.Can(PermWork) {
 		return auth.ErrForbidden
 	}
-	if !p.Scope.Allows(c.CommunityID, c.GridID) || (c.Type != nil && !SeesType(p, c.Type)) {
+	// c came from Get, whose visibility for a worker is the scope: it is in
+	// scope. Its type is checked again against the lines (as decorated).
+	if c.Type != nil && !SeesType(p, c.Type) {
 		return auth.ErrNotFound
 	}
 	if workRank(p) < levelRank[c.Level] && (p.UserID == 0 || c.AssigneeID != p.UserID) {

@@ -282,7 +282,7 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, f StatsFilter) (
 			return
 		}
 		for _, k := range kids {
-			if !p.Scope.AllowsOrgPath(k.Path) && !(k.Level == org.Grid && p.Scope.Allows(k.CommunityID, k.ID)) {
+			if !statsReaches(p, k) {
 				continue
 			}
 			walk(k, depth+1)
@@ -310,12 +310,38 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, f StatsFilter) (
 	return st, nil
 }
 
+// statsReaches reports whether p may see the rates of unit u: a unit inside
+// p's subtrees, or one of p's grids reached one by one.
+func statsReaches(p *auth.Principal, u *org.Unit) bool {
+	return p.Scope.AllowsOrgPath(u.Path) || (u.Level == org.Grid && p.Scope.Allows(u.CommunityID, u.ID))
+}
+
+// StatsUnits are the units the rates page offers p to choose from: those
+// statsReaches lets p see, below the district (none without org.PermRead,
+// the right to see the tree).
+func (s *Service) StatsUnits(ctx context.Context, p *auth.Principal) ([]*org.Unit, error) {
+	if !p.Can(org.PermRead) {
+		return nil, nil
+	}
+	all, err := s.Org.Visible(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	var out []*org.Unit
+	for _, u := range all {
+		if u.Level != org.City && u.Level != org.District && statsReaches(p, u) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
 // statsRoots are the units a report covers: the chosen one (in scope), or the
 // user's own units.
 func (s *Service) statsRoots(ctx context.Context, p *auth.Principal, orgID int64) ([]*org.Unit, error) {
 	if orgID != 0 {
 		u, ok := s.Org.Lookup(ctx, orgID)
-		if !ok || !(p.Scope.AllowsOrgPath(u.Path) || (u.Level == org.Grid && p.Scope.Allows(u.CommunityID, u.ID))) {
+		if !ok || !statsReaches(p, u) {
 			return nil, auth.ErrNotFound
 		}
 		return []*org.Unit{u}, nil

@@ -192,7 +192,6 @@ type buildingData struct {
 	Entrances []*Entrance
 	Dwellings []*Dwelling
 	Pick      pickers
-	CanWrite  bool
 	Usages    []string
 }
 
@@ -205,7 +204,7 @@ func (h *handlers) renderBuildingForm(w http.ResponseWriter, r *http.Request, p 
 	if err != nil {
 		return err
 	}
-	v := web.View{Title: i18n.T("places.building_new"), ActiveNav: "/places", Data: buildingData{Building: b, Pick: pk, CanWrite: true}, Errors: errs}
+	v := web.View{Title: i18n.T("places.building_new"), ActiveNav: "/places", Data: buildingData{Building: b, Pick: pk}, Errors: errs}
 	if errs.Any() {
 		v.Form = r.PostForm
 	}
@@ -251,8 +250,8 @@ func (h *handlers) renderBuilding(w http.ResponseWriter, r *http.Request, p *aut
 	if err != nil {
 		return err
 	}
-	d := buildingData{Building: b, Entrances: ents, Dwellings: dws, CanWrite: p.Can(PermWrite), Usages: Usages}
-	if d.CanWrite {
+	d := buildingData{Building: b, Entrances: ents, Dwellings: dws, Usages: Usages}
+	if b.Access.Write {
 		if d.Pick, err = h.pickers(r.Context(), p); err != nil {
 			return err
 		}
@@ -354,7 +353,6 @@ type dwellingData struct {
 	Dwelling  *Dwelling
 	Entrances []*Entrance
 	Usages    []string
-	CanWrite  bool
 	Related   []web.Card
 }
 
@@ -375,7 +373,7 @@ func (h *handlers) renderDwelling(w http.ResponseWriter, r *http.Request, p *aut
 	if err != nil {
 		return err
 	}
-	v := web.View{Title: d.Address(), ActiveNav: "/places", Data: dwellingData{Dwelling: d, Entrances: ents, Usages: Usages, CanWrite: p.Can(PermWrite)}, Errors: errs}
+	v := web.View{Title: d.Address(), ActiveNav: "/places", Data: dwellingData{Dwelling: d, Entrances: ents, Usages: Usages}, Errors: errs}
 	if errs.Any() {
 		v.Form = r.PostForm
 	}
@@ -413,7 +411,7 @@ func (h *handlers) dwellingDelete(w http.ResponseWriter, r *http.Request, p *aut
 type estatesData struct {
 	Estates     []*Estate
 	Communities []*org.Unit
-	CanWrite    bool
+	CanWrite    bool // may add estates (list page)
 	Estate      *Estate
 }
 
@@ -466,7 +464,7 @@ func (h *handlers) renderEstate(w http.ResponseWriter, r *http.Request, p *auth.
 	if err != nil {
 		return err
 	}
-	v := web.View{Title: e.Name, ActiveNav: "/places", Data: estatesData{Estate: e, CanWrite: p.Can(PermWrite) && p.Scope.AllowsCommunity(e.CommunityID)}, Errors: errs}
+	v := web.View{Title: e.Name, ActiveNav: "/places", Data: estatesData{Estate: e}, Errors: errs}
 	if errs.Any() {
 		v.Form = r.PostForm
 	}

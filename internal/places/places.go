@@ -59,6 +59,10 @@ type Estate struct {
 	Address     string
 	Remark      string
 	Buildings   int
+	// Access is what the viewer may do with it (filled by GetEstate): estates
+	// are read wider than written (see estateScope), so Write needs the whole
+	// community.
+	Access auth.Access
 }
 
 // Building is a 楼栋.
@@ -74,6 +78,7 @@ type Building struct {
 	EstateName  string
 	GridName    string // "" when the building has no grid
 	Dwellings   int
+	Access      auth.Access // what the viewer may do with it (filled by GetBuilding)
 }
 
 // Label is how people name the building: "翠苑一区 3幢".
@@ -107,6 +112,7 @@ type Dwelling struct {
 	EstateName   string
 	BuildingName string
 	EntranceName string
+	Access       auth.Access // what the viewer may do with it (filled by GetDwelling)
 }
 
 // Address is the dwelling's address inside its community: "翠苑一区 3幢 2单元 301".
@@ -154,6 +160,13 @@ func FloorOf(room string) int {
 }
 
 // ---- scope ----
+
+// access is what p may do with a place of community and grid (0 for none: a
+// building without a grid, an estate, which only the community's staff
+// change).
+func access(p *auth.Principal, community, grid int64) auth.Access {
+	return p.AccessTo(PermWrite, "", community, grid)
+}
 
 // estateScope restricts estates: wholly reached communities, plus estates that
 // hold a building in one of the user's grids. It returns the condition and its
@@ -224,6 +237,7 @@ func (s *Service) GetEstate(ctx context.Context, p *auth.Principal, id int64) (*
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
+	e.Access = access(p, e.CommunityID, 0)
 	return e, err
 }
 
@@ -447,6 +461,7 @@ func (s *Service) GetBuilding(ctx context.Context, p *auth.Principal, id int64) 
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
+	b.Access = access(p, b.CommunityID, b.GridID)
 	return b, err
 }
 
@@ -550,7 +565,8 @@ func (s *Service) UpdateBuilding(ctx context.Context, p *auth.Principal, id int6
 		}
 		return errs
 	}
-	if !p.Scope.Allows(b.CommunityID, b.GridID) || !p.Scope.Allows(in.CommunityID, in.GridID) {
+	// b was read in scope (GetBuilding); the grid it moves to must be too.
+	if !p.Scope.Allows(in.CommunityID, in.GridID) {
 		return auth.ErrForbidden
 	}
 	return s.estateTx(ctx, func(tx *db.Tx) error {
@@ -743,6 +759,7 @@ func (s *Service) GetDwelling(ctx context.Context, p *auth.Principal, id int64) 
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
+	d.Access = access(p, d.CommunityID, d.GridID)
 	return d, err
 }
 

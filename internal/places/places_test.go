@@ -101,6 +101,20 @@ func TestGridWorkerSeesOnlyItsGrid(t *testing.T) {
 		if len(ests) != 1 || ests[0].ID != w.Objects["estate"][apptest.InA] {
 			t.Fatalf("estates: %+v", ests)
 		}
+		// The estate is read through a building of the grid, and written only
+		// by the community's staff; the building the grid worker may write.
+		if e, err := w.App.Places.GetEstate(ctx, p, ests[0].ID); err != nil || e.Access.Write {
+			t.Fatalf("the grid worker's estate: %+v %v", e, err)
+		}
+		if e, err := w.App.Places.GetEstate(ctx, w.Principal(t, "community_admin"), ests[0].ID); err != nil || !e.Access.Write {
+			t.Fatalf("the community's estate: %+v %v", e, err)
+		}
+		if b, err := w.App.Places.GetBuilding(ctx, p, list[0].ID); err != nil || !b.Access.Write {
+			t.Fatalf("the grid worker's building: %+v %v", b, err)
+		}
+		if b, err := w.App.Places.GetBuilding(ctx, w.Principal(t, "volunteer"), list[0].ID); err != nil || b.Access.Write {
+			t.Fatalf("a volunteer's building: %+v %v", b, err)
+		}
 		b, d, _ := w.App.Places.Counts(ctx, p)
 		if b != 2 || d != 1 {
 			t.Fatalf("counts: %d %d", b, d)

@@ -96,23 +96,53 @@ func label(prefix, code string) string {
 // read in pages by id so that memory stays flat for a million rows; an xlsx past
 // 1,048,576 rows continues on another sheet.
 func (s *Service) Export(ctx context.Context, pr *auth.Principal, f Filter, format string, unmasked bool, reason string, w io.Writer) (int, error) {
-	if err := pr.Require(PermExport); err != nil {
+	job, err := s.PrepareExport(ctx, pr, f, format, unmasked, reason)
+	if err != nil {
 		return 0, err
+	}
+	return job.Write(ctx, w)
+}
+
+// ExportJob is an export that has been allowed: PrepareExport decides
+// everything that can refuse it, once, and Write only writes (an error there
+// can only cut the file short).
+type ExportJob struct {
+	s        *Service
+	pr       *auth.Principal
+	f        Filter
+	q        *query
+	format   string
+	unmasked bool
+	reason   string
+}
+
+// PrepareExport checks the permissions (PermExport, and PermReveal with a
+// reason for full values) and the filter, and builds the scoped query.
+func (s *Service) PrepareExport(ctx context.Context, pr *auth.Principal, f Filter, format string, unmasked bool, reason string) (*ExportJob, error) {
+	if err := pr.Require(PermExport); err != nil {
+		return nil, err
 	}
 	if unmasked {
 		if err := pr.Require(PermReveal); err != nil {
-			return 0, err
+			return nil, err
 		}
 		if strings.TrimSpace(reason) == "" {
 			e := &i18n.Errors{}
 			e.Add("reason", "err.required", "field", i18n.T("registry.reason"))
-			return 0, e
+			return nil, e
 		}
 	}
 	q, err := s.build(ctx, pr, f)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
+	return &ExportJob{s: s, pr: pr, f: f, q: q, format: format, unmasked: unmasked, reason: reason}, nil
+}
+
+// Write writes the export to w and records it in the audit log.
+func (j *ExportJob) Write(ctx context.Context, w io.Writer) (int, error) {
+	s, pr, f, q, format, unmasked, reason := j.s, j.pr, j.f, j.q, j.format, j.unmasked, j.reason
+	var err error
 	_, who, _, _ := pr.AuditActor()
 	meta := importexport.Meta{Title: i18n.T("registry.people"), ExportedBy: fmt.Sprintf("%s（%s）", pr.DisplayName, who), ExportedAt: time.Now().In(shanghai), Masked: !unmasked, Filter: s.describe(ctx, f)}
 	var out importexport.RowWriter

@@ -30,6 +30,9 @@ type personRow struct {
 	name, relation, status, residenceType    string
 }
 
+// lockPerson reads a person in scope inside tx (locking the row on PostgreSQL):
+// the callers hold PermWrite, and in scope is where they may write; a person
+// outside it is not found.
 func (s *Service) lockPerson(ctx context.Context, tx *db.Tx, pr *auth.Principal, id int64) (*personRow, error) {
 	lock := tx.ForUpdate()
 	r := &personRow{}
@@ -42,9 +45,6 @@ func (s *Service) lockPerson(ctx context.Context, tx *db.Tx, pr *auth.Principal,
 	}
 	if err != nil {
 		return nil, err
-	}
-	if !pr.Scope.Allows(r.community, r.grid) {
-		return nil, auth.ErrForbidden
 	}
 	return r, nil
 }
@@ -608,6 +608,10 @@ type Household struct {
 	Number, Status, Address                     string
 	Members                                     []*Person // active first, then former
 	CreatedAt                                   int64
+	// Access is what the viewer may do with the household file: Write only
+	// while the household is active. Each member carries their own Access,
+	// which is nothing for one living outside the viewer's scope.
+	Access auth.Access
 }
 
 // GetHousehold returns a household in scope with its members.
@@ -627,6 +631,8 @@ func (s *Service) GetHousehold(ctx context.Context, pr *auth.Principal, id int64
 		return nil, err
 	}
 	h.Address = s.addressOf(ctx, s.DB.Reader(), h.DwellingID)
+	h.Access = access(pr, h.CommunityID, h.GridID)
+	h.Access.Write = h.Access.Write && h.Status == "active"
 	// Members are shown even where one lives outside the viewer's grid (人户分离):
 	// the household file is one file; each member's own page is still scoped.
 	rows, err := s.DB.QueryContext(ctx, personSelect+` WHERE p.household_id = ? ORDER BY CASE WHEN p.status = 'active' THEN 0 ELSE 1 END, CASE WHEN p.relation = 'self' THEN 0 ELSE 1 END, p.birth_date, p.id`, id)
@@ -639,6 +645,7 @@ func (s *Service) GetHousehold(ctx context.Context, pr *auth.Principal, id int64
 		if err != nil {
 			return nil, err
 		}
+		m.Access = access(pr, m.CommunityID, m.GridID)
 		h.Members = append(h.Members, m)
 	}
 	if err := rows.Err(); err != nil {

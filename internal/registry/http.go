@@ -374,7 +374,7 @@ func (h *webHandlers) picker(ctx context.Context, p *auth.Principal, r *http.Req
 			pk.Building = 0
 		}
 	}
-	pk.CommunityLevel = pk.Community != 0 && p.Scope.AllowsCommunity(pk.Community)
+	pk.CommunityLevel = pk.Community != 0 && h.s.AccessAt(p, pk.Community, 0).Write
 	return pk, nil
 }
 
@@ -384,14 +384,8 @@ func (h *webHandlers) checkDwelling(ctx context.Context, p *auth.Principal, id i
 	if id == 0 {
 		return nil
 	}
-	d, err := h.s.Places.GetDwelling(ctx, p, id)
-	if err != nil {
-		return err
-	}
-	if !p.Scope.Allows(d.CommunityID, d.GridID) {
-		return auth.ErrNotFound
-	}
-	return nil
+	_, err := h.s.Places.GetDwelling(ctx, p, id)
+	return err
 }
 
 // today is the default date of the forms.

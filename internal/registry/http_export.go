@@ -3,7 +3,6 @@ package registry
 import (
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"linli/internal/audit"
@@ -43,15 +42,8 @@ func (s *Service) serveExport(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if v.Get("format") == "csv" {
 		format = "csv"
 	}
-	if unmasked {
-		if err := p.Require(PermReveal); err != nil {
-			return err
-		}
-		if strings.TrimSpace(reason) == "" {
-			return i18n.NewError("validation", "err.required", "field", i18n.T("registry.reason"))
-		}
-	}
-	if _, err := s.build(r.Context(), p, f); err != nil {
+	job, err := s.PrepareExport(r.Context(), p, f, format, unmasked, reason)
+	if err != nil {
 		return err
 	}
 	name := i18n.T("registry.people") + "-" + time.Now().In(shanghai).Format("20060102-1504") + "." + format
@@ -61,6 +53,6 @@ func (s *Service) serveExport(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	}
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
-	_, err := s.Export(r.Context(), p, f, format, unmasked, reason, w)
+	_, err = job.Write(r.Context(), w)
 	return err
 }

@@ -88,7 +88,7 @@ type gridBuildingData struct {
 	Dwellings []dwellingCard
 	People    int
 	Now       time.Time
-	CanWrite  bool
+	Access    auth.Access // what the user may do with the registry here
 }
 
 func (h *webHandlers) gridBuilding(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -106,7 +106,7 @@ func (h *webHandlers) gridBuilding(w http.ResponseWriter, r *http.Request, p *au
 		return err
 	}
 	byDwelling := map[int64]*dwellingCard{}
-	d := gridBuildingData{Building: b, Now: h.s.now(), CanWrite: p.Can(PermWrite) && p.Scope.Allows(b.CommunityID, b.GridID)}
+	d := gridBuildingData{Building: b, Now: h.s.now(), Access: h.s.AccessAt(p, b.CommunityID, b.GridID)}
 	d.Dwellings = make([]dwellingCard, len(dws))
 	for i, dw := range dws {
 		d.Dwellings[i] = dwellingCard{Dwelling: dw}
@@ -144,7 +144,7 @@ func (h *webHandlers) renderGridPerson(w http.ResponseWriter, r *http.Request, p
 	if err != nil {
 		return err
 	}
-	if !d.CanWrite {
+	if !d.Person.Access.Write {
 		return auth.ErrNotFound
 	}
 	d.Failed = failed

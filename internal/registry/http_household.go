@@ -26,7 +26,6 @@ type householdData struct {
 	GridName      string
 	BuildingID    int64
 	SameBuilding  []*places.Dwelling // where a split-off household may go
-	CanWrite      bool
 	Pick          dwellingPicker
 	Relations     []string
 	Failed        string // the household form whose errors are shown: head, split, merge, move
@@ -39,7 +38,6 @@ func (h *webHandlers) loadHousehold(ctx context.Context, p *auth.Principal, r *h
 		return nil, err
 	}
 	d := &householdData{H: hh, Now: h.s.now(), Today: h.today(), Relations: otherRelations(),
-		CanWrite:  p.Can(PermWrite) && p.Scope.Allows(hh.CommunityID, hh.GridID) && hh.Status == "active",
 		PrintedAt: h.s.now().In(shanghai).Format("2006-01-02 15:04")}
 	ids := make([]int64, 0, len(hh.Members))
 	for _, m := range hh.Members {
@@ -65,7 +63,7 @@ func (h *webHandlers) loadHousehold(ctx context.Context, p *auth.Principal, r *h
 			d.BuildingID = dw.BuildingID
 		}
 	}
-	if d.CanWrite && d.BuildingID != 0 {
+	if hh.Access.Write && d.BuildingID != 0 {
 		if d.SameBuilding, err = h.s.Places.Dwellings(ctx, p, d.BuildingID); err != nil {
 			return nil, err
 		}
@@ -82,7 +80,7 @@ func (h *webHandlers) loadHousehold(ctx context.Context, p *auth.Principal, r *h
 			d.Related = append(d.Related, sec)
 		}
 	}
-	if d.CanWrite {
+	if hh.Access.Write {
 		dw := int64(0)
 		if r.Method == http.MethodPost {
 			dw = postID(r, "dwelling_id")
@@ -120,20 +118,14 @@ func (h *webHandlers) householdPage(w http.ResponseWriter, r *http.Request, p *a
 }
 
 // writableHousehold loads the household of the path for a change: one outside
-// the scope is not found before anything in the form is looked at.
+// the scope is not found (GetHousehold reads in scope) before anything in the
+// form is looked at.
 func (h *webHandlers) writableHousehold(ctx context.Context, p *auth.Principal, r *http.Request) (*Household, error) {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return nil, err
 	}
-	hh, err := h.s.GetHousehold(ctx, p, id)
-	if err != nil {
-		return nil, err
-	}
-	if !p.Scope.Allows(hh.CommunityID, hh.GridID) {
-		return nil, auth.ErrNotFound
-	}
-	return hh, nil
+	return h.s.GetHousehold(ctx, p, id)
 }
 
 // failHousehold re-renders the household file with a form's errors.

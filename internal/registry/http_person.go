@@ -32,8 +32,6 @@ type personData struct {
 	TagChoices []*Tag
 	HasTag     map[int64]bool
 	Relations  []string // relations other than 本人
-	CanWrite   bool
-	CanReveal  bool
 	Revealed   *revealedValues
 	Pick       dwellingPicker
 	Failed     string // the form whose errors are shown: reveal, tags, move, leave
@@ -75,8 +73,7 @@ func (h *webHandlers) loadPerson(ctx context.Context, p *auth.Principal, r *http
 	if err != nil {
 		return nil, err
 	}
-	d := &personData{Person: person, Now: h.s.now(), Today: h.today(), Relations: otherRelations(), CanReveal: p.Can(PermReveal),
-		CanWrite: p.Can(PermWrite) && p.Scope.Allows(person.CommunityID, person.GridID), LeaveKinds: []string{EventMoveOut, EventDeath}, ResidenceTypes: ResidenceTypes}
+	d := &personData{Person: person, Now: h.s.now(), Today: h.today(), Relations: otherRelations(), LeaveKinds: []string{EventMoveOut, EventDeath}, ResidenceTypes: ResidenceTypes}
 	if person.HouseholdID != 0 {
 		hh, err := h.s.GetHousehold(ctx, p, person.HouseholdID)
 		switch {
@@ -104,7 +101,7 @@ func (h *webHandlers) loadPerson(ctx context.Context, p *auth.Principal, r *http
 	if d.TagChoices, d.HasTag, err = h.tagChoices(ctx, p, person); err != nil {
 		return nil, err
 	}
-	if d.CanWrite && person.Status == StatusActive {
+	if person.Access.Write && person.Status == StatusActive {
 		dw := person.DwellingID
 		if r.Method == http.MethodPost && r.PostForm.Has("dwelling_id") {
 			dw = postID(r, "dwelling_id")
@@ -114,7 +111,7 @@ func (h *webHandlers) loadPerson(ctx context.Context, p *auth.Principal, r *http
 		}
 		if d.Pick.Community == 0 {
 			d.Pick.Community = person.CommunityID
-			d.Pick.CommunityLevel = p.Scope.AllowsCommunity(person.CommunityID)
+			d.Pick.CommunityLevel = h.s.AccessAt(p, person.CommunityID, 0).Write
 		}
 	}
 	return d, nil
@@ -394,20 +391,14 @@ func (h *webHandlers) renderEdit(w http.ResponseWriter, r *http.Request, p *auth
 	return h.srv.Render(w, r, "registry/person_form.html", v)
 }
 
-// editable loads a person the user may change.
+// editable loads a person the user may change: the routes that call it need
+// PermWrite, and GetPerson reads in scope, so a person outside it is not found.
 func (h *webHandlers) editable(ctx context.Context, p *auth.Principal, r *http.Request) (*Person, error) {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return nil, err
 	}
-	person, err := h.s.GetPerson(ctx, p, id)
-	if err != nil {
-		return nil, err
-	}
-	if !p.Scope.Allows(person.CommunityID, person.GridID) {
-		return nil, auth.ErrNotFound
-	}
-	return person, nil
+	return h.s.GetPerson(ctx, p, id)
 }
 
 func (h *webHandlers) personEdit(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {

@@ -125,8 +125,6 @@ type rentalData struct {
 	Found         []*Person // search results for adding a tenant or the landlord
 	Q             string
 	Purposes      []string
-	CanWrite      bool
-	CanReveal     bool
 	RevealedPhone string
 	Failed        string // the form whose errors are shown: edit, end, tenants, landlord, reveal
 	Expiring      bool
@@ -141,9 +139,8 @@ func (h *webHandlers) renderRental(w http.ResponseWriter, r *http.Request, p *au
 	}
 	today := h.today()
 	d := rentalData{Rental: rt, Today: today, Now: h.s.now(), Purposes: RentalPurposes, Failed: failed, RevealedPhone: revealed,
-		CanWrite: p.Can(PermWrite) && p.Scope.Allows(rt.CommunityID, rt.GridID), CanReveal: p.Can(PermReveal) && rt.LandlordPhoneMask != "",
 		Expiring: rt.EndsWithin(today, ExpiringDays), Overdue: rt.Overdue(today)}
-	if d.CanWrite && rt.Status == RentalActive {
+	if rt.Access.Write && rt.Status == RentalActive {
 		tenant := map[int64]bool{}
 		for _, t := range rt.Tenants {
 			tenant[t.ID] = true

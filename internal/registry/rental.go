@@ -43,6 +43,9 @@ type Rental struct {
 	TenantCount                                     int
 	Tenants                                         []*Person // filled by GetRental
 	CreatedAt, UpdatedAt                            int64
+	// Access is what the viewer may do with the rental (filled by GetRental):
+	// Reveal only when there is a landlord's phone to show.
+	Access auth.Access
 }
 
 // EndsWithin reports whether an active lease ends within days of today (or has
@@ -201,6 +204,8 @@ func (s *Service) GetRental(ctx context.Context, pr *auth.Principal, id int64) (
 	if err != nil {
 		return nil, err
 	}
+	r.Access = access(pr, r.CommunityID, r.GridID)
+	r.Access.Reveal = r.Access.Reveal && r.LandlordPhoneMask != ""
 	rows, err := s.DB.QueryContext(ctx, personSelect+` WHERE p.id IN (SELECT t.person_id FROM reg_rental_tenant t WHERE t.rental_id = ?) ORDER BY p.name_pinyin, p.id`, id)
 	if err != nil {
 		return nil, err
@@ -211,6 +216,7 @@ func (s *Service) GetRental(ctx context.Context, pr *auth.Principal, id int64) (
 		if err != nil {
 			return nil, err
 		}
+		p.Access = access(pr, p.CommunityID, p.GridID)
 		r.Tenants = append(r.Tenants, p)
 	}
 	if err := rows.Err(); err != nil {
@@ -332,12 +338,9 @@ func (s *Service) CreateRental(ctx context.Context, pr *auth.Principal, in Renta
 	if in.DwellingID == 0 {
 		errs.Add("dwelling_id", "registry.rental_dwelling_required")
 	} else {
-		d, err := s.Places.GetDwelling(ctx, pr, in.DwellingID)
+		d, err := s.Places.GetDwelling(ctx, pr, in.DwellingID) // in scope, or not found
 		if err != nil {
 			return 0, err
-		}
-		if !pr.Scope.Allows(d.CommunityID, d.GridID) {
-			return 0, auth.ErrForbidden
 		}
 		pl = placement{community: d.CommunityID, grid: d.GridID, dwelling: d.ID}
 	}
@@ -373,8 +376,9 @@ type rentalRow struct {
 	status, leaseFrom             string
 }
 
-// lockRental reads a rental in scope inside tx (locking it on PostgreSQL) and
-// checks that pr may write there.
+// lockRental reads a rental in scope inside tx (locking it on PostgreSQL): the
+// callers hold PermWrite, and in scope is where they may write; a rental
+// outside it is not found.
 func (s *Service) lockRental(ctx context.Context, tx *db.Tx, pr *auth.Principal, id int64) (*rentalRow, error) {
 	lock := tx.ForUpdate()
 	r := &rentalRow{}
@@ -386,9 +390,6 @@ func (s *Service) lockRental(ctx context.Context, tx *db.Tx, pr *auth.Principal,
 	}
 	if err != nil {
 		return nil, err
-	}
-	if !pr.Scope.Allows(r.community, r.grid) {
-		return nil, auth.ErrForbidden
 	}
 	return r, nil
 }

@@ -67,6 +67,9 @@ type Person struct {
 	Address                                                     string // dwelling address within the community
 	Tags                                                        []*Tag // only those the viewer may see
 	CreatedAt, UpdatedAt                                        int64
+	// Access is what the viewer may do with the person, decided by the service
+	// that read them (zero in lists, which are only read).
+	Access auth.Access
 }
 
 // Age is the age in full years today (0 when the birth date is unknown).
@@ -294,7 +297,21 @@ func (s *Service) attachAddresses(ctx context.Context, q db.Queryer, placeRev in
 	return nil
 }
 
-// GetPerson returns a person in p's scope.
+// access is what pr may do with a registry row of community and grid: write it
+// with PermWrite and see its full documents with PermReveal, both in scope.
+func access(pr *auth.Principal, community, grid int64) auth.Access {
+	return pr.AccessTo(PermWrite, PermReveal, community, grid)
+}
+
+// AccessAt is what pr may do with the registry's rows at a place: a building
+// page offers to add people there when Write; at a community without a grid
+// (grid 0) Write needs the whole community, as place does for a person
+// without a dwelling.
+func (s *Service) AccessAt(pr *auth.Principal, community, grid int64) auth.Access {
+	return access(pr, community, grid)
+}
+
+// GetPerson returns a person in p's scope, with what p may do with them.
 func (s *Service) GetPerson(ctx context.Context, pr *auth.Principal, id int64) (*Person, error) {
 	if err := pr.Require(PermRead); err != nil {
 		return nil, err
@@ -314,6 +331,7 @@ func (s *Service) getPerson(ctx context.Context, q db.Queryer, pr *auth.Principa
 	if err := s.attachTags(ctx, q, pr, []*Person{person}); err != nil {
 		return nil, err
 	}
+	person.Access = access(pr, person.CommunityID, person.GridID)
 	return person, nil
 }
 
