@@ -2,7 +2,6 @@ package i18n_test
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -98,30 +97,13 @@ func builtKeySites(t *testing.T, root string) map[string][]string {
 		namespaces[ns] = true
 	}
 	out := map[string][]string{}
-	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata" || d.Name() == "node_modules") {
-			return filepath.SkipDir
-		}
-		var re *regexp.Regexp
-		switch {
-		case strings.HasSuffix(path, "_test.go"):
-			return nil
-		case strings.HasSuffix(path, ".go"):
-			re = goPrefix
-		case strings.HasSuffix(path, ".html"):
+	i18n.WalkSources(t, root, func(path, src string, html bool) {
+		re := goPrefix
+		if html {
 			re = tmplPrefix
-		default:
-			return nil
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
 		}
 		rel, _ := filepath.Rel(root, path)
-		for i, line := range strings.Split(string(src), "\n") {
+		for i, line := range strings.Split(src, "\n") {
 			if strings.HasPrefix(strings.TrimSpace(line), "//") || strings.Contains(line, "i18n.Family(") {
 				continue // a comment, or a family's own declaration
 			}
@@ -133,10 +115,6 @@ func builtKeySites(t *testing.T, root string) map[string][]string {
 				out[m[1]] = append(out[m[1]], fmt.Sprintf("%s:%d", rel, i+1))
 			}
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	return out
 }

@@ -17,31 +17,13 @@ func TestEveryUsedKeyExists(t *testing.T) {
 	}
 	goUse := regexp.MustCompile(`(?:i18n\.T|i18n\.M|\bT|\bM)\(\s*"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"|NewError\([^,()]+,\s*"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"|\.Add\([^,()]+,\s*"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"|Key:\s*"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"`)
 	tmplUse := regexp.MustCompile(`[{(]\s*t\s+"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"`)
-	root := filepath.Join("..", "..")
 	checked := 0
-	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata" || d.Name() == "node_modules") {
-			return filepath.SkipDir
-		}
-		var re *regexp.Regexp
-		switch {
-		case strings.HasSuffix(path, "_test.go"):
-			return nil
-		case strings.HasSuffix(path, ".go"):
-			re = goUse
-		case strings.HasSuffix(path, ".html"):
+	walkSources(t, filepath.Join("..", ".."), func(path, src string, html bool) {
+		re := goUse
+		if html {
 			re = tmplUse
-		default:
-			return nil
 		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+		for _, m := range re.FindAllStringSubmatch(src, -1) {
 			for _, key := range m[1:] {
 				if key == "" {
 					continue
@@ -52,13 +34,36 @@ func TestEveryUsedKeyExists(t *testing.T) {
 				}
 			}
 		}
+	})
+	if checked < 100 {
+		t.Fatalf("only %d key uses found: the scan is broken", checked)
+	}
+}
+
+// walkSources calls fn with every Go source (not tests) and template under
+// root.
+func walkSources(t *testing.T, root string, fn func(path, src string, html bool)) {
+	t.Helper()
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		html := strings.HasSuffix(path, ".html")
+		if !html && (!strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go")) {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fn(path, string(src), html)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	if checked < 100 {
-		t.Fatalf("only %d key uses found: the scan is broken", checked)
 	}
 }
 
