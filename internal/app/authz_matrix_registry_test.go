@@ -91,10 +91,12 @@ func init() {
 		"POST /registry/rentals/{id}/end":      {allow: registryWriters, kind: "rental", body: form("on=2026-02-01"), audit: "rental.end"},
 		"POST /registry/rentals/{id}/tenants":  {allow: registryWriters, kind: "rental", body: func(w *apptest.World, wh apptest.Where) string { return "person_id=" + idOf(w, "person", wh) }, audit: "rental.tenant_add"},
 		"POST /registry/rentals/{id}/landlord": {allow: registryWriters, kind: "rental", body: func(w *apptest.World, wh apptest.Where) string { return "person_id=" + idOf(w, "person", wh) }, audit: "rental.landlord"},
-		"POST /registry/rentals/{id}/reveal":   {allow: registryRevealers, kind: "rental", body: form("reason=矩阵核对"), audit: "rental.reveal"},
-		"GET /api/v1/people":                   {allow: registryReaders},
-		"GET /api/v1/people/{id}":              {allow: registryReaders, kind: "person"},
-		"PUT /api/v1/people/{id}":              {allow: registryWriters, kind: "person", body: form(`{"name":"改名居民","ethnicity":"汉族"}`), audit: "person.update", proof: personNamed("改名居民")},
+		"POST /registry/rentals/{id}/reveal": {allow: registryRevealers, kind: "rental", body: form("reason=矩阵核对"), audit: "rental.reveal", proof: func(p proofArgs) error {
+			return want(strings.Contains(p.body, apptest.LandlordPhone(p.wh)), "the page does not show the landlord's full phone")
+		}},
+		"GET /api/v1/people":      {allow: registryReaders},
+		"GET /api/v1/people/{id}": {allow: registryReaders, kind: "person"},
+		"PUT /api/v1/people/{id}": {allow: registryWriters, kind: "person", body: form(`{"name":"改名居民","ethnicity":"汉族"}`), audit: "person.update", proof: personNamed("改名居民")},
 		"POST /api/v1/people/{id}/reveal": {allow: registryRevealers, kind: "person", body: form(`{"reason":"矩阵核对"}`), audit: "person.reveal", proof: func(p proofArgs) error {
 			return want(strings.Contains(p.body, apptest.HeadIDNumber(p.wh)), "the answer does not hold the full ID number")
 		}},
