@@ -74,7 +74,7 @@ func TestModulesFollowTheTemplate(t *testing.T) {
 				continue
 			}
 			if _, err := os.Stat(r.file(name)); err != nil {
-				t.Errorf("module %s has no %s: want %s (docs/MODULES.md)", name, r.name, filepath.Clean(filepath.Join("internal/app", r.file(name))))
+				t.Errorf("module %s has no %s: want %s (docs/MODULES.md)", name, r.name, filepath.Clean(filepath.Join("internal", "app", r.file(name))))
 			}
 		}
 		if _, ok := moduleExceptions[name]["catalogue prefix"]; !ok {
