@@ -12,8 +12,7 @@ func init() { addMatrix(placesGridMatrix) }
 // community (grid workers hold places.write but are refused), on buildings and
 // grids of that community.
 var placesGridMatrix = map[string]matrixEntry{
-	"POST /places/buildings/grid": {allow: communityWriters, kind: "building", scopedBody: true, reach: reachCommunity, body: func(w *apptest.World, wh apptest.Where) string {
-		other := map[apptest.Where]int64{apptest.InA: w.GridB, apptest.InB: w.GridA, apptest.InD: w.GridD}[wh]
-		return fmt.Sprintf("building=%d&grid_id=%d", w.Objects["building"][wh], other)
+	"POST /places/buildings/grid": {allow: communityWriters, kind: "building", scopedBody: true, reach: reachCommunity, audit: "building.assign_grid", body: func(w *apptest.World, wh apptest.Where) string {
+		return fmt.Sprintf("building=%d&grid_id=%d", w.Objects["building"][wh], w.Objects["grid_other"][wh])
 	}},
 }

@@ -15,14 +15,14 @@ func init() {
 		// The export is asked for as CSV here so that the leak check can read it.
 		"GET /registry/export": {allow: registryImporters, query: func(*apptest.World, apptest.Where) string { return "?format=csv" }},
 		"GET /registry/import": {allow: registryImporters},
-		"POST /registry/import": {allow: registryImporters, scopedBody: true, reach: reachCommunityStaff, body: func(w *apptest.World, wh apptest.Where) string {
+		"POST /registry/import": {allow: registryImporters, scopedBody: true, reach: reachCommunityStaff, audit: "import.upload", body: func(w *apptest.World, wh apptest.Where) string {
 			return fmt.Sprintf("community_id=%d", community(w, wh))
-		}},
+		}, file: ledgerFile("花名册.csv", "姓名,与户主关系,小区,楼栋,房号\n矩阵居民,本人,小区甲苑,甲楼,105\n")},
 		"GET /registry/import/{id}":          {allow: []string{"community_admin"}, kind: "upload_residents", reach: ownUpload},
-		"POST /registry/import/{id}/check":   {allow: []string{"community_admin"}, kind: "upload_residents", reach: ownUpload},
-		"POST /registry/import/{id}/commit":  {allow: []string{"community_admin"}, kind: "upload_residents", reach: ownUpload},
-		"GET /registry/import/{id}/report":   {allow: []string{"community_admin"}, kind: "upload_residents", reach: ownUpload, allowedRefusal: 404},
-		"POST /registry/import/{id}/discard": {allow: []string{"community_admin"}, kind: "upload_residents", reach: ownUpload},
+		"POST /registry/import/{id}/check":   {allow: []string{"community_admin"}, kind: "upload_residents", reach: ownUpload, proof: checkedAgain},
+		"POST /registry/import/{id}/commit":  {allow: []string{"community_admin"}, kind: "upload_residents", reach: ownUpload, audit: "registry.import", auditOther: true, proof: uploadState("committed")},
+		"GET /registry/import/{id}/report":   {allow: []string{"community_admin"}, kind: "upload_residents", reach: ownUpload},
+		"POST /registry/import/{id}/discard": {allow: []string{"community_admin"}, kind: "upload_residents", reach: ownUpload, proof: uploadGone},
 	})
 }
 

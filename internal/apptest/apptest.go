@@ -23,6 +23,7 @@ import (
 	"linli/internal/auth"
 	"linli/internal/db"
 	"linli/internal/dbtest"
+	"linli/internal/importflow"
 	"linli/internal/org"
 	"linli/internal/places"
 	"linli/internal/privacy"
@@ -181,7 +182,26 @@ type builder struct {
 	fn    func(t testing.TB, w *World)
 }
 
-var builders []builder
+var builders, writeTargets []builder
+
+// RegisterWriteTargets adds objects that the authorisation matrix's allowed
+// writes use up or need beside the fixtures (an empty estate to delete, a
+// second household to merge into, a dispute under mediation). They are built
+// only by AddWriteTargets, which the matrix calls, so that other tests' worlds
+// keep what they count on.
+func RegisterWriteTargets(order int, fn func(t testing.TB, w *World)) {
+	writeTargets = append(writeTargets, builder{order: order, fn: fn})
+}
+
+// AddWriteTargets builds every module's write targets into w, in order.
+func (w *World) AddWriteTargets(t testing.TB) {
+	t.Helper()
+	sort.SliceStable(writeTargets, func(i, j int) bool { return writeTargets[i].order < writeTargets[j].order })
+	for _, b := range writeTargets {
+		b.fn(t, w)
+	}
+	w.App.Imports.Wait()
+}
 
 // Register adds a module's fixtures to every World, after the foundation's and in
 // order. A module keeps its fixtures in its own file of this package (for
@@ -358,3 +378,22 @@ func (w *World) LoginAll(t testing.TB, base string) map[string]*Client {
 func (w *World) Routes() []web.Route { return w.App.Web.Routes() }
 
 func dateOf(year int) time.Time { return time.Date(year, 3, 15, 0, 0, 0, 0, time.UTC) }
+
+// checkUpload runs the check of the staged upload of kind and waits for it,
+// so that the upload may be committed.
+func (w *World) checkUpload(t testing.TB, kind string) {
+	t.Helper()
+	ctx := context.Background()
+	leader := w.Principal(t, "community_admin")
+	u, err := w.App.Imports.Get(ctx, leader, w.Uploads[kind])
+	if err != nil {
+		t.Fatalf("upload %s: %v", kind, err)
+	}
+	if err := w.App.Imports.Start(ctx, leader, u, false); err != nil {
+		t.Fatalf("check %s: %v", kind, err)
+	}
+	w.App.Imports.Wait()
+	if u, err = w.App.Imports.Get(ctx, leader, w.Uploads[kind]); err != nil || u.State != importflow.StateChecked || u.Result == nil || u.Result.Bad > 0 {
+		t.Fatalf("check %s: %+v %v", kind, u, err)
+	}
+}

@@ -93,3 +93,33 @@ func ensure(m map[Where]int64) map[Where]int64 {
 	}
 	return m
 }
+
+// Cases' write targets: each dispute taken into mediation (sessions are held
+// then); a second request in each place ("case_duplicate", the one merged
+// into); and the resident's own request carried to 反馈, where the resident
+// rates it.
+func init() {
+	RegisterWriteTargets(40, func(t testing.TB, w *World) {
+		ctx := context.Background()
+		sys := auth.System("fixture")
+		s := w.App.Cases
+		step := func(id int64, in cases.TransitionInput) {
+			t.Helper()
+			if err := s.Transition(ctx, sys, id, in); err != nil {
+				t.Fatalf("write target %d %s: %v", id, in.Action, err)
+			}
+		}
+		for wh, tag := range placeTags {
+			step(w.Objects["case_dispute"][wh], cases.TransitionInput{Action: "accept"})
+			dup, err := s.Create(ctx, sys, cases.CreateInput{Type: "request", Category: "noise", Title: tag + "诉求重复反映", Source: "phone", GridID: map[Where]int64{InA: w.GridA, InB: w.GridB, InD: w.GridD}[wh]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Add("case_duplicate", wh, dup, tag+"诉求重复反映")
+		}
+		own := w.Objects["case_own"][InA]
+		step(own, cases.TransitionInput{Action: "accept"})
+		step(own, cases.TransitionInput{Action: "handle", Note: "已修好", Fields: map[string]string{"outcome": "resolved"}})
+		step(own, cases.TransitionInput{Action: "feedback", Note: "已电话回访", Fields: map[string]string{"channel": "phone"}})
+	})
+}

@@ -20,7 +20,7 @@ func init() {
 		for _, wh := range []Where{InA, InB, InD} {
 			marker := tags[wh] + "房东某"
 			id, err := w.App.Registry.CreateRental(ctx, sys, registry.RentalInput{
-				DwellingID: w.Objects["dwelling"][wh], LandlordName: marker, LandlordPhone: "1390000000" + string(rune('1'+int(wh))),
+				DwellingID: w.Objects["dwelling"][wh], LandlordName: marker, LandlordPhone: LandlordPhone(wh),
 				LeaseFrom: "2025-01-01", LeaseTo: "2027-12-31", Tenants: []int64{w.Objects["member"][wh]},
 			})
 			if err != nil {
@@ -39,3 +39,6 @@ func init() {
 		}
 	})
 }
+
+// LandlordPhone is the phone of the landlord of the fixture rental at wh.
+func LandlordPhone(wh Where) string { return "1390000000" + string(rune('1'+int(wh))) }

@@ -136,5 +136,5 @@ func FromContext(ctx context.Context) *Principal {
 // System is the principal for work the program does itself (migrations, demo
 // set-up, background jobs, command-line administration run on the server).
 func System(name string) *Principal {
-	return &Principal{Username: name, Scope: NewScope(true, nil, nil, nil), SessionKind: "system", IsSystem: true, Roles: []Role{"system"}}
+	return &Principal{Username: name, Scope: NewScope(true, nil, nil, nil), SessionKind: "system", IsSystem: true, Roles: []Role{roleSystem}}
 }

@@ -3,6 +3,8 @@ package auth
 import (
 	"sort"
 	"sync"
+
+	"linli/internal/i18n"
 )
 
 // Role is what a user is in the community's work (DESIGN.md, "Who uses it").
@@ -53,8 +55,15 @@ func (r Role) Valid() bool {
 // LabelKey is the catalogue key of the role's Chinese name.
 func (r Role) LabelKey() string { return "role." + string(r) }
 
+// roleSystem is the role of background work and fixtures (System).
+const roleSystem Role = "system"
+
+var _ = i18n.Family("role.", AllRoles...) && i18n.Family("role.", roleSystem)
+
 // Lines of work (口) a social worker belongs to; sensitive groups are visible by line.
 var Lines = []string{"civil_affairs", "governance", "party", "family_planning", "culture", "disability", "employment", "safety", "veterans"}
+
+var _ = i18n.Family("line.", Lines...)
 
 // ValidLine reports whether l is a known line of work.
 func ValidLine(l string) bool {

@@ -601,6 +601,8 @@ const (
 // MineBuckets in display order.
 var MineBuckets = []string{MineIntake, MineTodo, MineDueSoon, MineOverdue, MineFirst, MineReported}
 
+var _ = i18n.Family("cases.mine.", MineBuckets...)
+
 // Filter selects cases.
 type Filter struct {
 	Mine        string

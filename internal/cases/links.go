@@ -38,6 +38,8 @@ const (
 	LinkHousehold = "household"
 )
 
+var _ = i18n.Family("cases.link.", LinkDwelling, LinkPerson, LinkHousehold)
+
 // RegisterLinkKind adds (or replaces) a kind of link target.
 func (s *Service) RegisterLinkKind(kind string, r LinkResolver) {
 	s.linkMu.Lock()
@@ -346,6 +348,8 @@ func (r dwellingResolver) Search(ctx context.Context, p *auth.Principal, q strin
 
 // Party roles.
 var PartyRoles = []string{"applicant", "respondent", "party"}
+
+var _ = i18n.Family("cases.party_role.", PartyRoles...)
 
 // Party is one party of a dispute.
 type Party struct {

@@ -54,6 +54,21 @@ var DocFields = map[string][]DocField{
 	},
 }
 
+// The documents' titles ("cases.doc.agreement") and their fields' labels
+// ("cases.doc.agreement.facts").
+var _ = i18n.Family("cases.doc.", docLabelKeys()...)
+
+func docLabelKeys() []string {
+	var out []string
+	for kind, fields := range DocFields {
+		out = append(out, kind)
+		for _, f := range fields {
+			out = append(out, kind+"."+f.Key)
+		}
+	}
+	return out
+}
+
 // Document is a printed document kept with its case.
 type Document struct {
 	ID        int64

@@ -802,6 +802,10 @@ func (s *Service) timeline(ctx context.Context, p *auth.Principal, c *Case, publ
 	return out, nil
 }
 
+// The timeline kinds eventLabel labels by key: a transition is labelled by its
+// own name, escalations and assignments by keys of their own.
+var _ = i18n.Family("cases.event.", "create", "comment", "overdue", "remind", "link", "unlink", "merge", "merged", "party", "session", "document")
+
 func (s *Service) eventLabel(ctx context.Context, c *Case, e *Event) string {
 	t := c.Type
 	switch e.Kind {

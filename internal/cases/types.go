@@ -35,12 +35,16 @@ const (
 
 var levelRank = map[string]int{LevelGrid: 1, LevelCommunity: 2, LevelStreet: 3}
 
+var _ = i18n.Family("cases.level.", LevelGrid, LevelCommunity, LevelStreet)
+
 // Stage kinds drive the my-work lists.
 const (
 	KindIntake = "intake" // 待受理
 	KindWork   = "work"   // 待处置
 	KindClosed = "closed" // finished
 )
+
+var _ = i18n.Family("cases.kind.", KindIntake, KindWork, KindClosed)
 
 // Ratings of a return visit.
 const (
@@ -52,8 +56,12 @@ const (
 // Ratings in display order.
 var Ratings = []string{RatingSatisfied, RatingBasic, RatingUnsatisfied}
 
+var _ = i18n.Family("cases.rating.", Ratings...)
+
 // Sources a case may come from.
 var Sources = []string{"portal", "phone", "walk_in", "hotline", "letter", "open311", "patrol", "application", "referral", "inspection", "report"}
+
+var _ = i18n.Family("cases.source.", Sources...)
 
 // Document kinds kept with a case and printed for signature.
 const (

@@ -8,6 +8,7 @@ import (
 	"linli/internal/audit"
 	"linli/internal/auth"
 	"linli/internal/db"
+	"linli/internal/i18n"
 )
 
 // The worker keeps the clocks: it reminds the holder of a case before the due
@@ -198,6 +199,9 @@ var rolesAt = map[string][]auth.Role{
 	LevelCommunity: {auth.RoleCommunityAdmin, auth.RoleSocialWorker},
 	LevelStreet:    {auth.RoleStreetAdmin},
 }
+
+// Alert kinds, labelled on the my-work page.
+var _ = i18n.Family("cases.alert.", "remind", "escalated", "overdue", "assigned")
 
 // alertHolder tells the case's assignee, or else the staff of the holding unit
 // who work this type, about it.

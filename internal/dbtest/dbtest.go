@@ -10,11 +10,13 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"linli/internal/db"
@@ -185,4 +187,109 @@ func Digest(t testing.TB, d *db.DB, skip ...string) string {
 		}
 	}
 	return b.String()
+}
+
+// Snapshot is a frozen copy of a test database from which Clone makes
+// independent databases: for tests that try many writes, each on the same
+// starting state.
+type Snapshot struct {
+	engine db.Dialect
+	file   string // SQLite: the copied file
+	admin  string // PostgreSQL: admin URL and template database
+	name   string
+	target *url.URL
+}
+
+// TakeSnapshot freezes d's contents. On PostgreSQL d becomes the template and
+// is closed (a template database takes no connections); on SQLite d stays
+// usable.
+func TakeSnapshot(t testing.TB, d *db.DB) *Snapshot {
+	t.Helper()
+	ctx := context.Background()
+	if d.Dialect() == db.SQLite {
+		if _, err := d.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			t.Fatalf("checkpoint: %v", err)
+		}
+		dst := filepath.Join(t.TempDir(), "snapshot.db")
+		if err := copyFile(d.Location, dst); err != nil {
+			t.Fatalf("snapshot: %v", err)
+		}
+		return &Snapshot{engine: db.SQLite, file: dst}
+	}
+	u, err := url.Parse(d.Location)
+	if err != nil {
+		t.Fatalf("snapshot: %v", err)
+	}
+	d.Close()
+	return &Snapshot{engine: db.Postgres, admin: PostgresURL(t), name: strings.TrimPrefix(u.Path, "/"), target: u}
+}
+
+// Clone returns a new database with the snapshot's contents and a function
+// that closes and removes it (also called at cleanup if the test does not).
+func (s *Snapshot) Clone(t testing.TB) (*db.DB, func()) {
+	t.Helper()
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	suffix := hex.EncodeToString(rnd[:])
+	var location string
+	var drop func()
+	if s.engine == db.SQLite {
+		location = filepath.Join(filepath.Dir(s.file), "clone-"+suffix+".db")
+		if err := copyFile(s.file, location); err != nil {
+			t.Fatalf("clone: %v", err)
+		}
+		drop = func() {
+			for _, ext := range []string{"", "-wal", "-shm"} {
+				_ = os.Remove(location + ext)
+			}
+		}
+	} else {
+		name := "linli_c_" + suffix
+		adb, err := sql.Open("pgx", s.admin)
+		if err != nil {
+			t.Fatalf("postgres admin: %v", err)
+		}
+		_, err = adb.Exec(`CREATE DATABASE ` + name + ` TEMPLATE ` + s.name)
+		adb.Close()
+		if err != nil {
+			t.Fatalf("clone: %v", err)
+		}
+		u := *s.target
+		u.Path = "/" + name
+		location = u.String()
+		drop = func() {
+			a, err := sql.Open("pgx", s.admin)
+			if err != nil {
+				return
+			}
+			defer a.Close()
+			_, _ = a.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+		}
+	}
+	d, err := db.Open(context.Background(), location)
+	if err != nil {
+		drop()
+		t.Fatalf("open clone: %v", err)
+	}
+	var once sync.Once
+	release := func() { once.Do(func() { d.Close(); drop() }) }
+	t.Cleanup(release)
+	return d, release
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }

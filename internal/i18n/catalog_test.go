@@ -9,38 +9,21 @@ import (
 )
 
 // Every key the code or a template asks for by literal exists in the catalogue,
-// so no page ever shows a raw key to a user.
+// so no page ever shows a raw key to a user. Keys built at run time from a
+// prefix and a value are checked by TestEveryBuiltKeyExists.
 func TestEveryUsedKeyExists(t *testing.T) {
 	if _, err := Parse(files, DefaultLocale); err != nil {
 		t.Fatalf("catalogue: %v", err)
 	}
 	goUse := regexp.MustCompile(`(?:i18n\.T|i18n\.M|\bT|\bM)\(\s*"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"|NewError\([^,()]+,\s*"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"|\.Add\([^,()]+,\s*"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"|Key:\s*"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"`)
 	tmplUse := regexp.MustCompile(`[{(]\s*t\s+"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"`)
-	root := filepath.Join("..", "..")
 	checked := 0
-	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata" || d.Name() == "node_modules") {
-			return filepath.SkipDir
-		}
-		var re *regexp.Regexp
-		switch {
-		case strings.HasSuffix(path, "_test.go"):
-			return nil
-		case strings.HasSuffix(path, ".go"):
-			re = goUse
-		case strings.HasSuffix(path, ".html"):
+	walkSources(t, filepath.Join("..", ".."), func(path, src string, html bool) {
+		re := goUse
+		if html {
 			re = tmplUse
-		default:
-			return nil
 		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+		for _, m := range re.FindAllStringSubmatch(src, -1) {
 			for _, key := range m[1:] {
 				if key == "" {
 					continue
@@ -51,13 +34,36 @@ func TestEveryUsedKeyExists(t *testing.T) {
 				}
 			}
 		}
+	})
+	if checked < 100 {
+		t.Fatalf("only %d key uses found: the scan is broken", checked)
+	}
+}
+
+// walkSources calls fn with every Go source (not tests) and template under
+// root.
+func walkSources(t *testing.T, root string, fn func(path, src string, html bool)) {
+	t.Helper()
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		html := strings.HasSuffix(path, ".html")
+		if !html && (!strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go")) {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fn(path, string(src), html)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	if checked < 100 {
-		t.Fatalf("only %d key uses found: the scan is broken", checked)
 	}
 }
 

@@ -20,6 +20,8 @@ const (
 // Kinds lists the document kinds in the order forms offer them.
 var Kinds = []string{KindIDCard, KindHMTResidence, KindForeignPermanent, KindPassport, KindOther}
 
+var _ = i18n.Family("identity.kind.", Kinds...)
+
 // KindLabel returns the Chinese name of a document kind ("居民身份证"), or kind
 // itself if it is not one of Kinds.
 func KindLabel(kind string) string {

@@ -40,6 +40,8 @@ const (
 	Female = "F"
 )
 
+var _ = i18n.Family("identity.sex.", Male, Female)
+
 // Age returns the completed years of age (周岁) on the calendar date of on, in
 // on's location: the count goes up on the birthday itself, and for someone born
 // on 29 February on 1 March of common years. Before the birth date it is 0.

@@ -42,6 +42,8 @@ const (
 // Levels from the top down.
 var Levels = []Level{City, District, Street, Community, Grid}
 
+var _ = i18n.Family("org.level.", Levels...)
+
 func (l Level) index() int {
 	for i, x := range Levels {
 		if x == l {

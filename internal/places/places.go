@@ -38,6 +38,8 @@ var (
 // Usages of a dwelling.
 var Usages = []string{"residential", "shop", "office", "other"}
 
+var _ = i18n.Family("places.usage.", Usages...)
+
 // Service is the places store.
 type Service struct {
 	DB    *db.DB

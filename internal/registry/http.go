@@ -183,6 +183,8 @@ func newPageNav(pg web.Pager, r *http.Request) pageNav {
 // Sorts offered on the list, in the order shown (see orderBy).
 var listSorts = []string{"name", "age", "-age", "recent"}
 
+var _ = i18n.Family("registry.sort.", listSorts...)
+
 // ---- the resident list ----
 
 type listData struct {

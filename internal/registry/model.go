@@ -9,6 +9,8 @@ import (
 
 	"linli/internal/auth"
 	"linli/internal/db"
+	"linli/internal/i18n"
+	"linli/internal/identity"
 )
 
 //go:embed migrations
@@ -35,8 +37,12 @@ const RelationSelf = "self"
 // Relations in display order.
 var Relations = []string{RelationSelf, "spouse", "son", "daughter", "parent", "grandparent", "grandchild", "sibling", "other"}
 
+var _ = i18n.Family("registry.relation.", Relations...)
+
 // Residence types (户籍, 常住, 流动, 人户分离, 空挂户).
 var ResidenceTypes = []string{"registered", "resident", "migrant", "separated", "nominal"}
+
+var _ = i18n.Family("registry.residence.", ResidenceTypes...)
 
 // Statuses of a person.
 const (
@@ -44,6 +50,10 @@ const (
 	StatusMovedOut = "moved_out"
 	StatusDeceased = "deceased"
 )
+
+var _ = i18n.Family("registry.status.", StatusActive, StatusMovedOut, StatusDeceased)
+
+var _ = i18n.Family("registry.sex.", identity.Male, identity.Female)
 
 // Event kinds of the timeline.
 const (
@@ -60,11 +70,17 @@ const (
 	EventImport   = "import"
 )
 
+var _ = i18n.Family("registry.event.", EventRegister, EventBirth, EventDeath, EventMoveIn, EventMoveOut, EventChange, EventSplit, EventMerge, EventUpdate, EventTags, EventImport)
+
 // Choice lists kept as codes with catalogue labels.
 var (
 	Politicals = []string{"cpc", "cpc_probationary", "cyl", "democratic", "masses"}
 	Educations = []string{"none", "primary", "junior", "senior", "college", "bachelor", "postgraduate"}
 	Maritals   = []string{"single", "married", "divorced", "widowed"}
+
+	_ = i18n.Family("registry.political.", Politicals...)
+	_ = i18n.Family("registry.education.", Educations...)
+	_ = i18n.Family("registry.marital.", Maritals...)
 )
 
 // Ethnicities are the 56 ethnic groups of GB/T 3304, as written in ledgers.

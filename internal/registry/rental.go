@@ -28,8 +28,12 @@ const (
 	RentalEnded  = "ended"
 )
 
+var _ = i18n.Family("registry.rental_status.", RentalActive, RentalEnded)
+
 // RentalPurposes are what a dwelling is let for.
 var RentalPurposes = []string{"residential", "business", "dormitory", "other"}
+
+var _ = i18n.Family("registry.purpose.", RentalPurposes...)
 
 const landlordPhoneAAD = "reg_rental.landlord_phone"
 

@@ -25,6 +25,8 @@ var TagRoles = []auth.Role{auth.RoleStreetAdmin, auth.RoleCommunityAdmin, auth.R
 // it), 1 sensitive, 2 highly sensitive (both seen only by the roles and lines named).
 var Sensitivities = []int{0, 1, 2}
 
+var _ = i18n.Family("registry.sensitivity.", Sensitivities...)
+
 // TagInput is what defining or changing a group takes. The code is fixed once
 // the group exists: ledgers, filters and links name groups by it.
 type TagInput struct {

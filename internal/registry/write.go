@@ -132,6 +132,10 @@ func tail(s string, n int) string {
 	return s[len(s)-n:]
 }
 
+// The person's fields that checkBasics and the change summary of
+// UpdatePerson name by their labels ("registry." + field).
+var _ = i18n.Family("registry.", "name", "sex", "birth_date", "ethnicity", "political", "education", "marital", "employer", "hukou_address", "residence_type", "remark")
+
 // checkBasics validates the fields every person has.
 func checkBasics(in *PersonInput, errs *i18n.Errors) {
 	in.Name = strings.TrimSpace(in.Name)

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"linli/internal/audit"
 	"linli/internal/auth"
 	"linli/internal/db"
 	"linli/internal/i18n"
@@ -40,6 +41,9 @@ type pages struct {
 	base   *template.Template
 	byName map[string]*template.Template
 }
+
+// The audit page labels each entry's outcome.
+var _ = i18n.Family("audit.outcome.", audit.Success, audit.Failure, audit.Denied)
 
 func newPages() *pages {
 	base := template.New("").Funcs(Funcs())
