@@ -296,15 +296,33 @@ func TestServeTunesGCUnlessGOGCIsSet(t *testing.T) {
 	oldLimit := debug.SetMemoryLimit(-1)
 	defer debug.SetMemoryLimit(oldLimit)
 	t.Setenv("GOMEMLIMIT", "")
-	tuneGC("")
+	importing := tuneGC("")
 	if got := debug.SetGCPercent(100); got != serveGCPercent {
 		t.Fatalf("GC percent %d, want %d", got, serveGCPercent)
 	}
-	// Three times an import's heap is bounded by a soft limit.
+	// Three times an import's heap is bounded by a soft limit, tighter while
+	// imports run (two at once here), and the serving one again after the last.
 	if got := debug.SetMemoryLimit(-1); got != serveMemoryLimit {
 		t.Fatalf("memory limit %d, want %d", got, serveMemoryLimit)
 	}
-	tuneGC("50") // GOGC was read by the runtime at start; it stays as it is
+	importing(true)
+	importing(true)
+	importing(false)
+	if got := debug.SetMemoryLimit(-1); got != serveImportMemoryLimit {
+		t.Fatalf("memory limit %d while an import runs, want %d", got, serveImportMemoryLimit)
+	}
+	importing(false)
+	if got := debug.SetMemoryLimit(-1); got != serveMemoryLimit {
+		t.Fatalf("memory limit %d after the imports, want %d", got, serveMemoryLimit)
+	}
+	t.Setenv("GOMEMLIMIT", "300MiB")
+	if tuneGC("") != nil {
+		t.Fatal("GOMEMLIMIT set: serve must leave the limit to it")
+	}
+	debug.SetGCPercent(100)
+	if tuneGC("50") != nil { // GOGC was read by the runtime at start; it stays as it is
+		t.Fatal("GOGC set: serve must leave the collector to it")
+	}
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Fatalf("GC percent %d after GOGC=50, want it left alone", got)
 	}

@@ -230,6 +230,9 @@ type Service struct {
 	// progressHook, when set, is called by a run's progress reports (tests
 	// use it to act while a commit holds the writer).
 	progressHook func(uploadID string, commit bool, rows int)
+	// Running, when set, is called with true as a run of this instance
+	// starts and false as it ends (serve holds the heap tighter meanwhile).
+	Running func(start bool)
 }
 
 // SetProgressHook makes every progress report of a run call f as well, in the
@@ -570,6 +573,10 @@ func (s *Service) Start(ctx context.Context, p *auth.Principal, u *Upload, commi
 }
 
 func (s *Service) run(ctx context.Context, p *auth.Principal, u *Upload, im Importer, commit bool) {
+	if s.Running != nil {
+		s.Running(true)
+		defer s.Running(false)
+	}
 	fail := func(err error) {
 		msg := err.Error()
 		var ie *i18n.Error

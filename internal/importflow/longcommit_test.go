@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,6 +61,15 @@ func TestLongCommitKeepsServerUsable(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// serve holds the heap tighter while a run of its own goes on.
+		var running atomic.Int32
+		w.App.Imports.Running = func(start bool) {
+			if start {
+				running.Add(1)
+			} else {
+				running.Add(-1)
+			}
+		}
 		inside, release := make(chan int), make(chan struct{})
 		w.App.Imports.SetProgressHook(func(_ string, commit bool, n int) {
 			if commit && n == 2000 {
@@ -82,6 +92,9 @@ func TestLongCommitKeepsServerUsable(t *testing.T) {
 		case <-inside:
 		case <-time.After(time.Minute):
 			t.Fatal("the commit never reported progress")
+		}
+		if n := running.Load(); n != 1 {
+			t.Fatalf("%d runs told as running during the commit, want 1", n)
 		}
 
 		// The commit now holds its transaction (on SQLite, the one writer).
@@ -123,6 +136,9 @@ func TestLongCommitKeepsServerUsable(t *testing.T) {
 			t.Fatalf("the commit did not finish:\n%s", mainOf(body))
 		}
 		w.App.Imports.Wait()
+		if n := running.Load(); n != 0 {
+			t.Fatalf("%d runs still told as running after the commit", n)
+		}
 		var n int
 		if err := w.DB.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM reg_person WHERE name LIKE '长测%'`).Scan(&n); err != nil || n != rows {
 			t.Fatalf("people after the commit: %d (%v)", n, err)
