@@ -22,7 +22,7 @@ func init() {
 		"POST /registry/import/{id}/check":   {allow: []string{"community_admin"}, kind: "upload_residents", reach: ownUpload, proof: checkedAgain},
 		"POST /registry/import/{id}/commit":  {allow: []string{"community_admin"}, kind: "upload_residents", reach: ownUpload, audit: "registry.import", auditOther: true, proof: uploadState("committed")},
 		"GET /registry/import/{id}/report":   {allow: []string{"community_admin"}, kind: "upload_residents", reach: ownUpload},
-		"POST /registry/import/{id}/discard": {allow: []string{"community_admin"}, kind: "upload_residents", reach: ownUpload, proof: uploadGone},
+		"POST /registry/import/{id}/discard": {allow: []string{"community_admin"}, kind: "upload_residents", reach: ownUpload, audit: "import.discard", proof: uploadGone},
 	})
 }
 

@@ -315,7 +315,7 @@ var foundationMatrix = map[string]matrixEntry{
 	"POST /places/import/{id}/check":   {allow: []string{"community_admin"}, kind: "upload_places", reach: ownUpload, proof: checkedAgain},
 	"POST /places/import/{id}/commit":  {allow: []string{"community_admin"}, kind: "upload_places", reach: ownUpload, audit: "places.import", auditOther: true, proof: uploadState("committed")},
 	"GET /places/import/{id}/report":   {allow: []string{"community_admin"}, kind: "upload_places", reach: ownUpload},
-	"POST /places/import/{id}/discard": {allow: []string{"community_admin"}, kind: "upload_places", reach: ownUpload, proof: uploadGone},
+	"POST /places/import/{id}/discard": {allow: []string{"community_admin"}, kind: "upload_places", reach: ownUpload, audit: "import.discard", proof: uploadGone},
 }
 
 // gridCode: the fixture grids' codes, which an edit keeps.

@@ -719,8 +719,17 @@ func (s *Service) Discard(ctx context.Context, p *auth.Principal, u *Upload) err
 	if u.Running() {
 		return i18n.NewError("conflict", "importflow.busy")
 	}
-	_, err := s.DB.ExecContext(ctx, `DELETE FROM import_upload WHERE id = ? AND user_id = ?`, u.ID, p.UserID)
-	return err
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM import_upload WHERE id = ? AND user_id = ?`, u.ID, p.UserID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // someone else's, or gone already: nothing happened
+		}
+		return s.Audit.Record(ctx, tx, audit.Event(p, "import.discard", "import_upload", u.ID, u.CommunityID, audit.Success).
+			WithDetail(map[string]any{"kind": u.Kind, "file": u.Filename}))
+	})
 }
 
 // ColumnLabel describes a problem's column for reports: "C 列（身份证号）".
