@@ -535,16 +535,16 @@ func Placeholders(n int) string {
 	return strings.Repeat("?, ", n-1) + "?"
 }
 
-// IDsIn is the condition "col is one of ids" and its arguments. PostgreSQL
-// gets one array parameter, so that the statement is the same for any number
-// of ids and its plan is kept (each "IN (?, ?, …)" of another length is
-// another statement, planned anew on every connection); SQLite, without
-// arrays, gets one placeholder per id.
+// IDsIn is the condition "col is one of ids" and its arguments, for ids that
+// vary with the data (a page's rows). PostgreSQL gets one array parameter, so
+// that the statement is the same for any number of ids and its plan is kept
+// (each "IN (?, ?, …)" of another length is another statement, planned anew
+// on every connection); SQLite, without arrays, gets IDSet's bounded lists.
 func (d *DB) IDsIn(col string, ids []int64) (string, []any) {
 	if d.engine == Postgres {
 		return col + " = ANY(?)", []any{ids}
 	}
-	return col + " IN (" + Placeholders(len(ids)) + ")", Int64Args(ids)
+	return d.engine.IDSet(col, ids)
 }
 
 // MaxListedIDs is the most ids IDSet writes as a list of placeholders.
