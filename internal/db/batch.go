@@ -3,8 +3,11 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -21,7 +24,18 @@ type IDs struct {
 	seq   string // PostgreSQL identity sequence
 	next  int64
 	block []int64
+	size  int // ids the next block fetches
 }
+
+// idBlock is the first block of ids fetched from a sequence; in a bulk
+// transaction each further block doubles, up to maxIDBlock: each fetch is a
+// statement on the transaction's connection, which waits for the COPYs queued
+// before it (Tx.sync), so a million rows fetch a few large blocks rather than
+// a thousand small ones. Ids left over are gaps, as after any rollback.
+const (
+	idBlock    = 1000
+	maxIDBlock = 65536
+)
 
 // IDs starts handing out ids for table. On SQLite the transaction holds the only
 // write lock, so the ids after the current maximum are free; on PostgreSQL they
@@ -47,7 +61,13 @@ func (i *IDs) Next(ctx context.Context) (int64, error) {
 		return i.next, nil
 	}
 	if len(i.block) == 0 {
-		rows, err := i.tx.QueryContext(ctx, `SELECT nextval(?::regclass) FROM generate_series(1, 1000)`, i.seq)
+		if i.size == 0 {
+			i.size = idBlock
+		}
+		rows, err := i.tx.QueryContext(ctx, `SELECT nextval(?::regclass) FROM generate_series(1, ?)`, i.seq, i.size)
+		if i.tx.bulk && i.size < maxIDBlock {
+			i.size *= 2
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -77,6 +97,111 @@ func (d *DB) InBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 		tx.bulk = true
 		return fn(tx)
 	})
+}
+
+// copyQueue runs a bulk transaction's COPY batches behind its caller, in
+// order, on the transaction's connection: the importer reads and checks the
+// next rows while PostgreSQL loads the last ones. Every other use of the
+// connection first waits for the queue (Tx.sync), so a statement sees every
+// row queued before it. At most one batch waits while one loads: memory stays
+// bounded and a slow server slows the caller down.
+type copyQueue struct {
+	jobs    chan copyJob
+	pending sync.WaitGroup // jobs queued or loading
+	mu      sync.Mutex
+	err     error // the first COPY that failed; later jobs are skipped
+}
+
+type copyJob struct {
+	ctx   context.Context
+	table string
+	cols  []string
+	vals  []any
+}
+
+// errCopiesAbandoned skips the COPYs still queued when a transaction ends in error.
+var errCopiesAbandoned = errors.New("bulk transaction ended before its COPYs ran")
+
+func (q *copyQueue) failed() error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.err
+}
+
+func (q *copyQueue) fail(err error) {
+	q.mu.Lock()
+	if q.err == nil {
+		q.err = err
+	}
+	q.mu.Unlock()
+}
+
+// copyDelay holds each queued COPY back (tests only: SlowCopies).
+var copyDelay time.Duration
+
+func (q *copyQueue) run(t *Tx) {
+	for j := range q.jobs {
+		time.Sleep(copyDelay)
+		if q.failed() == nil {
+			if err := t.copyFrom(j.ctx, j.table, j.cols, j.vals); err != nil {
+				q.fail(err)
+			}
+		}
+		q.pending.Done()
+	}
+}
+
+// queueCopy hands a batch's rows (which the queue now owns) to the COPY queue,
+// starting it on first use.
+func (t *Tx) queueCopy(ctx context.Context, table string, cols []string, vals []any) error {
+	q := t.copies
+	if q == nil {
+		q = &copyQueue{jobs: make(chan copyJob, 1)}
+		t.copies = q
+		go q.run(t)
+	}
+	if err := q.failed(); err != nil {
+		return err
+	}
+	q.pending.Add(1)
+	select {
+	case q.jobs <- copyJob{ctx: ctx, table: table, cols: cols, vals: vals}:
+		return nil
+	case <-ctx.Done():
+		q.pending.Done()
+		return ctx.Err()
+	}
+}
+
+// sync waits until every queued COPY has loaded and returns the first that
+// failed: the transaction is then aborted, and that COPY's error is the cause.
+func (t *Tx) sync() error {
+	if t.copies == nil {
+		return nil
+	}
+	t.copies.pending.Wait()
+	return t.copies.failed()
+}
+
+// endCopies stops the queue when the transaction ends. On success (ok) every
+// queued COPY runs first and the first failure is returned; otherwise the
+// queued ones are skipped, and the loading one finishes before the rollback
+// (a COPY must never run after it, outside the transaction).
+func (t *Tx) endCopies(ok bool) error {
+	q := t.copies
+	if q == nil {
+		return nil
+	}
+	if !ok {
+		q.fail(errCopiesAbandoned)
+	}
+	q.pending.Wait()
+	close(q.jobs)
+	t.copies = nil
+	if err := q.err; err != nil && !errors.Is(err, errCopiesAbandoned) {
+		return err
+	}
+	return nil
 }
 
 // copyFrom loads rows (cols values each, flat) into table with COPY on the
@@ -170,18 +295,20 @@ func (b *Batch) statement(n int) string {
 }
 
 func (b *Batch) write(ctx context.Context) error {
-	if b.n == 0 {
-		return nil
-	}
+	// Parents first, even with nothing queued here: a flush writes them all.
 	if b.Before != nil {
 		if err := b.Before(ctx); err != nil {
 			return err
 		}
 	}
+	if b.n == 0 {
+		return nil
+	}
 	var err error
 	if b.copy {
-		err = b.tx.copyFrom(ctx, b.table, b.columns, b.buf)
-		clear(b.buf) // drop the references: the buffer is kept for the next rows
+		err = b.tx.queueCopy(ctx, b.table, b.columns, b.buf)
+		b.buf, b.n = make([]any, 0, cap(b.buf)), 0 // the queue owns the rows now
+		return err
 	} else if b.n == b.perStmt {
 		if b.full == nil {
 			if b.full, err = b.tx.PrepareContext(ctx, b.statement(b.perStmt)); err != nil {

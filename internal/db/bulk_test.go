@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"linli/internal/db"
 	"linli/internal/dbtest"
@@ -114,6 +115,88 @@ func TestBulkTxBatches(t *testing.T) {
 			return err
 		}); err != nil {
 			t.Fatalf("insert after a failed bulk load: %v", err)
+		}
+	})
+}
+
+// On PostgreSQL a bulk transaction's COPYs load behind the caller. A statement
+// in the transaction still sees every row queued before it; a COPY that fails
+// is reported as the cause even when the caller went on and tripped over the
+// aborted transaction; and a transaction that ends in error leaves nothing,
+// not even a batch that was still queued when it ended.
+func TestBulkTxQueuedCopies(t *testing.T) {
+	dbtest.Run(t, []db.Migrations{{Module: "bulk", FS: mig(bulkSchema).FS}}, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		const n = 23_456 // several COPY batches
+		fill := func(tx *db.Tx, prefix string, dupAt int) (*db.Batch, error) {
+			ids, err := tx.IDs(ctx, "b")
+			if err != nil {
+				return nil, err
+			}
+			rows := tx.NewBatch("b", []string{"id", "name"}, 200)
+			for i := 0; i < n; i++ {
+				id, err := ids.Next(ctx)
+				if err != nil {
+					return nil, err
+				}
+				name := fmt.Sprintf("%s%05d", prefix, i)
+				if i == dupAt {
+					name = "王五00001" // loaded by the first run
+				}
+				if err := rows.Add(ctx, id, name); err != nil {
+					return nil, err
+				}
+			}
+			return rows, rows.Write(ctx)
+		}
+		undo := db.SlowCopies(30 * time.Millisecond)
+		defer undo()
+		var seen int
+		if err := d.InBulkTx(ctx, func(tx *db.Tx) error {
+			if _, err := fill(tx, "王五", -1); err != nil {
+				return err
+			}
+			return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM b`).Scan(&seen)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if seen != n {
+			t.Fatalf("a statement after the batches saw %d of their %d rows", seen, n)
+		}
+
+		// A duplicate in the first batch; the caller goes on adding and then
+		// queries, which fails on the aborted transaction: the duplicate is
+		// what the load reports.
+		err := d.InBulkTx(ctx, func(tx *db.Tx) error {
+			if _, err := fill(tx, "赵六", 3); err != nil {
+				return err
+			}
+			var c int
+			return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM b`).Scan(&c)
+		})
+		if !db.IsUniqueViolation(err) {
+			t.Fatalf("the failed COPY is not the reported cause: %v", err)
+		}
+
+		// The caller gives up with batches still queued: nothing is left, also
+		// not after the queue would have finished.
+		stop := fmt.Errorf("stopped")
+		err = d.InBulkTx(ctx, func(tx *db.Tx) error {
+			if _, err := fill(tx, "孙七", -1); err != nil {
+				return err
+			}
+			return stop
+		})
+		if err != stop {
+			t.Fatalf("the caller's error came back as %v", err)
+		}
+		time.Sleep(300 * time.Millisecond)
+		var count int
+		if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM b`).Scan(&count); err != nil {
+			t.Fatal(err)
+		}
+		if count != n {
+			t.Fatalf("after two failed loads the table holds %d rows, want %d", count, n)
 		}
 	})
 }

@@ -400,22 +400,37 @@ type Tx struct {
 	d    *DB
 	conn *sql.Conn // the connection the transaction holds
 	bulk bool      // begun by InBulkTx: batches load with COPY on PostgreSQL
+	// copies loads a bulk transaction's batches behind the caller (queueCopy).
+	copies *copyQueue
 	// after runs once the transaction has committed (cache invalidation and the like).
 	after []func()
 }
 
+// Statements in a bulk transaction first wait for the COPYs queued before
+// them (sync). A failed COPY has aborted the transaction, so a statement after
+// it fails too, and InTx reports the COPY's error as the cause.
 func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := t.sync(); err != nil {
+		return nil, err
+	}
 	return t.tx.QueryContext(ctx, t.d.Rebind(q), args...)
 }
 func (t *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	_ = t.sync() // see above: the row's Scan reports the aborted transaction
 	return t.tx.QueryRowContext(ctx, t.d.Rebind(q), args...)
 }
 func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := t.sync(); err != nil {
+		return nil, err
+	}
 	return t.tx.ExecContext(ctx, t.d.Rebind(q), args...)
 }
 
 // PrepareContext prepares a statement inside the transaction (bulk loads).
 func (t *Tx) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
+	if err := t.sync(); err != nil {
+		return nil, err
+	}
 	return t.tx.PrepareContext(ctx, t.d.Rebind(q))
 }
 func (t *Tx) Dialect() Dialect { return t.d.engine }
@@ -436,7 +451,10 @@ func (t *Tx) ForUpdate() string {
 func (t *Tx) DB() *DB { return t.d }
 
 // SQL exposes the underlying transaction for driver-specific bulk paths.
-func (t *Tx) SQL() *sql.Tx { return t.tx }
+func (t *Tx) SQL() *sql.Tx {
+	_ = t.sync()
+	return t.tx
+}
 
 // AfterCommit registers f to run after a successful commit.
 func (t *Tx) AfterCommit(f func()) { t.after = append(t.after, f) }
@@ -475,11 +493,16 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	tx := &Tx{tx: stx, d: d, conn: c}
 	defer func() {
 		if p := recover(); p != nil {
+			_ = tx.endCopies(false)
 			_ = stx.Rollback()
 			panic(p)
 		}
 	}()
-	if err = fn(tx); err != nil {
+	err = fn(tx)
+	if cerr := tx.endCopies(err == nil); cerr != nil {
+		err = cerr // a queued COPY failed: the cause of whatever fn saw after it
+	}
+	if err != nil {
 		_ = stx.Rollback()
 		return err
 	}
@@ -703,7 +726,7 @@ func (t *Tx) AnalyzeInTx(ctx context.Context, tables ...string) error {
 		return nil
 	}
 	for _, tb := range tables {
-		if _, err := t.tx.ExecContext(ctx, `ANALYZE `+tb); err != nil {
+		if _, err := t.ExecContext(ctx, `ANALYZE `+tb); err != nil {
 			return err
 		}
 	}

@@ -1014,21 +1014,89 @@ func InsertDwellingTx(ctx context.Context, tx *db.Tx, b *Building, in DwellingIn
 	return insertDwelling(ctx, tx, b, in)
 }
 
-// DwellingBatch writes many new dwellings in one transaction with ids handed out
-// in advance (ledger imports create hundreds of thousands).
+// DwellingBatch writes many new places in one transaction with ids handed out
+// in advance (ledger imports create hundreds of thousands of dwellings and
+// thousands of buildings): estates, buildings and entrances go in batches of
+// their own, each written before the batch whose rows refer to it, so that a
+// bulk load on PostgreSQL never waits for one INSERT's returned id.
 type DwellingBatch struct {
-	ids   *db.IDs
-	Batch *db.Batch
-	now   int64
+	ids       *db.IDs
+	Batch     *db.Batch // the dwellings; writing it writes the places they refer to first
+	now       int64
+	estateIDs *db.IDs
+	estates   *db.Batch
+	buildIDs  *db.IDs
+	buildings *db.Batch
+	entryIDs  *db.IDs
+	entrances *db.Batch
 }
 
 // NewDwellingBatch prepares a batch inside tx.
 func NewDwellingBatch(ctx context.Context, tx *db.Tx) (*DwellingBatch, error) {
-	ids, err := tx.IDs(ctx, "dwelling")
-	if err != nil {
-		return nil, err
+	d := &DwellingBatch{now: db.Now()}
+	var err error
+	for _, ids := range []struct {
+		to    **db.IDs
+		table string
+	}{{&d.ids, "dwelling"}, {&d.estateIDs, "estate"}, {&d.buildIDs, "building"}, {&d.entryIDs, "entrance"}} {
+		if *ids.to, err = tx.IDs(ctx, ids.table); err != nil {
+			return nil, err
+		}
 	}
-	return &DwellingBatch{ids: ids, now: db.Now(), Batch: tx.NewBatch("dwelling", []string{"id", "community_id", "grid_id", "building_id", "entrance_id", "entrance_key", "room", "sort_key", "floor", "area", "usage", "remark", "created_at", "updated_at"}, 400)}, nil
+	d.estates = tx.NewBatch("estate", []string{"id", "community_id", "name", "address", "sort_key", "remark", "created_at", "updated_at"}, 200)
+	d.buildings = tx.NewBatch("building", []string{"id", "community_id", "grid_id", "estate_id", "estate_key", "name", "sort_key", "floors", "address", "remark", "created_at", "updated_at"}, 200)
+	d.entrances = tx.NewBatch("entrance", []string{"id", "community_id", "building_id", "name", "sort_key", "created_at"}, 200)
+	d.Batch = tx.NewBatch("dwelling", []string{"id", "community_id", "grid_id", "building_id", "entrance_id", "entrance_key", "room", "sort_key", "floor", "area", "usage", "remark", "created_at", "updated_at"}, 400)
+	d.buildings.Before = d.estates.Write
+	d.entrances.Before = d.buildings.Write
+	d.Batch.Before = func(ctx context.Context) error {
+		for _, b := range []*db.Batch{d.estates, d.buildings, d.entrances} {
+			if err := b.Write(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return d, nil
+}
+
+// AddEstate queues an estate and returns its id (kept estate lists: as InsertEstateTx).
+func (d *DwellingBatch) AddEstate(ctx context.Context, in EstateInput) (int64, error) {
+	id, err := d.estateIDs.Next(ctx)
+	if err != nil {
+		return 0, err
+	}
+	estatesChanged()
+	return id, d.estates.Add(ctx, id, in.CommunityID, in.Name, in.Address, SortKey(in.Name), in.Remark, d.now, d.now)
+}
+
+// AddBuilding queues a building and returns its id.
+func (d *DwellingBatch) AddBuilding(ctx context.Context, in BuildingInput) (int64, error) {
+	id, err := d.buildIDs.Next(ctx)
+	if err != nil {
+		return 0, err
+	}
+	estatesChanged()
+	return id, d.buildings.Add(ctx, id, in.CommunityID, nullID(in.GridID), nullID(in.EstateID), in.EstateID, in.Name, SortKey(in.Name), in.Floors, in.Address, in.Remark, d.now, d.now)
+}
+
+// AddEntrance queues an entrance of a building and returns its id.
+func (d *DwellingBatch) AddEntrance(ctx context.Context, communityID, buildingID int64, name string) (int64, error) {
+	id, err := d.entryIDs.Next(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return id, d.entrances.Add(ctx, id, communityID, buildingID, name, SortKey(name), d.now)
+}
+
+// Flush writes everything queued, parents first.
+func (d *DwellingBatch) Flush(ctx context.Context) error {
+	for _, b := range []*db.Batch{d.estates, d.buildings, d.entrances, d.Batch} {
+		if err := b.Flush(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Add queues a dwelling of building b and returns its id.

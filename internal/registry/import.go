@@ -997,7 +997,7 @@ func (run *importRun) dwelling(ctx context.Context, tx *db.Tx, d *rowData) (*dwe
 	pl := run.pl
 	if dw, ok := pl.dwellings[d.key.hash()]; ok {
 		if tx != nil && dw.id == 0 {
-			if err := run.createDwelling(ctx, tx, d.key, dw); err != nil {
+			if err := run.createDwelling(ctx, d.key, dw); err != nil {
 				return nil, err
 			}
 		}
@@ -1028,7 +1028,7 @@ func (run *importRun) dwelling(ctx context.Context, tx *db.Tx, d *rowData) (*dwe
 	pl.dwellings[d.key.hash()] = dw
 	pl.counts["dwellings"]++
 	if tx != nil {
-		if err := run.createDwelling(ctx, tx, d.key, dw); err != nil {
+		if err := run.createDwelling(ctx, d.key, dw); err != nil {
 			return nil, err
 		}
 	}
@@ -1078,19 +1078,19 @@ func (run *importRun) gridLines() []importflow.Line {
 }
 
 // createDwelling writes a planned dwelling (and its estate, building, entrance).
-func (run *importRun) createDwelling(ctx context.Context, tx *db.Tx, k dwellingKey, dw *dwellingRef) error {
+func (run *importRun) createDwelling(ctx context.Context, k dwellingKey, dw *dwellingRef) error {
 	pl := run.pl
 	b := dw.building
 	if b.ID == 0 {
 		if k.estate != "" && pl.estates[k.estate] == 0 {
-			id, err := places.InsertEstateTx(ctx, tx, places.EstateInput{CommunityID: run.comm.ID, Name: k.estate})
+			id, err := run.dwellings.AddEstate(ctx, places.EstateInput{CommunityID: run.comm.ID, Name: k.estate})
 			if err != nil {
 				return err
 			}
 			pl.estates[k.estate] = id
 		}
 		b.EstateID = pl.estates[k.estate]
-		id, err := places.InsertBuildingTx(ctx, tx, places.BuildingInput{CommunityID: run.comm.ID, GridID: b.GridID, EstateID: b.EstateID, Name: b.Name})
+		id, err := run.dwellings.AddBuilding(ctx, places.BuildingInput{CommunityID: run.comm.ID, GridID: b.GridID, EstateID: b.EstateID, Name: b.Name})
 		if err != nil {
 			return err
 		}
@@ -1101,7 +1101,7 @@ func (run *importRun) createDwelling(ctx context.Context, tx *db.Tx, k dwellingK
 		ek := [3]string{k.estate, k.building, k.entrance}
 		entrance = pl.entrances[ek]
 		if entrance == 0 {
-			id, err := places.InsertEntranceTx(ctx, tx, run.comm.ID, b.ID, k.entrance)
+			id, err := run.dwellings.AddEntrance(ctx, run.comm.ID, b.ID, k.entrance)
 			if err != nil {
 				return err
 			}
