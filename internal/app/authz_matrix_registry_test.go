@@ -49,7 +49,11 @@ func init() {
 			}
 			return nil
 		}},
-		"GET /registry/people/{id}/edit":  {allow: registryWriters, kind: "person"},
+		"GET /registry/people/{id}/edit": {allow: registryWriters, kind: "person"},
+		// Each change of the person page is a form on a page of its own.
+		"GET /registry/people/{id}/tags":  {allow: registryWriters, kind: "person"},
+		"GET /registry/people/{id}/move":  {allow: registryWriters, kind: "person"},
+		"GET /registry/people/{id}/leave": {allow: registryWriters, kind: "person"},
 		"POST /registry/people/{id}/edit": {allow: registryWriters, kind: "person", body: form("name=改名居民&ethnicity=汉族&residence_type=resident"), audit: "person.update", proof: personNamed("改名居民")},
 		"POST /registry/people/{id}/tags": {allow: registryWriters, kind: "person", body: form("tags=elderly&tags=living_alone"), audit: "person.tags"},
 		"POST /registry/people/{id}/move": {allow: registryWriters, kind: "person", audit: "person.move", body: func(w *apptest.World, wh apptest.Where) string {
@@ -58,6 +62,11 @@ func init() {
 		"POST /registry/people/{id}/leave": {allow: registryWriters, kind: "member", body: form("kind=death" + on), audit: "person.death"},
 
 		"GET /registry/households/{id}": {allow: registryReaders, kind: "household"},
+		// Each change of the household file is a form on a page of its own.
+		"GET /registry/households/{id}/head":  {allow: registryWriters, kind: "household"},
+		"GET /registry/households/{id}/split": {allow: registryWriters, kind: "household"},
+		"GET /registry/households/{id}/merge": {allow: registryWriters, kind: "household"},
+		"GET /registry/households/{id}/move":  {allow: registryWriters, kind: "household"},
 		"POST /registry/households/{id}/head": {allow: registryWriters, kind: "household", audit: "household.head", body: func(w *apptest.World, wh apptest.Where) string {
 			return fmt.Sprintf("new_head=%s&relation_%s=spouse%s", idOf(w, "member", wh), idOf(w, "person", wh), on)
 		}},

@@ -425,6 +425,12 @@ func (h *handlers) casePage(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if err != nil {
 		return err
 	}
+	// A refused step comes back here by post/redirect/get (formErr): its
+	// form open again, with what was typed and the problems.
+	if form, errs, open, ok := h.srv.TakeRefused(w, r); ok {
+		r.PostForm = form
+		return h.renderCase(w, r, p, id, errs, open, "")
+	}
 	return h.renderCase(w, r, p, id, nil, "", "")
 }
 
@@ -482,14 +488,26 @@ func (h *handlers) renderCase(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if errs.Any() {
 		v.Form = r.PostForm
 	}
+	if r.Method == http.MethodGet {
+		// The page itself, with a refused form taken back: the redirect
+		// that brought it here succeeded.
+		return h.srv.RenderStatus(w, r, http.StatusOK, "cases/case.html", v)
+	}
 	return h.srv.Render(w, r, "cases/case.html", v)
 }
 
-// formErr re-renders the case page with the form's errors, or passes others on.
+// formErr answers a refused form of the case page by post/redirect/get: back
+// to /cases/{id} (303), where the form is shown again, open, with what was
+// typed and its problems (casePage); a refresh there does not post again.
+// Other errors are passed on.
 func (h *handlers) formErr(w http.ResponseWriter, r *http.Request, p *auth.Principal, id int64, err error, open string) error {
 	var verrs *i18n.Errors
 	if errors.As(err, &verrs) {
-		return h.renderCase(w, r, p, id, verrs, open, "")
+		to := "/cases/" + itoa(id)
+		if open != "" {
+			to += "#step-" + open
+		}
+		return h.srv.RedirectRefused(w, r, to, r.PostForm, verrs, open)
 	}
 	return err
 }

@@ -70,9 +70,19 @@ func TestPagesRender(t *testing.T) {
 		}
 
 		// A transition from the page, with a form error first.
-		resp, body := leader.PostForm(fmt.Sprintf("/cases/%d/transition", id), url.Values{"action": {"reject"}})
-		if resp.StatusCode != 422 || !strings.Contains(body, "办理意见") {
-			t.Fatalf("reject without note: %d", resp.StatusCode)
+		// The refusal is post/redirect/get: 303 back to the case, whose page
+		// shows the step's form open with the problem, once.
+		resp, _ := leader.PostForm(fmt.Sprintf("/cases/%d/transition", id), url.Values{"action": {"reject"}, "note": {""}, "public_reply": {"请补充材料"}})
+		if resp.StatusCode != 303 || resp.Header.Get("Location") != fmt.Sprintf("/cases/%d#step-reject", id) {
+			t.Fatalf("reject without note: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		resp, body = leader.Get(fmt.Sprintf("/cases/%d", id))
+		if resp.StatusCode != 200 || !strings.Contains(body, `id="step-reject" open`) || !strings.Contains(body, "请填写“办理意见”") {
+			t.Fatalf("the case page after a refused step: %d %v", resp.StatusCode, strings.Contains(body, `id="step-reject" open`))
+		}
+		// Loading it again is a plain page: the refusal was shown once.
+		if _, body = leader.Get(fmt.Sprintf("/cases/%d", id)); strings.Contains(body, `id="step-reject" open`) {
+			t.Fatal("the refused form is shown again on a reload")
 		}
 		resp, _ = leader.PostForm(fmt.Sprintf("/cases/%d/transition", id), url.Values{"action": {"accept"}})
 		if resp.StatusCode != 303 {

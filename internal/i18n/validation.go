@@ -66,3 +66,25 @@ func (e *Errors) Error() string {
 	}
 	return strings.Join(parts, "；")
 }
+
+// Limit returns the length limit a too-long problem with field names (the
+// "max" of err.too_long, as MaxLen records it), or 0 when there is none: a form
+// re-rendered after errors echoes no more of the value than that.
+func (e *Errors) Limit(field string) int {
+	if e == nil {
+		return 0
+	}
+	for _, f := range e.Fields {
+		if f.Field != field || f.Msg.Key != "err.too_long" {
+			continue
+		}
+		for i := 0; i+1 < len(f.Msg.Args); i += 2 {
+			if k, _ := f.Msg.Args[i].(string); k == "max" {
+				if n, ok := f.Msg.Args[i+1].(int); ok && n > 0 {
+					return n
+				}
+			}
+		}
+	}
+	return 0
+}

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,11 +35,17 @@ func (s *Service) Routes(srv *web.Server) {
 	srv.Page("POST", "/registry/people/{id}/reveal", PermReveal, "person", h.personReveal)
 	srv.Page("GET", "/registry/people/{id}/edit", PermWrite, "person", h.personEdit)
 	srv.Page("POST", "/registry/people/{id}/edit", PermWrite, "person", h.personUpdate)
+	for _, op := range personOps {
+		srv.Page("GET", "/registry/people/{id}/"+op, PermWrite, "person", h.personOpPage(op))
+	}
 	srv.Page("POST", "/registry/people/{id}/tags", PermWrite, "person", h.personTags)
 	srv.Page("POST", "/registry/people/{id}/move", PermWrite, "person", h.personMove)
 	srv.Page("POST", "/registry/people/{id}/leave", PermWrite, "person", h.personLeave)
 
 	srv.Page("GET", "/registry/households/{id}", PermRead, "household", h.householdPage)
+	for _, op := range householdOps {
+		srv.Page("GET", "/registry/households/{id}/"+op, PermWrite, "household", h.householdOpPage(op))
+	}
 	srv.Page("POST", "/registry/households/{id}/head", PermWrite, "household", h.householdHead)
 	srv.Page("POST", "/registry/households/{id}/split", PermWrite, "household", h.householdSplit)
 	srv.Page("POST", "/registry/households/{id}/merge", PermWrite, "household", h.householdMerge)
@@ -321,60 +328,113 @@ func (h *webHandlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.P
 
 // ---- the dwelling picker ----
 
-// dwellingPicker offers a dwelling in steps that need no script: a GET form picks
-// the community (for users with several) and the building, and the page then
-// lists that building's dwellings in the POST form's select.
+// dwellingPicker offers a dwelling in cascading steps (社区 → 小区 → 楼栋 → 单元 →
+// 房屋) inside the form that uses it. Without script, the step button submits
+// the whole form back with pickStep set: the handler re-renders it with every
+// typed value and the next level's choices, and changes nothing. With script
+// (app.js, data-cascade) a change of level fetches that same re-rendered form
+// and swaps only the picker in, so nothing typed is touched.
 type dwellingPicker struct {
 	Anchor         string
-	Keep           url.Values
 	Communities    []*org.Unit
 	Community      int64
+	Estates        []*places.Estate
+	Estate         int64
 	Buildings      []*places.Building
 	Building       int64
+	Entrances      []*places.Entrance
+	Entrance       int64
 	Dwellings      []*places.Dwelling
 	Dwelling       int64
 	CommunityLevel bool // the user may place someone in the community without a dwelling
 }
 
-// picker builds the picker from the query (pick_c, pick_b) or from a dwelling
-// already chosen (a form posted back with errors, a link from a dwelling).
-func (h *webHandlers) picker(ctx context.Context, p *auth.Principal, r *http.Request, anchor string, dwelling int64) (dwellingPicker, error) {
-	v := r.URL.Query()
-	pk := dwellingPicker{Anchor: anchor, Keep: url.Values{}, Community: queryID(v, "pick_c"), Building: queryID(v, "pick_b")}
-	for k, vs := range v {
-		if k != "pick_c" && k != "pick_b" && k != "page" {
-			pk.Keep[k] = vs
-		}
+// pickStep reports whether a form was posted only to move the place picker on
+// a step (the "选择" button, or app.js on a change): nothing is saved.
+func pickStep(r *http.Request) bool { return r.PostFormValue("_pick") != "" }
+
+// pickValue reads a picker level from the posted form, or from the query of a
+// GET (links such as ?pick_b=).
+func pickValue(r *http.Request, key string) int64 {
+	if r.Method == http.MethodPost {
+		return postID(r, key)
 	}
-	if dwelling != 0 {
+	return queryID(r.URL.Query(), key)
+}
+
+// picker builds the picker from the levels posted or asked for (pick_c,
+// pick_e, pick_b, pick_u, dwelling_id) or from a dwelling already chosen
+// (a link from a dwelling, the person's current home). A level that does not
+// belong to the one above it is dropped, with everything below it.
+func (h *webHandlers) picker(ctx context.Context, p *auth.Principal, r *http.Request, anchor string, dwelling int64) (dwellingPicker, error) {
+	pk := dwellingPicker{Anchor: anchor, Community: pickValue(r, "pick_c"), Estate: pickValue(r, "pick_e"), Building: pickValue(r, "pick_b"), Entrance: pickValue(r, "pick_u")}
+	if r.Method == http.MethodPost && r.PostForm.Has("pick_b") {
+		// The form carries its own levels: the dwelling posted counts only
+		// inside the building chosen.
+		dwelling = postID(r, "dwelling_id")
+	} else if dwelling != 0 {
 		if d, err := h.s.Places.GetDwelling(ctx, p, dwelling); err == nil {
-			pk.Dwelling, pk.Building, pk.Community = d.ID, d.BuildingID, d.CommunityID
+			pk.Community, pk.Building, pk.Entrance = d.CommunityID, d.BuildingID, d.EntranceID
+			if b, err := h.s.Places.GetBuilding(ctx, p, d.BuildingID); err == nil {
+				pk.Estate = b.EstateID
+			}
+		} else {
+			dwelling = 0
 		}
 	}
 	var err error
 	if pk.Communities, err = h.s.Org.InScope(ctx, p, org.Community); err != nil {
 		return pk, err
 	}
-	if len(pk.Communities) == 1 {
+	switch {
+	case len(pk.Communities) == 1:
 		pk.Community = pk.Communities[0].ID
+	case len(pk.Communities) > 1 && !slices.ContainsFunc(pk.Communities, func(u *org.Unit) bool { return u.ID == pk.Community }):
+		pk.Community = 0
 	}
-	if len(pk.Communities) <= 1 || pk.Community != 0 {
-		if pk.Buildings, _, err = h.s.Places.ListBuildings(ctx, p, places.BuildingFilter{CommunityID: pk.Community, Limit: 500}); err != nil {
+	// A grid worker reaches no whole community: the places of their grids
+	// are offered (the lists are scoped) and the community is the dwelling's.
+	if len(pk.Communities) > 1 && pk.Community == 0 {
+		pk.Estate, pk.Building = 0, 0
+	} else {
+		if pk.Estates, err = h.s.Places.EstateChoices(ctx, p, pk.Community); err != nil {
+			return pk, err
+		}
+		if !slices.ContainsFunc(pk.Estates, func(e *places.Estate) bool { return e.ID == pk.Estate }) {
+			pk.Estate = 0
+		}
+		if pk.Buildings, _, err = h.s.Places.ListBuildings(ctx, p, places.BuildingFilter{CommunityID: pk.Community, EstateID: pk.Estate, Limit: 500}); err != nil {
 			return pk, err
 		}
 	}
+	if !slices.ContainsFunc(pk.Buildings, func(b *places.Building) bool { return b.ID == pk.Building }) {
+		pk.Building = 0
+	}
+	pk.Dwelling = 0
 	if pk.Building != 0 {
-		ds, err := h.s.Places.Dwellings(ctx, p, pk.Building)
-		if err == nil {
-			pk.Dwellings = ds
-			if pk.Community == 0 && len(ds) > 0 {
-				pk.Community = ds[0].CommunityID
-			}
-		} else if !errors.Is(err, auth.ErrNotFound) {
+		if pk.Entrances, err = h.s.Places.Entrances(ctx, p, pk.Building); err != nil {
 			return pk, err
-		} else {
-			pk.Building = 0
 		}
+		if !slices.ContainsFunc(pk.Entrances, func(e *places.Entrance) bool { return e.ID == pk.Entrance }) {
+			pk.Entrance = 0
+		}
+		ds, err := h.s.Places.Dwellings(ctx, p, pk.Building)
+		if err != nil && !errors.Is(err, auth.ErrNotFound) {
+			return pk, err
+		}
+		if pk.Community == 0 && len(ds) > 0 {
+			pk.Community = ds[0].CommunityID
+		}
+		for _, d := range ds {
+			if pk.Entrance == 0 || d.EntranceID == pk.Entrance {
+				pk.Dwellings = append(pk.Dwellings, d)
+				if d.ID == dwelling {
+					pk.Dwelling = d.ID
+				}
+			}
+		}
+	} else {
+		pk.Entrance = 0
 	}
 	pk.CommunityLevel = pk.Community != 0 && h.s.AccessAt(p, pk.Community, 0).Write
 	return pk, nil

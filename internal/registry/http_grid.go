@@ -140,7 +140,7 @@ func (h *webHandlers) gridBuilding(w http.ResponseWriter, r *http.Request, p *au
 // groups, moving out.
 func (h *webHandlers) renderGridPerson(w http.ResponseWriter, r *http.Request, p *auth.Principal, id int64, failed string, errs *i18n.Errors) error {
 	ctx := r.Context()
-	d, err := h.loadPerson(ctx, p, r, id)
+	d, err := h.loadPerson(ctx, p, r, id, "grid")
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ type householdData struct {
 	Active        []*Person
 	Former        []*Person
 	Timeline      []Event
+	Homes         []householdHome // where the members lived, newest first
 	Related       []RelatedSection
 	CommunityName string
 	GridName      string
@@ -28,16 +30,32 @@ type householdData struct {
 	SameBuilding  []*places.Dwelling // where a split-off household may go
 	Pick          dwellingPicker
 	Relations     []string
-	Failed        string // the household form whose errors are shown: head, split, merge, move
+	Op            string // the change form shown on its own page: head, split, merge, move
 	PrintedAt     string
 }
 
-func (h *webHandlers) loadHousehold(ctx context.Context, p *auth.Principal, r *http.Request, id int64) (*householdData, error) {
+// householdHome is a stretch of residence shared by some members: a move of
+// the whole household is one row, not one per member.
+type householdHome struct {
+	Residence
+	Names []string
+}
+
+// householdOps are the household's change operations, each a form on a page of
+// its own (GET shows it, POST does it, on the same path).
+var householdOps = []string{"head", "split", "merge", "move"}
+
+var _ = i18n.Family("registry.household_op.", householdOps...)
+
+func (h *webHandlers) loadHousehold(ctx context.Context, p *auth.Principal, r *http.Request, id int64, op string) (*householdData, error) {
 	hh, err := h.s.GetHousehold(ctx, p, id)
 	if err != nil {
 		return nil, err
 	}
-	d := &householdData{H: hh, Now: h.s.now(), Today: h.today(), Relations: otherRelations(),
+	if op != "" && !hh.Access.Write {
+		return nil, auth.ErrForbidden
+	}
+	d := &householdData{H: hh, Op: op, Now: h.s.now(), Today: h.today(), Relations: otherRelations(),
 		PrintedAt: h.s.now().In(shanghai).Format("2006-01-02 15:04")}
 	ids := make([]int64, 0, len(hh.Members))
 	for _, m := range hh.Members {
@@ -63,50 +81,95 @@ func (h *webHandlers) loadHousehold(ctx context.Context, p *auth.Principal, r *h
 			d.BuildingID = dw.BuildingID
 		}
 	}
-	if hh.Access.Write && d.BuildingID != 0 {
-		if d.SameBuilding, err = h.s.Places.Dwellings(ctx, p, d.BuildingID); err != nil {
+	switch op {
+	case "":
+		// The file: the record, its history and the other modules' panels.
+		if d.Timeline, err = h.s.Timeline(ctx, 0, id, 200); err != nil {
 			return nil, err
 		}
-	}
-	if d.Timeline, err = h.s.Timeline(ctx, 0, id, 200); err != nil {
-		return nil, err
-	}
-	for _, rp := range h.s.Related {
-		sec, err := rp(ctx, p, id, ids)
-		if err != nil {
+		if d.Homes, err = h.householdHomes(ctx, d.Active); err != nil {
 			return nil, err
 		}
-		if len(sec.Items) > 0 {
-			d.Related = append(d.Related, sec)
+		if d.Related, err = h.related(ctx, p, id, ids); err != nil {
+			return nil, err
 		}
-	}
-	if hh.Access.Write {
-		dw := int64(0)
-		if r.Method == http.MethodPost {
-			dw = postID(r, "dwelling_id")
+	case "split":
+		if d.BuildingID != 0 {
+			if d.SameBuilding, err = h.s.Places.Dwellings(ctx, p, d.BuildingID); err != nil {
+				return nil, err
+			}
 		}
-		if d.Pick, err = h.picker(ctx, p, r, "hh-move", dw); err != nil {
+	case "move":
+		if d.Pick, err = h.picker(ctx, p, r, "hh-move", 0); err != nil {
 			return nil, err
 		}
 	}
 	return d, nil
 }
 
-func (h *webHandlers) renderHousehold(w http.ResponseWriter, r *http.Request, p *auth.Principal, id int64, failed string, errs *i18n.Errors) error {
-	d, err := h.loadHousehold(r.Context(), p, r, id)
+// householdHomes merges the members' residence histories: stretches at the
+// same address, of the same kind and dates are one row naming the members.
+func (h *webHandlers) householdHomes(ctx context.Context, members []*Person) ([]householdHome, error) {
+	var out []householdHome
+	at := map[Residence]int{}
+	for _, m := range members {
+		rs, err := h.s.Residences(ctx, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, res := range rs {
+			if i, ok := at[res]; ok {
+				out[i].Names = append(out[i].Names, m.Name)
+				continue
+			}
+			at[res] = len(out)
+			out = append(out, householdHome{Residence: res, Names: []string{m.Name}})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].From > out[j].From })
+	return out, nil
+}
+
+// related gathers the other modules' panels (Service.Related, the one place
+// they are registered) for a household and its members, or for one person
+// (household 0). Every registered panel is shown, empty ones saying so, so
+// that the file reads the same whatever a household has.
+func (h *webHandlers) related(ctx context.Context, p *auth.Principal, household int64, people []int64) ([]RelatedSection, error) {
+	var out []RelatedSection
+	for _, rp := range h.s.Related {
+		sec, err := rp(ctx, p, household, people)
+		if err != nil {
+			return nil, err
+		}
+		if sec.Title != "" {
+			out = append(out, sec)
+		}
+	}
+	return out, nil
+}
+
+// renderHousehold shows the household file (op "") or one change form on its
+// own page, re-filled with what was posted when errs holds problems or the
+// post was a step of the place picker.
+func (h *webHandlers) renderHousehold(w http.ResponseWriter, r *http.Request, p *auth.Principal, id int64, op string, errs *i18n.Errors) error {
+	d, err := h.loadHousehold(r.Context(), p, r, id, op)
 	if err != nil {
 		return err
 	}
-	d.Failed = failed
 	title := i18n.T("registry.household_file")
 	if d.H.Number != "" {
 		title += " · " + d.H.Number
 	}
+	page := "registry/household.html"
+	if op != "" {
+		title = i18n.T("registry.household_op."+op) + " · " + title
+		page = "registry/household_op.html"
+	}
 	v := web.View{Title: title, ActiveNav: "/registry", Data: d, Errors: errs}
-	if errs.Any() {
+	if errs.Any() || r.Method == http.MethodPost {
 		v.Form = r.PostForm
 	}
-	return h.srv.Render(w, r, "registry/household.html", v)
+	return h.srv.Render(w, r, page, v)
 }
 
 func (h *webHandlers) householdPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -115,6 +178,17 @@ func (h *webHandlers) householdPage(w http.ResponseWriter, r *http.Request, p *a
 		return err
 	}
 	return h.renderHousehold(w, r, p, id, "", nil)
+}
+
+// householdOpPage shows one change form (GET /registry/households/{id}/{op}).
+func (h *webHandlers) householdOpPage(op string) func(http.ResponseWriter, *http.Request, *auth.Principal) error {
+	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+		id, err := web.PathID(r, "id")
+		if err != nil {
+			return err
+		}
+		return h.renderHousehold(w, r, p, id, op, nil)
+	}
 }
 
 // writableHousehold loads the household of the path for a change: one outside
@@ -128,7 +202,7 @@ func (h *webHandlers) writableHousehold(ctx context.Context, p *auth.Principal, 
 	return h.s.GetHousehold(ctx, p, id)
 }
 
-// failHousehold re-renders the household file with a form's errors.
+// failHousehold re-renders a change form's page with its errors.
 func (h *webHandlers) failHousehold(w http.ResponseWriter, r *http.Request, p *auth.Principal, id int64, form string, err error) error {
 	if verrs, ok := validationErrors(err); ok {
 		return h.renderHousehold(w, r, p, id, form, verrs)
@@ -193,6 +267,9 @@ func (h *webHandlers) householdMove(w http.ResponseWriter, r *http.Request, p *a
 	hh, err := h.writableHousehold(r.Context(), p, r)
 	if err != nil {
 		return err
+	}
+	if pickStep(r) {
+		return h.renderHousehold(w, r, p, hh.ID, "move", nil)
 	}
 	if err := h.s.MoveHousehold(r.Context(), p, hh.ID, postID(r, "dwelling_id"), strings.TrimSpace(r.PostFormValue("on"))); err != nil {
 		return h.failHousehold(w, r, p, hh.ID, "move", err)

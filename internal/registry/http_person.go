@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,11 +36,19 @@ type personData struct {
 	Revealed   *revealedValues
 	Pick       dwellingPicker
 	Failed     string // the form whose errors are shown: reveal, tags, move, leave
+	Op         string // the change form shown on its own page: tags, move, leave
+	Related    []RelatedSection
 	LeaveKinds []string
 	// The phone view's extras.
 	BuildingID     int64
 	ResidenceTypes []string
 }
+
+// personOps are the person's change operations, each a form on a page of its
+// own (GET shows it, POST does it, on the same path).
+var personOps = []string{"tags", "move", "leave"}
+
+var _ = i18n.Family("registry.person_op.", personOps...)
 
 // otherRelations are the relations a member may have to someone else who heads
 // the household.
@@ -67,13 +76,17 @@ func (h *webHandlers) tagChoices(ctx context.Context, p *auth.Principal, person 
 	return out, has, nil
 }
 
-// loadPerson gathers everything the person page shows.
-func (h *webHandlers) loadPerson(ctx context.Context, p *auth.Principal, r *http.Request, id int64) (*personData, error) {
+// loadPerson gathers what the person page (op "") or one of its change forms
+// shows; op "grid" is the phone view's quick-edit page.
+func (h *webHandlers) loadPerson(ctx context.Context, p *auth.Principal, r *http.Request, id int64, op string) (*personData, error) {
 	person, err := h.s.GetPerson(ctx, p, id)
 	if err != nil {
 		return nil, err
 	}
-	d := &personData{Person: person, Now: h.s.now(), Today: h.today(), Relations: otherRelations(), LeaveKinds: []string{EventMoveOut, EventDeath}, ResidenceTypes: ResidenceTypes}
+	if slices.Contains(personOps, op) && !(person.Access.Write && person.Status == StatusActive) {
+		return nil, auth.ErrForbidden
+	}
+	d := &personData{Person: person, Op: op, Now: h.s.now(), Today: h.today(), Relations: otherRelations(), LeaveKinds: []string{EventMoveOut, EventDeath}, ResidenceTypes: ResidenceTypes}
 	if person.HouseholdID != 0 {
 		hh, err := h.s.GetHousehold(ctx, p, person.HouseholdID)
 		switch {
@@ -89,24 +102,26 @@ func (h *webHandlers) loadPerson(ctx context.Context, p *auth.Principal, r *http
 			return nil, err
 		}
 	}
-	if d.Residences, err = h.s.Residences(ctx, id); err != nil {
-		return nil, err
-	}
-	if d.Timeline, err = h.s.Timeline(ctx, id, 0, 100); err != nil {
-		return nil, err
-	}
-	if d.Rentals, err = h.s.RentalsOf(ctx, p, id); err != nil {
-		return nil, err
-	}
-	if d.TagChoices, d.HasTag, err = h.tagChoices(ctx, p, person); err != nil {
-		return nil, err
-	}
-	if person.Access.Write && person.Status == StatusActive {
-		dw := person.DwellingID
-		if r.Method == http.MethodPost && r.PostForm.Has("dwelling_id") {
-			dw = postID(r, "dwelling_id")
+	switch op {
+	case "":
+		if d.Residences, err = h.s.Residences(ctx, id); err != nil {
+			return nil, err
 		}
-		if d.Pick, err = h.picker(ctx, p, r, "move", dw); err != nil {
+		if d.Timeline, err = h.s.Timeline(ctx, id, 0, 100); err != nil {
+			return nil, err
+		}
+		if d.Rentals, err = h.s.RentalsOf(ctx, p, id); err != nil {
+			return nil, err
+		}
+		if d.Related, err = h.related(ctx, p, 0, []int64{id}); err != nil {
+			return nil, err
+		}
+	case "tags", "grid": // the phone view's page edits the groups too
+		if d.TagChoices, d.HasTag, err = h.tagChoices(ctx, p, person); err != nil {
+			return nil, err
+		}
+	case "move":
+		if d.Pick, err = h.picker(ctx, p, r, "move", person.DwellingID); err != nil {
 			return nil, err
 		}
 		if d.Pick.Community == 0 {
@@ -117,17 +132,30 @@ func (h *webHandlers) loadPerson(ctx context.Context, p *auth.Principal, r *http
 	return d, nil
 }
 
-func (h *webHandlers) renderPerson(w http.ResponseWriter, r *http.Request, p *auth.Principal, id int64, failed string, errs *i18n.Errors, revealed *revealedValues) error {
-	d, err := h.loadPerson(r.Context(), p, r, id)
+// renderPerson shows the person page, or the page of the change form named by
+// form (tags, move, leave) re-filled after errors or a step of the picker.
+func (h *webHandlers) renderPerson(w http.ResponseWriter, r *http.Request, p *auth.Principal, id int64, form string, errs *i18n.Errors, revealed *revealedValues) error {
+	op := ""
+	if slices.Contains(personOps, form) {
+		op = form
+	}
+	d, err := h.loadPerson(r.Context(), p, r, id, op)
 	if err != nil {
 		return err
 	}
-	d.Failed, d.Revealed = failed, revealed
-	v := web.View{Title: d.Person.Name, ActiveNav: "/registry", Data: d, Errors: errs}
+	d.Revealed = revealed
 	if errs.Any() {
+		d.Failed = form
+	}
+	title, page := d.Person.Name, "registry/person.html"
+	if op != "" {
+		title, page = i18n.T("registry.person_op."+op)+" · "+d.Person.Name, "registry/person_op.html"
+	}
+	v := web.View{Title: title, ActiveNav: "/registry", Data: d, Errors: errs}
+	if errs.Any() || (op != "" && r.Method == http.MethodPost) {
 		v.Form = r.PostForm
 	}
-	return h.srv.Render(w, r, "registry/person.html", v)
+	return h.srv.Render(w, r, page, v)
 }
 
 func (h *webHandlers) personPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -136,6 +164,17 @@ func (h *webHandlers) personPage(w http.ResponseWriter, r *http.Request, p *auth
 		return err
 	}
 	return h.renderPerson(w, r, p, id, "", nil, nil)
+}
+
+// personOpPage shows one change form (GET /registry/people/{id}/{op}).
+func (h *webHandlers) personOpPage(op string) func(http.ResponseWriter, *http.Request, *auth.Principal) error {
+	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+		id, err := web.PathID(r, "id")
+		if err != nil {
+			return err
+		}
+		return h.renderPerson(w, r, p, id, op, nil, nil)
+	}
 }
 
 // personReveal shows the full ID number and phone once, on this response only.
@@ -212,6 +251,9 @@ func (h *webHandlers) personMove(w http.ResponseWriter, r *http.Request, p *auth
 	person, err := h.s.GetPerson(r.Context(), p, id)
 	if err != nil {
 		return err
+	}
+	if pickStep(r) {
+		return h.renderPerson(w, r, p, id, "move", nil, nil)
 	}
 	dwelling := postID(r, "dwelling_id")
 	community := int64(0)
@@ -310,7 +352,12 @@ func (h *webHandlers) renderNew(w http.ResponseWriter, r *http.Request, p *auth.
 	}
 	hhID, dwelling := queryID(r.URL.Query(), "household"), queryID(r.URL.Query(), "dwelling")
 	if r.Method == http.MethodPost {
-		hhID, dwelling = postID(r, "household_id"), postID(r, "dwelling_id")
+		// The form joining a household carries it hidden and has no picker;
+		// the picker's form may name a household there, chosen in a select.
+		hhID, dwelling = 0, postID(r, "dwelling_id")
+		if !r.PostForm.Has("pick_b") {
+			hhID = postID(r, "household_id")
+		}
 	}
 	if hhID != 0 {
 		if d.Household, err = h.s.GetHousehold(ctx, p, hhID); err != nil {
@@ -326,13 +373,14 @@ func (h *webHandlers) renderNew(w http.ResponseWriter, r *http.Request, p *auth.
 			return err
 		}
 	}
-	if errs.Any() {
+	kept := errs.Any() || r.Method == http.MethodPost // refused, or a step of the picker
+	if kept {
 		for _, c := range r.PostForm["tags"] {
 			d.Checked[c] = true
 		}
 	}
 	v := web.View{Title: i18n.T("registry.person_new"), ActiveNav: "/registry", Data: d, Errors: errs}
-	if errs.Any() {
+	if kept {
 		v.Form = r.PostForm
 	}
 	return h.srv.Render(w, r, "registry/person_form.html", v)
@@ -352,6 +400,9 @@ func personInputFrom(r *http.Request) PersonInput {
 
 func (h *webHandlers) personCreate(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	ctx := r.Context()
+	if pickStep(r) {
+		return h.renderNew(w, r, p, nil)
+	}
 	in := personInputFrom(r)
 	if hh := postID(r, "household_id"); hh != 0 {
 		household, err := h.s.GetHousehold(ctx, p, hh)

@@ -86,7 +86,7 @@ func (h *webHandlers) renderRentalNew(w http.ResponseWriter, r *http.Request, p 
 		}
 	}
 	v := web.View{Title: i18n.T("registry.rental_new"), ActiveNav: "/registry/rentals", Data: d, Errors: errs}
-	if errs.Any() {
+	if errs.Any() || r.Method == http.MethodPost { // refused, or a step of the picker
 		v.Form = r.PostForm
 	}
 	return h.srv.Render(w, r, "registry/rental_form.html", v)
@@ -103,6 +103,9 @@ func rentalInputFrom(r *http.Request) RentalInput {
 }
 
 func (h *webHandlers) rentalCreate(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if pickStep(r) {
+		return h.renderRentalNew(w, r, p, nil)
+	}
 	in := rentalInputFrom(r)
 	if err := h.checkDwelling(r.Context(), p, in.DwellingID); err != nil {
 		return err

@@ -104,7 +104,13 @@ func TestPagesRenderMasked(t *testing.T) {
 		mustContain(t, "new at dwelling", page(t, leader, "/registry/people/new?dwelling="+id(dw), 200), "加入户号 H-甲（户主 居民甲户主）", "小区甲苑 甲楼 甲单元 101")
 
 		f := page(t, leader, "/registry/households/"+id(hh), 200)
-		mustContain(t, "household file", f, "一户一档", "H-甲", "居民甲户主", "配偶", "110***********", "data-print", "printonly", "head-form", "split-form", "merge-form", "hh-move-form", "变动记录")
+		mustContain(t, "household file", f, "一户一档", "H-甲", "居民甲户主", "配偶", "110***********", "data-print", "printonly", "变动记录", "household-homes",
+			`href="/registry/households/`+id(hh)+`/head"`, `href="/registry/households/`+id(hh)+`/split"`, `href="/registry/households/`+id(hh)+`/merge"`, `href="/registry/households/`+id(hh)+`/move"`)
+		// The file is the record: the change forms are each on a page of their own.
+		mustNotContain(t, "household file", f, "head-form", "split-form", "merge-form", "hh-move-form")
+		for op, form := range map[string]string{"head": "head-form", "split": "split-form", "merge": "merge-form", "move": "hh-move-form"} {
+			mustContain(t, "household "+op, page(t, leader, "/registry/households/"+id(hh)+"/"+op, 200), form, `href="/registry/households/`+id(hh)+`"`, "居民甲配偶")
+		}
 		mustContain(t, "grid", page(t, gw, "/registry/grid", 200), "网格甲A", "甲楼", "2 人")
 		gb := page(t, gw, "/registry/grid/buildings/"+id(b), 200)
 		mustContain(t, "grid building", gb, "101", "居民甲户主", "居民甲配偶", "138****8001", "/registry/grid/people/"+id(member), "/registry/rentals/"+id(rental))
@@ -196,7 +202,7 @@ func TestPersonFormsAndFlows(t *testing.T) {
 		page(t, gw, "/registry/people/"+created, 404)
 
 		// The head leaves: the form asks for a new head and relations; 422 until given.
-		p = page(t, leader, "/registry/people/"+id(head), 200)
+		p = page(t, leader, "/registry/people/"+id(head)+"/leave", 200)
 		mustContain(t, "leave form", p, `name="new_head"`, fmt.Sprintf(`name="relation_%d"`, member))
 		_, body = post(t, leader, "/registry/people/"+id(head)+"/leave", url.Values{"kind": {"move_out"}, "on": {"2026-04-01"}, "destination": {"上海市"}}, 422)
 		mustContain(t, "leave 422", body, "请指定新的户主", "leave-form")

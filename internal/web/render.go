@@ -280,6 +280,7 @@ func (s *Server) RenderStatus(w http.ResponseWriter, r *http.Request, status int
 	if v.Flash == "" {
 		v.Flash = s.takeFlash(w, r)
 	}
+	v.Form = clipForm(v.Form, v.Errors)
 	v.Version = s.Cfg.Version
 	v.Path = r.URL.Path
 	v.Query = r.URL.Query()
@@ -297,6 +298,57 @@ func (s *Server) RenderStatus(w http.ResponseWriter, r *http.Request, status int
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// MaxEcho is the most of one submitted value a page echoes back (in runes)
+// when it is re-rendered: the longest text any form takes. A value whose
+// problem is its length is echoed only up to its own limit (Errors.Limit).
+const MaxEcho = 4000
+
+// clipForm is the one place a re-rendered form's values are bounded, so that
+// a refused submission never sends megabytes back: every value is cut at its
+// field's limit, or at MaxEcho. The request's own form is left as it is.
+func clipForm(form url.Values, errs *i18n.Errors) url.Values {
+	if form == nil {
+		return nil
+	}
+	var out url.Values
+	for k, vs := range form {
+		limit := errs.Limit(k)
+		if limit <= 0 || limit > MaxEcho {
+			limit = MaxEcho
+		}
+		for i, v := range vs {
+			if len(v) <= limit { // bytes ≥ runes: short enough either way
+				continue
+			}
+			if out == nil {
+				out = make(url.Values, len(form))
+				for k2, vs2 := range form {
+					out[k2] = vs2
+				}
+			}
+			if &out[k][0] == &vs[0] {
+				out[k] = append([]string(nil), vs...)
+			}
+			out[k][i] = clipRunes(v, limit)
+		}
+	}
+	if out == nil {
+		return form
+	}
+	return out
+}
+
+// clipRunes cuts s after n runes.
+func clipRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
 
 // Pages are written to a buffer first (an error must not leave half a page);

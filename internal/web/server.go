@@ -63,6 +63,7 @@ type Server struct {
 	nav        []NavItem
 	dashboards []DashboardProvider
 	admit      *admission
+	stash      formStash // refused forms kept across a redirect (stash.go)
 }
 
 // Route is one registered route; the authorisation matrix test walks them all.
@@ -314,6 +315,9 @@ func (s *Server) wrap(rt Route, h HandlerFunc) http.Handler {
 			// Handlers may read r.PostForm directly: parse urlencoded bodies
 			// here whether or not the CSRF check needed them.
 			if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+				// A form of fields, not files: net/http's own 10 MB bound,
+				// which the upload limit above would otherwise replace.
+				r.Body = http.MaxBytesReader(w, r.Body, MaxFormBody)
 				if err := r.ParseForm(); err != nil {
 					s.renderError(w, r, rt.API, formParseError(err))
 					return
@@ -536,6 +540,10 @@ func safeNext(next string) string {
 
 // formParseError turns a body that hit the size limit into the "too large" error
 // and anything else into a bad request.
+// MaxFormBody bounds an urlencoded form's body (files come as multipart,
+// bounded by Config.MaxUpload).
+const MaxFormBody = 10 << 20
+
 func formParseError(err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {

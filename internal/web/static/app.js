@@ -51,3 +51,43 @@
     }
   };
 })();
+
+// --- cascading place picker and form dialogs (h-household) ---
+// A picker ([data-cascade]) asks the server for its next level without
+// leaving the page: the whole form is posted with _pick=1 (the server
+// re-renders it and saves nothing) and only the parts marked
+// data-cascade-part are swapped in, so every value typed elsewhere stays.
+// Without script the picker's "选择" button does the same as a full page.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var seq = 0;
+  document.addEventListener("change", function (e) {
+    var sel = e.target;
+    if (!sel.matches || !sel.matches("[data-cascade] select") || sel.hasAttribute("data-cascade-stop")) return;
+    var form = sel.form;
+    if (!form || !window.fetch || !window.DOMParser) return;
+    var body = new URLSearchParams(new FormData(form));
+    body.set("_pick", "1");
+    var mine = ++seq;
+    form.setAttribute("aria-busy", "true");
+    fetch(form.action, { method: "POST", body: body, credentials: "same-origin", headers: { "X-CSRF-Token": csrf } })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        if (mine !== seq) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        form.querySelectorAll("[data-cascade-part]").forEach(function (old) {
+          var fresh = old.id && doc.getElementById(old.id);
+          if (fresh) old.replaceWith(document.importNode(fresh, true));
+        });
+        var again = form.querySelector('select[name="' + sel.name + '"]');
+        if (again) again.focus();
+      })
+      .catch(function () {
+        var b = form.querySelector('button[name="_pick"]');
+        if (b) b.click();
+      })
+      .finally(function () { if (mine === seq) form.removeAttribute("aria-busy"); });
+  });
+})();
