@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"linli/internal/auth"
@@ -137,6 +138,7 @@ func (s *Service) HomeCharts(ctx context.Context, p *auth.Principal) ([]web.Char
 		}
 	}
 	if len(grids) >= 2 {
+		names := s.Org.LevelNames(ctx)
 		sort.SliceStable(grids, func(i, j int) bool { return grids[i].OverdueOpen > grids[j].OverdueOpen })
 		if len(grids) > maxGridBars {
 			grids = grids[:maxGridBars]
@@ -144,11 +146,14 @@ func (s *Service) HomeCharts(ctx context.Context, p *auth.Principal) ([]web.Char
 		bars := web.Chart{ID: "chart-grids", Kind: web.ChartBars, Title: i18n.T("cases.chart_grids"), Def: i18n.T("cases.stats_def.overdue_open"),
 			Caption: caption, Label: i18n.T("cases.chart_grid"), Value: i18n.T("cases.stats_overdue_open"), Empty: i18n.T("cases.chart_no_overdue")}
 		for _, g := range grids {
-			label := g.Name
+			// Grids of several communities are told apart by their community,
+			// briefly beside the bar, in full in the table.
+			short, long := g.Name, g.Name
 			if len(communities) > 1 && g.community != "" {
-				label = g.community + " " + g.Name
+				short = strings.TrimSuffix(g.community, names[org.Community]) + "·" + g.Name
+				long = g.community + " " + g.Name
 			}
-			bars.Points = append(bars.Points, web.Point{Label: g.Name, Long: label, Value: float64(g.OverdueOpen),
+			bars.Points = append(bars.Points, web.Point{Label: short, Long: long, Value: float64(g.OverdueOpen),
 				Href: "/cases/stats?org=" + strconv.FormatInt(g.UnitID, 10) + "&from=" + st.From + "&to=" + st.To})
 		}
 		charts = append(charts, bars)
