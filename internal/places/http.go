@@ -85,7 +85,7 @@ func (s *Service) Todos(ctx context.Context, p *auth.Principal, limit int) ([]we
 	if err != nil || n == 0 {
 		return nil, err
 	}
-	return []web.TodoGroup{{Urgency: web.UrgencyWaiting, Total: 1, Items: []web.TodoItem{{
+	return []web.TodoGroup{{Urgency: web.UrgencyWaiting, Total: 1, All: []web.Link{{Label: i18n.T("places.ungridded"), Href: "/places?grid=none"}}, Items: []web.TodoItem{{
 		Title: i18n.T("places.todo_ungridded", "n", strconv.Itoa(n)), Kind: i18n.T("places.ungridded"), Href: "/places?grid=none"}}}}, nil
 }
 

@@ -86,11 +86,17 @@ func (s *Server) AddTodo(t TodoProvider) { s.todos = append(s.todos, t) }
 
 // TodoGroups are p's to-do items from every provider, one group per urgency
 // that has any, most urgent first; within a group items are in due order
-// (those without a time limit last) and at most limit are kept, while Total
-// counts them all.
+// (those without a time limit last) and at most limit are kept — but at least
+// the first of each provider, so that no module's items vanish behind
+// another's — while Total counts them all.
 func (s *Server) TodoGroups(ctx context.Context, p *auth.Principal, limit int) ([]TodoGroup, error) {
+	type tagged struct {
+		TodoItem
+		src int
+	}
 	byUrgency := map[Urgency]*TodoGroup{}
-	for _, t := range s.todos {
+	items := map[Urgency][]tagged{}
+	for src, t := range s.todos {
 		groups, err := t.Todos(ctx, p, limit)
 		if err != nil {
 			return nil, err
@@ -106,11 +112,20 @@ func (s *Server) TodoGroups(ctx context.Context, p *auth.Principal, limit int) (
 			}
 			for _, it := range g.Items {
 				it.Urgency = g.Urgency
-				m.Items = append(m.Items, it)
+				items[g.Urgency] = append(items[g.Urgency], tagged{it, src})
 			}
 			m.Total += max(g.Total, len(g.Items))
 			m.All = append(m.All, g.All...)
 		}
+	}
+	inDueOrder := func(list []tagged) {
+		sort.SliceStable(list, func(i, j int) bool {
+			a, b := list[i].Due, list[j].Due
+			if (a == 0) != (b == 0) {
+				return b == 0
+			}
+			return a < b
+		})
 	}
 	var out []TodoGroup
 	for _, u := range Urgencies {
@@ -118,15 +133,34 @@ func (s *Server) TodoGroups(ctx context.Context, p *auth.Principal, limit int) (
 		if g == nil {
 			continue
 		}
-		sort.SliceStable(g.Items, func(i, j int) bool {
-			a, b := g.Items[i].Due, g.Items[j].Due
-			if (a == 0) != (b == 0) {
-				return b == 0
+		list := items[u]
+		inDueOrder(list)
+		if len(list) > limit {
+			kept := append([]tagged(nil), list[:limit]...)
+			count := map[int]int{}
+			for _, it := range kept {
+				count[it.src]++
 			}
-			return a < b
-		})
-		if len(g.Items) > limit {
-			g.Items = g.Items[:limit]
+			// The first left-out item of each provider with none kept takes
+			// the place of the last item of a provider with several.
+			for _, it := range list[limit:] {
+				if count[it.src] > 0 {
+					continue
+				}
+				for j := len(kept) - 1; j >= 0; j-- {
+					if count[kept[j].src] > 1 {
+						count[kept[j].src]--
+						kept[j] = it
+						count[it.src]++
+						break
+					}
+				}
+			}
+			list = kept
+			inDueOrder(list)
+		}
+		for _, it := range list {
+			g.Items = append(g.Items, it.TodoItem)
 		}
 		out = append(out, *g)
 	}
