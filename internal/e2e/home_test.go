@@ -241,6 +241,29 @@ func TestHomePerRole(t *testing.T) {
 				t.Errorf("community leader's 概况: %s", dts)
 			}
 			checkCharts(leader, true)
+			// A figure on both pages has one name and one 口径: the home
+			// page's charts and the rates page's totals.
+			defs := func() map[string]string {
+				return Eval[map[string]string](t, ctx, `(function(){const m={}; for (const d of document.querySelectorAll('details.def')) { const box = d.closest('figure') ? d.closest('figcaption') : d.parentElement; m[box.textContent.replace(d.textContent,'').trim()] = d.querySelector('summary').title } return m})()`)
+			}
+			home := defs()
+			Do(t, ctx, chromedp.Navigate(site.URL+"/cases/stats"), WaitSel(`#stats-total`))
+			stats := defs()
+			for homeName, statsName := range map[string]string{"受理量（近 12 个月）": "受理量", "按时办结率（近 12 个月）": "按时办结率", "各网格超时未办结（近 12 个月登记）": "超时未办结"} {
+				var h string
+				for k, v := range home {
+					if strings.HasPrefix(k, homeName) {
+						h = v
+					}
+				}
+				if h == "" || h != stats[statsName] {
+					t.Errorf("口径 of %s on the home page %q, of %s on the rates page %q", homeName, h, statsName, stats[statsName])
+				}
+			}
+			if !strings.Contains(stats["超时未办结"], "已超时") {
+				t.Errorf("超时未办结 does not say how it differs from the home page's 已超时: %q", stats["超时未办结"])
+			}
+			Do(t, ctx, chromedp.Navigate(site.URL+"/"), WaitSel(`#todo`))
 			followFirstTodo()
 			Do(t, ctx, Logout())
 
