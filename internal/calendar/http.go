@@ -24,6 +24,7 @@ func (s *Service) Routes(srv *web.Server) {
 	srv.Page("POST", "/admin/calendar/delete", PermAdmin, "", h.deleteDay)
 	srv.Page("POST", "/admin/calendar/hours", PermAdmin, "", h.setHours)
 	srv.AddNav(web.NavItem{Key: "calendar.nav", Href: "/admin/calendar", Perm: PermAdmin, Order: 92})
+	srv.AddAction(web.Action{Key: "calendar.nav", Desc: "calendar.admin_desc", Href: "/admin/calendar", Perm: PermAdmin, Order: 930})
 }
 
 type handlers struct {

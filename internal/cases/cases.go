@@ -264,7 +264,7 @@ func (c *Case) DueClass() string {
 	switch {
 	case c.Overdue():
 		return "err"
-	case c.DueSoon():
+	case c.DueSoon(), c.ClosedAt == 0 && c.DueAt < tomorrow(c.now):
 		return "warn"
 	case c.ClosedAt != 0:
 		return "ok"
@@ -281,6 +281,8 @@ func (c *Case) DueLabel() string {
 		return i18n.T("cases.closed_on_time")
 	case c.Overdue():
 		return i18n.T("cases.overdue")
+	case c.DueAt < tomorrow(c.now):
+		return i18n.T("cases.mine.today")
 	case c.DueSoon():
 		return i18n.T("cases.due_soon")
 	}
@@ -592,16 +594,41 @@ func (s *Service) userNames(ctx context.Context, ids map[int64]bool) (map[int64]
 const (
 	MineIntake   = "intake"   // 待受理
 	MineTodo     = "todo"     // 待处置
-	MineDueSoon  = "due_soon" // 即将超时
+	MineDueSoon  = "due_soon" // 即将超时: in the reminder window, due after today
+	MineToday    = "today"    // 今天到期: due before midnight, not yet overdue
 	MineOverdue  = "overdue"  // 已超时
 	MineFirst    = "first"    // 我首接的
 	MineReported = "reported" // 我上报的
 )
 
 // MineBuckets in display order.
-var MineBuckets = []string{MineIntake, MineTodo, MineDueSoon, MineOverdue, MineFirst, MineReported}
+var MineBuckets = []string{MineIntake, MineTodo, MineDueSoon, MineToday, MineOverdue, MineFirst, MineReported}
 
-var _ = i18n.Family("cases.mine.", MineBuckets...)
+// mineWaiting is the rest of a queue once 已超时, 今天到期 and 即将超时 are
+// taken out (the home page's 待受理/待处置 group); not a tab of its own.
+const mineWaiting = "waiting"
+
+// Each bucket's 口径 is shown where its count is (the work page's tabs, the
+// home page's 待办).
+var _ = i18n.Family("cases.mine.", MineBuckets...) && i18n.Family("cases.mine_def.", MineBuckets...)
+
+// tomorrow is the first instant of the day after now's, in the users' time
+// zone: what is due before it is due today.
+func tomorrow(now int64) int64 {
+	t := time.UnixMilli(now).In(locale.Zone)
+	return time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, locale.Zone).UnixMilli()
+}
+
+// The urgency of an open case, one of four that do not overlap: 已超时
+// (due_at <= now), 今天到期 (now < due_at < tomorrow), 即将超时 (in the
+// reminder window and due after today) and the rest. The my-work buckets,
+// MyWork, the list's status filter and the home page all use these.
+const (
+	condOverdue = "c.due_at <= ?"                                              // now
+	condToday   = "c.due_at > ? AND c.due_at < ?"                              // now, tomorrow
+	condDueSoon = "c.remind_at <= ? AND c.due_at >= ?"                         // now, tomorrow
+	condWaiting = "(c.remind_at IS NULL OR c.remind_at > ?) AND c.due_at >= ?" // now, tomorrow
+)
 
 // Filter selects cases.
 type Filter struct {
@@ -714,12 +741,20 @@ func (s *Service) where(ctx context.Context, p *auth.Principal, f Filter, now in
 		where = append(where, "c.closed_at IS NULL", kc)
 		halves = s.queue(p)
 	case MineDueSoon:
-		where = append(where, "c.closed_at IS NULL", "c.remind_at <= ?", "c.due_at > ?")
-		args = append(args, now, now)
+		where = append(where, "c.closed_at IS NULL", condDueSoon)
+		args = append(args, now, tomorrow(now))
+		halves = s.queue(p)
+	case MineToday:
+		where = append(where, "c.closed_at IS NULL", condToday)
+		args = append(args, now, tomorrow(now))
 		halves = s.queue(p)
 	case MineOverdue:
-		where = append(where, "c.closed_at IS NULL", "c.due_at <= ?")
+		where = append(where, "c.closed_at IS NULL", condOverdue)
 		args = append(args, now)
+		halves = s.queue(p)
+	case mineWaiting:
+		where = append(where, "c.closed_at IS NULL", condWaiting)
+		args = append(args, now, tomorrow(now))
 		halves = s.queue(p)
 	case MineFirst:
 		where = append(where, "c.closed_at IS NULL", "c.first_contact_id = ?")
@@ -752,8 +787,11 @@ func (s *Service) where(ctx context.Context, p *auth.Principal, f Filter, now in
 		where = append(where, "c.closed_at IS NULL", "c.due_at <= ?")
 		args = append(args, now)
 	case "due_soon":
-		where = append(where, "c.closed_at IS NULL", "c.remind_at <= ?", "c.due_at > ?")
-		args = append(args, now, now)
+		where = append(where, "c.closed_at IS NULL", condDueSoon)
+		args = append(args, now, tomorrow(now))
+	case "today":
+		where = append(where, "c.closed_at IS NULL", condToday)
+		args = append(args, now, tomorrow(now))
 	case "late":
 		where = append(where, "c.closed_at IS NOT NULL", "c.closed_at > c.due_at")
 	}
@@ -840,7 +878,7 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, f Filter) ([]*Cas
 
 // WorkCounts are the sizes of the my-work buckets.
 type WorkCounts struct {
-	Intake, Todo, DueSoon, Overdue, First int
+	Intake, Todo, DueSoon, Today, Overdue, First int
 }
 
 // Count returns the size of a bucket by name, for templates.
@@ -852,6 +890,8 @@ func (w WorkCounts) Count(bucket string) int {
 		return w.Todo
 	case MineDueSoon:
 		return w.DueSoon
+	case MineToday:
+		return w.Today
 	case MineOverdue:
 		return w.Overdue
 	case MineFirst:
@@ -879,9 +919,10 @@ func (s *Service) MyWork(ctx context.Context, p *auth.Principal) (WorkCounts, er
 	err = s.DB.QueryRowContext(ctx, `SELECT
 		COALESCE(SUM(CASE WHEN `+intake+` THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN `+intake+` THEN 0 ELSE 1 END), 0),
-		COALESCE(SUM(CASE WHEN c.remind_at <= ? AND c.due_at > ? THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN c.due_at <= ? THEN 1 ELSE 0 END), 0)
-		FROM (`+mine+`) c`, append([]any{now, now, now}, args...)...).Scan(&w.Intake, &w.Todo, &w.DueSoon, &w.Overdue)
+		COALESCE(SUM(CASE WHEN `+condDueSoon+` THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN `+condToday+` THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN `+condOverdue+` THEN 1 ELSE 0 END), 0)
+		FROM (`+mine+`) c`, append([]any{now, tomorrow(now), now, tomorrow(now), now}, args...)...).Scan(&w.Intake, &w.Todo, &w.DueSoon, &w.Today, &w.Overdue)
 	if err != nil {
 		return w, err
 	}

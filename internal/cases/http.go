@@ -69,22 +69,13 @@ func (s *Service) Routes(srv *web.Server) {
 	srv.AddNav(web.NavItem{Key: "cases.nav_portal", Href: "/portal/requests", Perm: PermPortal, Order: 30})
 	srv.AddNav(web.NavItem{Key: "cases.nav_types", Href: "/admin/case-types", Perm: PermConfigure, Order: 91})
 	srv.AddDashboard(s)
+	s.homeRoutes(srv)
 }
 
-// DashboardCards shows a worker's queue and a resident's requests.
+// DashboardCards counts a resident's open requests (a worker's queue is the
+// home page's 待办: Todos).
 func (s *Service) DashboardCards(ctx context.Context, p *auth.Principal) ([]web.Card, error) {
 	switch {
-	case p.Can(PermWork):
-		w, err := s.MyWork(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		return []web.Card{
-			{Label: i18n.T("cases.mine.intake"), Value: strconv.Itoa(w.Intake), Href: "/cases?mine=intake", Order: 10},
-			{Label: i18n.T("cases.mine.todo"), Value: strconv.Itoa(w.Todo), Href: "/cases?mine=todo", Order: 11},
-			{Label: i18n.T("cases.mine.due_soon"), Value: strconv.Itoa(w.DueSoon), Href: "/cases?mine=due_soon", Order: 12},
-			{Label: i18n.T("cases.mine.overdue"), Value: strconv.Itoa(w.Overdue), Href: "/cases?mine=overdue", Order: 13},
-		}, nil
 	case p.Can(PermPortal):
 		_, n, err := s.List(ctx, p, Filter{Status: "open", Limit: 1})
 		if err != nil {

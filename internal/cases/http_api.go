@@ -259,7 +259,7 @@ func (h *handlers) apiMyWork(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]int{"intake": c.Intake, "todo": c.Todo, "due_soon": c.DueSoon, "overdue": c.Overdue, "first": c.First})
+	web.WriteJSON(w, http.StatusOK, map[string]int{"intake": c.Intake, "todo": c.Todo, "due_soon": c.DueSoon, "today": c.Today, "overdue": c.Overdue, "first": c.First})
 	return nil
 }
 

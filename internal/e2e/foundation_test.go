@@ -15,7 +15,7 @@ func TestLoginDashboardAddBuildingLogout(t *testing.T) {
 
 	Do(t, ctx, Login(site.URL, "community_admin", DemoPassword))
 	dashboard := Text(t, ctx, "main")
-	if !strings.Contains(dashboard, "您好，李秀英") || Eval[int](t, ctx, `document.querySelectorAll('.cards .card').length`) < 4 {
+	if !strings.Contains(dashboard, "您好，李秀英") || Eval[int](t, ctx, `document.querySelectorAll('#todo .todo-group, #overview .figures > div').length`) < 4 {
 		t.Fatalf("dashboard:\n%s", dashboard)
 	}
 	if scope := Text(t, ctx, ".who .scope"); !strings.Contains(scope, "翠苑一区社区") {

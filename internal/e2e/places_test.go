@@ -15,7 +15,7 @@ import (
 )
 
 // After a building list without grids, the community leader follows the home
-// page's count to the buildings without a grid, ticks them all and puts them
+// page's to-do item to the buildings without a grid, ticks them all and puts them
 // in a grid in one go.
 func TestAssignGridsToImportedBuildings(t *testing.T) {
 	site := StartDemo(t, 300)
@@ -39,11 +39,11 @@ func TestAssignGridsToImportedBuildings(t *testing.T) {
 	}
 
 	Do(t, ctx, Login(site.URL, "community_admin", DemoPassword))
-	if home := Text(t, ctx, ".cards"); !strings.Contains(home, "未划分网格的楼栋") {
-		t.Fatalf("home:\n%s", home)
+	if todo := Text(t, ctx, "#todo .todo-waiting"); !strings.Contains(todo, "3 栋楼尚未划入网格") {
+		t.Fatalf("home's 待办:\n%s", todo)
 	}
 	Do(t, ctx,
-		chromedp.Click(Sel(`a.card[href="/places?grid=none"]`)),
+		chromedp.Click(Sel(`#todo a[href="/places?grid=none"]`)),
 		WaitSel(`#assign-grid`),
 	)
 	if rows := Eval[int](t, ctx, `document.querySelectorAll('#buildings input[name=building]').length`); rows != 3 {
@@ -65,7 +65,7 @@ func TestAssignGridsToImportedBuildings(t *testing.T) {
 	if n := Eval[int](t, ctx, `document.querySelectorAll('#buildings input[name=building]').length`); n != 0 {
 		t.Fatalf("%d buildings still without a grid", n)
 	}
-	Do(t, ctx, chromedp.Navigate(site.URL+"/"), WaitSel(`.cards`))
+	Do(t, ctx, chromedp.Navigate(site.URL+"/"), WaitSel(`#todo`))
 	if home := Text(t, ctx, "main"); strings.Contains(home, "未划分网格") {
 		t.Fatalf("home still counts buildings without a grid:\n%s", home)
 	}

@@ -32,27 +32,37 @@ func (s *Service) Routes(srv *web.Server) {
 	srv.API("PUT", "/api/v1/org/{id}", PermWrite, "org_unit", s.apiUpdate)
 	srv.AddNav(web.NavItem{Key: "org.tree", Href: "/org", Perm: PermRead, Order: 10})
 	srv.AddDashboard(s)
+	srv.AddAction(web.Action{Key: "org.tree", Desc: "org.admin_tree_desc", Href: "/org", Perm: PermWrite, Roles: []auth.Role{auth.RoleSysAdmin}, Order: 910})
+	srv.AddAction(web.Action{Key: "org.level_names", Desc: "org.admin_level_names_desc", Href: "/org/level-names", Perm: PermLevelNames, Order: 911})
 	srv.ScopeOptions = s.scopeOptions
 }
 
-// DashboardCards counts the communities and grids in the user's scope.
+// DashboardCards counts the communities and grids in the user's scope: a
+// level only where the user reaches at least one of its units whole (a grid
+// worker, who reaches grids one by one, gets no community count, not even 0).
 func (s *Service) DashboardCards(ctx context.Context, p *auth.Principal) ([]web.Card, error) {
 	if !p.Can(PermRead) || p.Scope.All {
 		return nil, nil
 	}
 	names := s.LevelNames(ctx)
-	comms, err := s.InScope(ctx, p, Community)
-	if err != nil {
-		return nil, err
+	var cards []web.Card
+	if len(p.Scope.Communities) > 0 {
+		comms, err := s.InScope(ctx, p, Community)
+		if err != nil {
+			return nil, err
+		}
+		if len(comms) > 1 {
+			cards = append(cards, web.Card{Label: names[Community], Value: strconv.Itoa(len(comms)), Href: "/org", Order: 30})
+		}
 	}
 	grids, err := s.InScope(ctx, p, Grid)
 	if err != nil {
 		return nil, err
 	}
-	return []web.Card{
-		{Label: names[Community], Value: strconv.Itoa(len(comms)), Href: "/org", Order: 10},
-		{Label: names[Grid], Value: strconv.Itoa(len(grids)), Href: "/org", Order: 11},
-	}, nil
+	if len(grids) > 0 {
+		cards = append(cards, web.Card{Label: names[Grid], Value: strconv.Itoa(len(grids)), Href: "/org", Order: 31})
+	}
+	return cards, nil
 }
 
 func (s *Service) scopeOptions(ctx context.Context) ([]web.ScopeOption, error) {

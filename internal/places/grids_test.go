@@ -14,8 +14,8 @@ import (
 	"linli/internal/places"
 )
 
-// After a ledger without grids, the community admin's home counts the
-// buildings without a grid (grid workers never see it), the list shows them
+// After a ledger without grids, the community admin's home lists the
+// buildings without a grid as a to-do (grid workers never see it), the list shows them
 // with boxes to tick, and one form puts many in a grid at once.
 func TestAssignGridsOverHTTP(t *testing.T) {
 	apptest.Run(t, func(t *testing.T, w *apptest.World) {
@@ -28,7 +28,7 @@ func TestAssignGridsOverHTTP(t *testing.T) {
 		srv := w.Server(t)
 		c := apptest.NewClient(t, srv.URL).Login("community_admin", apptest.Password)
 		gw := apptest.NewClient(t, srv.URL).Login("grid_worker", apptest.Password)
-		if _, body := c.Get("/"); !strings.Contains(body, `href="/places?grid=none"><span class="num">3</span><span class="lbl">未划分网格的楼栋</span>`) {
+		if _, body := c.Get("/"); !strings.Contains(body, `<a href="/places?grid=none"><span class="todo-title">3 栋楼尚未划入网格，请划分</span>`) {
 			t.Fatalf("home of the community admin:\n%s", body)
 		}
 		if _, body := gw.Get("/"); strings.Contains(body, "未划分网格") {
@@ -57,7 +57,7 @@ func TestAssignGridsOverHTTP(t *testing.T) {
 		if _, body := gw.Get(fmt.Sprintf("/places/buildings/%d", list[0].ID)); !strings.Contains(body, list[0].Name) {
 			t.Fatal("the grid worker does not see the building now in grid A")
 		}
-		if _, body := c.Get("/"); !strings.Contains(body, `<span class="num">1</span><span class="lbl">未划分网格的楼栋</span>`) {
+		if _, body := c.Get("/"); !strings.Contains(body, `<a href="/places?grid=none"><span class="todo-title">1 栋楼尚未划入网格，请划分</span>`) {
 			t.Fatal("home count after assigning")
 		}
 		c.PostForm("/places/buildings/grid", url.Values{"building": {fmt.Sprint(list[2].ID)}, "grid_id": {fmt.Sprint(w.GridB)}})

@@ -57,6 +57,7 @@ func (s *Service) Routes(srv *web.Server) {
 
 	srv.AddNav(web.NavItem{Key: "places.nav", Href: "/places", Perm: PermRead, Order: 20})
 	srv.AddDashboard(s)
+	srv.AddTodo(s)
 }
 
 // DashboardCards counts buildings and dwellings in scope.
@@ -68,22 +69,24 @@ func (s *Service) DashboardCards(ctx context.Context, p *auth.Principal) ([]web.
 	if err != nil {
 		return nil, err
 	}
-	cards := []web.Card{
+	return []web.Card{
 		{Label: i18n.T("places.buildings"), Value: strconv.Itoa(b), Href: "/places", Order: 20},
 		{Label: i18n.T("places.dwellings"), Value: strconv.Itoa(d), Href: "/places", Order: 21},
+	}, nil
+}
+
+// Todos: buildings still without a grid are a to-do of those who put them in
+// one, until there are none (grid workers never reach such buildings).
+func (s *Service) Todos(ctx context.Context, p *auth.Principal, limit int) ([]web.TodoGroup, error) {
+	if !p.Can(PermWrite) || len(p.Scope.Communities) == 0 {
+		return nil, nil
 	}
-	// Buildings still without a grid, for those who put them in one, until
-	// there are none (grid workers never reach such buildings).
-	if p.Can(PermWrite) && len(p.Scope.Communities) > 0 {
-		n, err := s.Ungridded(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		if n > 0 {
-			cards = append(cards, web.Card{Label: i18n.T("places.ungridded"), Value: strconv.Itoa(n), Href: "/places?grid=none", Order: 22})
-		}
+	n, err := s.Ungridded(ctx, p)
+	if err != nil || n == 0 {
+		return nil, err
 	}
-	return cards, nil
+	return []web.TodoGroup{{Urgency: web.UrgencyWaiting, Total: 1, All: []web.Link{{Label: i18n.T("places.ungridded"), Href: "/places?grid=none"}}, Items: []web.TodoItem{{
+		Title: i18n.T("places.todo_ungridded", "n", strconv.Itoa(n)), Kind: i18n.T("places.ungridded"), Href: "/places?grid=none"}}}}, nil
 }
 
 type handlers struct {

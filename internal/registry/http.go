@@ -78,6 +78,10 @@ func (s *Service) Routes(srv *web.Server) {
 	srv.AddNav(web.NavItem{Key: "registry.rentals", Href: "/registry/rentals", Perm: PermRead, Order: 17})
 	srv.AddNav(web.NavItem{Key: "registry.tags_nav", Href: "/registry/tags", Perm: PermTagAdmin, Order: 85})
 	srv.AddDashboard(s)
+	srv.AddAction(web.Action{Key: "registry.action_find", Href: "/registry", Perm: PermRead, Order: 20})
+	srv.AddAction(web.Action{Key: "registry.action_new", Href: "/registry/people/new", Perm: PermWrite, Roles: []auth.Role{auth.RoleCommunityAdmin, auth.RoleSocialWorker}, Order: 21})
+	srv.AddAction(web.Action{Key: "registry.action_import", Href: "/registry/import", Perm: PermImport, Roles: []auth.Role{auth.RoleCommunityAdmin, auth.RoleSocialWorker, auth.RoleStreetAdmin}, Order: 22})
+	srv.AddAction(web.Action{Key: "registry.tags_nav", Desc: "registry.admin_tags_desc", Href: "/registry/tags", Perm: PermTagAdmin, Order: 950})
 }
 
 // DashboardCards counts people, households and rentals in scope, and the people

@@ -175,6 +175,7 @@ func Funcs() template.FuncMap {
 		},
 		"bytes":   HumanBytes,
 		"options": OptionsHTML,
+		"def":     DefHTML,
 	}
 }
 
@@ -229,7 +230,8 @@ type View struct {
 	CSRF       string
 	Nav        template.HTML // the main navigation's links, see navHTML
 	ScopeLabel string
-	RoleLabel  string
+	RoleLabel  string // "" when the display name says it already
+	MayTokens  bool   // the header links to 接口令牌 (auth.PermAPIToken)
 	Version    string
 	Path       string
 	Query      url.Values
@@ -274,6 +276,11 @@ func (s *Server) RenderStatus(w http.ResponseWriter, r *http.Request, status int
 			roles[i] = i18n.T(ro.LabelKey())
 		}
 		v.RoleLabel = strings.Join(roles, "、")
+		if v.RoleLabel == p.DisplayName {
+			// An account named after its role (系统管理员) shows it once.
+			v.RoleLabel = ""
+		}
+		v.MayTokens = p.Can(auth.PermAPIToken)
 	} else {
 		v.CSRF = s.preLoginCSRF(w, r)
 	}

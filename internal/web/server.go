@@ -62,6 +62,9 @@ type Server struct {
 	pages      *pages
 	nav        []NavItem
 	dashboards []DashboardProvider
+	todos      []TodoProvider
+	actions    []Action
+	charts     []ChartProvider
 	admit      *admission
 	stash      formStash // refused forms kept across a redirect (stash.go)
 }

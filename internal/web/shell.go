@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -18,12 +17,13 @@ import (
 // PermHome lets every kind of account see its home page and itself.
 var PermHome = auth.Define("home.view", auth.AllRoles...)
 
-// DashboardProvider contributes counts to the dashboard, within the user's scope.
+// DashboardProvider contributes counts to the home page's 概况 panel, within
+// the user's scope: a count the user may not see is not returned at all.
 type DashboardProvider interface {
 	DashboardCards(ctx context.Context, p *auth.Principal) ([]Card, error)
 }
 
-// Card is one figure on the dashboard.
+// Card is one figure of the 概况 panel.
 type Card struct {
 	Label string
 	Value string
@@ -31,7 +31,7 @@ type Card struct {
 	Order int
 }
 
-// AddDashboard registers a provider of dashboard figures.
+// AddDashboard registers a provider of 概况 figures (see home.go).
 func (s *Server) AddDashboard(d DashboardProvider) { s.dashboards = append(s.dashboards, d) }
 
 // ScopeOption is an org unit offered in the account form's scope picker.
@@ -80,6 +80,7 @@ func (s *Server) registerShell() {
 	s.API("GET", "/api/v1/me", PermHome, "", s.apiMe)
 
 	s.registerAdmin()
+	s.registerAdminActions()
 	s.AddNav(NavItem{Key: "nav.home", Href: "/", Perm: PermHome, Order: 0})
 }
 
@@ -247,25 +248,6 @@ func (s *Server) passwordSubmit(w http.ResponseWriter, r *http.Request, p *auth.
 		return err
 	}
 	return s.Redirect(w, r, "/", i18n.T("auth.password_changed"))
-}
-
-// ---- home ----
-
-type homeData struct {
-	Cards []Card
-}
-
-func (s *Server) home(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	var cards []Card
-	for _, d := range s.dashboards {
-		cs, err := d.DashboardCards(r.Context(), p)
-		if err != nil {
-			return err
-		}
-		cards = append(cards, cs...)
-	}
-	sort.SliceStable(cards, func(i, j int) bool { return cards[i].Order < cards[j].Order })
-	return s.Render(w, r, "web/home.html", View{Title: i18n.T("nav.home"), ActiveNav: "/", Data: homeData{Cards: cards}})
 }
 
 // ---- JSON API: session and me ----
