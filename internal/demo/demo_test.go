@@ -19,9 +19,9 @@ import (
 // demoRow is one generated resident as stored.
 type demoRow struct {
 	name, sex, birth, political, employer, education, marital, relation string
-	head                                                               bool
-	tags                                                               map[string]bool
-	age                                                                int
+	head                                                                bool
+	tags                                                                map[string]bool
+	age                                                                 int
 }
 
 func (r demoRow) String() string {
