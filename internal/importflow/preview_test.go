@@ -76,6 +76,9 @@ func TestCheckListsUpdatesAndGroupsNewPlaces(t *testing.T) {
 		// The same people with new phones and political status.
 		page, body := run("second.csv", peopleLedger(22, "1390000", "中共党员"), false)
 		m := regexp.MustCompile(`(?s)<details class="import-changes".*?</details>`).FindString(body)
+		if !strings.HasPrefix(m, `<details class="import-changes" id="import-changes">`) {
+			t.Errorf("a long list of updates is not folded: %.80s", m)
+		}
 		for _, want := range []string{"导入将更新以下 22 人的信息", "预览居民01", "第 2 行", "联系电话：138****0001 → 139****0001",
 			"政治面貌：群众 → 中共党员", "还有 2 人未列出", page + "/report"} {
 			if !strings.Contains(m, want) {
