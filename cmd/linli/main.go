@@ -775,7 +775,7 @@ func runImport(args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := importexport.WriteReport(f, im.Title()+"："+filepath.Base(file), res.Problems, res.SortedGroups()...); err != nil {
+		if err := importexport.WriteReportWithChanges(f, im.Title()+"："+filepath.Base(file), res.Problems, res.Changes, res.SortedGroups()...); err != nil {
 			f.Close()
 			return err
 		}

@@ -175,6 +175,9 @@ func bulkArgs(c BulkCase) []any {
 
 // InsertDocumentTx writes a case's document inside tx (bulk path).
 func InsertDocumentTx(ctx context.Context, tx *db.Tx, caseID, communityID int64, kind string, content map[string]string, at int64) error {
+	if err := numberDocument(ctx, tx, communityID, kind, content); err != nil {
+		return err
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO case_document (case_id, community_id, kind, content, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		caseID, communityID, kind, jsonString(content), at, at)
 	return err

@@ -142,8 +142,13 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in CreateInput)
 	if _, ok := t.Category(in.Category); !ok {
 		errs.Add("category", "err.choice", "field", i18n.T("cases.category"))
 	}
-	if errs.Required("title", i18n.T("cases.title"), in.Title) {
-		errs.MaxLen("title", i18n.T("cases.title"), in.Title, 100)
+	// Errors name a field as its form labels it: the portal asks for 反映的问题.
+	titleLabel := i18n.T("cases.title")
+	if resident {
+		titleLabel = i18n.T("cases.portal_subject")
+	}
+	if errs.Required("title", titleLabel, in.Title) {
+		errs.MaxLen("title", titleLabel, in.Title, 100)
 	}
 	errs.MaxLen("description", i18n.T("cases.description"), in.Description, 4000)
 	errs.MaxLen("location", i18n.T("cases.location"), in.Location, 200)
@@ -231,7 +236,7 @@ func (s *Service) residentPlace(ctx context.Context, p *auth.Principal, picked i
 		}
 	}
 	if u, ok := s.Org.Lookup(ctx, picked); !ok || u.Level != org.Community {
-		errs.Add("community_id", "err.choice", "field", i18n.T("org.level.community"))
+		errs.Add("community_id", "err.choice", "field", i18n.T("cases.portal_community"))
 		return 0, 0
 	}
 	return picked, 0

@@ -411,6 +411,17 @@ type docInfo struct {
 	Written bool
 }
 
+// DocWritten reports whether the case's document of kind is written, for a
+// step that needs it: 填写 when not, 查看/修改 when it is.
+func (d caseData) DocWritten(kind string) bool {
+	for _, x := range d.Documents {
+		if x.Kind == kind {
+			return x.Written
+		}
+	}
+	return false
+}
+
 func (h *handlers) casePage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {

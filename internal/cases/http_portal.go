@@ -44,6 +44,7 @@ type portalNewData struct {
 	Type        *TypeDef
 	Communities []*org.Unit
 	Home        bool
+	Accept      string // the upload's accept: UploadAccept
 }
 
 func (h *handlers) portalNew(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -56,7 +57,7 @@ func (h *handlers) renderPortalNew(w http.ResponseWriter, r *http.Request, p *au
 	if !ok || !t.ReportedBy(auth.RoleResident) {
 		return auth.ErrNotFound
 	}
-	d := portalNewData{Type: t}
+	d := portalNewData{Type: t, Accept: UploadAccept}
 	if h.s.ResidentHome != nil {
 		_, _, d.Home = h.s.ResidentHome(ctx, p)
 	}
@@ -106,6 +107,7 @@ type portalCaseData struct {
 	Case    *Case
 	Events  []*Event
 	Ratings []string
+	Accept  string // the upload's accept: UploadAccept
 }
 
 func (h *handlers) portalCase(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -122,7 +124,7 @@ func (h *handlers) renderPortalCase(w http.ResponseWriter, r *http.Request, p *a
 	if err != nil {
 		return err
 	}
-	d := portalCaseData{Case: c, Ratings: Ratings}
+	d := portalCaseData{Case: c, Ratings: Ratings, Accept: UploadAccept}
 	if d.Events, err = h.s.PublicTimeline(ctx, p, id); err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ func TestPagesRender(t *testing.T) {
 		get(gw, fmt.Sprintf("/cases/%d", w.Objects["case_dispute"][apptest.InA]), "受理调解", "当事人", "申请人甲某")
 		get(gw, fmt.Sprintf("/cases/%d/agreement", w.Objects["case_dispute"][apptest.InA]), "人民调解协议书", "赔偿五百元", "当事人（签名）")
 		get(gw, fmt.Sprintf("/cases/%d/agreement/edit", w.Objects["case_dispute"][apptest.InA]), "纠纷主要事实")
-		get(gw, fmt.Sprintf("/cases/%d/notice", w.Objects["case_hazard"][apptest.InA]), "安全隐患整改通知书", "2099-12-31", "签收人")
+		get(gw, fmt.Sprintf("/cases/%d/notice", w.Objects["case_hazard"][apptest.InA]), "安全隐患整改通知书", "2099年12月31日", "〔2026〕整改字第 1 号", "签收人")
 		get(gw, fmt.Sprintf("/cases/%d", w.Objects["case_event"][apptest.InA]), "立案")
 		get(leader, "/cases/stats", "受理量", "网格甲A")
 		get(resident, "/portal/requests", "楼道灯不亮")

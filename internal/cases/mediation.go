@@ -22,6 +22,7 @@ type DocField struct {
 	Type     string // text, textarea, date
 	Required bool
 	Max      int
+	Auto     bool // given by the system (a notice's number), never typed
 }
 
 // Label is the field's catalogue label.
@@ -43,7 +44,7 @@ var DocFields = map[string][]DocField{
 	},
 	// 安全隐患整改通知书.
 	DocNotice: {
-		{Key: "number", Type: "text", Max: 40},
+		{Key: "number", Type: "text", Auto: true},
 		{Key: "target", Type: "text", Required: true, Max: 100},
 		{Key: "address", Type: "text", Max: 200},
 		{Key: "problems", Type: "textarea", Required: true, Max: 4000},
@@ -84,6 +85,36 @@ func (d *Document) Get(key string) string {
 		return ""
 	}
 	return d.Content[key]
+}
+
+// Date returns a date field as documents print it: 2026年12月10日.
+func (d *Document) Date(key string) string { return locale.DocumentDate(d.Get(key)) }
+
+// numberedDocs are the documents numbered per community and year when first
+// issued, with the message that writes the number (〔2026〕整改字第 3 号).
+var numberedDocs = map[string]string{DocNotice: "cases.notice_number"}
+
+// numberDocument gives a document of a numbered kind, issued in tx, the next
+// number of its community and year (the year of its date, issued_on, else
+// today's): the counter row is raised by one upsert, which holds its lock
+// until tx ends, so two issues at once get different numbers and a rolled
+// back issue gives its number back.
+func numberDocument(ctx context.Context, tx *db.Tx, community int64, kind string, content map[string]string) error {
+	format, ok := numberedDocs[kind]
+	if !ok || content["number"] != "" {
+		return nil
+	}
+	year := time.Now().In(locale.Zone).Year()
+	if t, err := time.Parse(time.DateOnly, content["issued_on"]); err == nil {
+		year = t.Year()
+	}
+	var n int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO case_doc_counter (community_id, year, kind, last) VALUES (?, ?, ?, 1)
+		ON CONFLICT (community_id, year, kind) DO UPDATE SET last = case_doc_counter.last + 1 RETURNING last`, community, year, kind).Scan(&n); err != nil {
+		return err
+	}
+	content["number"] = i18n.T(format, "year", year, "n", n)
+	return nil
 }
 
 func (s *Service) document(ctx context.Context, caseID int64, kind string) (*Document, error) {
@@ -130,7 +161,7 @@ func (s *Service) DocumentDefaults(ctx context.Context, c *Case, kind string) ma
 		out["made_on"] = today
 		out["place"] = c.CommunityName
 	case DocNotice:
-		out["number"] = fmt.Sprintf("%s整改字第%d号", time.Now().In(locale.Zone).Format("2006"), c.ID)
+		// The number is given when the notice is first saved (numberDocument).
 		out["address"] = c.Location
 		out["problems"] = c.Description
 		out["issuer"] = c.CommunityName + "居民委员会"
@@ -161,6 +192,9 @@ func (s *Service) SaveDocument(ctx context.Context, p *auth.Principal, caseID in
 	errs := &i18n.Errors{}
 	content := map[string]string{}
 	for _, f := range DocFields[kind] {
+		if f.Auto {
+			continue
+		}
 		v := strings.TrimSpace(values[f.Key])
 		if f.Required && !errs.Required(f.Key, f.Label(kind), v) {
 			continue
@@ -185,16 +219,31 @@ func (s *Service) SaveDocument(ctx context.Context, p *auth.Principal, caseID in
 	if errs.Any() {
 		return errs
 	}
-	if content["number"] == "" {
+	if _, numbered := numberedDocs[kind]; !numbered && content["number"] == "" {
 		content["number"] = s.DocumentDefaults(ctx, c, kind)["number"]
 	}
 	now := db.Now()
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, numbered := numberedDocs[kind]; numbered {
+			// A notice keeps the number it was issued with, however often
+			// it is corrected and printed again.
+			var old string
+			err := tx.QueryRowContext(ctx, `SELECT content FROM case_document WHERE case_id = ? AND kind = ?`, c.ID, kind).Scan(&old)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			prev := map[string]string{}
+			_ = json.Unmarshal([]byte(old), &prev)
+			content["number"] = prev["number"]
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE case_document SET content = ?, updated_at = ? WHERE case_id = ? AND kind = ?`, jsonString(content), now, c.ID, kind)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			if err := numberDocument(ctx, tx, c.CommunityID, kind, content); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO case_document (case_id, community_id, kind, content, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 				c.ID, c.CommunityID, kind, jsonString(content), now, nullInt(p.UserID), now); err != nil {
 				return err

@@ -372,7 +372,7 @@ func demoCases(ctx context.Context, env *Env) error {
 			}
 			if x.notice {
 				if err := cases.InsertDocumentTx(ctx, tx, ids[i], c.CommunityID, cases.DocNotice, map[string]string{
-					"number": fmt.Sprintf("%s整改字第%d号", day(at)[:4], ids[i]), "target": c.Location + "业主", "address": c.Location, "problems": c.Title,
+					"target": c.Location + "业主", "address": c.Location, "problems": c.Title,
 					"requirements": "请立即清理整改，消除隐患。", "deadline": day(c.DueAt), "issuer": "社区居民委员会", "issued_on": day(at)}, at); err != nil {
 					return err
 				}

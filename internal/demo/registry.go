@@ -35,8 +35,89 @@ var (
 	// the provinces that send most migrants to Hangzhou.
 	localRegions   = []string{"330106", "330102", "330105", "330108", "330110", "330104"}
 	migrantRegions = []string{"341222", "341225", "341204", "411527", "412726", "411522", "430524", "430528", "510722", "511324", "522422", "452123", "362330", "360781", "320324", "330381", "330326"}
-	employers      = []string{"", "", "", "浙江大学", "杭州市第一人民医院", "西湖区人民政府", "阿里巴巴", "海康威视", "农夫山泉", "个体经营", "杭州公交集团", "翠苑小学", "物业公司", "退休"}
+	// Where working-age people work, and where children study (a pupil's
+	// 工作单位 is their school, as the ledgers write it).
+	workplaces     = []string{"浙江大学", "杭州市第一人民医院", "西湖区人民政府", "阿里巴巴", "海康威视", "农夫山泉", "个体经营", "杭州公交集团", "翠苑小学", "物业公司"}
+	primarySchools = []string{"翠苑小学", "学军小学", "文三街小学"}
+	middleSchools  = []string{"翠苑中学", "杭州市第十三中学", "杭州学军中学"}
 )
+
+// employerFor is a believable 工作单位 for age and sex: none before school, a
+// school for pupils, work in working age, 退休 only past retirement age (men
+// 60, women 50 as workers or 55 as cadres; nearly everyone a few years on).
+func employerFor(r *mrand.Rand, age int, sex string) string {
+	retireAt, surelyAt := 60, 63
+	if sex == identity.Female {
+		retireAt, surelyAt = 50, 55
+	}
+	switch {
+	case age < 6:
+		return ""
+	case age < 12:
+		return pick(r, primarySchools)
+	case age < 18:
+		if r.IntN(10) < 9 {
+			return pick(r, middleSchools)
+		}
+		return ""
+	case age >= surelyAt:
+		if r.IntN(100) < 85 {
+			return "退休"
+		}
+		return ""
+	case age >= retireAt && r.IntN(2) == 0:
+		return "退休"
+	case r.IntN(4) == 0:
+		return ""
+	}
+	return pick(r, workplaces)
+}
+
+// educationFor is a 文化程度 that the age allows: none recorded before
+// school, the school year reached for pupils, and no degree before its age.
+func educationFor(r *mrand.Rand, age int) string {
+	switch {
+	case age < 6:
+		return ""
+	case age < 12:
+		return "primary"
+	case age < 15:
+		return "junior"
+	case age < 18:
+		return pick(r, []string{"junior", "senior", "senior"})
+	case age < 22:
+		return pick(r, []string{"junior", "senior", "college"})
+	case age < 24:
+		return pick(r, registry.Educations[1:6])
+	case age >= 65:
+		return pick(r, []string{"none", "primary", "primary", "junior", "junior", "senior", "college"})
+	}
+	return pick(r, registry.Educations[1:])
+}
+
+// politicalFor is a 政治面貌 that the age allows: none recorded for children,
+// 共青团员 from 14 to 28, party members (中共党员, 预备党员) only from 18.
+func politicalFor(r *mrand.Rand, age int) string {
+	switch {
+	case age < 14:
+		return ""
+	case age < 18:
+		if r.IntN(10) < 4 {
+			return "cyl"
+		}
+		return "masses"
+	}
+	n := r.IntN(100)
+	switch {
+	case n < 8:
+		return "cpc"
+	case n < 9:
+		return "cpc_probationary"
+	case age <= 28 && n < 35:
+		return "cyl"
+	}
+	return "masses"
+}
 
 func pick[T any](r *mrand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
@@ -257,18 +338,13 @@ func householdOf(r *mrand.Rand, birth func(int) time.Time, ids *idMaker, regions
 		b := birth(age)
 		in := registry.PersonInput{
 			Name: name, IDType: identity.KindIDCard, IDNumber: ids.make(region, b, sex), Relation: rel, ResidenceType: residence,
-			Ethnicity: "汉族", Employer: pick(r, employers),
+			Ethnicity: "汉族", Employer: employerFor(r, age, sex), Education: educationFor(r, age), Political: politicalFor(r, age),
 		}
 		if r.IntN(100) < 3 {
 			in.Ethnicity = pick(r, registry.Ethnicities[1:10])
 		}
 		if age >= 16 {
 			in.Phone = phone(r)
-			in.Education = pick(r, registry.Educations[1:])
-			in.Political = "masses"
-			if r.IntN(100) < 9 {
-				in.Political = "cpc"
-			}
 		}
 		var tags []string
 		switch {
@@ -277,10 +353,10 @@ func householdOf(r *mrand.Rand, birth func(int) time.Time, ids *idMaker, regions
 			if size == 1 {
 				tags = append(tags, "living_alone")
 			}
-		case age >= 18 && r.IntN(100) < 3:
+		case age >= 18 && in.Employer == "" && r.IntN(100) < 12:
 			tags = append(tags, "unemployed")
 		}
-		if in.Political == "cpc" {
+		if in.Political == "cpc" || in.Political == "cpc_probationary" {
 			tags = append(tags, "party_member")
 		}
 		if sex == identity.Female && age >= 15 && age <= 49 {
@@ -289,11 +365,30 @@ func householdOf(r *mrand.Rand, birth func(int) time.Time, ids *idMaker, regions
 		if migrant {
 			tags = append(tags, "migrant")
 		}
+		// Rare groups, each only at the ages it can have: veterans served
+		// from 18 for two years at least (and are mostly men); the offender
+		// and petitioner groups are adults.
+		veteran := 0
+		if age >= 20 {
+			veteran = 300
+			if sex == identity.Female {
+				veteran = 15
+			}
+		}
+		adult := 0
+		if age >= 18 {
+			adult = 1
+		}
+		teen := 0
+		if age >= 14 {
+			teen = 1
+		}
 		for _, rare := range []struct {
 			code  string
 			perMy int // per ten thousand
-		}{{"veteran", 150}, {"disabled", 200}, {"dibao", 120}, {"mental_disorder", 20}, {"key_person", 10}, {"released_prisoner", 5}, {"community_correction", 3}, {"key_petitioner", 5}} {
-			if r.IntN(10000) < rare.perMy {
+		}{{"veteran", veteran}, {"disabled", 200}, {"dibao", 120}, {"mental_disorder", 20 * teen}, {"key_person", 10 * adult}, {"released_prisoner", 5 * adult},
+			{"community_correction", 3 * adult}, {"key_petitioner", 5 * adult}} {
+			if rare.perMy > 0 && r.IntN(10000) < rare.perMy {
 				tags = append(tags, rare.code)
 			}
 		}

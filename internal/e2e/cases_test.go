@@ -181,7 +181,7 @@ func TestCasesFourTypesInBrowser(t *testing.T) {
 	disputeURL := Eval[string](t, ctx, `location.href`)
 	Do(t, ctx, chromedp.Click(Sel(`#print-agreement`)), WaitSel(`#agreement`))
 	agreement := Text(t, ctx, "#agreement")
-	for _, want := range []string{"人民调解协议书", "申请人：钱立新", "被申请人：孙志红", "捌佰元整", "现金一次性支付", "2099-06-30", "当事人（签名）：钱立新", "调解员（签名）"} {
+	for _, want := range []string{"人民调解协议书", "申请人：钱立新", "被申请人：孙志红", "捌佰元整", "现金一次性支付", "2099年6月30日", "当事人（签名）：钱立新", "调解员（签名）"} {
 		if !strings.Contains(agreement, want) {
 			t.Fatalf("the agreement lacks %q:\n%s", want, agreement)
 		}
@@ -220,7 +220,7 @@ func TestCasesFourTypesInBrowser(t *testing.T) {
 	}
 	Do(t, ctx, chromedp.Click(Sel(`#print-notice`)), WaitSel(`#notice`))
 	notice := Text(t, ctx, "#notice")
-	for _, want := range []string{"安全隐患整改通知书", "5幢1单元101室住户", "2099-01-15", "集中充电棚", "签收人"} {
+	for _, want := range []string{"安全隐患整改通知书", "5幢1单元101室住户", "2099年1月15日", "集中充电棚", "签收人", "〕整改字第 "} {
 		if !strings.Contains(notice, want) {
 			t.Fatalf("the notice lacks %q:\n%s", want, notice)
 		}

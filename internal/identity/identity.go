@@ -175,7 +175,7 @@ func parseID(s string, kind docKind) (*ID, error) {
 		if looksScientific(s) {
 			return nil, i18n.NewError("validation", "identity.id_excel", "doc", kind.noun())
 		}
-		return nil, i18n.NewError("validation", "identity.id_chars", "doc", kind.noun(), "char", string(bad))
+		return nil, i18n.NewError("validation", "identity.id_chars", "doc", kind.noun(), "bad", BadChars(s, idNumberChar))
 	}
 	switch {
 	case kind == hmtPermit && len(n) != 18:
@@ -319,6 +319,9 @@ func normalizeID(s string) (n string, bad rune) {
 	}
 	return b.String(), 0
 }
+
+// idNumberChar is what an ID number may hold besides digits: X and separators.
+func idNumberChar(r rune) bool { return r == 'X' || r == 'x' || isNumberSeparator(r) }
 
 // isSpaceOrInvisible also trims the zero-width characters that copying from
 // web pages and spreadsheets leaves around numbers.

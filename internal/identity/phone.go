@@ -30,7 +30,11 @@ func ParseMobile(s string) (string, error) {
 	}
 	for _, r := range t {
 		if r < '0' || r > '9' {
-			return "", i18n.NewError("validation", "identity.mobile_chars", "char", string(r))
+			bad := BadChars(s, func(r rune) bool { return r == '+' || r == '(' || r == ')' || isNumberSeparator(r) })
+			if bad == "" { // a + or parenthesis out of place
+				bad = BadChars(t, nil)
+			}
+			return "", i18n.NewError("validation", "identity.mobile_chars", "bad", bad)
 		}
 	}
 	if len(t) != 11 {

@@ -134,13 +134,20 @@ func newXLSXWriter(w io.Writer, info string, headers []string, widths []float64,
 // newSheet finishes the current sheet, if any, and starts the next one with
 // the two top rows.
 func (w *Writer) newSheet() error {
+	return w.newNamedSheet("")
+}
+
+// newNamedSheet is newSheet with a sheet name ("" for "SheetN").
+func (w *Writer) newNamedSheet(name string) error {
 	if w.sw != nil {
 		if err := w.sw.Flush(); err != nil {
 			return err
 		}
 	}
 	w.sheets++
-	name := "Sheet" + strconv.Itoa(w.sheets)
+	if name == "" {
+		name = "Sheet" + strconv.Itoa(w.sheets)
+	}
 	if w.sheets > 1 {
 		if _, err := w.f.NewSheet(name); err != nil {
 			return err
@@ -413,6 +420,37 @@ const maxReportGroups = 12
 // row. Contents are written as text, exactly as given. groups, largest first,
 // are summed up in the title row: "按类别：C 列（网格）415 行（如第 5 行：…）；…".
 func WriteReport(w io.Writer, title string, problems []Problem, groups ...ProblemGroup) error {
+	return WriteReportWithChanges(w, title, problems, nil, groups...)
+}
+
+// Change is one existing record that an import updates, as the check lists
+// it before the commit: who (masked), the sheet's row and each field's old
+// and new value (sensitive values masked by the importer).
+type Change struct {
+	Row    int           `json:"row"`
+	Who    string        `json:"who"`
+	Fields []FieldChange `json:"fields"`
+}
+
+// FieldChange is one field of a Change: its label, old and new value.
+type FieldChange struct {
+	Field string `json:"field"`
+	Old   string `json:"old,omitempty"`
+	New   string `json:"new,omitempty"`
+}
+
+// Line writes the field's change as "政治面貌：群众 → 中共党员".
+func (f FieldChange) Line() string {
+	old := f.Old
+	if old == "" {
+		old = i18n.T("importexport.change_empty")
+	}
+	return i18n.T("importexport.change_line", "field", f.Field, "old", old, "new", f.New)
+}
+
+// WriteReport with the records the import updates on a second sheet
+// (更新的记录): row, who, and what changes.
+func WriteReportWithChanges(w io.Writer, title string, problems []Problem, changes []Change, groups ...ProblemGroup) error {
 	info := i18n.T("importexport.report_title", "title", title, "n", len(problems))
 	if len(groups) > 0 {
 		parts := make([]string, 0, maxReportGroups+1)
@@ -440,6 +478,25 @@ func WriteReport(w io.Writer, title string, problems []Problem, groups ...Proble
 		if err := xw.Write(row, p.Column, p.Value, p.Reason); err != nil {
 			xw.Close()
 			return err
+		}
+	}
+	if len(changes) > 0 {
+		xw.info = i18n.T("importexport.report_changes_title", "title", title, "n", len(changes))
+		xw.headers = []string{i18n.T("importexport.report_row"), i18n.T("importexport.report_who"), i18n.T("importexport.report_changes")}
+		xw.widths = []float64{8, 30, 80}
+		if err := xw.newNamedSheet(i18n.T("importexport.report_changes_sheet")); err != nil {
+			xw.Close()
+			return err
+		}
+		for _, c := range changes {
+			lines := make([]string, len(c.Fields))
+			for i, f := range c.Fields {
+				lines[i] = f.Line()
+			}
+			if err := xw.Write(c.Row, c.Who, strings.Join(lines, "；")); err != nil {
+				xw.Close()
+				return err
+			}
 		}
 	}
 	return xw.Close()

@@ -52,7 +52,7 @@ func TestGridChoiceInMappingStep(t *testing.T) {
 			t.Fatalf("check in grid B: %d", resp.StatusCode)
 		}
 		body = waitDone(t, c, page)
-		if strings.Contains(body, "<li>新楼栋未划分网格") || !strings.Contains(body, `value="`+itoa(w.GridB)+`" selected`) || !strings.Contains(body, "11幢（网格乙B）") {
+		if strings.Contains(body, "<li>新楼栋未划分网格") || !strings.Contains(body, `value="`+itoa(w.GridB)+`" selected`) || !strings.Contains(body, `11幢 <span class="badge ok">新楼栋</span> <span class="muted">网格乙B ·`) {
 			t.Fatalf("check in grid B:\n%s", mainOf(body))
 		}
 		c.PostForm(page+"/commit", nil)

@@ -133,8 +133,17 @@ type showData struct {
 	MoreProbs int
 	Places    []string
 	MorePlace int
-	CanCommit bool
-	Community string
+	// PlaceTree is the new places by estate (at most estatesShown);
+	// PlacesOpen unfolds them when there are few.
+	PlaceTree   []NewEstate
+	MoreEstates int
+	PlacesOpen  bool
+	// Changes are the first updated records the page lists (the report has
+	// the rest); MoreChanges how many it does not.
+	Changes     []importexport.Change
+	MoreChanges int
+	CanCommit   bool
+	Community   string
 	// Grids of the community, offered for new buildings whose row names none;
 	// Grid is the one chosen (or the only one).
 	Grids []CommunityOption
@@ -159,6 +168,13 @@ func (h *flowHandlers) show(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	}
 	return h.renderShow(w, r, p, u, nil)
 }
+
+// changesShown is how many updated records the check page lists,
+// estatesShown how many estates of new places.
+const (
+	changesShown = 20
+	estatesShown = 100
+)
 
 func (h *flowHandlers) renderShow(w http.ResponseWriter, r *http.Request, p *auth.Principal, u *Upload, errs *i18n.Errors) error {
 	d := showData{Prefix: h.prefix, Upload: u, Fields: h.im.Fields()}
@@ -208,6 +224,17 @@ func (h *flowHandlers) renderShow(w http.ResponseWriter, r *http.Request, p *aut
 			d.MoreProbs = res.Bad - 200
 			d.Problems = d.Problems[:200]
 		}
+		d.Changes = res.Changes
+		if len(d.Changes) > changesShown {
+			d.Changes = d.Changes[:changesShown]
+		}
+		d.MoreChanges = res.Changed - len(d.Changes)
+		d.PlaceTree = res.PlaceTree
+		if len(d.PlaceTree) > estatesShown {
+			d.MoreEstates = len(d.PlaceTree) - estatesShown
+			d.PlaceTree = d.PlaceTree[:estatesShown]
+		}
+		d.PlacesOpen = len(d.PlaceTree) == 1
 		d.Places = res.NewPlaces
 		if len(d.Places) > 100 {
 			d.MorePlace = len(d.Places) - 100
@@ -299,8 +326,12 @@ func (h *flowHandlers) report(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		return i18n.NewError("not_found", "importflow.no_report")
 	}
 	name := strings.TrimSuffix(u.Filename, ".xlsx")
-	name = strings.TrimSuffix(name, ".csv") + "-错误报告.xlsx"
+	suffix := "-错误报告.xlsx"
+	if len(u.Result.Problems) == 0 {
+		suffix = "-检查结果.xlsx" // only the records it updates
+	}
+	name = strings.TrimSuffix(name, ".csv") + suffix
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
-	return importexport.WriteReport(w, h.im.Title()+"："+u.Filename, u.Result.Problems, u.Result.SortedGroups()...)
+	return importexport.WriteReportWithChanges(w, h.im.Title()+"："+u.Filename, u.Result.Problems, u.Result.Changes, u.Result.SortedGroups()...)
 }

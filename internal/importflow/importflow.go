@@ -67,12 +67,19 @@ type Result struct {
 	Problems  []importexport.Problem `json:"problems"`
 	Summary   []Line                 `json:"summary"`
 	NewPlaces []string               `json:"new_places"`
-	Committed bool                   `json:"committed"`
+	// PlaceTree is the new places grouped by estate and building (GroupPlaces).
+	PlaceTree []NewEstate `json:"place_tree,omitempty"`
+	Committed bool        `json:"committed"`
 	// Groups count the rows by column and kind of problem, exactly, however
 	// many problems are kept: one wrong mapping or missing column shows as
 	// one line ("C 列（网格）… 415 行") before the rows. In the order the
 	// kinds were first met; SortedGroups puts the largest first.
 	Groups []importexport.ProblemGroup `json:"groups,omitempty"`
+	// Changes are the existing records the run updates, with what changes,
+	// so that the check says who before the commit: the first MaxChangesKept;
+	// Changed counts them all.
+	Changes []importexport.Change `json:"changes,omitempty"`
+	Changed int                   `json:"changed,omitempty"`
 
 	groupIndex map[string]int // column and kind → index in Groups
 	groupLast  []int          // per group, the last row counted
@@ -80,6 +87,17 @@ type Result struct {
 
 // MaxProblemsKept bounds how many problems a result carries (the count is exact).
 const MaxProblemsKept = 100000
+
+// MaxChangesKept bounds how many changes a result carries (Changed is exact).
+const MaxChangesKept = 2000
+
+// AddChange records an existing record the run updates.
+func (r *Result) AddChange(c importexport.Change) {
+	r.Changed++
+	if len(r.Changes) < MaxChangesKept {
+		r.Changes = append(r.Changes, c)
+	}
+}
 
 // maxGroups bounds the groups; problems of further kinds are counted under
 // one more group, "other problems".

@@ -29,3 +29,14 @@ func HumanBytes(n int64) string {
 	}
 	return fmt.Sprintf("%d B", n)
 }
+
+// DocumentDate writes a date ("2026-12-10") as official documents print it,
+// "2026年12月10日" (GB/T 9704: Arabic numerals, no leading zeros); anything
+// that is not such a date is returned as it is.
+func DocumentDate(s string) string {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return s
+	}
+	return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day())
+}

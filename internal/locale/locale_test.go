@@ -17,3 +17,11 @@ func TestZoneAndSizes(t *testing.T) {
 		}
 	}
 }
+
+func TestDocumentDate(t *testing.T) {
+	for in, want := range map[string]string{"2026-12-10": "2026年12月10日", "2026-03-05": "2026年3月5日", "": "", "明天": "明天"} {
+		if got := DocumentDate(in); got != want {
+			t.Errorf("DocumentDate(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

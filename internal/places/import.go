@@ -367,6 +367,26 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 	for _, b := range newBuildings {
 		res.NewPlaces = append(res.NewPlaces, strings.TrimSpace(b.estate+" "+b.name)+"（"+GridLabel(gridNames[b.grid])+"）")
 	}
+	// Grouped by estate and building for the check page.
+	inBuilding := map[*planBuilding]int{}
+	var filled []*planBuilding
+	for _, d := range newDwellings {
+		if inBuilding[d.building] == 0 {
+			filled = append(filled, d.building)
+		}
+		inBuilding[d.building]++
+	}
+	for _, b := range newBuildings {
+		if inBuilding[b] == 0 {
+			filled = append(filled, b)
+		}
+	}
+	tree := make([]importflow.NewPlace, 0, len(filled))
+	for _, b := range filled {
+		tree = append(tree, importflow.NewPlace{Estate: b.estate, EstateNew: newEstateSet[b.estate], Building: b.name, BuildingNew: b.id == 0,
+			Grid: GridLabel(gridNames[b.grid]), Dwellings: inBuilding[b]})
+	}
+	res.PlaceTree = importflow.GroupPlaces(tree)
 	if !req.Commit || res.Bad > 0 || res.Rows == 0 {
 		return res, nil
 	}

@@ -31,12 +31,12 @@ func TestAcceptanceLedgerFromLibreOffice(t *testing.T) {
 		// Row → the one problem of that row.
 		want := map[int]problem{
 			11: {"E 列（公民身份号码）", "identity.id_check", "310***********0051", "校验位不正确"},
-			14: {"E 列（公民身份号码）", "identity.id_chars", "310*「O」* ******** 0110", "无法识别的字符“O”"},
+			14: {"E 列（公民身份号码）", "identity.id_chars", "310*「O」* ******** 0110", "无法识别的字符：第 5 位“O”"},
 			15: {"D 列（与户主关系）", "registry.import_head_row_bad", "", "户主在第 14 行"},
 			16: {"E 列（公民身份号码）", "registry.import_scientific", "3.1010419800101E+017", "存成了数字"},
 			17: {"C 列（姓 名）", "err.required", "", "姓名"},
 			18: {"H 列（出生年月日）", "registry.birth_mismatch", "1980-01-01", "证件号码中为 1981-01-01"},
-			19: {"I 列（联系方式）", "registry.phone_chars", "***「abc」*2345", "无法识别的字符“a”"},
+			19: {"I 列（联系方式）", "registry.phone_chars", "***「abc」*2345", "非数字字符：第 4–6 位“abc”"},
 			20: {"D 列（与户主关系）", "registry.import_relation", "表哥", "不认识的与户主关系"},
 		}
 		var estates int

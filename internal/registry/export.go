@@ -15,6 +15,7 @@ import (
 	"linli/internal/i18n"
 	"linli/internal/identity"
 	"linli/internal/importexport"
+	"linli/internal/places"
 )
 
 // ParseFilter reads a list filter from query parameters, as the resident list,
@@ -34,8 +35,9 @@ func ParseFilter(q url.Values) Filter {
 	}
 }
 
-// describe says in words what a filter selects, for the export's info line.
-func (s *Service) describe(ctx context.Context, f Filter) string {
+// describe says in words what a filter selects, for the export's info line:
+// names, never codes or ids (a group by its name, a place by its address).
+func (s *Service) describe(ctx context.Context, pr *auth.Principal, f Filter) string {
 	var parts []string
 	add := func(label, v string) {
 		if v != "" {
@@ -48,7 +50,27 @@ func (s *Service) describe(ctx context.Context, f Filter) string {
 			add(i18n.T("org.unit"), u.Name)
 		}
 	}
-	add(i18n.T("registry.tags"), f.Tag)
+	switch {
+	case f.DwellingID != 0:
+		if d, err := s.Places.GetDwelling(ctx, pr, f.DwellingID); err == nil {
+			add(i18n.T("registry.dwelling"), d.Address())
+		}
+	case f.BuildingID != 0:
+		if b, err := s.Places.GetBuilding(ctx, pr, f.BuildingID); err == nil {
+			add(i18n.T("registry.building"), places.JoinAddress(b.EstateName, b.Name))
+		}
+	case f.EstateID != 0:
+		if e, err := s.Places.GetEstate(ctx, pr, f.EstateID); err == nil {
+			add(i18n.T("registry.estate"), e.Name)
+		}
+	}
+	if f.Tag != "" {
+		name := f.Tag
+		if t, err := s.visibleTag(ctx, pr, f.Tag); err == nil {
+			name = t.Name
+		}
+		add(i18n.T("registry.tags"), name)
+	}
 	if f.AgeMin >= 0 || f.AgeMax >= 0 {
 		lo, hi := "", ""
 		if f.AgeMin >= 0 {
@@ -64,6 +86,13 @@ func (s *Service) describe(ctx context.Context, f Filter) string {
 	}
 	if f.ResidenceType != "" {
 		add(i18n.T("registry.residence_type"), i18n.T("registry.residence."+f.ResidenceType))
+	}
+	switch f.Status {
+	case "":
+	case "all":
+		add(i18n.T("registry.status"), i18n.T("registry.status_all"))
+	default:
+		add(i18n.T("registry.status"), label("registry.status.", f.Status))
 	}
 	if f.HeadOnly {
 		parts = append(parts, i18n.T("registry.head"))
@@ -144,7 +173,7 @@ func (j *ExportJob) Write(ctx context.Context, w io.Writer) (int, error) {
 	s, pr, f, q, format, unmasked, reason := j.s, j.pr, j.f, j.q, j.format, j.unmasked, j.reason
 	var err error
 	_, who, _, _ := pr.AuditActor()
-	meta := importexport.Meta{Title: i18n.T("registry.people"), ExportedBy: fmt.Sprintf("%s（%s）", pr.DisplayName, who), ExportedAt: time.Now().In(shanghai), Masked: !unmasked, Filter: s.describe(ctx, f)}
+	meta := importexport.Meta{Title: i18n.T("registry.people"), ExportedBy: fmt.Sprintf("%s（%s）", pr.DisplayName, who), ExportedAt: time.Now().In(shanghai), Masked: !unmasked, Filter: s.describe(ctx, pr, f)}
 	var out importexport.RowWriter
 	if format == "csv" {
 		out, err = importexport.NewCSVWriter(w, meta, exportHeaders())

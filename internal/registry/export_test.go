@@ -68,3 +68,42 @@ func TestExportIsMaskedScopedAndAudited(t *testing.T) {
 		}
 	})
 }
+
+// The export's info line says what was selected in words: a group by its name,
+// places by their names, a status by its label — never a code or an id.
+func TestExportDescribesTheFilterInWords(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		leader := w.Principal(t, "community_admin")
+		for _, tc := range []struct {
+			f    registry.Filter
+			want []string
+		}{
+			{registry.Filter{Tag: "elderly", Status: "all", AgeMin: 60, AgeMax: -1}, []string{"人员分组：老年人", "状态：全部（含迁出、已故）", "年龄：60–"}},
+			{registry.Filter{EstateID: w.Objects["estate"][apptest.InA], Status: "moved_out", AgeMin: -1, AgeMax: -1}, []string{"小区：小区甲苑", "状态：已迁出"}},
+			{registry.Filter{BuildingID: w.Objects["building"][apptest.InA], AgeMin: -1, AgeMax: -1}, []string{"楼栋：小区甲苑 甲楼"}},
+			{registry.Filter{DwellingID: w.Objects["dwelling"][apptest.InA], AgeMin: -1, AgeMax: -1}, []string{"房屋：小区甲苑 甲楼 甲单元 101"}},
+		} {
+			var buf bytes.Buffer
+			if _, err := w.App.Registry.Export(ctx, leader, tc.f, "xlsx", false, "", &buf); err != nil {
+				t.Fatal(err)
+			}
+			f, err := excelize.OpenReader(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, _ := f.GetRows("Sheet1")
+			info := rows[0][0]
+			for _, s := range tc.want {
+				if !strings.Contains(info, s) {
+					t.Errorf("export info %q lacks %q", info, s)
+				}
+			}
+			for _, raw := range []string{"elderly", "moved_out", "all"} {
+				if strings.Contains(info, raw) {
+					t.Errorf("export info %q shows the code %q", info, raw)
+				}
+			}
+		}
+	})
+}

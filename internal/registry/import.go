@@ -158,6 +158,7 @@ type placeIndex struct {
 	newNameAt    map[*places.Building]int
 	regrid       []*places.Building
 	regridSet    map[*places.Building]bool
+	newEstate    map[string]bool // estates the run creates
 }
 
 type dwellingRef struct {
@@ -1015,6 +1016,10 @@ func (run *importRun) dwelling(ctx context.Context, tx *db.Tx, d *rowData) (*dwe
 		if d.key.estate != "" {
 			if _, ok := pl.estates[d.key.estate]; !ok {
 				pl.estates[d.key.estate] = 0
+				if pl.newEstate == nil {
+					pl.newEstate = map[string]bool{}
+				}
+				pl.newEstate[d.key.estate] = true
 				pl.counts["estates"]++
 				pl.newNames = append(pl.newNames, i18n.T("places.estate")+" "+d.key.estate)
 			}
@@ -1139,9 +1144,21 @@ func (run *importRun) update(ctx context.Context, tx *db.Tx, r importexport.Row,
 	}
 	f := d.idf
 	set := map[string]any{}
+	// What changes, for the check's list of updated people (who and what,
+	// before the commit): coded values by their labels, phones masked.
+	var changes []importexport.FieldChange
+	codeLabels := map[string]string{"sex": "registry.sex.", "political": "registry.political.", "education": "registry.education.",
+		"marital": "registry.marital.", "residence_type": "registry.residence."}
+	note := func(col, old, neu string) {
+		if prefix, ok := codeLabels[col]; ok {
+			old, neu = label(prefix, old), label(prefix, neu)
+		}
+		changes = append(changes, importexport.FieldChange{Field: i18n.T("registry." + col), Old: old, New: neu})
+	}
 	cmp := func(col, old, neu string) {
 		if neu != "" && neu != old {
 			set[col] = neu
+			note(col, old, neu)
 		}
 	}
 	cmp("name", cur.Name, d.in.Name)
@@ -1156,15 +1173,18 @@ func (run *importRun) update(ctx context.Context, tx *db.Tx, r importexport.Row,
 	cmp("remark", cur.Remark, d.in.Remark)
 	if v := d.in.ResidenceType; v != "" && v != cur.ResidenceType && (d.in.ResidenceType != "registered" || r.Values["residence_type"] != "") {
 		set["residence_type"] = v
+		note("residence_type", cur.ResidenceType, v)
 	}
 	if f.phoneMask != "" && f.phoneMask != cur.PhoneMask {
 		set["phone_enc"], set["phone_hash"], set["phone_mask"], set["phone_tail"] = f.phoneEnc, f.phoneHash, f.phoneMask, f.phoneTail
-	} else if f.phoneMask != "" && tx != nil {
+		changes = append(changes, importexport.FieldChange{Field: i18n.T("registry.phone"), Old: cur.PhoneMask, New: f.phoneMask})
+	} else if f.phoneMask != "" {
 		// Same mask may hide a different number: compare the keyed hashes.
 		var h string
-		_ = tx.QueryRowContext(ctx, `SELECT COALESCE(phone_hash, '') FROM reg_person WHERE id = ?`, id).Scan(&h)
+		_ = q.QueryRowContext(ctx, `SELECT COALESCE(phone_hash, '') FROM reg_person WHERE id = ?`, id).Scan(&h)
 		if h != f.phoneHash {
 			set["phone_enc"], set["phone_hash"], set["phone_mask"], set["phone_tail"] = f.phoneEnc, f.phoneHash, f.phoneMask, f.phoneTail
+			changes = append(changes, importexport.FieldChange{Field: i18n.T("registry.phone"), Old: cur.PhoneMask, New: i18n.T("registry.import_other_number", "mask", f.phoneMask)})
 		}
 	}
 	if len(d.extras) > 0 {
@@ -1180,6 +1200,16 @@ func (run *importRun) update(ctx context.Context, tx *db.Tx, r importexport.Row,
 		}
 		if changedExtra {
 			set["extra"] = extraJSON(merged)
+			keys := make([]string, 0, len(d.extras))
+			for k := range d.extras {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				if cur.Extra[k] != d.extras[k] {
+					changes = append(changes, importexport.FieldChange{Field: k, Old: cur.Extra[k], New: d.extras[k]})
+				}
+			}
 		}
 	}
 	var addTags []*Tag
@@ -1199,6 +1229,25 @@ func (run *importRun) update(ctx context.Context, tx *db.Tx, r importexport.Row,
 		return nil
 	}
 	run.changed++
+	if len(run.res.Changes) < importflow.MaxChangesKept {
+		if moved {
+			changes = append(changes, importexport.FieldChange{Field: i18n.T("registry.address"), Old: cur.Address, New: d.key.String()})
+		}
+		if len(addTags) > 0 {
+			names := make([]string, len(addTags))
+			for i, t := range addTags {
+				names[i] = t.Name
+			}
+			changes = append(changes, importexport.FieldChange{Field: i18n.T("registry.import_tags_added"), New: strings.Join(names, "、")})
+		}
+		who := cur.Name
+		if cur.IDMask != "" {
+			who += "（" + cur.IDMask + "）"
+		}
+		run.res.AddChange(importexport.Change{Row: r.Num, Who: who, Fields: changes})
+	} else {
+		run.res.Changed++
+	}
 	if tx == nil {
 		return nil
 	}
@@ -1335,6 +1384,30 @@ func (run *importRun) finish() {
 	}
 	run.res.Summary = append(run.res.Summary, run.gridLines()...)
 	run.res.NewPlaces = pl.newNames
+	run.res.PlaceTree = run.placeTree()
+}
+
+// placeTree lists the buildings the run creates or adds dwellings to, with
+// their new dwellings, for the check page's grouped list.
+func (run *importRun) placeTree() []importflow.NewEstate {
+	pl := run.pl
+	count := map[*places.Building]int{}
+	var order []*places.Building
+	for _, dw := range pl.dwellings {
+		if dw.new {
+			if count[dw.building] == 0 {
+				order = append(order, dw.building)
+			}
+			count[dw.building]++
+		}
+	}
+	list := make([]importflow.NewPlace, 0, len(order))
+	for _, b := range order {
+		_, isNew := pl.newNameAt[b]
+		list = append(list, importflow.NewPlace{Estate: b.EstateName, EstateNew: pl.newEstate[b.EstateName], Building: b.Name, BuildingNew: isNew,
+			Grid: places.GridLabel(pl.gridNames[b.GridID]), Dwellings: count[b]})
+	}
+	return importflow.GroupPlaces(list)
 }
 
 func v0(r importexport.Row, key string) string { return r.Values[key] }

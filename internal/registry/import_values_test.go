@@ -32,9 +32,9 @@ func TestFormTakesNumbersTypedInGroups(t *testing.T) {
 			t.Fatal("not found by the number without spaces")
 		}
 		_, err = reg.CreatePerson(ctx, p, registry.PersonInput{Name: "错号", IDNumber: id[:6] + "." + id[6:], DwellingID: w.Objects["dwelling"][apptest.InA], NewHousehold: true})
-		fieldErr(t, err, "id_number", "无法识别的字符“.”")
+		fieldErr(t, err, "id_number", "无法识别的字符：第 7 位“.”")
 		_, err = reg.CreatePerson(ctx, p, registry.PersonInput{Name: "错电话", Phone: "138abc12345", DwellingID: w.Objects["dwelling"][apptest.InA], NewHousehold: true})
-		fieldErr(t, err, "phone", "无法识别的字符“a”")
+		fieldErr(t, err, "phone", "非数字字符：第 4–6 位“abc”")
 		_, err = reg.CreatePerson(ctx, p, registry.PersonInput{Name: "短电话", Phone: "1380013", DwellingID: w.Objects["dwelling"][apptest.InA], NewHousehold: true})
 		fieldErr(t, err, "phone", "联系电话应为 11 位手机号")
 	})
@@ -74,7 +74,7 @@ func TestImportNamesTheBadHeadRowAndShowsBadCharacters(t *testing.T) {
 		want := map[int]string{
 			4: "校验位", 5: "户主在第 4 行，该行有错误", 6: "户主在第 4 行，该行有错误",
 			7: "性别", 8: "户主在第 7 行，该行有错误", 9: "这一户没有户主",
-			10: "联系电话中有无法识别的字符“a”", 11: "无法识别的字符“O”",
+			10: "联系电话中有非数字字符：第 4–6 位“abc”", 11: "无法识别的字符：第 7 位“O”",
 		}
 		if len(got) != len(want) || r.Bad != len(want) || r.Good != 0 {
 			t.Errorf("%d bad, %d good, problems %v", r.Bad, r.Good, got)

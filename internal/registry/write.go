@@ -90,8 +90,8 @@ func (s *Service) checkIdentity(in *PersonInput, errs *i18n.Errors) identityFiel
 		if err != nil {
 			norm, err = identity.ParseLandline(ph)
 		}
-		if c := foreignChar(ph, phoneChar); err != nil && c != "" {
-			errs.Add("phone", "registry.phone_chars", "char", c)
+		if c := identity.BadChars(ph, phoneChar); err != nil && c != "" {
+			errs.Add("phone", "registry.phone_chars", "bad", c)
 		} else if err != nil {
 			errs.Add("phone", "registry.phone_invalid")
 		} else {
@@ -109,20 +109,6 @@ func (s *Service) checkIdentity(in *PersonInput, errs *i18n.Errors) identityFiel
 		errs.Add("birth_date", "err.invalid_date", "field", i18n.T("registry.birth_date"))
 	}
 	return f
-}
-
-// foreignChar returns the first character of s that is neither a digit
-// (full-width ones included) nor allowed, or "".
-func foreignChar(s string, allowed func(rune) bool) string {
-	for _, r := range s {
-		if r >= 0xFF01 && r <= 0xFF5E {
-			r -= 0xFEE0 // full-width forms, as the parsers read them
-		}
-		if (r < '0' || r > '9') && !allowed(r) {
-			return string(r)
-		}
-	}
-	return ""
 }
 
 func tail(s string, n int) string {
