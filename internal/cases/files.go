@@ -82,7 +82,11 @@ func Sniff(b []byte) (contentType, ext string) {
 // UploadAccept is the <input type="file" accept> of every upload form: the
 // types Sniff recognises (and cases.files_hint names), so that the browser
 // offers what the server takes.
-const UploadAccept = "image/jpeg,image/png,image/webp,image/gif,.jpg,.jpeg,.png,.webp,.gif,.pdf,.doc,.docx,.xls,.xlsx"
+const UploadAccept = PhotoAccept + ",.jpg,.jpeg,.png,.webp,.gif,.pdf,.doc,.docx,.xls,.xlsx"
+
+// PhotoAccept is the accept of a form that opens the camera (capture): the
+// photo types Sniff recognises.
+const PhotoAccept = "image/jpeg,image/png,image/webp,image/gif"
 
 // IsImage reports whether a stored content type is a photo shown inline.
 func IsImage(ct string) bool { return strings.HasPrefix(ct, "image/") }

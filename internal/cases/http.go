@@ -291,6 +291,7 @@ type newData struct {
 	Grids       []*org.Unit
 	Sources     []string
 	Mobile      bool
+	Accept      string // UploadAccept, or PhotoAccept when the form opens the camera
 }
 
 func (h *handlers) newData(ctx context.Context, p *auth.Principal, typ string) (newData, error) {
@@ -342,6 +343,10 @@ func (h *handlers) renderNew(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return auth.ErrForbidden
 	}
 	d.Mobile = mobile
+	d.Accept = UploadAccept
+	if mobile {
+		d.Accept = PhotoAccept
+	}
 	v := web.View{Title: i18n.T("cases.new_title", "type", d.Type.Name), ActiveNav: "/cases", Data: d, Errors: errs}
 	if mobile {
 		v.Title = i18n.T("cases.report_title")
@@ -385,6 +390,7 @@ func (h *handlers) create(w http.ResponseWriter, r *http.Request, p *auth.Princi
 // ---- one case ----
 
 type caseData struct {
+	Accept     string // the uploads' accept: UploadAccept
 	Case       *Case
 	Events     []*Event
 	Details    map[int64][]string
@@ -442,7 +448,7 @@ func (h *handlers) renderCase(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if err != nil {
 		return err
 	}
-	d := caseData{Case: c, Phone: phone, Ratings: Ratings, PartyRoles: PartyRoles, Open: open, Today: time.Now().In(web.Local).Format(time.DateOnly)}
+	d := caseData{Accept: UploadAccept, Case: c, Phone: phone, Ratings: Ratings, PartyRoles: PartyRoles, Open: open, Today: time.Now().In(web.Local).Format(time.DateOnly)}
 	if d.Events, err = h.s.Timeline(ctx, p, id); err != nil {
 		return err
 	}

@@ -23,6 +23,25 @@ func TestPortalFormAgreesWithItself(t *testing.T) {
 		if accept == nil || html.UnescapeString(accept[1]) != cases.UploadAccept {
 			t.Fatalf("the portal's upload accepts %q, not %q", accept, cases.UploadAccept)
 		}
+		// The staff's forms offer the same: the camera form photos only.
+		inputs := regexp.MustCompile(`<input type="file" name="files"[^>]*>`)
+		for user, path := range map[string]string{
+			"community_admin": "/cases/new",
+			"grid_worker":     "/cases/new",
+			"street_admin":    fmt.Sprintf("/cases/%d", w.Objects["case"][apptest.InA]),
+		} {
+			_, staffPage := apptest.NewClient(t, srv.URL).Login(user, apptest.Password).Get(path)
+			found := inputs.FindAllString(staffPage, -1)
+			if len(found) == 0 {
+				t.Fatalf("%s %s: no upload", user, path)
+			}
+			for _, in := range found {
+				in = html.UnescapeString(in)
+				if !strings.Contains(in, `accept="`+cases.UploadAccept+`"`) && !(strings.Contains(in, "capture") && strings.Contains(in, `accept="`+cases.PhotoAccept+`"`)) {
+					t.Errorf("%s %s: an upload offers other types than the server takes: %s", user, path, in)
+				}
+			}
+		}
 		for _, ext := range []string{".pdf", ".doc", ".docx", ".xls", ".xlsx", ".jpg", ".png"} {
 			if !strings.Contains(cases.UploadAccept, ext) {
 				t.Errorf("the upload does not offer %s, which the hint promises", ext)
