@@ -139,3 +139,20 @@ func TestPhoneListPagesByTwentyWithFragments(t *testing.T) {
 		}
 	})
 }
+
+// The grid worker's building page: rooms as tiles by floor, each leading to
+// its residents on the page; a search of her grid on the grid page; nothing
+// of another grid.
+func TestGridPathPages(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		gw := clients(t, w, "grid_worker")["grid_worker"]
+		grid := page(t, gw, "/registry/grid", 200)
+		mustContain(t, "grid page", grid, `id="grid-search"`, `name="grid" value="`+id(w.GridA)+`"`,
+			`class="tile" href="/registry/grid/buildings/`+id(w.Objects["building"][apptest.InA])+`"`)
+		mustNotContain(t, "grid page", grid, `/registry/grid/buildings/`+id(w.Objects["building"][apptest.InB])+`"`)
+		b := page(t, gw, "/registry/grid/buildings/"+id(w.Objects["building"][apptest.InA]), 200)
+		dw := id(w.Objects["dwelling"][apptest.InA])
+		mustContain(t, "building page", b, `id="rooms"`, `href="#dwelling-`+dw+`"`, `id="dwelling-`+dw+`"`, "2 人", `id="grid-bar"`, `href="#rooms"`)
+		page(t, gw, "/registry/grid/buildings/"+id(w.Objects["building"][apptest.InB]), 404)
+	})
+}
