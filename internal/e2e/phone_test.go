@@ -158,6 +158,18 @@ func TestPhoneRegistryList(t *testing.T) {
 		t.Fatal("after applying a filter the filters stay open on a phone")
 	}
 	Do(t, ctx, chromedp.Click(Sel(`#filter-chips a.chip`)), WaitFor(`!location.search.includes('sex=') && document.readyState === 'complete'`))
+	// A choice that reloads the page at once (the grid) keeps the filters open.
+	Do(t, ctx, chromedp.Click(Sel(`#filter-toggle`)), WaitFor(`document.querySelector('#filter-fields select[name=grid]').checkVisibility()`),
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#filter-fields select[name=grid]'); s.value = s.options[1].value;
+			s.dispatchEvent(new Event('change', {bubbles: true})); })()`),
+		WaitURL("grid="), WaitSel(`#people tbody tr`),
+	)
+	if !Eval[bool](t, ctx, `document.querySelector('#filter-fields select[name=grid]').checkVisibility() && document.querySelector('#filter-fields select[name=grid]').value !== ''`) {
+		t.Fatal("after choosing a grid the filters folded away")
+	}
+	if h := Eval[string](t, ctx, `[...document.querySelectorAll('#filter-chips a.chip, #load-more a')].map(a => a.getAttribute('href')).join(' ')`); strings.Contains(h, "fopen") {
+		t.Fatalf("links keep the open-filters mark: %s", h)
+	}
 
 	// Without script 加载更多 is a link to the next page of 20.
 	Do(t, ctx,
