@@ -28,8 +28,8 @@ func Phone() Step {
 	)
 }
 
-// noSideScroll fails when anything on the page is wider than the viewport.
-func noSideScroll(t *testing.T, ctx context.Context, where string) {
+// fitsPhoneWidth fails when anything on the page is wider than the viewport.
+func fitsPhoneWidth(t *testing.T, ctx context.Context, where string) {
 	t.Helper()
 	if w := Eval[int](t, ctx, `document.scrollingElement.scrollWidth`); w > 390 {
 		wide := Eval[string](t, ctx, `[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391).slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id).join(' ')`)
@@ -83,7 +83,7 @@ func TestPhoneRegistryList(t *testing.T) {
 		chromedp.Navigate(site.URL+"/registry?sort=name"),
 		WaitSel(`#people tbody tr`),
 	)
-	noSideScroll(t, ctx, "/registry")
+	fitsPhoneWidth(t, ctx, "/registry")
 	// Search box and 筛选 on the first screen; the filters folded.
 	if !Eval[bool](t, ctx, `(() => { const q = document.querySelector('#people-filter input[name=q]'), f = document.querySelector('#filter-toggle');
 		return q.checkVisibility() && f.checkVisibility() && q.getBoundingClientRect().bottom < 844 && f.getBoundingClientRect().bottom < 844 &&
@@ -136,11 +136,11 @@ func TestPhoneRegistryList(t *testing.T) {
 	if h := Eval[string](t, ctx, `document.querySelector('#load-more a[data-load-more]').getAttribute('href')`); !strings.Contains(h, "page=3") || strings.Contains(h, "fragment") {
 		t.Fatalf("after one 加载更多 the link is %q", h)
 	}
-	noSideScroll(t, ctx, "/registry after 加载更多")
+	fitsPhoneWidth(t, ctx, "/registry after 加载更多")
 
 	// 筛选 opens the filters; applying one filters the list and shows it as a chip.
 	Do(t, ctx, chromedp.Click(Sel(`#filter-toggle`)), WaitFor(`document.querySelector('#filter-fields select[name=sex]').checkVisibility()`))
-	noSideScroll(t, ctx, "/registry with the filters open")
+	fitsPhoneWidth(t, ctx, "/registry with the filters open")
 	sameLine(t, ctx, "phone")
 	Do(t, ctx,
 		chromedp.SetValue(Sel(`#filter-fields select[name=sex]`), "F"),
@@ -229,7 +229,7 @@ func TestPhoneGridWorkerPath(t *testing.T) {
 		chromedp.Navigate(site.URL+"/registry/grid"),
 		WaitSel(`#buildings a.tile`),
 	)
-	noSideScroll(t, ctx, "/registry/grid")
+	fitsPhoneWidth(t, ctx, "/registry/grid")
 	if n, small := smallTargets(t, ctx, `#buildings a.tile, #grid-search input[type=search], #grid-search button`); n < 3 || small != "" {
 		t.Fatalf("grid page: %d targets, too small: %s", n, small)
 	}
@@ -237,7 +237,7 @@ func TestPhoneGridWorkerPath(t *testing.T) {
 		t.Fatalf("building tile: %s", s)
 	}
 	Do(t, ctx, chromedp.Click(Sel(`#buildings a.tile`)), WaitSel(`#rooms a.room`))
-	noSideScroll(t, ctx, "a building")
+	fitsPhoneWidth(t, ctx, "a building")
 	if n, small := smallTargets(t, ctx, `#rooms a.room, .dwelling .actions a, .dwelling td.g-name > a, #grid-bar a`); n < 4 || small != "" {
 		t.Fatalf("building page: %d targets, too small: %s", n, small)
 	}
@@ -260,7 +260,7 @@ func TestPhoneGridWorkerPath(t *testing.T) {
 		chromedp.Click(Sel(room+` td.g-name > a`)),
 		WaitSel(`#quick-form`),
 	)
-	noSideScroll(t, ctx, "a person's quick edit")
+	fitsPhoneWidth(t, ctx, "a person's quick edit")
 	if n, small := smallTargets(t, ctx, `#quick-form input, #quick-form select, #quick-form button, .breadcrumb a`); n < 4 || small != "" {
 		t.Fatalf("person page: %d targets, too small: %s", n, small)
 	}
@@ -291,7 +291,7 @@ func TestCalendarMonthsFitTheirCards(t *testing.T) {
 	}
 	Do(t, ctx, Phone())
 	check("phone")
-	noSideScroll(t, ctx, "/admin/calendar")
+	fitsPhoneWidth(t, ctx, "/admin/calendar")
 }
 
 // The monthly trend on a phone: the bar's cell has no label, so no "：".
