@@ -179,6 +179,8 @@ func newPageNav(pg web.Pager, r *http.Request) pageNav {
 			q[k] = vs
 		}
 		q.Set("page", strconv.Itoa(page))
+		q.Del("fragment") // a fragment's links lead to whole pages
+		q.Del("fopen")
 		return template.URL(r.URL.Path + "?" + q.Encode())
 	}
 	n := pageNav{Pager: pg}
@@ -201,6 +203,11 @@ var _ = i18n.Family("registry.sort.", listSorts...)
 type listData struct {
 	Rows  template.HTML // the table's rows, see peopleRows
 	Pager pageNav
+	// Phone: the request came from a phone (phoneClient): 20 rows a page,
+	// the filters folded and 加载更多 (More) instead of the pager.
+	Phone bool
+	More  template.HTML
+	Chips []filterChip // the filters in use, each with a link removing it
 	// The filters' choices, written by web.OptionsHTML.
 	Communities    []web.Option
 	Grids          []web.Option
@@ -226,13 +233,16 @@ func (h *webHandlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.P
 	ctx := r.Context()
 	v := r.URL.Query()
 	f := ParseFilter(v)
-	pg := web.NewPager(r, 50)
+	pg := web.NewPager(r, listPageSize(r))
 	f.Limit, f.Offset, f.Brief = pg.PerPage, pg.Offset(), true
 	people, total, err := h.s.ListPeople(ctx, p, f)
 	if err != nil {
 		return err
 	}
 	pg.Total = total
+	if v.Get("fragment") == "rows" {
+		return writeRowsFragment(w, peopleRows(people, h.s.now()), len(people), newPageNav(pg, r))
+	}
 	unitID := func(u *org.Unit) string { return strconv.FormatInt(u.ID, 10) }
 	unitName := func(u *org.Unit) string { return u.Name }
 	labelled := func(prefix string) func(string) string {
@@ -242,7 +252,10 @@ func (h *webHandlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.P
 	d := listData{Rows: peopleRows(people, h.s.now()), Pager: newPageNav(pg, r),
 		ResidenceTypes: web.Choices(ResidenceTypes, same, labelled("registry.residence."), v.Get("residence_type")),
 		Sorts:          web.Choices(listSorts, same, labelled("registry.sort."), v.Get("sort")),
-		CanWrite:       p.Can(PermWrite), CanImport: p.Can(PermImport), CanExport: p.Can(PermExport)}
+		CanWrite:       p.Can(PermWrite), CanImport: p.Can(PermImport), CanExport: p.Can(PermExport), Phone: phoneClient(r)}
+	if d.Phone {
+		d.More = loadMoreHTML(d.Pager)
+	}
 	// "Active" is the status filter's default, sent as no value at all.
 	status := v.Get("status")
 	for _, st := range []string{StatusActive, StatusMovedOut, StatusDeceased} {
@@ -304,9 +317,11 @@ func (h *webHandlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.P
 	for _, t := range tags {
 		d.Tags = append(d.Tags, web.Option{Value: t.Code, Label: t.Name, Selected: t.Code == tag || t.Name == tag})
 	}
+	d.Chips = filterChips(v, &d)
+	w.Header().Set("Vary", "User-Agent, Sec-CH-UA-Mobile")
 	exp := url.Values{}
 	for k, vs := range v {
-		if k != "page" {
+		if k != "page" && k != "fragment" && k != "fopen" {
 			exp[k] = vs
 		}
 	}

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -86,6 +87,7 @@ type dwellingCard struct {
 type gridBuildingData struct {
 	Building  *places.Building
 	Dwellings []dwellingCard
+	Units     []roomUnit // the dwellings again, as tiles by unit and floor
 	People    int
 	Now       time.Time
 	Access    auth.Access // what the user may do with the registry here
@@ -133,7 +135,67 @@ func (h *webHandlers) gridBuilding(w http.ResponseWriter, r *http.Request, p *au
 			c.Rentals = append(c.Rentals, rt)
 		}
 	}
+	d.Units = roomUnits(d.Dwellings)
 	return h.srv.Render(w, r, "registry/grid_building.html", web.View{Title: b.Label(), ActiveNav: "/registry/grid", Data: d})
+}
+
+// roomUnit is a 单元 of the building page's room tiles, its floors from the
+// top down, as the building stands; Name is "" for dwellings without one.
+type roomUnit struct {
+	Name   string
+	Floors []roomFloor
+}
+
+// roomFloor is one floor of a unit; Floor 0 gathers rooms whose floor is not
+// known (a shop, "B101").
+type roomFloor struct {
+	Floor int
+	Rooms []roomTile
+}
+
+type roomTile struct {
+	ID     int64
+	Room   string
+	People int
+	Rented bool
+}
+
+// roomUnits groups the building's dwellings (in the order places lists them:
+// by unit, then room) into units and floors.
+func roomUnits(cards []dwellingCard) []roomUnit {
+	var units []roomUnit
+	at := map[string]int{}
+	for _, c := range cards {
+		dw := c.Dwelling
+		i, ok := at[dw.EntranceName]
+		if !ok {
+			i = len(units)
+			at[dw.EntranceName] = i
+			units = append(units, roomUnit{Name: dw.EntranceName})
+		}
+		u := &units[i]
+		j := -1
+		for k := range u.Floors {
+			if u.Floors[k].Floor == dw.Floor {
+				j = k
+			}
+		}
+		if j < 0 {
+			j = len(u.Floors)
+			u.Floors = append(u.Floors, roomFloor{Floor: dw.Floor})
+		}
+		u.Floors[j].Rooms = append(u.Floors[j].Rooms, roomTile{ID: dw.ID, Room: dw.Room, People: len(c.People), Rented: len(c.Rentals) > 0})
+	}
+	for i := range units {
+		sort.SliceStable(units[i].Floors, func(a, b int) bool {
+			fa, fb := units[i].Floors[a].Floor, units[i].Floors[b].Floor
+			if fa == 0 || fb == 0 { // unknown floors last
+				return fb == 0 && fa != 0
+			}
+			return fa > fb
+		})
+	}
+	return units
 }
 
 // renderGridPerson shows the quick-edit page of a person: phone, residence type,

@@ -24,15 +24,19 @@ func peopleRows(people []*Person, now time.Time) template.HTML {
 	lAddress, lHousehold, lResidence, lTags := label("registry.address"), label("registry.household"), label("registry.residence_type"), label("registry.tags")
 	var b strings.Builder
 	b.Grow(len(people) * 640) // a row is about 500 bytes
-	cell := func(lbl string) {
-		b.WriteString(`<td data-label="`)
+	// Each cell has a class: on a phone the row shows the name, then sex,
+	// age, address and groups on a second line (app.css, "phone registry").
+	cell := func(class, lbl string) {
+		b.WriteString(`<td class="`)
+		b.WriteString(class)
+		b.WriteString(`" data-label="`)
 		b.WriteString(lbl)
 		b.WriteString(`">`)
 	}
 	text := func(s string) { b.WriteString(html.EscapeString(s)) }
 	for _, p := range people {
 		b.WriteString("<tr>\n")
-		cell(lName)
+		cell("c-name", lName)
 		b.WriteString(`<a href="/registry/people/`)
 		b.WriteString(strconv.FormatInt(p.ID, 10))
 		b.WriteString(`">`)
@@ -44,32 +48,35 @@ func peopleRows(people []*Person, now time.Time) template.HTML {
 			b.WriteString(`</span>`)
 		}
 		b.WriteString("</td>\n")
-		cell(lSex)
+		cell("c-sex", lSex)
 		if p.Sex != "" {
 			text(i18n.T("registry.sex." + p.Sex))
 		}
 		b.WriteString("</td>\n")
-		cell(lAge)
+		cell("c-age", lAge)
 		if p.BirthDate != "" {
-			b.WriteString(strconv.Itoa(p.Age(now)))
+			text(i18n.T("registry.age_years", "n", p.Age(now)))
 		}
 		b.WriteString("</td>\n")
-		cell(lID)
+		cell("c-id", lID)
 		text(p.IDMask)
 		b.WriteString("</td>\n")
-		cell(lPhone)
+		cell("c-phone", lPhone)
 		text(p.PhoneMask)
 		b.WriteString("</td>\n")
-		cell(lAddress)
+		cell("c-addr", lAddress)
 		if p.Address != "" {
+			// Broken only between its parts: "翠苑一区 1幢", never "1" / "幢".
+			b.WriteString(`<span class="addr">`)
 			text(p.Address)
+			b.WriteString(`</span>`)
 		} else {
 			b.WriteString(`<span class="muted">`)
 			text(i18n.T("registry.no_dwelling"))
 			b.WriteString(`</span>`)
 		}
 		b.WriteString("</td>\n")
-		cell(lHousehold)
+		cell("c-household", lHousehold)
 		if p.HouseholdID != 0 {
 			b.WriteString(`<a href="/registry/households/`)
 			b.WriteString(strconv.FormatInt(p.HouseholdID, 10))
@@ -86,10 +93,10 @@ func peopleRows(people []*Person, now time.Time) template.HTML {
 			}
 		}
 		b.WriteString("</td>\n")
-		cell(lResidence)
+		cell("c-residence", lResidence)
 		text(i18n.T("registry.residence." + p.ResidenceType))
 		b.WriteString("</td>\n")
-		cell(lTags)
+		cell("c-tags", lTags)
 		for _, t := range p.Tags {
 			b.WriteString(`<span class="badge`)
 			if t.Sensitivity != 0 {

@@ -18,9 +18,9 @@ func TestPeopleRowsEscapeAndLabel(t *testing.T) {
 	for _, want := range []string{
 		`<a href="/registry/people/7">&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</a>`,
 		`data-label="性别">女</td>`,
-		`>46</td>`,
+		`class="c-age" data-label="年龄">46 岁</td>`,
 		`110***********1234`, `138****5678`,
-		`3幢&lt;i&gt;201&lt;/i&gt;`, `data-label="人员类型">户籍人口</td>`,
+		`<span class="addr">3幢&lt;i&gt;201&lt;/i&gt;</span>`, `data-label="人员类型">户籍人口</td>`,
 		`<a href="/registry/households/9">H&amp;1</a> · 配偶`,
 		`<span class="badge warn">低保</span> <span class="badge">党员</span>`,
 		`李四</a> <span class="badge">已故</span>`,

@@ -91,3 +91,60 @@
       .finally(function () { if (mine === seq) form.removeAttribute("aria-busy"); });
   });
 })();
+
+// --- phone registry (h-phone) ---
+(function () {
+  "use strict";
+  // A choice that reloads the list (data-autosubmit) inside the folded filters
+  // keeps them open on the next page.
+  document.addEventListener("change", function (e) {
+    var box = e.target.matches && e.target.matches("select[data-autosubmit]") && e.target.closest("details.filterbox");
+    var keep = box && box.querySelector('input[name="fopen"]');
+    if (keep) keep.disabled = false;
+  }, true);
+
+  // The server folds the filters for phones it recognises; a narrow window it
+  // took for a desktop folds them here (unless a choice just reloaded the page).
+  if (window.matchMedia && window.matchMedia("(max-width: 720px)").matches && !/[?&]fopen=1/.test(location.search)) {
+    document.querySelectorAll("details.filterbox[open]").forEach(function (d) { d.open = false; });
+  }
+
+  // 加载更多: append the next page's rows in place (fragment=rows) instead of
+  // going to it; without this the link simply opens the next page.
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a[data-load-more]");
+    if (!a || e.defaultPrevented || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    var table = document.getElementById(a.getAttribute("data-load-more"));
+    var body = table && table.tBodies[0];
+    if (!body) return;
+    e.preventDefault();
+    if (a.getAttribute("aria-busy") === "true") return;
+    a.setAttribute("aria-busy", "true");
+    var url = new URL(a.href, location.href);
+    url.searchParams.set("fragment", "rows");
+    fetch(url.toString(), { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (r) {
+      if (!r.ok) throw new Error(r.status);
+      return r.text();
+    }).then(function (html) {
+      var tpl = document.createElement("template");
+      tpl.innerHTML = html;
+      var rows = tpl.content.querySelectorAll("tbody > tr");
+      var first = null;
+      rows.forEach(function (tr) { body.appendChild(tr); first = first || tr; });
+      var foot = tpl.content.querySelector("#load-more");
+      var old = document.getElementById("load-more");
+      if (foot && old) {
+        // Rows are appended, so the foot needs no link back.
+        var prev = foot.querySelector('a[rel="prev"]');
+        if (prev) prev.remove();
+        var oldPrev = old.querySelector('a[rel="prev"]');
+        if (oldPrev) foot.insertBefore(oldPrev, foot.firstChild.nextSibling);
+        old.replaceWith(foot);
+      }
+      var link = first && first.querySelector("a");
+      if (link) link.focus({ preventScroll: true });
+    }).catch(function () {
+      location.href = a.href;
+    });
+  });
+})();
