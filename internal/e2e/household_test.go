@@ -79,6 +79,9 @@ func TestHouseholdFileChangesBehindButtons(t *testing.T) {
 				t.Fatalf("the members start %vpx down the page", top)
 			}
 			noSideScroll(t, ctx, "the household file")
+			if s := Eval[string](t, ctx, keepsPartsTogether+`('dd .addr')`); s != "ok" {
+				t.Fatalf("the household's address: %s", s)
+			}
 
 			// Cancel returns to the file.
 			Do(t, ctx, chromedp.Click(Sel(`#op-merge`)), WaitSel(`#merge-form`), chromedp.Click(Sel(`#op-cancel`)), WaitSel(`#members`))
@@ -117,6 +120,9 @@ func TestHouseholdFileChangesBehindButtons(t *testing.T) {
 				t.Fatal("the reveal form is open before it is asked for")
 			}
 			noSideScroll(t, ctx, "the person page")
+			if s := Eval[string](t, ctx, keepsPartsTogether+`('dd .addr')`); s != "ok" {
+				t.Fatalf("the person's address: %s", s)
+			}
 			Do(t, ctx, chromedp.Click(Sel(`#op-leave`)), WaitSel(`#leave-form`), chromedp.Click(Sel(`#op-cancel`)), WaitSel(`#person-details`))
 			if p := Eval[string](t, ctx, `location.pathname`); p != fmt.Sprintf("/registry/people/%d", head) {
 				t.Fatalf("cancel went to %s", p)
