@@ -63,6 +63,7 @@ type Server struct {
 	nav        []NavItem
 	dashboards []DashboardProvider
 	admit      *admission
+	auditViews auditViews
 }
 
 // Route is one registered route; the authorisation matrix test walks them all.
