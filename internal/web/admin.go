@@ -424,12 +424,16 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	}
 	n := 0
 	f.Limit = 1000
+	names := map[string]map[string]AuditTarget{}
 	for n < maxAuditExport {
 		entries, more, err := audit.Page(r.Context(), s.DB.Reader(), f)
 		if err != nil {
 			return err
 		}
-		rows, err := s.AuditRows(r.Context(), p, entries)
+		if n%50000 == 0 {
+			names = map[string]map[string]AuditTarget{} // bounded memory
+		}
+		rows, err := s.auditRows(r.Context(), p, entries, names)
 		if err != nil {
 			return err
 		}

@@ -234,9 +234,18 @@ func idKind(action, key string) string {
 // AuditRows renders entries for reader p: names, targets and details. Each
 // object type's resolver is asked once for all the ids of the page.
 func (s *Server) AuditRows(ctx context.Context, p *auth.Principal, entries []audit.Entry) ([]AuditRow, error) {
+	return s.auditRows(ctx, p, entries, map[string]map[string]AuditTarget{})
+}
+
+// auditRows is AuditRows with names already resolved (kind → id → target),
+// which it adds to: an export passes the same map for every batch.
+func (s *Server) auditRows(ctx context.Context, p *auth.Principal, entries []audit.Entry, names map[string]map[string]AuditTarget) ([]AuditRow, error) {
 	want := map[string]map[string]bool{}
 	ask := func(kind, id string) {
 		if kind == "" || id == "" {
+			return
+		}
+		if _, done := names[kind][id]; done {
 			return
 		}
 		if want[kind] == nil {
@@ -263,7 +272,6 @@ func (s *Server) AuditRows(ctx context.Context, p *auth.Principal, entries []aud
 	resolvers := s.auditViews.resolvers
 	valuers := s.auditViews.valuers
 	s.auditViews.mu.RUnlock()
-	names := map[string]map[string]AuditTarget{}
 	kinds := make([]string, 0, len(want))
 	for k := range want {
 		kinds = append(kinds, k)
@@ -283,10 +291,19 @@ func (s *Server) AuditRows(ctx context.Context, p *auth.Principal, entries []aud
 		if err != nil {
 			return nil, err
 		}
-		names[kind] = got
+		if names[kind] == nil {
+			names[kind] = map[string]AuditTarget{}
+		}
+		for _, id := range ids {
+			t, ok := got[id]
+			if !ok {
+				t = AuditTarget{} // gone: remembered, named generically
+			}
+			names[kind][id] = t
+		}
 	}
 	target := func(kind, id string) AuditTarget {
-		if t, ok := names[kind][id]; ok {
+		if t, ok := names[kind][id]; ok && t.Label != "" {
 			return t
 		}
 		if kind == "" {
