@@ -122,8 +122,13 @@ func TestCaseTypeEditor(t *testing.T) {
 	if rows != len(first.Categories) {
 		t.Fatalf("%d rows for %d categories", rows, len(first.Categories))
 	}
-	Do(t, ctx, chromedp.Click(Sel(`#category-add`)),
+	// With JavaScript the row is added in place (the page is not reloaded);
+	// without it the server draws the table again (TestTypeCategoryRows).
+	Do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.samePage = true`), chromedp.Click(Sel(`#category-add`)),
 		WaitFor(fmt.Sprintf(`document.querySelectorAll("#category-rows tr.category-row").length === %d`, rows+1)))
+	if !Eval[bool](t, ctx, `window.samePage === true`) {
+		t.Error("adding a row reloaded the page")
+	}
 	n := rows + 1
 	setLast := func(code, name, resolve string) Step {
 		return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const r = [...document.querySelectorAll("#category-rows tr.category-row")].pop();
