@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"linli/internal/audit"
 	"linli/internal/auth"
@@ -76,6 +77,26 @@ func (s *Service) auditRoutes(srv *web.Server) {
 		if key == "event" && i18n.Has("registry.event."+v) {
 			return i18n.T("registry.event." + v), true
 		}
-		return "", false
+		return revealedFields(key, v)
 	})
+	srv.AddAuditValues("rental.", func(_ context.Context, e audit.Entry, key, v string) (string, bool) {
+		return revealedFields(key, v)
+	})
+}
+
+// revealedFields names the values a reveal showed ("id_number,phone").
+func revealedFields(key, v string) (string, bool) {
+	if key != "fields" {
+		return "", false
+	}
+	names := map[string]string{"id_number": i18n.T("registry.id_number"), "phone": i18n.T("registry.phone"), "landlord_phone": i18n.T("registry.landlord_phone")}
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		n, ok := names[strings.TrimSpace(f)]
+		if !ok {
+			return "", false
+		}
+		out = append(out, n)
+	}
+	return strings.Join(out, "、"), true
 }

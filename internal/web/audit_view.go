@@ -266,6 +266,13 @@ func (s *Server) auditRows(ctx context.Context, p *auth.Principal, entries []aud
 			for _, id := range idsOf(kv.Value) {
 				ask(kind, id)
 			}
+			if m, ok := kv.Value.(map[string]any); ok { // before/after
+				for k, v := range m {
+					for _, id := range idsOf(v) {
+						ask(idKind(e.Action, k), id)
+					}
+				}
+			}
 		}
 	}
 	s.auditViews.mu.RLock()
@@ -321,7 +328,23 @@ func (s *Server) auditRows(ctx context.Context, p *auth.Principal, entries []aud
 		if e.ObjectID != "" {
 			row.Object = target(e.ObjectType, e.ObjectID)
 		}
-		value := func(key string, v any) string {
+		var value func(key string, v any) string
+		value = func(key string, v any) string {
+			if kind := idKind(e.Action, key); kind != "" {
+				if n, ok := v.(json.Number); v == nil || ok && n.String() == "0" {
+					return i18n.T("audit.value_none")
+				}
+				if ids := idsOf(v); len(ids) > 0 {
+					labels := make([]string, 0, len(ids))
+					for _, id := range ids {
+						labels = append(labels, target(kind, id).Label)
+					}
+					return strings.Join(labels, "、")
+				}
+			}
+			if m, ok := v.(map[string]any); ok {
+				return auditMap(m, value)
+			}
 			if str, ok := v.(string); ok {
 				for prefix, fns := range valuers {
 					if strings.HasPrefix(e.Action, prefix) {
@@ -356,8 +379,6 @@ func (s *Server) auditRows(ctx context.Context, p *auth.Principal, entries []aud
 					}
 				}
 				f.Value = strings.Join(labels, "、")
-			} else if m, ok := kv.Value.(map[string]any); ok {
-				f.Value = auditMap(m, value)
 			} else {
 				f.Value = value(kv.Key, kv.Value)
 			}
