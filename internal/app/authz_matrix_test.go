@@ -201,6 +201,7 @@ var foundationMatrix = map[string]matrixEntry{
 	"GET /api/v1/me":                   {allow: everyone},
 	"GET /admin/audit":                 {allow: []string{"audit_admin"}, noLeakCheck: true},
 	"GET /admin/audit/verify":          {allow: []string{"audit_admin"}},
+	"GET /admin/audit/export":          {allow: []string{"audit_admin"}, noLeakCheck: true},
 	"GET /api/v1/audit":                {allow: []string{"audit_admin"}, noLeakCheck: true},
 	"GET /admin/security":              {allow: []string{"security_admin"}},
 	"POST /admin/security": {allow: []string{"security_admin"}, body: form("idle_minutes=20&max_failures=6&lock_minutes=10"), audit: "security.policy",
@@ -650,6 +651,7 @@ func checkWrite(t *testing.T, w *apptest.World, snap *dbtest.Snapshot, client *a
 				map[bool]string{true: " on " + wr.cl.id}[wr.cl.id != "" && !wr.e.auditOther])
 		}
 	}
+	checkAuditNamed(t, d, since, label)
 	if wr.e.proof != nil {
 		if err := wr.e.proof(proofArgs{t: t, ctx: ctx, d: d, a: a, w: w, user: wr.user, wh: wr.cl.wh, id: wr.cl.id, body: body, copiedAt: copiedAt}); err != nil {
 			t.Errorf("%s: answered %d but %v", label, resp.StatusCode, err)

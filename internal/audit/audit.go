@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"database/sql"
 	"embed"
 	"encoding/hex"
 	"encoding/json"
@@ -208,10 +209,79 @@ type Filter struct {
 	ToAt       int64
 	Limit      int
 	Offset     int
+	// The audit page's and the export's: one exact action, and keyset paging
+	// (entries before seq Before, or after seq After, newest first either way).
+	ExactAction string
+	Before      int64
+	After       int64
 }
 
 // Search returns entries newest first and the total matching.
 func Search(ctx context.Context, q db.Queryer, f Filter) ([]Entry, int, error) {
+	cond, args := f.where()
+	var total int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+entryCols+` FROM audit_log`+cond+` ORDER BY seq DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := scanEntries(rows)
+	return out, total, err
+}
+
+const entryCols = `seq, at, COALESCE(actor_id, 0), actor_name, role, action, object_type, object_id, COALESCE(org_unit_id, 0), ip, outcome, detail, prev_hash, hash`
+
+// Page returns up to f.Limit entries newest first, without counting them all
+// (a count walks the whole log): those before f.Before, or the ones just after
+// f.After (the page before, going back), or the newest. more reports whether
+// entries beyond the page exist in the direction read.
+func Page(ctx context.Context, q db.Queryer, f Filter) (out []Entry, more bool, err error) {
+	cond, args := f.where()
+	if f.Limit <= 0 || f.Limit > 5000 {
+		f.Limit = 50
+	}
+	order := " ORDER BY seq DESC"
+	if f.After > 0 && f.Before == 0 {
+		order = " ORDER BY seq ASC"
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+entryCols+` FROM audit_log`+cond+order+` LIMIT ?`, append(args, f.Limit+1)...)
+	if err != nil {
+		return nil, false, err
+	}
+	out, err = scanEntries(rows)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(out) > f.Limit {
+		out, more = out[:f.Limit], true
+	}
+	if order == " ORDER BY seq ASC" {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	return out, more, nil
+}
+
+func scanEntries(rows *sql.Rows) ([]Entry, error) {
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		var e Entry
+		if err := rows.Scan(&e.Seq, &e.At, &e.ActorID, &e.ActorName, &e.Role, &e.Action, &e.ObjectType, &e.ObjectID, &e.OrgUnitID, &e.IP, &e.Outcome, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (f Filter) where() (string, []any) {
 	var where []string
 	var args []any
 	if f.Actor != "" {
@@ -242,29 +312,21 @@ func Search(ctx context.Context, q db.Queryer, f Filter) ([]Entry, int, error) {
 		where = append(where, "at < ?")
 		args = append(args, f.ToAt)
 	}
+	if f.ExactAction != "" {
+		where = append(where, "action = ?")
+		args = append(args, f.ExactAction)
+	}
+	if f.Before > 0 {
+		where = append(where, "seq < ?")
+		args = append(args, f.Before)
+	}
+	if f.After > 0 {
+		where = append(where, "seq > ?")
+		args = append(args, f.After)
+	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
-	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log`+cond, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	if f.Limit <= 0 || f.Limit > 500 {
-		f.Limit = 50
-	}
-	rows, err := q.QueryContext(ctx, `SELECT seq, at, COALESCE(actor_id, 0), actor_name, role, action, object_type, object_id, COALESCE(org_unit_id, 0), ip, outcome, detail, prev_hash, hash FROM audit_log`+cond+` ORDER BY seq DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []Entry
-	for rows.Next() {
-		var e Entry
-		if err := rows.Scan(&e.Seq, &e.At, &e.ActorID, &e.ActorName, &e.Role, &e.Action, &e.ObjectType, &e.ObjectID, &e.OrgUnitID, &e.IP, &e.Outcome, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
-			return nil, 0, err
-		}
-		out = append(out, e)
-	}
-	return out, total, rows.Err()
+	return cond, args
 }

@@ -19,6 +19,7 @@ var templateFS embed.FS
 func (s *Service) Routes(srv *web.Server) {
 	srv.AddTemplates("calendar", templateFS)
 	h := &handlers{s: s, srv: srv}
+	auditValues(srv)
 	srv.Page("GET", "/admin/calendar", PermAdmin, "", h.page)
 	srv.Page("POST", "/admin/calendar", PermAdmin, "", h.setDay)
 	srv.Page("POST", "/admin/calendar/delete", PermAdmin, "", h.deleteDay)

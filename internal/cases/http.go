@@ -63,6 +63,7 @@ func (s *Service) Routes(srv *web.Server) {
 	s.apiRoutes(srv, h)
 	s.open311Routes(srv, h)
 	s.adminRoutes(srv, h)
+	s.auditRoutes(srv)
 
 	srv.AddNav(web.NavItem{Key: "cases.nav", Href: "/cases", Perm: PermRead, Order: 30})
 	srv.AddNav(web.NavItem{Key: "cases.nav_stats", Href: "/cases/stats", Perm: PermStats, Order: 31})

@@ -51,7 +51,7 @@ func TestPagesRender(t *testing.T) {
 		get(resident, "/portal/requests", "楼道灯不亮")
 		get(resident, "/portal/requests/new", "一号社区")
 		get(resident, fmt.Sprintf("/portal/requests/%d", w.Objects["case_own"][apptest.InA]), "办理进度")
-		get(sys, "/admin/case-types?type=dispute", "调解不成", "family|婚姻家庭|")
+		get(sys, "/admin/case-types?type=dispute", "调解不成", `value="family"`, `value="婚姻家庭"`)
 		get(sys, "/admin/calendar?year=2026", "春节", "调休上班")
 
 		// Exports are spreadsheets.

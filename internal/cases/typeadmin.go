@@ -125,6 +125,91 @@ type TypeBasics struct {
 	RemindHours      string
 	EscalateDays     string
 	Categories       string // one per line: code|名称|处置时限|响应时限
+	// Rows, when not nil, are the categories as the page's table gives
+	// them (and Categories is not read); blank rows are left out.
+	Rows []CategoryInput
+}
+
+// CategoryInput is one row of the categories table as typed: limits as
+// ParseLimit reads them, "" for the type's own.
+type CategoryInput struct {
+	Code, Name, Resolve, Respond string
+}
+
+// Blank reports whether nothing was typed in the row.
+func (c CategoryInput) Blank() bool {
+	return strings.TrimSpace(c.Code+c.Name+c.Resolve+c.Respond) == ""
+}
+
+// CategoryInputs are a type's categories as rows of the table.
+func CategoryInputs(t *TypeDef) []CategoryInput {
+	out := make([]CategoryInput, 0, len(t.Categories))
+	for _, c := range t.Categories {
+		out = append(out, CategoryInput{Code: c.Code, Name: c.Name, Resolve: FormatLimit(c.Resolve), Respond: FormatLimit(c.Respond)})
+	}
+	return out
+}
+
+// rowError names a problem of row n's field: "第 3 行 办结时限：…"; its
+// field is "cat.<n>.<part>", so that the page shows it beside the cell.
+func rowError(errs *i18n.Errors, n int, part, labelKey, msgKey string, kv ...any) {
+	errs.Add("cat."+strconv.Itoa(n)+"."+part, "cases.row_error", "row", n, "field", i18n.T(labelKey), "msg", i18n.T(msgKey, kv...))
+}
+
+// categoryRows reads the table's rows into categories, naming each problem by
+// its row and field.
+func categoryRows(rows []CategoryInput, errs *i18n.Errors) []Category {
+	var out []Category
+	seen := map[string]int{}
+	for i, r := range rows {
+		n := i + 1
+		if r.Blank() {
+			continue
+		}
+		c := Category{Code: strings.TrimSpace(r.Code), Name: strings.TrimSpace(r.Name)}
+		ok := true
+		switch {
+		case c.Code == "":
+			rowError(errs, n, "code", "cases.category_code", "cases.row_required")
+			ok = false
+		case !codeRe.MatchString(c.Code):
+			rowError(errs, n, "code", "cases.category_code", "cases.row_code_format")
+			ok = false
+		case seen[c.Code] > 0:
+			rowError(errs, n, "code", "cases.category_code", "cases.row_code_twice", "other", seen[c.Code])
+			ok = false
+		default:
+			seen[c.Code] = n
+		}
+		if c.Name == "" {
+			rowError(errs, n, "name", "cases.category_name", "cases.row_required")
+			ok = false
+		} else if len([]rune(c.Name)) > 40 {
+			rowError(errs, n, "name", "cases.category_name", "cases.row_too_long", "max", 40)
+			ok = false
+		}
+		for _, lim := range []struct {
+			part, label, v string
+			dst            **calendar.Limit
+		}{{"resolve", "cases.type_resolve", r.Resolve, &c.Resolve}, {"respond", "cases.type_respond", r.Respond, &c.Respond}} {
+			if v := strings.TrimSpace(lim.v); v != "" {
+				l, good := ParseLimit(v)
+				if !good {
+					rowError(errs, n, lim.part, lim.label, "cases.row_limit")
+					ok = false
+					continue
+				}
+				*lim.dst = &l
+			}
+		}
+		if ok {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 && !errs.Any() {
+		errs.Add("categories", "cases.categories_none")
+	}
+	return out
 }
 
 // ParseLimit reads "5d"/"5天" (working days) or "24h"/"24小时" (working hours).
@@ -181,12 +266,12 @@ func (s *Service) SaveTypeBasics(ctx context.Context, p *auth.Principal, code st
 	if l, ok := ParseLimit(in.Respond); ok {
 		t.Respond = l
 	} else {
-		errs.Add("respond", "cases.limit_invalid", "field", i18n.T("cases.type_respond"))
+		errs.Add("respond", "cases.field_limit", "field", i18n.T("cases.type_respond"))
 	}
 	if l, ok := ParseLimit(in.Resolve); ok {
 		t.Resolve = l
 	} else {
-		errs.Add("resolve", "cases.limit_invalid", "field", i18n.T("cases.type_resolve"))
+		errs.Add("resolve", "cases.field_limit", "field", i18n.T("cases.type_resolve"))
 	}
 	if n, err := strconv.Atoi(strings.TrimSpace(in.RemindHours)); err == nil && n >= 0 && n <= 200 {
 		t.RemindHours = n
@@ -199,6 +284,10 @@ func (s *Service) SaveTypeBasics(ctx context.Context, p *auth.Principal, code st
 		errs.Add("escalate_days", "err.range", "field", i18n.T("cases.type_escalate"), "min", 1, "max", 60)
 	}
 	t.Categories = nil
+	if in.Rows != nil {
+		t.Categories = categoryRows(in.Rows, errs)
+		in.Categories = ""
+	}
 	for i, line := range strings.Split(strings.ReplaceAll(in.Categories, "\r", ""), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {

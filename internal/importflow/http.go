@@ -1,6 +1,7 @@
 package importflow
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"linli/internal/audit"
 	"linli/internal/auth"
 	"linli/internal/i18n"
 	"linli/internal/importexport"
@@ -28,6 +30,12 @@ func (s *Service) Routes(srv *web.Server, im Importer, prefix string) {
 	s.Register(im)
 	srv.AddTemplates("importflow", templateFS)
 	h := &flowHandlers{s: s, srv: srv, im: im, prefix: prefix}
+	srv.AddAuditValues("import.", func(_ context.Context, _ audit.Entry, key, v string) (string, bool) {
+		if key == "kind" && v == im.Kind() {
+			return im.Title(), true
+		}
+		return "", false
+	})
 	kind := "upload_" + im.Kind()
 	srv.Page("GET", prefix, im.Perm(), "", h.uploadForm)
 	srv.Page("POST", prefix, im.Perm(), "", h.upload)

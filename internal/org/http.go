@@ -19,6 +19,7 @@ var templateFS embed.FS
 // Routes registers the org tree's pages and API.
 func (s *Service) Routes(srv *web.Server) {
 	srv.AddTemplates("org", templateFS)
+	s.auditRoutes(srv)
 	srv.Page("GET", "/org", PermRead, "", s.treePage(srv))
 	srv.Page("GET", "/org/new", PermWrite, "", s.newPage(srv))
 	srv.Page("POST", "/org", PermWrite, "", s.createSubmit(srv))

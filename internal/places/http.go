@@ -22,6 +22,7 @@ var templateFS embed.FS
 func (s *Service) Routes(srv *web.Server) {
 	srv.AddTemplates("places", templateFS)
 	h := &handlers{s: s, srv: srv}
+	s.auditRoutes(srv)
 	srv.Page("GET", "/places", PermRead, "", h.buildingsPage)
 	srv.Page("GET", "/places/buildings/new", PermWrite, "", h.buildingNew)
 	srv.Page("POST", "/places/buildings/grid", PermWrite, "", h.assignGrid)

@@ -42,3 +42,13 @@ func maskMiddle(s string, head, tail int) string {
 	}
 	return string(r[:head]) + strings.Repeat("*", n-head-tail) + string(r[n-tail:])
 }
+
+// MaskName keeps a person's surname (the first character) and hides the
+// rest: 张** for 张三丰, 李* for 李四.
+func MaskName(s string) string {
+	r := []rune(strings.TrimSpace(s))
+	if len(r) <= 1 {
+		return string(r)
+	}
+	return string(r[:1]) + strings.Repeat("*", len(r)-1)
+}

@@ -27,6 +27,7 @@ var registryTemplates embed.FS
 func (s *Service) Routes(srv *web.Server) {
 	srv.AddTemplates("registry", registryTemplates)
 	h := &webHandlers{s: s, srv: srv}
+	s.auditRoutes(srv)
 
 	srv.Page("GET", "/registry", PermRead, "", h.listPage)
 	srv.Page("GET", "/registry/people/new", PermWrite, "", h.personNew)

@@ -1,8 +1,12 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"math"
 	"net/http"
+	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +14,7 @@ import (
 	"linli/internal/audit"
 	"linli/internal/auth"
 	"linli/internal/i18n"
+	"linli/internal/importexport"
 )
 
 // The three administrators' pages: accounts (system administrator; lock and
@@ -31,12 +36,37 @@ func (s *Server) registerAdmin() {
 	s.Page("POST", "/admin/security", auth.PermSecurityConfig, "", s.securitySubmit)
 	s.Page("GET", "/admin/audit", auth.PermAuditRead, "", s.auditPage)
 	s.Page("GET", "/admin/audit/verify", auth.PermAuditRead, "", s.auditVerify)
+	s.Page("GET", "/admin/audit/export", auth.PermAuditRead, "", s.auditExport)
 	s.API("GET", "/api/v1/audit", auth.PermAuditRead, "", s.apiAudit)
+
+	s.AddAuditTarget("user", AuditEach(func(ctx context.Context, p *auth.Principal, id int64) (AuditTarget, bool, error) {
+		u, err := s.Auth.GetUser(ctx, id)
+		if err != nil {
+			return AuditTarget{}, false, err
+		}
+		t := AuditTarget{Label: u.DisplayName + "（" + u.Username + "）"}
+		if p.Can(auth.PermUserLock) {
+			t.Href = "/admin/users/" + strconv.FormatInt(id, 10)
+		}
+		return t, true, nil
+	}))
+	s.AddAuditTarget("setting", func(_ context.Context, _ *auth.Principal, ids []string) (map[string]AuditTarget, error) {
+		out := map[string]AuditTarget{}
+		for _, id := range ids {
+			if key, ok := settingNames[id]; ok {
+				out[id] = AuditTarget{Label: i18n.T(key)}
+			}
+		}
+		return out, nil
+	})
 
 	s.AddNav(NavItem{Key: "auth.users", Href: "/admin/users", Perm: auth.PermUserLock, Order: 900})
 	s.AddNav(NavItem{Key: "auth.security_policy", Href: "/admin/security", Perm: auth.PermSecurityConfig, Order: 910})
 	s.AddNav(NavItem{Key: "nav.audit", Href: "/admin/audit", Perm: auth.PermAuditRead, Order: 920})
 }
+
+// settingNames name the settings the log records changes of.
+var settingNames = map[string]string{"security": "auth.security_policy", "calendar": "calendar.hours", "org.level_names": "org.level_names"}
 
 type usersData struct {
 	Users []*auth.User
@@ -244,9 +274,17 @@ func (s *Server) securitySubmit(w http.ResponseWriter, r *http.Request, p *auth.
 }
 
 type auditData struct {
-	Entries []audit.Entry
-	Pager   Pager
+	Rows     []AuditRow
+	Actions  []auditChoice
+	Objects  []auditChoice
+	Newer    string // query of the newer page ("" on the newest)
+	Older    string // query of the older page ("" on the oldest)
+	Newest   string // query of the newest page, filters kept
+	Export   string // query of the export, filters kept
+	Filtered bool
 }
+
+type auditChoice struct{ Code, Name string }
 
 func auditFilter(r *http.Request) audit.Filter {
 	q := r.URL.Query()
@@ -260,16 +298,192 @@ func auditFilter(r *http.Request) audit.Filter {
 	return f
 }
 
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	pg := NewPager(r, 50)
+// auditPageFilter is the page's and the export's filter: auditFilter, the
+// operation as one exact action ("op"), an object given by its number
+// (a case's 事项编号) and the keyset cursor; errs names what cannot be read.
+func (s *Server) auditPageFilter(r *http.Request) (audit.Filter, *i18n.Errors) {
+	q := r.URL.Query()
 	f := auditFilter(r)
-	f.Limit, f.Offset = pg.PerPage, pg.Offset()
-	entries, total, err := audit.Search(r.Context(), s.DB.Reader(), f)
+	f.ExactAction = strings.TrimSpace(q.Get("op"))
+	errs := &i18n.Errors{}
+	for k, label := range map[string]string{"from": i18n.T("audit.filter_from"), "to": i18n.T("audit.filter_to")} {
+		if v := strings.TrimSpace(q.Get(k)); v != "" {
+			if _, err := time.ParseInLocation("2006-01-02", v, Local); err != nil {
+				errs.Add(k, "err.invalid_date", "field", label)
+			}
+		}
+	}
+	if f.FromAt > 0 && f.ToAt > 0 && f.ToAt <= f.FromAt {
+		errs.Add("to", "audit.filter_range")
+	}
+	if f.ObjectID != "" {
+		if _, err := strconv.ParseInt(f.ObjectID, 10, 64); err != nil && f.ObjectType != "" {
+			if id, ok := s.auditLookup(r.Context(), f.ObjectType, f.ObjectID); ok {
+				f.ObjectID = id
+			}
+		}
+	}
+	f.Before = int64(QueryInt(r, "before", 0, 0, math.MaxInt64))
+	f.After = int64(QueryInt(r, "after", 0, 0, math.MaxInt64))
+	return f, errs
+}
+
+// auditQuery is the page's query without its cursor, with extra set.
+func auditQuery(q url.Values, extra ...string) string {
+	v := url.Values{}
+	for k, vals := range q {
+		if k != "before" && k != "after" && len(vals) > 0 && vals[0] != "" {
+			v[k] = vals[:1]
+		}
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		v.Set(extra[i], extra[i+1])
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return "?" + v.Encode()
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	f, errs := s.auditPageFilter(r)
+	d := auditData{Actions: auditActionChoices(), Objects: auditObjectChoices()}
+	q := r.URL.Query()
+	d.Newest, d.Export = auditQuery(q), "/admin/audit/export"+auditQuery(q)
+	if d.Newest == "" {
+		d.Newest = "?"
+	}
+	for _, k := range []string{"actor", "op", "object_type", "object_id", "outcome", "from", "to"} {
+		if q.Get(k) != "" {
+			d.Filtered = true
+		}
+	}
+	v := View{Title: i18n.T("nav.audit"), ActiveNav: "/admin/audit", Data: &d}
+	if errs.Any() {
+		v.Errors = errs
+		return s.Render(w, r, "web/audit.html", v)
+	}
+	f.Limit = 50
+	entries, more, err := audit.Page(r.Context(), s.DB.Reader(), f)
 	if err != nil {
 		return err
 	}
-	pg.Total = total
-	return s.Render(w, r, "web/audit.html", View{Title: i18n.T("nav.audit"), ActiveNav: "/admin/audit", Data: auditData{Entries: entries, Pager: pg}})
+	if d.Rows, err = s.AuditRows(r.Context(), p, entries); err != nil {
+		return err
+	}
+	if n := len(entries); n > 0 {
+		older := more || f.After > 0 && f.Before == 0
+		newer := f.Before > 0 || f.After > 0 && more
+		if older {
+			d.Older = auditQuery(q, "before", strconv.FormatInt(entries[n-1].Seq, 10))
+		}
+		if newer {
+			d.Newer = auditQuery(q, "after", strconv.FormatInt(entries[0].Seq, 10))
+		}
+	}
+	return s.Render(w, r, "web/audit.html", v)
+}
+
+func auditActionChoices() []auditChoice {
+	var out []auditChoice
+	for _, c := range audit.DeclaredActions() {
+		out = append(out, auditChoice{c, audit.ActionName(c)})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func auditObjectChoices() []auditChoice {
+	var out []auditChoice
+	for _, c := range audit.DeclaredObjects() {
+		out = append(out, auditChoice{c, audit.ObjectName(c)})
+	}
+	return out
+}
+
+// maxAuditExport bounds an export of the audit log; a longer one is cut,
+// and its info line says so.
+const maxAuditExport = 200000
+
+// auditExport writes the filtered log as .xlsx, streamed a thousand entries
+// at a time, and records the export (as the registry's exports are).
+func (s *Server) auditExport(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	f, errs := s.auditPageFilter(r)
+	if errs.Any() {
+		return errs
+	}
+	f.After = 0
+	meta := importexport.Meta{Title: i18n.T("nav.audit"), ExportedBy: p.DisplayName + "（" + p.Username + "）", ExportedAt: time.Now().In(Local), Masked: true, Filter: s.auditFilterText(r)}
+	headers := []string{"#", i18n.T("audit.at"), i18n.T("audit.actor"), i18n.T("audit.role"), i18n.T("audit.action"), i18n.T("audit.object_kind"), i18n.T("audit.object"), i18n.T("audit.outcome"), i18n.T("audit.ip"), i18n.T("audit.detail")}
+	name := i18n.T("nav.audit") + "-" + time.Now().In(Local).Format("20060102-1504") + ".xlsx"
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
+	out, err := importexport.NewWriter(w, meta, headers)
+	if err != nil {
+		return err
+	}
+	n := 0
+	f.Limit = 1000
+	names := map[string]map[string]AuditTarget{}
+	for n < maxAuditExport {
+		entries, more, err := audit.Page(r.Context(), s.DB.Reader(), f)
+		if err != nil {
+			return err
+		}
+		if n%50000 == 0 {
+			names = map[string]map[string]AuditTarget{} // bounded memory
+		}
+		rows, err := s.auditRows(r.Context(), p, entries, names)
+		if err != nil {
+			return err
+		}
+		for _, row := range rows {
+			if n >= maxAuditExport {
+				break
+			}
+			var detail []string
+			for _, d := range row.Detail {
+				detail = append(detail, d.Label+"："+d.Value)
+			}
+			if err := out.Write(row.Seq, time.UnixMilli(row.At).In(Local).Format(time.DateTime), row.ActorName, row.Roles, row.ActionName,
+				row.ObjectKind, row.Object.Label, row.Outcome, row.IP, strings.Join(detail, "；")); err != nil {
+				return err
+			}
+			n++
+		}
+		if !more || len(entries) == 0 {
+			break
+		}
+		f.Before = entries[len(entries)-1].Seq
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return s.Audit.RecordAlone(r.Context(), s.DB, audit.Event(p, "audit.export", "", nil, 0, audit.Success).
+		WithDetail(map[string]any{"rows": n, "filter": meta.Filter}))
+}
+
+// auditFilterText describes the export's filters in words.
+func (s *Server) auditFilterText(r *http.Request) string {
+	q := r.URL.Query()
+	var parts []string
+	add := func(label, v string) {
+		if v != "" {
+			parts = append(parts, label+"："+v)
+		}
+	}
+	add(i18n.T("audit.actor"), q.Get("actor"))
+	if op := q.Get("op"); op != "" {
+		add(i18n.T("audit.action"), audit.ActionName(op))
+	}
+	add(i18n.T("audit.object_kind"), audit.ObjectName(q.Get("object_type")))
+	add(i18n.T("audit.object_id"), q.Get("object_id"))
+	if o := q.Get("outcome"); o != "" {
+		add(i18n.T("audit.outcome"), i18n.T("audit.outcome."+outcomeCode(o)))
+	}
+	add(i18n.T("audit.filter_from"), q.Get("from"))
+	add(i18n.T("audit.filter_to"), q.Get("to"))
+	return strings.Join(parts, "，")
 }
 
 type verifyData struct {

@@ -67,6 +67,7 @@ type Server struct {
 	charts     []ChartProvider
 	admit      *admission
 	stash      formStash // refused forms kept across a redirect (stash.go)
+	auditViews auditViews
 }
 
 // Route is one registered route; the authorisation matrix test walks them all.

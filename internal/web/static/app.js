@@ -148,3 +148,40 @@
     });
   });
 })();
+
+// --- case-type categories table (h-admin): 添加一行 and 删除此行 in place;
+// without JavaScript the same buttons have the server draw the table again.
+(function () {
+  function renumber(body) {
+    body.querySelectorAll("tr.category-row").forEach(function (r, i) {
+      r.setAttribute("data-row", i + 1);
+      r.cells[0].textContent = i + 1;
+      var rm = r.querySelector("button[name=remove]");
+      if (rm) rm.value = i + 1;
+    });
+  }
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("#category-add, #category-rows button[name=remove]");
+    var body = document.querySelector("#category-rows tbody");
+    if (!b || !body) return;
+    if (b.id === "category-add") {
+      var rows = body.querySelectorAll("tr.category-row");
+      if (!rows.length) return; // nothing to copy: let the server add it
+      e.preventDefault();
+      var row = rows[rows.length - 1].cloneNode(true);
+      row.classList.remove("has-error");
+      row.querySelectorAll("input").forEach(function (i) { i.value = ""; i.removeAttribute("aria-invalid"); });
+      row.querySelectorAll("select").forEach(function (s) { s.selectedIndex = 0; });
+      body.appendChild(row);
+      renumber(body);
+      row.querySelector("input").focus();
+    } else {
+      e.preventDefault();
+      var tr = b.closest("tr");
+      var next = tr.nextElementSibling;
+      if (next && next.classList.contains("row-errors")) next.remove();
+      tr.remove();
+      renumber(body);
+    }
+  });
+})();

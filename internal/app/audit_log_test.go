@@ -1,0 +1,239 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"linli/internal/apptest"
+	"linli/internal/audit"
+	"linli/internal/auth"
+	"linli/internal/cases"
+)
+
+// The audit log reads in Chinese: a case step is 事项流转 on the case's
+// number, with its detail as named rows; the auditor (三员分立: no resident
+// data) gets no links, a reader who may open the case does; a person outside
+// the reader's reach is masked and not a link.
+func TestAuditLogRendering(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		leader := w.Principal(t, "community_admin")
+		caseID := w.Objects["case"][apptest.InA]
+		if err := w.App.Cases.Transition(ctx, leader, caseID, cases.TransitionInput{Action: "accept"}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := w.App.Cases.Get(ctx, leader, caseID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := w.Server(t)
+		auditor := apptest.NewClient(t, srv.URL).Login("audit_admin", apptest.Password)
+		resp, body := auditor.Get("/admin/audit?op=case.transition")
+		if resp.StatusCode != 200 {
+			t.Fatalf("audit page: %d", resp.StatusCode)
+		}
+		for _, want := range []string{"事项流转", c.Number(), "办理动作", "受理", "社区书记/主任"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the case step's entry lacks %q", want)
+			}
+		}
+		for _, raw := range []string{"case.transition</", `{"action"`, "&#34;action&#34;", ">community_admin<"} {
+			if strings.Contains(body, raw) {
+				t.Errorf("the page shows %q", raw)
+			}
+		}
+		if strings.Contains(body, `href="/cases/`) {
+			t.Error("the audit administrator, who reads no cases, is offered a link to one")
+		}
+		if n := strings.Count(body, "data-seq="); n != 1 {
+			t.Errorf("filtered by operation: %d entries, want 1", n)
+		}
+
+		// A reader who may open the case gets its link; a person of another
+		// community is masked and no link, one of the reader's own is named
+		// and linked.
+		entries, _, err := audit.Page(ctx, w.DB, audit.Filter{ExactAction: "case.transition"})
+		if err != nil || len(entries) != 1 {
+			t.Fatal(entries, err)
+		}
+		people, _, err := audit.Page(ctx, w.DB, audit.Filter{ExactAction: "person.create", Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reader := *leader
+		reader.Roles = append([]auth.Role{auth.RoleAuditAdmin}, reader.Roles...)
+		rows, err := w.App.Web.AuditRows(ctx, &reader, append(entries, people...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := rows[0]; r.ActionName != "事项流转" || r.Object.Label != c.Number() || r.Object.Href != fmt.Sprintf("/cases/%d", caseID) {
+			t.Errorf("case step for its community's leader: %q %+v", r.ActionName, r.Object)
+		}
+		personA, personD := fmt.Sprint(w.Objects["person"][apptest.InA]), fmt.Sprint(w.Objects["person"][apptest.InD])
+		seen := 0
+		for _, r := range rows[1:] {
+			switch r.ObjectID {
+			case personA:
+				seen++
+				if r.Object.Label != w.Markers["person"][apptest.InA] || r.Object.Href != "/registry/people/"+personA {
+					t.Errorf("own person: %+v", r.Object)
+				}
+			case personD:
+				seen++
+				if r.Object.Href != "" || strings.Contains(r.Object.Label, w.Markers["person"][apptest.InD]) || !strings.Contains(r.Object.Label, "*") {
+					t.Errorf("a person outside the reader's reach: %+v", r.Object)
+				}
+			}
+		}
+		if seen != 2 {
+			t.Fatalf("person.create entries of A and D: %d found", seen)
+		}
+	})
+}
+
+var seqRe = regexp.MustCompile(`data-seq="(\d+)"`)
+
+// Filters by person, operation, object (by a case's number), time and
+// outcome; keyset pages; a bad date is named.
+func TestAuditLogFilters(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		leader := w.Principal(t, "community_admin")
+		caseID := w.Objects["case"][apptest.InA]
+		if err := w.App.Cases.Transition(ctx, leader, caseID, cases.TransitionInput{Action: "accept"}); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := w.App.Cases.Get(ctx, leader, caseID)
+		// A refused request, audited as denied.
+		if err := w.App.Audit.RecordAlone(ctx, w.DB, audit.Event(leader, "person.export_unmasked", "person", "", 0, audit.Denied)); err != nil {
+			t.Fatal(err)
+		}
+		srv := w.Server(t)
+		auditor := apptest.NewClient(t, srv.URL).Login("audit_admin", apptest.Password)
+		page := func(q url.Values) (string, []string) {
+			t.Helper()
+			resp, body := auditor.Get("/admin/audit?" + q.Encode())
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s: %d", q.Encode(), resp.StatusCode)
+			}
+			var seqs []string
+			for _, m := range seqRe.FindAllStringSubmatch(body, -1) {
+				seqs = append(seqs, m[1])
+			}
+			return body, seqs
+		}
+		count := func(f audit.Filter) int {
+			f.Limit = 5000
+			es, _, err := audit.Page(ctx, w.DB, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(es)
+		}
+		// By person.
+		_, seqs := page(url.Values{"actor": {"community_admin"}})
+		if want := count(audit.Filter{Actor: "community_admin"}); len(seqs) != min(want, 50) || want == 0 {
+			t.Errorf("by person: %d rows, %d entries", len(seqs), want)
+		}
+		// By object, given as the case's number.
+		body, seqs := page(url.Values{"object_type": {"case"}, "object_id": {c.Number()}})
+		if want := count(audit.Filter{ObjectType: "case", ObjectID: fmt.Sprint(caseID)}); len(seqs) != want || want < 2 || !strings.Contains(body, "登记事项") {
+			t.Errorf("by case number: %d rows, %d entries", len(seqs), want)
+		}
+		// By outcome.
+		body, seqs = page(url.Values{"outcome": {"denied"}})
+		if len(seqs) != 1 || !strings.Contains(body, "导出居民（完整信息）") || !strings.Contains(body, "拒绝") {
+			t.Errorf("by outcome: %d rows", len(seqs))
+		}
+		// By time: nothing before yesterday, everything today.
+		yesterday := time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, -1).Format("2006-01-02")
+		tomorrow := time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 1).Format("2006-01-02")
+		if _, seqs = page(url.Values{"to": {yesterday}}); len(seqs) != 0 {
+			t.Errorf("until yesterday: %d rows", len(seqs))
+		}
+		if _, seqs = page(url.Values{"from": {yesterday}, "to": {tomorrow}, "op": {"case.transition"}}); len(seqs) != 1 {
+			t.Errorf("today's steps: %d rows", len(seqs))
+		}
+		// A date that is not one is named.
+		resp, body := auditor.Get("/admin/audit?from=2026-13-45")
+		if resp.StatusCode != 422 || !strings.Contains(body, "开始日期") {
+			t.Errorf("bad date: %d", resp.StatusCode)
+		}
+		// Keyset pages: the older page continues where the first stopped.
+		total := count(audit.Filter{})
+		for total <= 50 {
+			if err := w.App.Audit.RecordAlone(ctx, w.DB, audit.Event(leader, "case.alerts_read", "user", leader.UserID, 0, audit.Success)); err != nil {
+				t.Fatal(err)
+			}
+			total++
+		}
+		body, first := page(url.Values{})
+		m := regexp.MustCompile(`href="\?before=(\d+)"`).FindStringSubmatch(body)
+		if len(first) != 50 || m == nil || m[1] != first[49] {
+			t.Fatalf("first page: %d rows, older link %v", len(first), m)
+		}
+		body, second := page(url.Values{"before": {m[1]}})
+		last, _ := strconv.Atoi(first[49])
+		if len(second) == 0 || atoi(second[0]) >= last || !strings.Contains(body, "?after=") {
+			t.Fatalf("older page: %v after %s", second[:min(3, len(second))], first[49])
+		}
+	})
+}
+
+// The filtered log exports as .xlsx with Chinese headers and rows, and the
+// export is itself audited.
+func TestAuditLogExport(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		leader := w.Principal(t, "community_admin")
+		caseID := w.Objects["case"][apptest.InA]
+		if err := w.App.Cases.Transition(ctx, leader, caseID, cases.TransitionInput{Action: "accept"}); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := w.App.Cases.Get(ctx, leader, caseID)
+		srv := w.Server(t)
+		auditor := apptest.NewClient(t, srv.URL).Login("audit_admin", apptest.Password)
+		resp, body := auditor.Get("/admin/audit/export?op=case.transition")
+		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "spreadsheetml") {
+			t.Fatalf("export: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		f, err := excelize.OpenReader(bytes.NewReader([]byte(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := f.GetRows(f.GetSheetName(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 3 {
+			t.Fatalf("%d rows, want info, headers and one entry: %q", len(rows), rows)
+		}
+		if !strings.Contains(rows[0][0], "事项流转") {
+			t.Errorf("info line does not name the filter: %q", rows[0][0])
+		}
+		if got := strings.Join(rows[1], ","); got != "#,时间,操作人,角色,操作,对象类型,对象,结果,IP 地址,详情" {
+			t.Errorf("headers: %s", got)
+		}
+		row := strings.Join(rows[2], "|")
+		for _, want := range []string{"community_admin", "社区书记/主任", "|事项流转|", "|事项|" + c.Number() + "|", "|成功|", "办理动作：受理"} {
+			if !strings.Contains(row, want) {
+				t.Errorf("row lacks %q: %s", want, row)
+			}
+		}
+		es, _, err := audit.Page(ctx, w.DB, audit.Filter{ExactAction: "audit.export"})
+		if err != nil || len(es) != 1 || es[0].ActorName != "audit_admin" || !strings.Contains(es[0].Detail, `"rows":1`) {
+			t.Fatalf("the export is not audited: %+v %v", es, err)
+		}
+	})
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
