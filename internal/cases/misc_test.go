@@ -3,6 +3,7 @@ package cases_test
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -172,8 +173,26 @@ func TestTypeConfiguration(t *testing.T) {
 		}
 		// A broken definition is refused with the reason.
 		bad := strings.Replace(cases.TypeJSON(t1), `"to": "accepted"`, `"to": "nowhere"`, 1)
-		if err := s.SaveTypeJSON(ctx, sys, bad); !errors.As(err, &verrs) || !strings.Contains(verrs.Error(), "nowhere") {
+		if err := s.SaveTypeJSON(ctx, sys, bad); !errors.As(err, &verrs) || !strings.Contains(verrs.Error(), "目标环节“nowhere”不存在") {
 			t.Fatalf("broken JSON accepted: %v", err)
+		}
+		// Every refusal of the JSON editor reads in Chinese and says where.
+		broken := cases.TypeJSON(t1)
+		for _, tc := range []struct{ name, def, want string }{
+			{"syntax", strings.Replace(broken, `"to": "accepted",`, `"to": "accepted"`, 1), "第 "},
+			{"type", strings.Replace(broken, `"prefix": "SQ"`, `"prefix": 12`, 1), "“prefix”的值类型不对，应为 文字"},
+			{"unknown key", strings.Replace(broken, `"prefix": "SQ"`, `"prefx": "SQ"`, 1), "未知的键“prefx”"},
+			{"empty", "  ", "定义为空"},
+			{"rule", strings.Replace(broken, `"prefix": "SQ"`, `"prefix": "sq"`, 1), "编号前缀 prefix“sq”须为 1–4 个大写字母"},
+		} {
+			err := s.SaveTypeJSON(ctx, sys, tc.def)
+			if !errors.As(err, &verrs) || !strings.Contains(verrs.For("config"), tc.want) {
+				t.Errorf("%s: %v", tc.name, err)
+				continue
+			}
+			if msg := verrs.For("config"); regexp.MustCompile(`json:|invalid character|cannot unmarshal|[a-z]+ %q`).MatchString(msg) {
+				t.Errorf("%s: the reason is not in Chinese: %s", tc.name, msg)
+			}
 		}
 		// A new type (信访) by JSON.
 		petition := strings.NewReplacer(`"code": "request"`, `"code": "petition"`, `"name": "居民诉求"`, `"name": "信访事项"`, `"prefix": "SQ"`, `"prefix": "XF"`, `"open311": true,`, ``).Replace(cases.TypeJSON(t0))

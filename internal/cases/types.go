@@ -5,8 +5,11 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -280,19 +283,21 @@ var (
 // offending part so that an administrator editing JSON can fix it.
 func (t *TypeDef) validate() error {
 	var probs []string
-	bad := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+	// The reasons are read by an administrator saving a definition: Chinese,
+	// naming the part of the JSON (its key) that is wrong.
+	bad := func(key string, kv ...any) { probs = append(probs, i18n.T("cases.typedef."+key, kv...)) }
 	if !codeRe.MatchString(t.Code) {
-		bad("code %q", t.Code)
+		bad("code", "a", t.Code)
 	}
 	if strings.TrimSpace(t.Name) == "" {
 		bad("name")
 	}
 	if !prefixRe.MatchString(t.Prefix) {
-		bad("prefix %q (1–4 capital letters)", t.Prefix)
+		bad("prefix", "a", t.Prefix)
 	}
 	for _, l := range t.Lines {
 		if !auth.ValidLine(l) {
-			bad("line %q", l)
+			bad("line", "a", l)
 		}
 	}
 	if len(t.Reporters) == 0 {
@@ -300,36 +305,36 @@ func (t *TypeDef) validate() error {
 	}
 	for _, r := range t.Reporters {
 		if !r.Valid() || r.IsAdmin() {
-			bad("reporter role %q", r)
+			bad("reporter", "a", r)
 		}
 	}
 	if levelRank[t.InitialLevel] == 0 {
-		bad("initial_level %q", t.InitialLevel)
+		bad("initial_level", "a", t.InitialLevel)
 	}
 	if len(t.Sources) == 0 {
 		bad("sources")
 	}
 	for _, s := range t.Sources {
 		if !contains(Sources, s) {
-			bad("source %q", s)
+			bad("source", "a", s)
 		}
 	}
 	if t.Resolve.IsZero() {
-		bad("resolve limit")
+		bad("resolve")
 	}
 	if t.Respond.IsZero() {
-		bad("respond limit")
+		bad("respond")
 	}
 	if t.RemindHours < 0 || t.RemindHours > 200 || t.EscalateDays < 1 || t.EscalateDays > 60 {
-		bad("remind_hours / escalate_days")
+		bad("remind")
 	}
 	for _, d := range t.Documents {
 		if d != DocAgreement && d != DocNotice {
-			bad("document %q", d)
+			bad("document", "a", d)
 		}
 	}
 	if t.SuccessRate != "" && t.SuccessRate != "mediation" && t.SuccessRate != "rectification" {
-		bad("success_rate %q", t.SuccessRate)
+		bad("success_rate", "a", t.SuccessRate)
 	}
 	if len(t.Categories) == 0 {
 		bad("categories")
@@ -337,7 +342,7 @@ func (t *TypeDef) validate() error {
 	seen := map[string]bool{}
 	for _, c := range t.Categories {
 		if !codeRe.MatchString(c.Code) || seen["c:"+c.Code] || strings.TrimSpace(c.Name) == "" {
-			bad("category %q", c.Code)
+			bad("category", "a", c.Code)
 		}
 		seen["c:"+c.Code] = true
 	}
@@ -347,13 +352,13 @@ func (t *TypeDef) validate() error {
 	closed := 0
 	for i, s := range t.Stages {
 		if !codeRe.MatchString(s.Code) || seen["s:"+s.Code] || strings.TrimSpace(s.Name) == "" {
-			bad("stage %q", s.Code)
+			bad("stage", "a", s.Code)
 		}
 		if s.Kind != KindIntake && s.Kind != KindWork && s.Kind != KindClosed {
-			bad("stage %q kind %q", s.Code, s.Kind)
+			bad("stage_kind", "a", s.Code, "b", s.Kind)
 		}
 		if i == 0 && s.Kind == KindClosed {
-			bad("the first stage %q is where cases start and cannot be closed", s.Code)
+			bad("first_stage", "a", s.Code)
 		}
 		if s.Kind == KindClosed {
 			closed++
@@ -361,34 +366,34 @@ func (t *TypeDef) validate() error {
 		seen["s:"+s.Code] = true
 	}
 	if closed == 0 {
-		bad("no closing stage")
+		bad("no_closing")
 	}
 	for _, tr := range t.Transitions {
 		if !codeRe.MatchString(tr.Code) || seen["t:"+tr.Code] || strings.TrimSpace(tr.Name) == "" {
-			bad("transition %q", tr.Code)
+			bad("transition", "a", tr.Code)
 		}
 		seen["t:"+tr.Code] = true
 		if len(tr.From) == 0 {
-			bad("transition %q: from", tr.Code)
+			bad("tr_from", "a", tr.Code)
 		}
 		for _, f := range tr.From {
 			if !seen["s:"+f] {
-				bad("transition %q: from stage %q", tr.Code, f)
+				bad("tr_from_stage", "a", tr.Code, "b", f)
 			}
 		}
 		if !seen["s:"+tr.To] {
-			bad("transition %q: to stage %q", tr.Code, tr.To)
+			bad("tr_to_stage", "a", tr.Code, "b", tr.To)
 		}
 		if tr.Reporter == (len(tr.Roles) > 0) {
-			bad("transition %q: either roles or reporter", tr.Code)
+			bad("tr_roles", "a", tr.Code)
 		}
 		for _, r := range tr.Roles {
 			if !r.Valid() || r.IsAdmin() || r == auth.RoleResident || r == auth.RoleVolunteer {
-				bad("transition %q: role %q", tr.Code, r)
+				bad("tr_role", "a", tr.Code, "b", r)
 			}
 		}
 		if tr.Assign != "" && tr.Assign != "required" && tr.Assign != "optional" {
-			bad("transition %q: assign %q", tr.Code, tr.Assign)
+			bad("tr_assign", "a", tr.Code, "b", tr.Assign)
 		}
 		switch tr.Outcome {
 		case "", "resolved", "unresolved":
@@ -398,50 +403,50 @@ func (t *TypeDef) validate() error {
 				ok = ok || (f.Key == "outcome" && f.Type == "select")
 			}
 			if !ok {
-				bad("transition %q: outcome field missing", tr.Code)
+				bad("tr_outcome_field", "a", tr.Code)
 			}
 		default:
-			bad("transition %q: outcome %q", tr.Code, tr.Outcome)
+			bad("tr_outcome", "a", tr.Code, "b", tr.Outcome)
 		}
 		if tr.ReopenTo != "" && (!tr.Rating || !seen["s:"+tr.ReopenTo]) {
-			bad("transition %q: reopen_to %q", tr.Code, tr.ReopenTo)
+			bad("tr_reopen", "a", tr.Code, "b", tr.ReopenTo)
 		}
 		for _, r := range tr.RequiresRating {
 			if !contains(Ratings, r) {
-				bad("transition %q: rating %q", tr.Code, r)
+				bad("tr_rating", "a", tr.Code, "b", r)
 			}
 		}
 		if tr.Document != "" && !t.HasDocument(tr.Document) {
-			bad("transition %q: document %q not kept by the type", tr.Code, tr.Document)
+			bad("tr_document", "a", tr.Code, "b", tr.Document)
 		}
 		if tr.DueFromDocument != "" && tr.Document == "" {
-			bad("transition %q: due_from_document without document", tr.Code)
+			bad("tr_due_doc", "a", tr.Code)
 		}
 		if tr.Note != "" && tr.Note != "optional" && tr.Note != "required" {
-			bad("transition %q: note %q", tr.Code, tr.Note)
+			bad("tr_note", "a", tr.Code, "b", tr.Note)
 		}
 		keys := map[string]bool{}
 		for _, f := range tr.Fields {
 			if !codeRe.MatchString(f.Key) || keys[f.Key] || strings.TrimSpace(f.Label) == "" {
-				bad("transition %q: field %q", tr.Code, f.Key)
+				bad("tr_field", "a", tr.Code, "b", f.Key)
 			}
 			keys[f.Key] = true
 			switch f.Type {
 			case "text", "textarea", "date":
 			case "select":
 				if len(f.Options) == 0 {
-					bad("transition %q: field %q has no options", tr.Code, f.Key)
+					bad("tr_field_options", "a", tr.Code, "b", f.Key)
 				}
 			default:
-				bad("transition %q: field %q type %q", tr.Code, f.Key, f.Type)
+				bad("tr_field_type", "a", tr.Code, "b", f.Key, "c", f.Type)
 			}
 		}
 		if tr.DueFromField != "" && !keys[tr.DueFromField] {
-			bad("transition %q: due_from_field %q", tr.Code, tr.DueFromField)
+			bad("tr_due_field", "a", tr.Code, "b", tr.DueFromField)
 		}
 	}
 	if len(probs) > 0 {
-		return fmt.Errorf("%s", strings.Join(probs, "; "))
+		return errors.New(strings.Join(probs, "；"))
 	}
 	return nil
 }
@@ -481,12 +486,60 @@ func parseType(raw []byte) (*TypeDef, error) {
 	dec.DisallowUnknownFields()
 	t := &TypeDef{}
 	if err := dec.Decode(t); err != nil {
-		return nil, err
+		return nil, jsonError(raw, err)
 	}
 	if err := t.validate(); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// jsonError says in Chinese where a definition is not the JSON a type is
+// written in: the line and column of a syntax error, the key of a wrong value
+// or of an unknown key.
+func jsonError(raw []byte, err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		line, col := lineCol(raw, syn.Offset)
+		return errors.New(i18n.T("cases.typedef.json_syntax", "line", line, "col", col))
+	case errors.As(err, &typ):
+		return errors.New(i18n.T("cases.typedef.json_type", "key", typ.Field, "want", i18n.T("cases.typedef.json_kind."+jsonKind(typ.Type.Kind()))))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New(i18n.T("cases.typedef.json_empty"))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return errors.New(i18n.T("cases.typedef.json_unknown", "key", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)))
+	}
+	return errors.New(i18n.T("cases.typedef.json_other"))
+}
+
+// jsonKind names the JSON shape a Go kind is written as.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "text"
+	case reflect.Bool:
+		return "bool"
+	case reflect.Slice, reflect.Array:
+		return "list"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	}
+	return "number"
+}
+
+var _ = i18n.Family("cases.typedef.json_kind.", "text", "bool", "list", "object", "number")
+
+// lineCol turns a byte offset into a 1-based line and column (in characters).
+func lineCol(raw []byte, off int64) (line, col int) {
+	if off > int64(len(raw)) {
+		off = int64(len(raw))
+	}
+	before := string(raw[:off])
+	line = strings.Count(before, "\n") + 1
+	col = len([]rune(before[strings.LastIndex(before, "\n")+1:]))
+	return line, col
 }
 
 // typeSnapshotTTL: other instances see an administrator's change within this.
