@@ -281,6 +281,9 @@ var (
 
 // validate checks a definition for internal consistency; the messages name the
 // offending part so that an administrator editing JSON can fix it.
+// The keys of validate's reasons (cases.typedef.*).
+var _ = i18n.Family("cases.typedef.", "code", "name", "prefix", "line", "reporters", "reporter", "initial_level", "sources", "source", "resolve", "respond", "remind", "document", "success_rate", "categories", "category", "stages", "stage", "stage_kind", "first_stage", "no_closing", "transition", "tr_from", "tr_from_stage", "tr_to_stage", "tr_roles", "tr_role", "tr_assign", "tr_outcome_field", "tr_outcome", "tr_reopen", "tr_rating", "tr_document", "tr_due_doc", "tr_note", "tr_field", "tr_field_options", "tr_field_type", "tr_due_field")
+
 func (t *TypeDef) validate() error {
 	var probs []string
 	// The reasons are read by an administrator saving a definition: Chinese,
