@@ -147,7 +147,8 @@ func TestBulkTxQueuedCopies(t *testing.T) {
 					return nil, err
 				}
 			}
-			return rows, rows.Write(ctx)
+			err = rows.Write(ctx)
+			return rows, err
 		}
 		undo := db.SlowCopies(30 * time.Millisecond)
 		defer undo()

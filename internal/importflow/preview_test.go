@@ -57,12 +57,20 @@ func TestCheckListsUpdatesAndGroupsNewPlaces(t *testing.T) {
 
 		// New places: by estate (natural order of buildings), folded, counted.
 		_, body := run("first.csv", peopleLedger(22, "1380000", "群众"), true)
-		places := body[strings.Index(body, `id="new-places"`):]
-		places = places[:strings.Index(places, "</div>")]
+		from := func(s, mark string) string {
+			t.Helper()
+			i := strings.Index(s, mark)
+			if i < 0 {
+				t.Fatalf("no %q in:\n%s", mark, s)
+			}
+			return s[i:]
+		}
+		places := from(body, `id="new-places"`)
+		places = places[:len(places)-len(from(places, "</div>"))]
 		if n := strings.Count(places, `<details class="new-estate"`); n != 2 {
 			t.Fatalf("new places in %d estate groups, want 2:\n%s", n, places)
 		}
-		xin := places[strings.Index(places, "<strong>新苑</strong>"):]
+		xin := from(places, "<strong>新苑</strong>")
 		if !strings.Contains(xin[:200], "新小区") || !strings.Contains(xin, "新建楼栋 3 幢，新建房屋 3 套") {
 			t.Fatalf("the new estate's group:\n%s", xin)
 		}

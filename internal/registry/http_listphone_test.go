@@ -97,7 +97,7 @@ func TestPhoneListPagesByTwentyWithFragments(t *testing.T) {
 		// 加载更多's fragments: rows 21–40, then 41–47 and no link further.
 		next := regexp.MustCompile(`href="([^"]+)" rel="next" data-load-more`)
 		m := next.FindStringSubmatch(first)
-		if m == nil || !strings.Contains(m[1], "page=2") || strings.Contains(m[1], "fragment") {
+		if len(m) < 2 || !strings.Contains(m[1], "page=2") || strings.Contains(m[1], "fragment") {
 			t.Fatalf("load-more link: %v", m)
 		}
 		frag2 := getWith(t, leader, strings.ReplaceAll(m[1], "&amp;", "&")+"&fragment=rows", phone)
@@ -108,7 +108,7 @@ func TestPhoneListPagesByTwentyWithFragments(t *testing.T) {
 			t.Fatalf("fragment of page 2: %v, want %v", got, all[20:40])
 		}
 		m = next.FindStringSubmatch(frag2)
-		if m == nil || !strings.Contains(m[1], "page=3") || strings.Contains(m[1], "fragment") {
+		if len(m) < 2 || !strings.Contains(m[1], "page=3") || strings.Contains(m[1], "fragment") {
 			t.Fatalf("the fragment's link to page 3: %v\n%s", m, frag2)
 		}
 		frag3 := getWith(t, leader, strings.ReplaceAll(m[1], "&amp;", "&")+"&fragment=rows", phone)
@@ -134,7 +134,7 @@ func TestPhoneListPagesByTwentyWithFragments(t *testing.T) {
 		f := getWith(t, leader, list+"&sex=F&head=1", phone)
 		mustContain(t, "phone list with filters", f, `<span class="count">3</span>`, "性别：女", "只看户主", "网格：")
 		chip := regexp.MustCompile(`<a class="chip" href="([^"]+)"[^>]*>性别：女`).FindStringSubmatch(f)
-		if chip == nil || strings.Contains(chip[1], "sex=") || !strings.Contains(chip[1], "head=1") {
+		if len(chip) < 2 || strings.Contains(chip[1], "sex=") || !strings.Contains(chip[1], "head=1") {
 			t.Fatalf("the 性别 chip's link: %v", chip)
 		}
 	})
