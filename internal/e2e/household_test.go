@@ -11,7 +11,6 @@ import (
 	"linli/internal/auth"
 	"linli/internal/cases"
 	"linli/internal/identity"
-	"linli/internal/places"
 	"linli/internal/registry"
 )
 
@@ -39,15 +38,7 @@ func TestHouseholdFileChangesBehindButtons(t *testing.T) {
 	c := context.Background()
 	sys := auth.System("e2e")
 	a := site.App
-	grid := firstGrid(t, site)
-	bs, _, err := a.Places.ListBuildings(c, sys, places.BuildingFilter{GridID: grid.ID, Limit: 1})
-	if err != nil || len(bs) == 0 {
-		t.Fatalf("buildings of %s: %v", grid.Name, err)
-	}
-	dws, err := a.Places.Dwellings(c, sys, bs[0].ID)
-	if err != nil || len(dws) == 0 {
-		t.Fatal(err)
-	}
+	_, dws := firstBuilding(t, site)
 	Do(t, ctx, Login(site.URL, "community_admin", DemoPassword))
 	for i, vp := range viewports {
 		dw := dws[len(dws)-1-i]
@@ -138,18 +129,7 @@ func TestHouseholdFileChangesBehindButtons(t *testing.T) {
 func TestNewResidentPickerKeepsTypedValues(t *testing.T) {
 	site := StartDemo(t, 200)
 	ctx := Browser(t)
-	c := context.Background()
-	sys := auth.System("e2e")
-	grid := firstGrid(t, site)
-	bs, _, err := site.App.Places.ListBuildings(c, sys, places.BuildingFilter{GridID: grid.ID, Limit: 1})
-	if err != nil || len(bs) == 0 {
-		t.Fatal(err)
-	}
-	b := bs[0]
-	dws, err := site.App.Places.Dwellings(c, sys, b.ID)
-	if err != nil || len(dws) == 0 {
-		t.Fatal(err)
-	}
+	b, dws := firstBuilding(t, site)
 	dw := dws[0]
 	choose := func(t *testing.T, name string, value int64) {
 		t.Helper()

@@ -38,6 +38,23 @@ func firstGrid(t *testing.T, site *Site) *org.Unit {
 	return nil
 }
 
+// firstBuilding returns the first building of the demo's first grid and its
+// dwellings.
+func firstBuilding(t *testing.T, site *Site) (*places.Building, []*places.Dwelling) {
+	t.Helper()
+	c, sys := context.Background(), auth.System("e2e")
+	grid := firstGrid(t, site)
+	bs, _, err := site.App.Places.ListBuildings(c, sys, places.BuildingFilter{GridID: grid.ID, Limit: 1})
+	if err != nil || len(bs) == 0 {
+		t.Fatalf("buildings of %s: %v", grid.Name, err)
+	}
+	dws, err := site.App.Places.Dwellings(c, sys, bs[0].ID)
+	if err != nil || len(dws) == 0 {
+		t.Fatalf("dwellings of %s: %v", bs[0].Name, err)
+	}
+	return bs[0], dws
+}
+
 func born(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
 
 // fetchBase64 downloads url from the page (with the session) and returns the
@@ -92,15 +109,7 @@ func TestRegistrySearchHouseholdRevealAndPhoneView(t *testing.T) {
 	c := context.Background()
 	sys := auth.System("e2e")
 	a := site.App
-	grid := firstGrid(t, site)
-	bs, _, err := a.Places.ListBuildings(c, sys, places.BuildingFilter{GridID: grid.ID, Limit: 1})
-	if err != nil || len(bs) == 0 {
-		t.Fatalf("buildings of %s: %v", grid.Name, err)
-	}
-	dws, err := a.Places.Dwellings(c, sys, bs[0].ID)
-	if err != nil || len(dws) == 0 {
-		t.Fatal(err)
-	}
+	building, dws := firstBuilding(t, site)
 	dw := dws[len(dws)-1]
 	headID := identity.MakeID("330106", born(1962, 5, 8), 17, identity.Female)
 	head, err := a.Registry.CreatePerson(c, sys, registry.PersonInput{Name: "诸葛明月", IDNumber: headID, Phone: "13905710001", DwellingID: dw.ID,
@@ -179,8 +188,8 @@ func TestRegistrySearchHouseholdRevealAndPhoneView(t *testing.T) {
 	Do(t, ctx, Logout(), Login(site.URL, "grid_worker", DemoPassword),
 		chromedp.EmulateViewport(390, 844),
 		chromedp.Navigate(site.URL+"/registry/grid"),
-		WaitSel(fmt.Sprintf(`a[href="/registry/grid/buildings/%d"]`, bs[0].ID)),
-		chromedp.Click(Sel(fmt.Sprintf(`a[href="/registry/grid/buildings/%d"]`, bs[0].ID))),
+		WaitSel(fmt.Sprintf(`a[href="/registry/grid/buildings/%d"]`, building.ID)),
+		chromedp.Click(Sel(fmt.Sprintf(`a[href="/registry/grid/buildings/%d"]`, building.ID))),
 		WaitSel(fmt.Sprintf(`#dwelling-%d`, dw.ID)),
 	)
 	if !Eval[bool](t, ctx, `getComputedStyle(document.querySelector('table.list td')).display === 'block'`) {
