@@ -572,7 +572,8 @@ func (s *Service) userNames(ctx context.Context, ids map[int64]bool) (map[int64]
 		list = append(list, id)
 	}
 	out := map[int64]string{}
-	rows, err := s.DB.QueryContext(ctx, `SELECT id, display_name FROM auth_user WHERE id IN (`+db.Placeholders(len(list))+`)`, db.Int64Args(list)...)
+	in, args := s.DB.IDsIn("id", list)
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, display_name FROM auth_user WHERE `+in, args...)
 	if err != nil {
 		return nil, err
 	}

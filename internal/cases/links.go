@@ -255,11 +255,13 @@ func (s *Service) RelatedTo(ctx context.Context, p *auth.Principal, kind string,
 	if err != nil {
 		return nil, err
 	}
-	cond := `c.id IN (SELECT l.case_id FROM case_link l WHERE l.kind = ? AND l.ref_id IN (` + db.Placeholders(len(ids)) + `))`
-	args := append([]any{kind}, db.Int64Args(ids)...)
+	refIn, refArgs := s.DB.IDsIn("l.ref_id", ids)
+	cond := `c.id IN (SELECT l.case_id FROM case_link l WHERE l.kind = ? AND ` + refIn + `)`
+	args := append([]any{kind}, refArgs...)
 	if kind == LinkPerson {
-		cond = `(` + cond + ` OR c.id IN (SELECT pt.case_id FROM case_party pt WHERE pt.person_id IN (` + db.Placeholders(len(ids)) + `)))`
-		args = append(args, db.Int64Args(ids)...)
+		partyIn, partyArgs := s.DB.IDsIn("pt.person_id", ids)
+		cond = `(` + cond + ` OR c.id IN (SELECT pt.case_id FROM case_party pt WHERE ` + partyIn + `))`
+		args = append(args, partyArgs...)
 	}
 	rows, err := s.DB.QueryContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE `+cond+` AND `+vis+` ORDER BY c.created_at DESC, c.id DESC LIMIT 100`, append(args, visArgs...)...)
 	if err != nil {

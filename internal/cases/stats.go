@@ -184,8 +184,9 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, f StatsFilter) (
 			if len(comms) == 0 {
 				where = append(where, "1=0")
 			} else {
-				where = append(where, "c.community_id IN ("+db.Placeholders(len(comms))+")")
-				args = append(args, db.Int64Args(comms)...)
+				in, inArgs := s.DB.IDsIn("c.community_id", comms)
+				where = append(where, in)
+				args = append(args, inArgs...)
 			}
 		}
 	}

@@ -11,7 +11,6 @@ import (
 
 	"linli/internal/audit"
 	"linli/internal/auth"
-	"linli/internal/db"
 	"linli/internal/i18n"
 	"linli/internal/identity"
 	"linli/internal/importexport"
@@ -285,7 +284,8 @@ func (s *Service) openDocuments(ctx context.Context, batch []*Person) (map[int64
 	for i, p := range batch {
 		ids[i] = p.ID
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT id, id_enc, phone_enc FROM reg_person WHERE id IN (`+db.Placeholders(len(ids))+`)`, db.Int64Args(ids)...)
+	in, args := s.DB.IDsIn("id", ids)
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, id_enc, phone_enc FROM reg_person WHERE `+in, args...)
 	if err != nil {
 		return nil, err
 	}

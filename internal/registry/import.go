@@ -1332,11 +1332,12 @@ func (run *importRun) settleHouseholds(ctx context.Context, tx *db.Tx) error {
 	// Existing households the file added people to: counted again.
 	for i := 0; i < len(run.touched); i += per {
 		chunk := run.touched[i:min(i+per, len(run.touched))]
+		in, inArgs := tx.Dialect().IDSet("id", chunk)
 		if _, err := tx.ExecContext(ctx, `UPDATE reg_household SET
 			head_person_id = COALESCE((SELECT p.id FROM reg_person p WHERE p.household_id = reg_household.id AND p.relation = 'self' AND p.status = 'active' ORDER BY p.id LIMIT 1), head_person_id),
 			members = (SELECT COUNT(*) FROM reg_person p WHERE p.household_id = reg_household.id AND p.status = 'active'),
 			updated_at = ?
-			WHERE id IN (`+db.Placeholders(len(chunk))+`)`, append([]any{run.now}, db.Int64Args(chunk)...)...); err != nil {
+			WHERE `+in, append([]any{run.now}, inArgs...)...); err != nil {
 			return err
 		}
 	}

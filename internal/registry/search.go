@@ -117,7 +117,8 @@ func (s *Service) build(ctx context.Context, pr *auth.Principal, f Filter) (*que
 			if len(ids) == 0 {
 				q.empty = true
 			} else {
-				q.add("p.community_id IN ("+db.Placeholders(len(ids))+")", db.Int64Args(ids)...)
+				in, args := s.DB.IDsIn("p.community_id", ids)
+				q.add(in, args...)
 			}
 		}
 	}
@@ -306,7 +307,8 @@ func (s *Service) searchDigits(ctx context.Context, pr *auth.Principal, q *query
 		q.empty = true
 		return nil
 	}
-	q.add("p.id IN ("+db.Placeholders(len(ids))+")", db.Int64Args(ids)...)
+	in, args := s.DB.IDsIn("p.id", ids)
+	q.add(in, args...)
 	return nil
 }
 
@@ -598,8 +600,9 @@ func (s *Service) TagCounts(ctx context.Context, pr *auth.Principal) (map[string
 		ids[i] = t.ID
 	}
 	sc, args := s.scope(pr, "t.community_id", "t.grid_id")
+	in, inArgs := s.DB.IDsIn("t.tag_id", ids)
 	rows, err := s.DB.QueryContext(ctx, `SELECT t.tag_id, COUNT(*) FROM reg_person_tag t JOIN reg_person p ON p.id = t.person_id
-		WHERE t.tag_id IN (`+db.Placeholders(len(ids))+`) AND p.status = 'active' AND `+sc+` GROUP BY t.tag_id`, append(db.Int64Args(ids), args...)...)
+		WHERE `+in+` AND p.status = 'active' AND `+sc+` GROUP BY t.tag_id`, append(inArgs, args...)...)
 	if err != nil {
 		return nil, err
 	}
