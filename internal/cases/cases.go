@@ -81,6 +81,8 @@ type Service struct {
 
 	typeMu sync.Mutex
 	types  *typeSnapshot
+	// charts keeps the home page's charts (homeCharts).
+	charts chartCache
 	linkMu sync.RWMutex
 	links  map[string]LinkResolver
 	order  []string

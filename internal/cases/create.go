@@ -181,7 +181,7 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in CreateInput)
 		firstContact = p.UserID
 	}
 	var id int64
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err = s.inTx(ctx, func(tx *db.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO cases (type, category, stage, title, description, location, source, community_id, grid_id, level, holder_org_id,
 			first_contact_id, created_by, owner_user_id, reporter_name, reporter_phone, reporter_phone_mask, fields, created_at, created_month, updated_at,
 			respond_due_at, due_at, remind_at, escalate_at)

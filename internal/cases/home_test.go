@@ -235,5 +235,14 @@ func TestHomeChartsAreTheStats(t *testing.T) {
 				t.Errorf("%s gets charts %v %v", u, c, err)
 			}
 		}
+		// The charts are kept between page loads, but a new case shows at once.
+		before := charts[0].Points[11].Value
+		_, err = w.App.Cases.Create(ctx, leader, cases.CreateInput{Type: "request", Category: "property", Title: "图表之后", GridID: w.GridA})
+		mustNil(t, err)
+		again, err := w.App.Cases.HomeCharts(ctx, leader)
+		mustNil(t, err)
+		if got := again[0].Points[11].Value; got != before+1 {
+			t.Errorf("after a new case this month's 受理量 is %v, was %v", got, before)
+		}
 	})
 }

@@ -2,12 +2,16 @@ package cases
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"linli/internal/auth"
+	"linli/internal/db"
 	"linli/internal/i18n"
 	"linli/internal/locale"
 	"linli/internal/org"
@@ -95,6 +99,69 @@ func (s *Service) HomeCharts(ctx context.Context, p *auth.Principal) ([]web.Char
 	if !p.Can(PermStats) {
 		return nil, nil
 	}
+	key := fmt.Sprint(p.UserID, p.Roles, p.Lines, p.Scope.All, p.Scope.Communities, p.Scope.Grids)
+	if charts, ok := s.charts.get(key); ok {
+		return charts, nil
+	}
+	gen := caseWrites.Load()
+	charts, err := s.homeCharts(ctx, p)
+	if err == nil {
+		s.charts.put(key, gen, charts)
+	}
+	return charts, err
+}
+
+// The home page's charts are a year of the rates page's aggregate, and the
+// home page is opened far more often than a month's figures change: each
+// reader's charts (keyed by everything their visibility depends on) are kept
+// for chartTTL, and any case write in this process voids them. Another serve
+// instance's writes show within chartTTL.
+const (
+	chartTTL     = time.Minute
+	chartEntries = 1024
+)
+
+// caseWrites moves on every case write in this process (Service.inTx).
+var caseWrites atomic.Uint64
+
+// inTx is db.InTx for case writes: after it, kept charts are void.
+func (s *Service) inTx(ctx context.Context, fn func(tx *db.Tx) error) error {
+	defer caseWrites.Add(1)
+	return s.DB.InTx(ctx, fn)
+}
+
+type chartEntry struct {
+	charts []web.Chart
+	gen    uint64
+	at     time.Time
+}
+
+type chartCache struct {
+	mu sync.Mutex
+	m  map[string]chartEntry
+}
+
+func (c *chartCache) get(key string) ([]web.Chart, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || e.gen != caseWrites.Load() || time.Since(e.at) > chartTTL {
+		return nil, false
+	}
+	return e.charts, true
+}
+
+// put keeps charts computed from what was committed at generation gen.
+func (c *chartCache) put(key string, gen uint64, charts []web.Chart) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= chartEntries {
+		c.m = map[string]chartEntry{}
+	}
+	c.m[key] = chartEntry{charts: charts, gen: gen, at: time.Now()}
+}
+
+func (s *Service) homeCharts(ctx context.Context, p *auth.Principal) ([]web.Chart, error) {
 	now := time.Now().In(locale.Zone)
 	first := time.Date(now.Year(), now.Month()-11, 1, 0, 0, 0, 0, locale.Zone)
 	st, err := s.Stats(ctx, p, StatsFilter{From: first.Format("2006-01"), To: now.Format("2006-01")})

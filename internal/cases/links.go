@@ -180,7 +180,7 @@ func (s *Service) AddLink(ctx context.Context, p *auth.Principal, caseID int64, 
 		return errs
 	}
 	now := db.Now()
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO case_link (case_id, community_id, kind, ref_id, label, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.CommunityID, kind, refID, ref.Label, now, nullInt(p.UserID))
 		if db.IsUniqueViolation(err) {
@@ -216,7 +216,7 @@ func (s *Service) RemoveLink(ctx context.Context, p *auth.Principal, caseID, lin
 		return err
 	}
 	now := db.Now()
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM case_link WHERE id = ?`, linkID); err != nil {
 			return err
 		}
@@ -455,7 +455,7 @@ func (s *Service) AddParty(ctx context.Context, p *auth.Principal, caseID int64,
 	}
 	sealed, mask := s.sealPhone(phone, partyPhoneAAD)
 	now := db.Now()
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO case_party (case_id, community_id, role, person_id, name, phone, phone_mask, address, remark, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.CommunityID, in.Role, nullInt(in.PersonID), in.Name, sealed, mask, in.Address, in.Remark, now); err != nil {
 			return err
@@ -477,7 +477,7 @@ func (s *Service) RemoveParty(ctx context.Context, p *auth.Principal, caseID, pa
 	if err := mayWork(p, c); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM case_party WHERE id = ? AND case_id = ?`, partyID, c.ID)
 		if err != nil {
 			return err

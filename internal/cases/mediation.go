@@ -223,7 +223,7 @@ func (s *Service) SaveDocument(ctx context.Context, p *auth.Principal, caseID in
 		content["number"] = s.DocumentDefaults(ctx, c, kind)["number"]
 	}
 	now := db.Now()
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		if _, numbered := numberedDocs[kind]; numbered {
 			// A notice keeps the number it was issued with, however often
 			// it is corrected and printed again.
@@ -322,7 +322,7 @@ func (s *Service) AddSession(ctx context.Context, p *auth.Principal, caseID int6
 		return errs
 	}
 	now := db.Now()
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO case_session (case_id, community_id, held_on, place, mediators, participants, notes, created_at, created_by)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.CommunityID, in.HeldOn, in.Place, in.Mediators, in.Participants, in.Notes, now, nullInt(p.UserID)); err != nil {
 			return err

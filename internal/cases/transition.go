@@ -299,7 +299,7 @@ func (s *Service) Transition(ctx context.Context, p *auth.Principal, id int64, i
 	if newDue != 0 {
 		data["due_at"] = newDue
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE cases SET `+strings.Join(set, ", ")+` WHERE id = ? AND version = ?`, append(args, c.ID, c.Version)...)
 		if err != nil {
 			return err
@@ -528,7 +528,7 @@ func (s *Service) Comment(ctx context.Context, p *auth.Principal, id int64, in C
 	// The entry shows on the resident's timeline when it carries something for them.
 	public := resident || reply != "" || (filesPublic && len(checked) > 0)
 	now := db.Now()
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		ev, err := insertEvent(ctx, tx, event{caseID: c.ID, community: c.CommunityID, at: now, actor: p, kind: "comment", note: note, reply: reply, public: public,
 			data: map[string]any{"files": len(checked)}})
 		if err != nil {
@@ -580,7 +580,7 @@ func (s *Service) Escalate(ctx context.Context, p *auth.Principal, id int64, rea
 	if escalateAt == 0 || escalateAt <= now {
 		escalateAt = cal.AddDays(time.UnixMilli(now), c.Type.EscalateDays).UnixMilli()
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE cases SET level = ?, holder_org_id = ?, assignee_id = NULL, escalate_at = ?, escalations = escalations + 1,
 			updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`, next, holder, escalateAt, now, c.ID, c.Version)
 		if err != nil {
@@ -639,7 +639,7 @@ func (s *Service) Merge(ctx context.Context, p *auth.Principal, id int64, into s
 		return errs
 	}
 	now := db.Now()
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE cases SET merged_into = ?, closed_at = ?, resolved = NULL, remind_at = NULL, escalate_at = NULL, updated_at = ?, version = version + 1
 			WHERE id = ? AND version = ? AND merged_into IS NULL`, target.ID, now, now, dup.ID, dup.Version)
 		if err != nil {
@@ -687,7 +687,7 @@ func (s *Service) RevealPhone(ctx context.Context, p *auth.Principal, id int64) 
 	if err != nil {
 		return "", err
 	}
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err = s.inTx(ctx, func(tx *db.Tx) error {
 		return s.Audit.Record(ctx, tx, audit.Event(p, "case.reveal_phone", "case", c.ID, c.CommunityID, audit.Success))
 	})
 	return phone, err

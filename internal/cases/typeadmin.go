@@ -71,7 +71,7 @@ func (s *Service) SaveTypeJSON(ctx context.Context, p *auth.Principal, raw strin
 		}
 	}
 	body, _ := json.Marshal(t)
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE case_type_config SET config = ?, updated_at = ?, updated_by = ? WHERE code = ?`, string(body), db.Now(), nullInt(p.UserID), t.Code)
 		if err != nil {
 			return err
@@ -354,7 +354,7 @@ func (s *Service) ResetType(ctx context.Context, p *auth.Principal, code string)
 			return e
 		}
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM case_type_config WHERE code = ?`, code); err != nil {
 			return err
 		}

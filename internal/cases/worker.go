@@ -103,7 +103,7 @@ var worker = auth.System("cases-worker")
 
 func (s *Service) remindOne(ctx context.Context, id, at, now int64) (bool, error) {
 	done := false
-	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err := s.inTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE cases SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL AND remind_at = ? AND closed_at IS NULL`, now, id, at)
 		if err != nil {
 			return err
@@ -135,7 +135,7 @@ func (s *Service) escalateOne(ctx context.Context, id, at, now int64) (bool, err
 		return false, err
 	}
 	done := false
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err = s.inTx(ctx, func(tx *db.Tx) error {
 		c, err := loadTx(ctx, tx, id)
 		if err != nil {
 			return err
@@ -305,7 +305,7 @@ func (s *Service) MarkAlertsRead(ctx context.Context, p *auth.Principal) error {
 	if err := p.Require(PermWork); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE case_alert SET read_at = ? WHERE user_id = ? AND read_at IS NULL`, db.Now(), p.UserID); err != nil {
 			return err
 		}
