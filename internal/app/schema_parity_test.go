@@ -72,6 +72,11 @@ func TestSchemasOfBothEnginesAgree(t *testing.T) {
 				seen[l] = true
 				continue
 			}
+			if table, _, _ := strings.Cut(l, ":"); l == table+": index "+table+"_id (id)" && pg.Tables[table] != nil && strings.Join(pg.Tables[table].PrimaryKey, ",") == "community_id,id" {
+				// A community table read by its id alone: SQLite's rowid
+				// finds the row; PostgreSQL's key starts with community_id.
+				continue
+			}
 			t.Errorf("only on PostgreSQL: %s", l)
 		}
 	}

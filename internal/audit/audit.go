@@ -24,7 +24,8 @@ import (
 var migrationFS embed.FS
 
 // Migrations are the audit module's schema.
-var Migrations = db.NewMigrations("audit", migrationFS)
+var Migrations = db.NewMigrations("audit", migrationFS).
+	Reference("audit_log", "audit_head")
 
 // Outcomes.
 const (

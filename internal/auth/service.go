@@ -31,7 +31,8 @@ import (
 var migrationFS embed.FS
 
 // Migrations are the auth module's schema.
-var Migrations = db.NewMigrations("auth", migrationFS)
+var Migrations = db.NewMigrations("auth", migrationFS).
+	Reference("auth_user", "auth_user_role", "auth_user_scope", "auth_session", "auth_api_token")
 
 // Service is the account and session service.
 type Service struct {

@@ -18,7 +18,8 @@ import (
 var migrationFS embed.FS
 
 // Migrations are the calendar's schema (after settings').
-var Migrations = db.NewMigrations("calendar", migrationFS)
+var Migrations = db.NewMigrations("calendar", migrationFS).
+	Reference("work_calendar")
 
 // PermAdmin lets the system administrator keep the calendar: holidays are
 // configuration, not resident data.

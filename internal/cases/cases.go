@@ -35,7 +35,9 @@ import (
 var migrationFS embed.FS
 
 // Migrations are the cases module's schema (after org, auth and places).
-var Migrations = db.NewMigrations("cases", migrationFS)
+var Migrations = db.NewMigrations("cases", migrationFS).
+	Reference("case_type_config").
+	ByCommunity("cases", "case_event", "case_file", "case_link", "case_party", "case_session", "case_document", "case_alert", "case_doc_counter")
 
 // Permissions. What a user may do to one case is decided further by the
 // case type's transitions (roles), the level the case is held at and its

@@ -58,6 +58,8 @@ type DB struct {
 	// longWrite names the long write holding the writer now ("" = none), for
 	// the message of a write that could not wait for it.
 	longWrite atomic.Pointer[string]
+	// citus: the database is a Citus coordinator (see citus.go).
+	citus bool
 }
 
 // SetWriterWait sets how long a write waits for a writer connection (0 =
@@ -194,7 +196,12 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 		p.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL %s: %w", RedactURL(rawURL), err)
 	}
-	return newDB(Postgres, RedactURL(rawURL), p, p), nil
+	d := newDB(Postgres, RedactURL(rawURL), p, p)
+	if err := d.detectCitus(ctx); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return d, nil
 }
 
 // Bounds of the caches of query texts. Both are far above the number of

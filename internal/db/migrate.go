@@ -17,6 +17,9 @@ import (
 type Migrations struct {
 	Module string
 	FS     fs.FS
+	// Placements say how Citus places each table the module creates
+	// (citus.go); every table is declared.
+	Placements []Placement
 }
 
 type migration struct {
@@ -159,6 +162,9 @@ func (d *DB) Migrate(ctx context.Context, sets []Migrations) (applied int, err e
 			}
 		}
 	}
+	if err := d.distribute(ctx, sets); err != nil {
+		return applied, err
+	}
 	return applied, nil
 }
 
@@ -189,6 +195,13 @@ func (d *DB) apply(ctx context.Context, module string, m migration) (bool, error
 	}
 	var done bool
 	err := d.InTx(ctx, func(tx *Tx) error {
+		if d.citus {
+			for _, s := range citusMigrationSettings {
+				if _, err := tx.ExecContext(ctx, s); err != nil {
+					return err
+				}
+			}
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE module = ? AND version = ?`, module, m.version).Scan(&n); err != nil {
 			return err

@@ -203,6 +203,14 @@ func (d *DB) readSQLiteSchema(ctx context.Context) (*Schema, error) {
 				name = name[strings.Index(name, "~")+1:]
 				name = t.Name + "_" + strings.ReplaceAll(name, ",", "_") + "_key"
 			}
+			if name == t.Name+"_pkey" && ix.Unique && !ix.Partial && len(t.PrimaryKey) == 1 && t.PrimaryKey[0] == "id" {
+				// A community table on SQLite: its rowid (id INTEGER PRIMARY
+				// KEY) stays the row's address and hands out ids, and its key
+				// (community_id, id), PostgreSQL's primary key, is the unique
+				// index <table>_pkey that foreign keys refer to.
+				t.PrimaryKey = ix.Columns
+				continue
+			}
 			t.Indexes[name] = ix
 		}
 	}

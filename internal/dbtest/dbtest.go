@@ -41,6 +41,7 @@ func Run(t *testing.T, sets []db.Migrations, fn func(t *testing.T, d *db.DB)) {
 // SQLite returns a migrated database in a temporary file, closed at cleanup.
 func SQLite(t testing.TB, sets []db.Migrations) *db.DB {
 	t.Helper()
+	SkipSQLiteInCitusLane(t)
 	d, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "linli.db"))
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
@@ -55,6 +56,9 @@ func SQLite(t testing.TB, sets []db.Migrations) *db.DB {
 // PostgresURL returns the admin URL of the test server, or skips (fails under CI).
 func PostgresURL(t testing.TB) string {
 	t.Helper()
+	if CitusLane() {
+		return citusURL(t)
+	}
 	admin := os.Getenv(EnvPostgres)
 	if admin == "" {
 		if os.Getenv("CI") != "" {
@@ -69,6 +73,9 @@ func PostgresURL(t testing.TB) string {
 // at cleanup.
 func Postgres(t testing.TB, sets []db.Migrations) *db.DB {
 	t.Helper()
+	if CitusLane() {
+		return citusMigrated(t, sets)
+	}
 	target := NewPostgresDatabase(t)
 	d, err := db.Open(context.Background(), target)
 	if err != nil {
@@ -85,6 +92,9 @@ func Postgres(t testing.TB, sets []db.Migrations) *db.DB {
 // dropped when the test ends.
 func NewPostgresDatabase(t testing.TB) string {
 	t.Helper()
+	if CitusLane() {
+		return newCitusDatabase(t)
+	}
 	admin := PostgresURL(t)
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
@@ -198,6 +208,7 @@ type Snapshot struct {
 	admin  string // PostgreSQL: admin URL and template database
 	name   string
 	target *url.URL
+	citus  bool // the template is on every node of the Citus cluster
 }
 
 // TakeSnapshot freezes d's contents. On PostgreSQL d becomes the template and
@@ -221,7 +232,7 @@ func TakeSnapshot(t testing.TB, d *db.DB) *Snapshot {
 		t.Fatalf("snapshot: %v", err)
 	}
 	d.Close()
-	return &Snapshot{engine: db.Postgres, admin: PostgresURL(t), name: strings.TrimPrefix(u.Path, "/"), target: u}
+	return &Snapshot{engine: db.Postgres, admin: PostgresURL(t), name: strings.TrimPrefix(u.Path, "/"), target: u, citus: CitusLane()}
 }
 
 // Clone returns a new database with the snapshot's contents and a function
@@ -243,6 +254,8 @@ func (s *Snapshot) Clone(t testing.TB) (*db.DB, func()) {
 				_ = os.Remove(location + ext)
 			}
 		}
+	} else if s.citus {
+		location, drop = citusClone(t, s.name, "linli_c_"+suffix)
 	} else {
 		name := "linli_c_" + suffix
 		adb, err := sql.Open("pgx", s.admin)

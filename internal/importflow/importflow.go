@@ -35,7 +35,8 @@ import (
 var migrationFS embed.FS
 
 // Migrations are the staging tables.
-var Migrations = db.NewMigrations("importflow", migrationFS)
+var Migrations = db.NewMigrations("importflow", migrationFS).
+	ByCommunity("import_upload", "import_upload_chunk")
 
 // Request is one run of an importer over a staged file.
 type Request struct {

@@ -26,7 +26,8 @@ import (
 var migrationFS embed.FS
 
 // Migrations are the org module's schema.
-var Migrations = db.NewMigrations("org", migrationFS)
+var Migrations = db.NewMigrations("org", migrationFS).
+	Reference("org_unit")
 
 // Level is a tier of the tree.
 type Level string

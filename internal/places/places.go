@@ -26,7 +26,9 @@ import (
 var migrationFS embed.FS
 
 // Migrations are the places module's schema (after org's).
-var Migrations = db.NewMigrations("places", migrationFS)
+var Migrations = db.NewMigrations("places", migrationFS).
+	Reference("place_revision").
+	ByCommunity("estate", "building", "entrance", "dwelling")
 
 // Permissions.
 var (

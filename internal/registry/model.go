@@ -17,7 +17,9 @@ import (
 var migrationFS embed.FS
 
 // Migrations are the registry's schema (after org and places).
-var Migrations = db.NewMigrations("registry", migrationFS)
+var Migrations = db.NewMigrations("registry", migrationFS).
+	Reference("reg_tag").
+	ByCommunity("reg_household", "reg_person", "reg_name_gram", "reg_person_tag", "reg_residence", "reg_event", "reg_rental", "reg_rental_tenant")
 
 // Permissions. Volunteers (楼栋长) record service, not the registry; the three
 // administrators see no resident data. Showing a full ID number or phone is a

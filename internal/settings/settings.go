@@ -16,7 +16,8 @@ import (
 var migrationFS embed.FS
 
 // Migrations are the settings table.
-var Migrations = db.NewMigrations("settings", migrationFS)
+var Migrations = db.NewMigrations("settings", migrationFS).
+	Reference("setting")
 
 // Get returns the stored value of key, or def when unset.
 func Get(ctx context.Context, q db.Queryer, key, def string) (string, error) {
