@@ -12,8 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 skipped=()
+notes=()
 . scripts/pg.sh
-trap stop_postgres EXIT
+. scripts/citus.sh
+trap 'stop_postgres; stop_citus' EXIT
 
 say() { printf '\n== %s\n' "$*"; }
 
@@ -45,6 +47,27 @@ if [ -n "$chrome" ]; then
   echo "using $chrome ($("$chrome" --version 2>/dev/null | head -1))"
 else
   skipped+=("BROWSER TESTS: no Chromium found and it could not be installed (apt-get install chromium)")
+fi
+
+say "Citus"
+# The distributed lane: every PostgreSQL test again on a coordinator and two
+# workers, tables distributed by community. Built from the source kept beside
+# the project when the extension is missing (a few minutes, once per machine).
+citus_lane=""
+if [ -n "${LINLI_TEST_CITUS:-}" ]; then
+  echo "using LINLI_TEST_CITUS from the environment"
+  citus_lane=yes
+elif [ -z "${LINLI_TEST_POSTGRES:-}" ]; then
+  skipped+=("CITUS: no PostgreSQL server binaries, so no Citus cluster either")
+elif citus_installed || citus_source >/dev/null; then
+  if build_citus && start_citus; then
+    citus_lane=yes
+  else
+    skipped+=("CITUS: the Citus cluster could not be built or started (see above); the distributed lane did not run")
+  fi
+else
+  # Not beside the project (a user's machine): said loudly, not a failure.
+  notes+=("CITUS: no Citus installed and no source at ../shared/third_party/citus-*.tar.xz; the distributed lane did not run")
 fi
 
 if [ "${CI:-}" = "true" ] && [ ${#skipped[@]} -gt 0 ]; then
@@ -88,11 +111,29 @@ args=("$@")
 [ ${#args[@]} -eq 0 ] && args=(./...)
 go test -count=1 -timeout 60m "${args[@]}"
 
+if [ -n "$citus_lane" ]; then
+  say "go test on Citus (the PostgreSQL half of every store test, on the cluster)"
+  # Only the packages whose tests use the database harness; their SQLite
+  # halves skip themselves in this lane.
+  lane_pkgs=()
+  if [ $# -eq 0 ]; then
+    while read -r pkg; do lane_pkgs+=("$pkg"); done < <(go list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... | awk '/linli\/internal\/(dbtest|apptest)( |$)/ {print $1}')
+  else
+    lane_pkgs=("$@")
+  fi
+  LINLI_TEST_LANE=citus go test -count=1 -timeout 60m "${lane_pkgs[@]}"
+fi
+
 if [ ${#skipped[@]} -gt 0 ]; then
   printf '\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n'
   printf '!! SKIPPED — these parts of the suite did NOT run on this machine:\n'
   printf '!!   - %s\n' "${skipped[@]}"
   printf '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n'
-else
-  printf '\nAll tests ran on SQLite, PostgreSQL and headless Chromium.\n'
+fi
+if [ ${#notes[@]} -gt 0 ]; then
+  printf '\n!! NOT RUN here (not required on this machine):\n'
+  printf '!!   - %s\n' "${notes[@]}"
+fi
+if [ ${#skipped[@]} -eq 0 ] && [ ${#notes[@]} -eq 0 ]; then
+  printf '\nAll tests ran on SQLite, PostgreSQL, Citus (%s) and headless Chromium.\n' "$(citus_version 2>/dev/null || echo 'from LINLI_TEST_CITUS')"
 fi

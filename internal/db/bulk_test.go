@@ -26,7 +26,7 @@ CREATE UNIQUE INDEX b_name ON b (name);`,
 // COPY sends, parents before children; a duplicate key fails the whole
 // transaction with a recognisable error and leaves nothing.
 func TestBulkTxBatches(t *testing.T) {
-	dbtest.Run(t, []db.Migrations{{Module: "bulk", FS: mig(bulkSchema).FS}}, func(t *testing.T, d *db.DB) {
+	dbtest.Run(t, []db.Migrations{db.Migrations{Module: "bulk", FS: mig(bulkSchema).FS}.Reference("parent", "b")}, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		const n = 12_345 // more than two COPY batches
 		load := func(names func(i int) string) error {
@@ -125,7 +125,7 @@ func TestBulkTxBatches(t *testing.T) {
 // aborted transaction; and a transaction that ends in error leaves nothing,
 // not even a batch that was still queued when it ended.
 func TestBulkTxQueuedCopies(t *testing.T) {
-	dbtest.Run(t, []db.Migrations{{Module: "bulk", FS: mig(bulkSchema).FS}}, func(t *testing.T, d *db.DB) {
+	dbtest.Run(t, []db.Migrations{db.Migrations{Module: "bulk", FS: mig(bulkSchema).FS}.Reference("parent", "b")}, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		const n = 23_456 // several COPY batches
 		fill := func(tx *db.Tx, prefix string, dupAt int) (*db.Batch, error) {

@@ -60,6 +60,27 @@ type DB struct {
 	longWrite atomic.Pointer[string]
 	// citus: the database is a Citus coordinator (see citus.go).
 	citus bool
+	// trace sees every statement run through d and its transactions (tests:
+	// SetTrace).
+	trace atomic.Pointer[func(q string, args []any)]
+}
+
+// SetTrace has fn called with every statement (as written, before rebinding)
+// and its arguments run through d and its transactions, until SetTrace(nil).
+// Tests use it to check the statements a request runs (e.g. that each is a
+// single-shard statement on Citus).
+func (d *DB) SetTrace(fn func(q string, args []any)) {
+	if fn == nil {
+		d.trace.Store(nil)
+		return
+	}
+	d.trace.Store(&fn)
+}
+
+func (d *DB) traced(q string, args []any) {
+	if fn := d.trace.Load(); fn != nil {
+		(*fn)(q, args)
+	}
 }
 
 // SetWriterWait sets how long a write waits for a writer connection (0 =
@@ -316,12 +337,14 @@ func (q readerQ) QueryRowContext(ctx context.Context, s string, args ...any) *sq
 	return q.d.QueryRowContext(ctx, s, args...)
 }
 func (q readerQ) ExecContext(ctx context.Context, s string, args ...any) (sql.Result, error) {
+	q.d.traced(s, args)
 	return q.d.r.ExecContext(ctx, q.d.Rebind(s), args...)
 }
 func (q readerQ) Dialect() Dialect { return q.d.engine }
 
 // QueryContext reads on the read pool.
 func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	d.traced(q, args)
 	if st := d.readStmt(ctx, q); st != nil { //nolint:sqlclosecheck // kept prepared: readStmt's cache closes it
 		return st.QueryContext(ctx, args...)
 	}
@@ -357,6 +380,7 @@ func int64s(rows *sql.Rows, err error) ([]int64, error) {
 
 // QueryRowContext reads one row on the read pool.
 func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	d.traced(q, args)
 	if st := d.readStmt(ctx, q); st != nil { //nolint:sqlclosecheck // kept prepared: readStmt's cache closes it
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -389,6 +413,7 @@ func (d *DB) readStmt(ctx context.Context, q string) *sql.Stmt {
 // Prefer InTx for anything that also needs an audit entry. Like InTx it waits
 // for the writer at most WriterWait.
 func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	d.traced(q, args)
 	c, err := d.writer(ctx)
 	if err != nil {
 		return nil, err
@@ -417,16 +442,19 @@ type Tx struct {
 // them (sync). A failed COPY has aborted the transaction, so a statement after
 // it fails too, and InTx reports the COPY's error as the cause.
 func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	t.d.traced(q, args)
 	if err := t.sync(); err != nil {
 		return nil, err
 	}
 	return t.tx.QueryContext(ctx, t.d.Rebind(q), args...)
 }
 func (t *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	t.d.traced(q, args)
 	_ = t.sync() // see above: the row's Scan reports the aborted transaction
 	return t.tx.QueryRowContext(ctx, t.d.Rebind(q), args...)
 }
 func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	t.d.traced(q, args)
 	if err := t.sync(); err != nil {
 		return nil, err
 	}
@@ -539,7 +567,9 @@ func IsUniqueViolation(err error) bool {
 	if errors.As(err, &se) && se.SQLState() == "23505" {
 		return true
 	}
-	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+	// Citus reports a duplicate key met inside COPY as XX000 with the
+	// worker's message; the message is the same on every engine.
+	return strings.Contains(err.Error(), "UNIQUE constraint failed") || strings.Contains(err.Error(), "duplicate key value violates unique constraint")
 }
 
 // IsForeignKeyViolation reports whether err is a foreign-key failure on either engine.
@@ -551,7 +581,7 @@ func IsForeignKeyViolation(err error) bool {
 	if errors.As(err, &se) && se.SQLState() == "23503" {
 		return true
 	}
-	return strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+	return strings.Contains(err.Error(), "FOREIGN KEY constraint failed") || strings.Contains(err.Error(), "violates foreign key constraint")
 }
 
 // Now is the clock every store uses, in unix milliseconds. Tests may replace it.

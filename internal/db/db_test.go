@@ -18,7 +18,8 @@ func mig(files map[string]string) db.Migrations {
 	for name, body := range files {
 		fs[name] = &fstest.MapFile{Data: []byte(body)}
 	}
-	return db.Migrations{Module: "demo_mod", FS: fs}
+	// The tables these tests create, as reference tables on Citus.
+	return db.Migrations{Module: "demo_mod", FS: fs}.Reference("t", "parent", "child")
 }
 
 var v1 = map[string]string{
