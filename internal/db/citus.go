@@ -2,7 +2,9 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 )
@@ -201,4 +203,135 @@ func (d *DB) Undeclared(ctx context.Context, sets []Migrations) ([]string, error
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// CitusNode is one node of a Citus cluster.
+type CitusNode struct {
+	Host string
+	Port int
+}
+
+// URL is admin's URL with the node's host and port and database dbname.
+func (n CitusNode) URL(admin, dbname string) (string, error) {
+	u, err := url.Parse(admin)
+	if err != nil {
+		return "", err
+	}
+	u.Host = fmt.Sprintf("%s:%d", n.Host, n.Port)
+	u.Path = "/" + dbname
+	return u.String(), nil
+}
+
+// CitusNodes lists the active nodes of the cluster whose coordinator's
+// maintenance database admin names, coordinator first.
+func CitusNodes(ctx context.Context, admin string) ([]CitusNode, error) {
+	a, err := sql.Open("pgx", admin)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+	rows, err := a.QueryContext(ctx, `SELECT nodename, nodeport FROM pg_dist_node WHERE isactive ORDER BY groupid, nodeid`)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a Citus coordinator with its nodes added: %w", RedactURL(admin), err)
+	}
+	defer rows.Close()
+	var out []CitusNode
+	for rows.Next() {
+		var n CitusNode
+		if err := rows.Scan(&n.Host, &n.Port); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) < 2 {
+		return nil, fmt.Errorf("%s: the coordinator knows %d nodes; name it (citus_set_coordinator_host) and add workers (citus_add_node)", RedactURL(admin), len(out))
+	}
+	return out, nil
+}
+
+// OnEachCitusNode runs statements on every node's maintenance database,
+// without Citus's own propagation of CREATE and DROP DATABASE (a database
+// made so on each node may also serve as a template).
+func OnEachCitusNode(ctx context.Context, admin string, nodes []CitusNode, stmts ...string) error {
+	for _, n := range nodes {
+		target, err := n.URL(admin, "postgres")
+		if err != nil {
+			return err
+		}
+		if err := execOnOne(ctx, target, append([]string{`SET citus.enable_create_database_propagation = off`}, stmts...)...); err != nil {
+			return fmt.Errorf("node %s:%d: %w", n.Host, n.Port, err)
+		}
+	}
+	return nil
+}
+
+// execOnOne runs statements in order on one connection (SET then applies to
+// those after it).
+func execOnOne(ctx context.Context, target string, stmts ...string) error {
+	a, err := sql.Open("pgx", target)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	c, err := a.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	for _, s := range stmts {
+		if _, err := c.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
+}
+
+// CreateCitusDatabase makes an empty database named name on every node of the
+// cluster, with the citus extension in each and the nodes known to its
+// coordinator copy, and returns its URL on the coordinator. shards > 0 sets
+// the database's citus.shard_count (tables placed later get that many).
+func CreateCitusDatabase(ctx context.Context, admin, name string, shards int) (string, error) {
+	nodes, err := CitusNodes(ctx, admin)
+	if err != nil {
+		return "", err
+	}
+	if err := OnEachCitusNode(ctx, admin, nodes, `CREATE DATABASE `+name+` ENCODING 'UTF8' TEMPLATE template0`); err != nil {
+		return "", err
+	}
+	for _, n := range nodes {
+		target, err := n.URL(admin, name)
+		if err != nil {
+			return "", err
+		}
+		if err := execOnOne(ctx, target, `CREATE EXTENSION citus`); err != nil {
+			return "", err
+		}
+	}
+	stmts := []string{fmt.Sprintf(`SELECT citus_set_coordinator_host('%s', %d)`, nodes[0].Host, nodes[0].Port)}
+	if shards > 0 {
+		stmts = append(stmts, fmt.Sprintf(`ALTER DATABASE %s SET citus.shard_count = %d`, name, shards))
+	}
+	for _, n := range nodes[1:] {
+		stmts = append(stmts, fmt.Sprintf(`SELECT citus_add_node('%s', %d)`, n.Host, n.Port))
+	}
+	target, err := nodes[0].URL(admin, name)
+	if err != nil {
+		return "", err
+	}
+	if err := execOnOne(ctx, target, stmts...); err != nil {
+		return "", err
+	}
+	return target, nil
+}
+
+// DropCitusDatabase drops name on every node.
+func DropCitusDatabase(ctx context.Context, admin, name string) error {
+	nodes, err := CitusNodes(ctx, admin)
+	if err != nil {
+		return err
+	}
+	return OnEachCitusNode(ctx, admin, nodes, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
 }

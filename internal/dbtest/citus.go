@@ -3,10 +3,7 @@ package dbtest
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
-	"fmt"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -50,60 +47,17 @@ func citusURL(t testing.TB) string {
 	return u
 }
 
-type citusNode struct {
-	host string
-	port int
-}
-
-// node's admin URL: the coordinator's with another host and port.
-func (n citusNode) url(t testing.TB, dbname string) string {
-	u, err := url.Parse(citusURL(t))
-	if err != nil {
-		t.Fatalf("parse %s: %v", EnvCitus, err)
-	}
-	u.Host = fmt.Sprintf("%s:%d", n.host, n.port)
-	u.Path = "/" + dbname
-	return u.String()
-}
-
 var (
 	citusNodesOnce sync.Once
-	citusNodesList []citusNode
+	citusNodesList []db.CitusNode
 	citusNodesErr  error
 )
 
-// citusNodes lists the cluster's nodes, coordinator first, as the
-// coordinator's maintenance database knows them.
-func citusNodes(t testing.TB) []citusNode {
+// citusNodes lists the cluster's nodes, coordinator first.
+func citusNodes(t testing.TB) []db.CitusNode {
 	t.Helper()
 	citusNodesOnce.Do(func() {
-		a, err := sql.Open("pgx", citusURL(t))
-		if err != nil {
-			citusNodesErr = err
-			return
-		}
-		defer a.Close()
-		rows, err := a.Query(`SELECT nodename, nodeport FROM pg_dist_node WHERE isactive ORDER BY groupid, nodeid`)
-		if err != nil {
-			citusNodesErr = fmt.Errorf("%s is not a Citus coordinator with its nodes added: %w", EnvCitus, err)
-			return
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var n citusNode
-			if err := rows.Scan(&n.host, &n.port); err != nil {
-				citusNodesErr = err
-				return
-			}
-			citusNodesList = append(citusNodesList, n)
-		}
-		if err := rows.Err(); err != nil {
-			citusNodesErr = err
-			return
-		}
-		if len(citusNodesList) < 2 {
-			citusNodesErr = fmt.Errorf("%s: the coordinator knows %d nodes; add the coordinator (citus_set_coordinator_host) and workers", EnvCitus, len(citusNodesList))
-		}
+		citusNodesList, citusNodesErr = db.CitusNodes(context.Background(), citusURL(t))
 	})
 	if citusNodesErr != nil {
 		t.Fatal(citusNodesErr)
@@ -111,38 +65,9 @@ func citusNodes(t testing.TB) []citusNode {
 	return citusNodesList
 }
 
-// onEachNode runs statements on every node's maintenance database, without
-// Citus's own propagation of CREATE/DROP DATABASE (the lane creates each
-// node's database itself, which also lets a database be a template).
 func onEachNode(t testing.TB, stmts ...string) error {
 	t.Helper()
-	for _, n := range citusNodes(t) {
-		a, err := sql.Open("pgx", n.url(t, "postgres"))
-		if err != nil {
-			return err
-		}
-		err = func() error {
-			defer a.Close()
-			c, err := a.Conn(context.Background())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			if _, err := c.ExecContext(context.Background(), `SET citus.enable_create_database_propagation = off`); err != nil {
-				return err
-			}
-			for _, s := range stmts {
-				if _, err := c.ExecContext(context.Background(), s); err != nil {
-					return fmt.Errorf("node %s:%d: %s: %w", n.host, n.port, s, err)
-				}
-			}
-			return nil
-		}()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return db.OnEachCitusNode(context.Background(), citusURL(t), citusNodes(t), stmts...)
 }
 
 func randomName(prefix string) string {
@@ -151,44 +76,9 @@ func randomName(prefix string) string {
 	return prefix + hex.EncodeToString(rnd[:])
 }
 
-// createCitusDatabase makes an empty database on every node with the citus
-// extension, and tells its coordinator copy where the nodes are.
 func createCitusDatabase(t testing.TB, name string) (string, error) {
 	t.Helper()
-	nodes := citusNodes(t)
-	if err := onEachNode(t, `CREATE DATABASE `+name+` ENCODING 'UTF8' TEMPLATE template0`); err != nil {
-		return "", err
-	}
-	for _, n := range nodes {
-		if err := execOn(n.url(t, name), `CREATE EXTENSION citus`); err != nil {
-			return "", err
-		}
-	}
-	stmts := []string{
-		fmt.Sprintf(`SELECT citus_set_coordinator_host('%s', %d)`, nodes[0].host, nodes[0].port),
-		fmt.Sprintf(`ALTER DATABASE %s SET citus.shard_count = %d`, name, citusTestShards),
-	}
-	for _, n := range nodes[1:] {
-		stmts = append(stmts, fmt.Sprintf(`SELECT citus_add_node('%s', %d)`, n.host, n.port))
-	}
-	if err := execOn(nodes[0].url(t, name), stmts...); err != nil {
-		return "", err
-	}
-	return nodes[0].url(t, name), nil
-}
-
-func execOn(target string, stmts ...string) error {
-	c, err := sql.Open("pgx", target)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	for _, s := range stmts {
-		if _, err := c.Exec(s); err != nil {
-			return fmt.Errorf("%s: %w", s, err)
-		}
-	}
-	return nil
+	return db.CreateCitusDatabase(context.Background(), citusURL(t), name, citusTestShards)
 }
 
 func dropCitusDatabase(t testing.TB, name string) {
@@ -276,5 +166,9 @@ func citusClone(t testing.TB, template, name string) (string, func()) {
 	if err != nil {
 		t.Fatalf("clone citus database %s: %v", template, err)
 	}
-	return citusNodes(t)[0].url(t, name), func() { dropCitusDatabase(t, name) }
+	target, err := citusNodes(t)[0].URL(citusURL(t), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return target, func() { dropCitusDatabase(t, name) }
 }
