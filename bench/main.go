@@ -8,6 +8,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
@@ -87,7 +89,7 @@ func main() {
 	}
 	f := &Flags{}
 	flag.StringVar(&f.Only, "only", "", "run only suites whose name contains this")
-	flag.StringVar(&f.Engines, "engines", "sqlite,postgres", "engines to measure")
+	flag.StringVar(&f.Engines, "engines", "sqlite,postgres", "engines to measure: sqlite, postgres, citus (a coordinator and two workers on this machine)")
 	flag.IntVar(&f.Residents, "residents", 1_000_000, "residents in the registry data set")
 	flag.IntVar(&f.Cases, "cases", 1_000_000, "cases in the cases data set")
 	flag.StringVar(&f.Keep, "dir", "", "scratch directory (default: a new temporary one, removed at the end)")
@@ -143,7 +145,47 @@ func main() {
 		}
 		env.DB.Close()
 	}
+	ratioToPostgres(rows)
 	printTable(os.Stdout, rows)
+}
+
+// ratioToPostgres notes on each citus figure its ratio to the same figure on
+// single PostgreSQL in this run.
+func ratioToPostgres(rows []Row) {
+	pg := map[string]float64{}
+	for _, r := range rows {
+		if v, ok := seconds(r.Value); ok && r.Engine == "postgres" {
+			pg[r.Area+"|"+r.Measure] = v
+		}
+	}
+	for i, r := range rows {
+		v, ok := seconds(r.Value)
+		base, found := pg[r.Area+"|"+r.Measure]
+		if r.Engine != "citus" || !ok || !found || base == 0 {
+			continue
+		}
+		ratio := fmt.Sprintf("%.2f× PostgreSQL", v/base)
+		if rows[i].Note != "" {
+			ratio = rows[i].Note + "; " + ratio
+		}
+		rows[i].Note = ratio
+	}
+}
+
+// seconds reads a figure written by ms or secs.
+func seconds(v string) (float64, bool) {
+	var f float64
+	var unit string
+	if _, err := fmt.Sscanf(v, "%g %s", &f, &unit); err != nil {
+		return 0, false
+	}
+	switch unit {
+	case "ms":
+		return f / 1000, true
+	case "s":
+		return f, true
+	}
+	return 0, false
 }
 
 func openEnv(ctx context.Context, engine, dir string, f *Flags) (*Env, error) {
@@ -163,6 +205,22 @@ func openEnv(ctx context.Context, engine, dir string, f *Flags) (*Env, error) {
 			return nil, fmt.Errorf("LINLI_TEST_POSTGRES is not set")
 		}
 		u, err := freshPostgres(ctx, admin, f.Reuse)
+		if err != nil {
+			return nil, err
+		}
+		target = u
+	case "citus":
+		admin := os.Getenv("LINLI_TEST_CITUS")
+		if admin == "" {
+			return nil, fmt.Errorf("LINLI_TEST_CITUS is not set (bench/run.sh -engines …,citus starts a cluster)")
+		}
+		if f.Reuse {
+			return nil, fmt.Errorf("-reuse is not supported on citus")
+		}
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		// Citus's default of 32 shards per table, as a deployment has.
+		u, err := db.CreateCitusDatabase(ctx, admin, "linli_bench_"+hex.EncodeToString(b[:]), 0)
 		if err != nil {
 			return nil, err
 		}

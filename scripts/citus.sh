@@ -78,12 +78,20 @@ start_citus() {
       -o "-p $port -k $citus_dir -c listen_addresses=127.0.0.1 -c shared_preload_libraries=citus -c max_prepared_transactions=300 -c citus.enable_create_database_propagation=on $settings" start >/dev/null ||
       { cat "$citus_dir/node$i.log"; return 1; }
     run_as_pg "$bin/psql" -qX -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE EXTENSION citus" >/dev/null || return 1
+    # For fault runs (bench/fault.go): stop a node at once, start it again.
+    echo "$port" >"$citus_dir/node$i.port"
+    printf '%s\n' "$(declare -f run_as_pg)" \
+      "run_as_pg $(printf '%q ' "$bin/pg_ctl" -D "$citus_dir/node$i" -m immediate stop)" >"$citus_dir/node$i.stop"
+    printf '%s\n' "$(declare -f run_as_pg)" \
+      "run_as_pg $(printf '%q ' "$bin/pg_ctl" -D "$citus_dir/node$i" -l "$citus_dir/node$i.log" -w -t 60 \
+        -o "-p $port -k $citus_dir -c listen_addresses=127.0.0.1 -c shared_preload_libraries=citus -c max_prepared_transactions=300 -c citus.enable_create_database_propagation=on $settings" start)" >"$citus_dir/node$i.start"
   done
   run_as_pg "$bin/psql" -qX -h 127.0.0.1 -p "${citus_ports[0]}" -U postgres -d postgres \
     -c "SELECT citus_set_coordinator_host('127.0.0.1', ${citus_ports[0]})" \
     -c "SELECT citus_add_node('127.0.0.1', ${citus_ports[1]})" \
     -c "SELECT citus_add_node('127.0.0.1', ${citus_ports[2]})" >/dev/null || return 1
   export LINLI_TEST_CITUS="postgres://postgres@127.0.0.1:${citus_ports[0]}/postgres?sslmode=disable"
+  export LINLI_CITUS_DIR="$citus_dir"
   echo "Citus $(citus_version) started: coordinator on port ${citus_ports[0]}, workers on ${citus_ports[1]} and ${citus_ports[2]} (data in $citus_dir)"
 }
 
