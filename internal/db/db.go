@@ -558,6 +558,18 @@ func isRetryable(err error) bool {
 	return false
 }
 
+// IsNodeUnavailable reports whether err is a Citus coordinator's failure to
+// reach the worker holding the rows (that worker is down or cut off): the
+// statement did nothing, and other communities' work goes on.
+func IsNodeUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "connection to the remote node") || strings.Contains(msg, "could not establish any connections to the node") ||
+		strings.Contains(msg, "failure on connection marked as essential")
+}
+
 // IsUniqueViolation reports whether err is a unique-constraint failure on either engine.
 func IsUniqueViolation(err error) bool {
 	if err == nil {

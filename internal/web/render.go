@@ -472,6 +472,8 @@ func Classify(err error) ErrorInfo {
 			st = 400
 		}
 		return ErrorInfo{Status: st, Code: ierr.Code, Message: ierr.Msg.String()}
+	case db.IsNodeUnavailable(err):
+		return ErrorInfo{Status: 503, Code: "busy", Message: i18n.T("err.node_unavailable")}
 	case errors.Is(err, db.ErrNotFound):
 		return ErrorInfo{Status: 404, Code: "not_found", Message: i18n.T("err.not_found")}
 	case errors.As(err, &tooBig):
