@@ -185,10 +185,25 @@ func publicTables(ctx context.Context, q Queryer) (map[string]bool, error) {
 // Undeclared lists the database's tables that no set declares a placement for
 // (a test on every engine, so that a new table is declared before Citus meets it).
 func (d *DB) Undeclared(ctx context.Context, sets []Migrations) ([]string, error) {
-	s, err := d.ReadSchema(ctx)
-	if err != nil {
-		return nil, err
+	// Base tables only: Citus adds views of its own (citus_tables …).
+	var tables map[string]bool
+	if d.engine == Postgres {
+		t, err := publicTables(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		tables = t
+	} else {
+		s, err := d.ReadSchema(ctx)
+		if err != nil {
+			return nil, err
+		}
+		tables = map[string]bool{}
+		for t := range s.Tables {
+			tables[t] = true
+		}
 	}
+	delete(tables, "schema_migrations")
 	declared := map[string]bool{}
 	for _, set := range sets {
 		for _, p := range set.Placements {
@@ -196,7 +211,7 @@ func (d *DB) Undeclared(ctx context.Context, sets []Migrations) ([]string, error
 		}
 	}
 	var out []string
-	for t := range s.Tables {
+	for t := range tables {
 		if !declared[t] {
 			out = append(out, t)
 		}
