@@ -92,7 +92,9 @@ func TestLeavingABuildingWithoutAGrid(t *testing.T) {
 		if n != 0 {
 			t.Fatalf("%d dwellings kept the old grid", n)
 		}
-		w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_person p JOIN dwelling d ON d.id = p.dwelling_id WHERE d.building_id = ? AND p.grid_id IS NOT NULL`, b).Scan(&n)
+		if err := w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_person p JOIN dwelling d ON d.community_id = p.community_id AND d.id = p.dwelling_id WHERE d.building_id = ? AND p.grid_id IS NOT NULL`, b).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		if n != 0 {
 			t.Fatalf("%d residents kept the old grid", n)
 		}
