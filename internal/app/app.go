@@ -104,6 +104,7 @@ func New(opts Options) *App {
 	a.Places = &places.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org}
 	a.Registry = &registry.Service{DB: opts.DB, Audit: a.Audit, Keys: opts.Keys, Org: a.Org, Places: a.Places}
 	a.Places.BuildingGridChanged = append(a.Places.BuildingGridChanged, registry.FollowBuildingGrid)
+	a.Places.DwellingUsers = append(a.Places.DwellingUsers, dwellingUsers)
 	a.Web = web.NewServer(opts.Web, opts.DB, a.Auth, a.Audit, log)
 	doc, err := OpenAPI()
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"linli/internal/auth"
 	"linli/internal/cases"
+	"linli/internal/db"
 	"linli/internal/i18n"
 	"linli/internal/registry"
 	"linli/internal/web"
@@ -145,3 +146,25 @@ func householdCases(c *cases.Service) registry.RelatedProvider {
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 
 func formatDay(ms int64) string { return time.UnixMilli(ms).In(web.Local).Format("2006-01-02") }
+
+// dwellingUsers refuses to delete a dwelling that registry rows still refer
+// to (places.Service.DwellingUsers): its residents, households and rentals,
+// counted inside the deleting transaction on the dwelling's community (one
+// shard on Citus, where the foreign key's error, the last guard, reads
+// otherwise than on PostgreSQL).
+func dwellingUsers(ctx context.Context, tx *db.Tx, communityID, dwellingID int64) error {
+	for _, c := range []struct{ what, q string }{
+		{"places.dwelling_people", `SELECT COUNT(*) FROM reg_person WHERE community_id = ? AND dwelling_id = ?`},
+		{"places.dwelling_households", `SELECT COUNT(*) FROM reg_household WHERE community_id = ? AND dwelling_id = ?`},
+		{"places.dwelling_rentals", `SELECT COUNT(*) FROM reg_rental WHERE community_id = ? AND dwelling_id = ?`},
+	} {
+		var n int
+		if err := tx.QueryRowContext(ctx, c.q, communityID, dwellingID).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return i18n.NewError("conflict", "err.in_use", "what", i18n.T(c.what, "n", n))
+		}
+	}
+	return nil
+}

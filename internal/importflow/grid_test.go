@@ -62,7 +62,9 @@ func TestGridChoiceInMappingStep(t *testing.T) {
 		}
 		w.App.Imports.Wait()
 		var n int
-		w.DB.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM dwelling d JOIN building b ON b.id = d.building_id WHERE b.name IN ('11幢', '12幢') AND b.grid_id = ? AND d.grid_id = ?`, w.GridB, w.GridB).Scan(&n)
+		if err := w.DB.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM dwelling d JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id WHERE b.name IN ('11幢', '12幢') AND b.grid_id = ? AND d.grid_id = ?`, w.GridB, w.GridB).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		if n != 3 {
 			t.Fatalf("%d dwellings in grid B, want 3", n)
 		}

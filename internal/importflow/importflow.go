@@ -351,7 +351,7 @@ func (s *Service) Stage(ctx context.Context, p *auth.Principal, im Importer, com
 		for seq := 0; ; seq++ {
 			k, err := io.ReadFull(tmp, buf)
 			if k > 0 {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO import_upload_chunk (upload_id, seq, data) VALUES (?, ?, ?)`, id, seq, buf[:k]); err != nil {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO import_upload_chunk (community_id, upload_id, seq, data) VALUES (?, ?, ?, ?)`, communityID, id, seq, buf[:k]); err != nil {
 					return err
 				}
 			}
@@ -391,12 +391,15 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// Get returns an upload of p's (others' uploads are not found).
+// Get returns an upload of p's (others' uploads are not found), looked up by
+// its id within the communities p wholly reaches (the only ones p stages
+// uploads in).
 func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (*Upload, error) {
 	u := &Upload{}
 	var mapping, result string
+	sc, args := p.Scope.SQL(s.DB.Dialect(), "community_id", "")
 	err := s.DB.QueryRowContext(ctx, `SELECT id, kind, user_id, community_id, COALESCE(grid_id, 0), filename, size, mapping, state, progress, result, error, created_at, updated_at
-		FROM import_upload WHERE id = ? AND user_id = ?`, id, p.UserID).
+		FROM import_upload WHERE id = ? AND user_id = ? AND `+sc, append([]any{id, p.UserID}, args...)...).
 		Scan(&u.ID, &u.Kind, &u.UserID, &u.CommunityID, &u.GridID, &u.Filename, &u.Size, &mapping, &u.State, &u.Progress, &result, &u.Error, &u.CreatedAt, &u.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
@@ -463,7 +466,7 @@ func (s *Service) open(ctx context.Context, u *Upload) (*importexport.Source, fu
 	cleanup := func() { tmp.Close(); os.Remove(tmp.Name()) }
 	for seq := 0; ; seq++ {
 		var chunk []byte
-		err := s.DB.QueryRowContext(ctx, `SELECT data FROM import_upload_chunk WHERE upload_id = ? AND seq = ?`, u.ID, seq).Scan(&chunk)
+		err := s.DB.QueryRowContext(ctx, `SELECT data FROM import_upload_chunk WHERE community_id = ? AND upload_id = ? AND seq = ?`, u.CommunityID, u.ID, seq).Scan(&chunk)
 		if errors.Is(err, sql.ErrNoRows) {
 			break
 		}
@@ -530,8 +533,8 @@ func (s *Service) SetGrid(ctx context.Context, p *auth.Principal, u *Upload, gri
 	if gridID != 0 {
 		grid = gridID
 	}
-	_, err := s.DB.ExecContext(ctx, `UPDATE import_upload SET grid_id = ?, state = ?, result = '', error = '', updated_at = ? WHERE id = ? AND user_id = ?`,
-		grid, StateStaged, db.Now(), u.ID, p.UserID)
+	_, err := s.DB.ExecContext(ctx, `UPDATE import_upload SET grid_id = ?, state = ?, result = '', error = '', updated_at = ? WHERE community_id = ? AND id = ? AND user_id = ?`,
+		grid, StateStaged, db.Now(), u.CommunityID, u.ID, p.UserID)
 	return err
 }
 
@@ -540,7 +543,7 @@ func (s *Service) SetMapping(ctx context.Context, p *auth.Principal, u *Upload, 
 	if u.Running() {
 		return i18n.NewError("conflict", "importflow.busy")
 	}
-	m, _, cleanup, err := s.Mapping(ctx, &Upload{ID: u.ID, Size: u.Size, Filename: u.Filename}, im)
+	m, _, cleanup, err := s.Mapping(ctx, &Upload{ID: u.ID, CommunityID: u.CommunityID, Size: u.Size, Filename: u.Filename}, im)
 	if err != nil {
 		return err
 	}
@@ -549,8 +552,8 @@ func (s *Service) SetMapping(ctx context.Context, p *auth.Principal, u *Upload, 
 		return err
 	}
 	b, _ := json.Marshal(assignments)
-	_, err = s.DB.ExecContext(ctx, `UPDATE import_upload SET mapping = ?, state = ?, result = '', error = '', updated_at = ? WHERE id = ? AND user_id = ?`,
-		string(b), StateStaged, db.Now(), u.ID, p.UserID)
+	_, err = s.DB.ExecContext(ctx, `UPDATE import_upload SET mapping = ?, state = ?, result = '', error = '', updated_at = ? WHERE community_id = ? AND id = ? AND user_id = ?`,
+		string(b), StateStaged, db.Now(), u.CommunityID, u.ID, p.UserID)
 	return err
 }
 
@@ -575,8 +578,8 @@ func (s *Service) Start(ctx context.Context, p *auth.Principal, u *Upload, commi
 		state = StateCommitting
 	}
 	// Claim the upload: only one run at a time, even across instances.
-	res, err := s.DB.ExecContext(ctx, `UPDATE import_upload SET state = ?, progress = 0, error = '', updated_at = ? WHERE id = ? AND user_id = ? AND state = ?`,
-		state, db.Now(), u.ID, p.UserID, u.State)
+	res, err := s.DB.ExecContext(ctx, `UPDATE import_upload SET state = ?, progress = 0, error = '', updated_at = ? WHERE community_id = ? AND id = ? AND user_id = ? AND state = ?`,
+		state, db.Now(), u.CommunityID, u.ID, p.UserID, u.State)
 	if err != nil {
 		return err
 	}
@@ -606,7 +609,7 @@ func (s *Service) run(ctx context.Context, p *auth.Principal, u *Upload, im Impo
 			}
 			msg = i18n.T("err.internal")
 		}
-		s.settle(ctx, u.ID, `UPDATE import_upload SET state = ?, error = ?, updated_at = ? WHERE id = ?`, StateFailed, msg, db.Now(), u.ID)
+		s.settle(ctx, u.ID, `UPDATE import_upload SET state = ?, error = ?, updated_at = ? WHERE community_id = ? AND id = ?`, StateFailed, msg, db.Now(), u.CommunityID, u.ID)
 	}
 	defer func() {
 		if v := recover(); v != nil {
@@ -626,7 +629,7 @@ func (s *Service) run(ctx context.Context, p *auth.Principal, u *Upload, im Impo
 	lr := &liveRun{total: int64(expected)}
 	s.live.Store(u.ID, lr)
 	defer s.live.Delete(u.ID)
-	stop := s.keepProgress(ctx, u.ID, lr)
+	stop := s.keepProgress(ctx, u, lr)
 	defer stop()
 	progress := func(rows int) {
 		lr.rows.Store(int64(rows))
@@ -653,10 +656,10 @@ func (s *Service) run(ctx context.Context, p *auth.Principal, u *Upload, im Impo
 		state = StateCommitted
 	}
 	b, _ := json.Marshal(result)
-	s.settle(ctx, u.ID, `UPDATE import_upload SET state = ?, progress = ?, result = ?, updated_at = ? WHERE id = ?`, state, result.Rows, string(b), db.Now(), u.ID)
+	s.settle(ctx, u.ID, `UPDATE import_upload SET state = ?, progress = ?, result = ?, updated_at = ? WHERE community_id = ? AND id = ?`, state, result.Rows, string(b), db.Now(), u.CommunityID, u.ID)
 	if state == StateCommitted {
 		// The ledger is in; its copy is no longer needed.
-		_, _ = s.DB.ExecContext(ctx, `DELETE FROM import_upload_chunk WHERE upload_id = ?`, u.ID)
+		_, _ = s.DB.ExecContext(ctx, `DELETE FROM import_upload_chunk WHERE community_id = ? AND upload_id = ?`, u.CommunityID, u.ID)
 	}
 }
 
@@ -679,7 +682,7 @@ func (s *Service) settle(ctx context.Context, id, q string, args ...any) {
 // until stop is called, so that other instances see it alive. It never waits
 // for the writer: on SQLite a commit holds it, and then the progress stays in
 // memory (Get reads it there) until the commit ends.
-func (s *Service) keepProgress(ctx context.Context, id string, lr *liveRun) (stop func()) {
+func (s *Service) keepProgress(ctx context.Context, u *Upload, lr *liveRun) (stop func()) {
 	every := s.ProgressEvery
 	if every <= 0 {
 		every = 2 * time.Second
@@ -695,7 +698,7 @@ func (s *Service) keepProgress(ctx context.Context, id string, lr *liveRun) (sto
 				return
 			case <-t.C:
 				wctx, cancel := context.WithTimeout(ctx, every/2)
-				_, _ = s.DB.ExecContext(wctx, `UPDATE import_upload SET progress = ?, updated_at = ? WHERE id = ?`, lr.rows.Load(), db.Now(), id)
+				_, _ = s.DB.ExecContext(wctx, `UPDATE import_upload SET progress = ?, updated_at = ? WHERE community_id = ? AND id = ?`, lr.rows.Load(), db.Now(), u.CommunityID, u.ID)
 				cancel()
 			}
 		}
@@ -739,7 +742,7 @@ func (s *Service) Discard(ctx context.Context, p *auth.Principal, u *Upload) err
 		return i18n.NewError("conflict", "importflow.busy")
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM import_upload WHERE id = ? AND user_id = ?`, u.ID, p.UserID)
+		res, err := tx.ExecContext(ctx, `DELETE FROM import_upload WHERE community_id = ? AND id = ? AND user_id = ?`, u.CommunityID, u.ID, p.UserID)
 		if err != nil {
 			return err
 		}

@@ -116,7 +116,9 @@ func TestUploadMapCheckCommitOverHTTP(t *testing.T) {
 		}
 		w.App.Imports.Wait()
 		var n int
-		w.DB.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM dwelling d JOIN building b ON b.id = d.building_id WHERE b.name = '9幢'`).Scan(&n)
+		if err := w.DB.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM dwelling d JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id WHERE b.name = '9幢'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		if n != 2 {
 			t.Fatalf("dwellings after commit: %d", n)
 		}

@@ -74,7 +74,9 @@ func (s *Service) DwellingAddresses(ctx context.Context, q db.Queryer, rev int64
 	}
 	in, args := s.DB.IDsIn("d.id", ask)
 	rows, err := q.QueryContext(ctx, `SELECT d.id, d.room, COALESCE(e.name, ''), COALESCE(b.name, ''), COALESCE(en.name, '')
-		FROM dwelling d LEFT JOIN building b ON b.id = d.building_id LEFT JOIN estate e ON e.id = b.estate_id LEFT JOIN entrance en ON en.id = d.entrance_id
+		FROM dwelling d LEFT JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id
+		LEFT JOIN estate e ON e.community_id = b.community_id AND e.id = b.estate_id
+		LEFT JOIN entrance en ON en.community_id = d.community_id AND en.id = d.entrance_id
 		WHERE `+in, args...)
 	if err != nil {
 		return nil, err

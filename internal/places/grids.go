@@ -2,6 +2,7 @@ package places
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"linli/internal/audit"
@@ -27,8 +28,8 @@ func nullID(id int64) any {
 
 // moveDwellings puts a building's dwellings, and through BuildingGridChanged
 // the registry's rows, in grid (0: none), inside tx.
-func (s *Service) moveDwellings(ctx context.Context, tx *db.Tx, buildingID, grid int64) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE dwelling SET grid_id = ?, updated_at = ? WHERE building_id = ?`, nullID(grid), db.Now(), buildingID); err != nil {
+func (s *Service) moveDwellings(ctx context.Context, tx *db.Tx, communityID, buildingID, grid int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE dwelling SET grid_id = ?, updated_at = ? WHERE community_id = ? AND building_id = ?`, nullID(grid), db.Now(), communityID, buildingID); err != nil {
 		return err
 	}
 	for _, f := range s.BuildingGridChanged {
@@ -41,13 +42,31 @@ func (s *Service) moveDwellings(ctx context.Context, tx *db.Tx, buildingID, grid
 
 // SetBuildingGridTx puts a building, its dwellings and (through
 // BuildingGridChanged) the registry's rows in grid, inside the caller's
-// transaction (imports; the caller checks and audits).
+// transaction (imports; the caller checks and audits). The building's
+// community is the grid's (when it has one, else read with the building).
 func (s *Service) SetBuildingGridTx(ctx context.Context, tx *db.Tx, buildingID, grid int64) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE building SET grid_id = ?, updated_at = ? WHERE id = ?`, nullID(grid), db.Now(), buildingID); err != nil {
+	var community int64
+	if g, ok := s.Org.Lookup(ctx, grid); grid != 0 && ok {
+		community = g.CommunityID
+	} else if err := tx.QueryRowContext(ctx, `SELECT community_id FROM building WHERE id = ?`, buildingID).Scan(&community); err != nil {
+		return fmt.Errorf("building %d: %w", buildingID, err)
+	}
+	return s.setBuildingGrid(ctx, tx, community, buildingID, grid)
+}
+
+// setBuildingGrid is SetBuildingGridTx for a building of a known community.
+func (s *Service) setBuildingGrid(ctx context.Context, tx *db.Tx, communityID, buildingID, grid int64) error {
+	res, err := tx.ExecContext(ctx, `UPDATE building SET grid_id = ?, updated_at = ? WHERE community_id = ? AND id = ?`, nullID(grid), db.Now(), communityID, buildingID)
+	if err != nil {
 		return err
 	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return fmt.Errorf("building %d is not one of community %d", buildingID, communityID)
+	}
 	estatesChanged()
-	return s.moveDwellings(ctx, tx, buildingID, grid)
+	return s.moveDwellings(ctx, tx, communityID, buildingID, grid)
 }
 
 // GridLabel names a building's grid, or says it has none.
@@ -108,7 +127,7 @@ func (s *Service) AssignGrid(ctx context.Context, p *auth.Principal, buildingIDs
 		in, args := s.DB.IDsIn("b.id", ids)
 		sc, scArgs := p.Scope.SQL(tx.Dialect(), "b.community_id", "b.grid_id")
 		rows, err := tx.QueryContext(ctx, `SELECT b.id, b.community_id, COALESCE(b.grid_id, 0), b.name, COALESCE(e.name, '')
-			FROM building b LEFT JOIN estate e ON e.id = b.estate_id WHERE `+in+` AND `+sc, append(args, scArgs...)...)
+			FROM building b LEFT JOIN estate e ON e.community_id = b.community_id AND e.id = b.estate_id WHERE `+in+` AND `+sc, append(args, scArgs...)...)
 		if err != nil {
 			return err
 		}
@@ -149,7 +168,7 @@ func (s *Service) AssignGrid(ctx context.Context, p *auth.Principal, buildingIDs
 			if f.grid == gridID {
 				continue
 			}
-			if err := s.SetBuildingGridTx(ctx, tx, id, gridID); err != nil {
+			if err := s.setBuildingGrid(ctx, tx, f.community, id, gridID); err != nil {
 				return err
 			}
 			moved++

@@ -10,6 +10,7 @@ import (
 
 	"linli/internal/apptest"
 	"linli/internal/auth"
+	"linli/internal/db"
 	"linli/internal/i18n"
 	"linli/internal/places"
 )
@@ -92,12 +93,48 @@ func TestLeavingABuildingWithoutAGrid(t *testing.T) {
 		if n != 0 {
 			t.Fatalf("%d dwellings kept the old grid", n)
 		}
-		w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_person p JOIN dwelling d ON d.id = p.dwelling_id WHERE d.building_id = ? AND p.grid_id IS NOT NULL`, b).Scan(&n)
+		if err := w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_person p JOIN dwelling d ON d.community_id = p.community_id AND d.id = p.dwelling_id WHERE d.building_id = ? AND p.grid_id IS NOT NULL`, b).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		if n != 0 {
 			t.Fatalf("%d residents kept the old grid", n)
 		}
 		if _, err := s.GetBuilding(ctx, w.Principal(t, "grid_worker"), b); !errors.Is(err, auth.ErrNotFound) {
 			t.Fatalf("grid worker still reads the building: %v", err)
+		}
+	})
+}
+
+// SetBuildingGridTx (the registry import's) moves a building within its
+// community only: a grid of another community is refused and nothing moves;
+// a building taken out of any grid (0) is found by its id alone.
+func TestSetBuildingGridStaysInTheCommunity(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		s := w.App.Places
+		b := w.Objects["building"][apptest.InA]
+		err := w.DB.InTx(ctx, func(tx *db.Tx) error { return s.SetBuildingGridTx(ctx, tx, b, w.GridD) })
+		if err == nil {
+			t.Fatal("a building of community 1 put in a grid of community 2")
+		}
+		grid := func() (building, dwellings int64) {
+			t.Helper()
+			if err := w.DB.QueryRowContext(ctx, `SELECT COALESCE(grid_id, 0) FROM building WHERE id = ?`, b).Scan(&building); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM dwelling WHERE building_id = ? AND grid_id = ?`, b, w.GridA).Scan(&dwellings); err != nil {
+				t.Fatal(err)
+			}
+			return building, dwellings
+		}
+		if g, n := grid(); g != w.GridA || n == 0 {
+			t.Fatalf("after the refusal: building in grid %d, %d dwellings in grid A", g, n)
+		}
+		if err := w.DB.InTx(ctx, func(tx *db.Tx) error { return s.SetBuildingGridTx(ctx, tx, b, 0) }); err != nil {
+			t.Fatal(err)
+		}
+		if g, n := grid(); g != 0 || n != 0 {
+			t.Fatalf("out of its grid: building in grid %d, %d dwellings in grid A", g, n)
 		}
 	})
 }

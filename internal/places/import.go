@@ -133,7 +133,7 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 		return nil, err
 	}
 	buildings := map[[2]string]*planBuilding{}
-	rows, err = s.DB.QueryContext(ctx, `SELECT b.id, COALESCE(e.name, ''), b.name, COALESCE(b.grid_id, 0), b.floors FROM building b LEFT JOIN estate e ON e.id = b.estate_id WHERE b.community_id = ?`, req.CommunityID)
+	rows, err = s.DB.QueryContext(ctx, `SELECT b.id, COALESCE(e.name, ''), b.name, COALESCE(b.grid_id, 0), b.floors FROM building b LEFT JOIN estate e ON e.community_id = b.community_id AND e.id = b.estate_id WHERE b.community_id = ?`, req.CommunityID)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +152,9 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 	entrances := map[[2]string]int64{} // {building id as text or new name key, entrance} → id
 	dwellings := map[[3]string]*planDwelling{}
 	rows, err = s.DB.QueryContext(ctx, `SELECT d.id, COALESCE(e.name, ''), b.name, COALESCE(en.name, ''), d.room, d.floor, d.area, d.usage, d.remark, COALESCE(en.id, 0)
-		FROM dwelling d JOIN building b ON b.id = d.building_id LEFT JOIN estate e ON e.id = b.estate_id LEFT JOIN entrance en ON en.id = d.entrance_id
+		FROM dwelling d JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id
+		LEFT JOIN estate e ON e.community_id = b.community_id AND e.id = b.estate_id
+		LEFT JOIN entrance en ON en.community_id = d.community_id AND en.id = d.entrance_id
 		WHERE d.community_id = ?`, req.CommunityID)
 	if err != nil {
 		return nil, err
@@ -172,7 +174,7 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = s.DB.QueryContext(ctx, `SELECT en.id, COALESCE(e.name, ''), b.name, en.name FROM entrance en JOIN building b ON b.id = en.building_id LEFT JOIN estate e ON e.id = b.estate_id WHERE en.community_id = ?`, req.CommunityID)
+	rows, err = s.DB.QueryContext(ctx, `SELECT en.id, COALESCE(e.name, ''), b.name, en.name FROM entrance en JOIN building b ON b.community_id = en.community_id AND b.id = en.building_id LEFT JOIN estate e ON e.community_id = b.community_id AND e.id = b.estate_id WHERE en.community_id = ?`, req.CommunityID)
 	if err != nil {
 		return nil, err
 	}
@@ -407,7 +409,7 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 			b.id = id
 		}
 		for _, b := range regridded {
-			if err := s.SetBuildingGridTx(ctx, tx, b.id, b.grid); err != nil {
+			if err := s.setBuildingGrid(ctx, tx, req.CommunityID, b.id, b.grid); err != nil {
 				return err
 			}
 		}
@@ -431,7 +433,7 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 			}
 		}
 		for _, d := range changedDwellings {
-			if _, err := tx.ExecContext(ctx, `UPDATE dwelling SET floor = ?, area = ?, usage = ?, remark = ?, updated_at = ? WHERE id = ?`, d.floor, d.area, d.usage, d.remark, db.Now(), d.id); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE dwelling SET floor = ?, area = ?, usage = ?, remark = ?, updated_at = ? WHERE community_id = ? AND id = ?`, d.floor, d.area, d.usage, d.remark, db.Now(), req.CommunityID, d.id); err != nil {
 				return err
 			}
 		}

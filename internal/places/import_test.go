@@ -113,7 +113,9 @@ func TestImportBuildingList(t *testing.T) {
 			t.Fatalf("existing dwelling area = %v", area)
 		}
 		var n int
-		w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM dwelling d JOIN building b ON b.id = d.building_id WHERE b.name = '1幢' AND d.grid_id = ?`, w.GridA).Scan(&n)
+		if err := w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM dwelling d JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id WHERE b.name = '1幢' AND d.grid_id = ?`, w.GridA).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		if n != 3 {
 			t.Fatalf("new dwellings in grid A: %d", n)
 		}
@@ -171,7 +173,9 @@ func TestImportBuildingListWithoutGrids(t *testing.T) {
 		if r, _, err = w.App.Imports.RunNow(ctx, w.Principal(t, "community_admin_c2"), im, w.C2, one, true); err != nil || !r.Committed || !hasLine(r.Summary, "新楼栋未划分网格", 0) {
 			t.Fatalf("community of one grid: %+v %v", r, err)
 		}
-		w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM dwelling d JOIN building b ON b.id = d.building_id WHERE b.name = '1幢' AND b.community_id = ? AND d.grid_id = ?`, w.C2, w.GridD).Scan(&n)
+		if err := w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM dwelling d JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id WHERE b.name = '1幢' AND b.community_id = ? AND d.grid_id = ?`, w.C2, w.GridD).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		if n != 1 {
 			t.Fatal("the new building of a one-grid community is not in its grid")
 		}
@@ -183,13 +187,17 @@ func TestImportBuildingListWithoutGrids(t *testing.T) {
 		if r, _, err = w.App.Imports.RunNowInGrid(ctx, admin, im, w.C1, w.GridB, inB, true); err != nil || !r.Committed || !hasLine(r.Summary, "新楼栋未划分网格", 0) {
 			t.Fatalf("commit in grid B: %+v %v", r, err)
 		}
-		w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM dwelling d JOIN building b ON b.id = d.building_id WHERE b.name = '8幢' AND b.grid_id = ? AND d.grid_id = ?`, w.GridB, w.GridB).Scan(&n)
+		if err := w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM dwelling d JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id WHERE b.name = '8幢' AND b.grid_id = ? AND d.grid_id = ?`, w.GridB, w.GridB).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		if n != 1 {
 			t.Fatal("the new building is not in the chosen grid")
 		}
 		// A resident of 2幢, then a list that names 2幢's grid.
 		var dwelling int64
-		w.DB.QueryRowContext(ctx, `SELECT d.id FROM dwelling d JOIN building b ON b.id = d.building_id WHERE b.name = '2幢'`).Scan(&dwelling)
+		if err := w.DB.QueryRowContext(ctx, `SELECT d.id FROM dwelling d JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id WHERE b.name = '2幢'`).Scan(&dwelling); err != nil {
+			t.Fatal(err)
+		}
 		pid, err := w.App.Registry.CreatePerson(ctx, admin, registryPerson(dwelling))
 		if err != nil {
 			t.Fatal(err)
@@ -198,7 +206,9 @@ func TestImportBuildingListWithoutGrids(t *testing.T) {
 		if r, _, err = w.App.Imports.RunNow(ctx, admin, im, w.C1, named, true); err != nil || !r.Committed || !hasLine(r.Summary, "原未划分网格、按表划入网格的楼栋", 1) {
 			t.Fatalf("commit naming the grid: %+v %v", r, err)
 		}
-		w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM dwelling d JOIN building b ON b.id = d.building_id WHERE b.name = '2幢' AND b.grid_id = ? AND d.grid_id = ?`, w.GridA, w.GridA).Scan(&n)
+		if err := w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM dwelling d JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id WHERE b.name = '2幢' AND b.grid_id = ? AND d.grid_id = ?`, w.GridA, w.GridA).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		if n != 2 {
 			t.Fatalf("%d dwellings of 2幢 in grid A, want 2", n)
 		}

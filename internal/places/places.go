@@ -50,6 +50,11 @@ type Service struct {
 	// BuildingGridChanged lets modules whose rows copy a building's grid (the
 	// registry) follow a move, inside the same transaction.
 	BuildingGridChanged []func(ctx context.Context, tx *db.Tx, buildingID, newGrid int64) error
+	// DwellingUsers let modules whose rows refer to dwellings (the registry's
+	// residents, households and rentals) refuse a dwelling's deletion, inside
+	// the deleting transaction, with an error saying what still refers to it;
+	// a foreign key stays as the last guard (inUse).
+	DwellingUsers []func(ctx context.Context, tx *db.Tx, communityID, dwellingID int64) error
 
 	addresses addressCache
 	choices   estateChoices
@@ -184,7 +189,7 @@ func estateScope(d db.Dialect, s auth.Scope, alias string) (string, []any) {
 		return full, fullArgs
 	}
 	grids, gridArgs := d.IDSet("b.grid_id", s.Grids)
-	byGrid := alias + ".id IN (SELECT b.estate_id FROM building b WHERE " + grids + ")"
+	byGrid := "(" + alias + ".community_id, " + alias + ".id) IN (SELECT b.community_id, b.estate_id FROM building b WHERE " + grids + ")"
 	if len(s.Communities) == 0 {
 		return byGrid, gridArgs
 	}
@@ -204,7 +209,7 @@ func (s *Service) listEstates(ctx context.Context, p *auth.Principal, communityI
 	}
 	buildings := "0"
 	if countBuildings {
-		buildings = "(SELECT COUNT(*) FROM building b2 WHERE b2.estate_id = e.id)"
+		buildings = "(SELECT COUNT(*) FROM building b2 WHERE b2.community_id = e.community_id AND b2.estate_id = e.id)"
 	}
 	sc, args := estateScope(s.DB.Dialect(), p.Scope, "e")
 	q := `SELECT e.id, e.community_id, e.name, e.address, e.remark, ` + buildings + `
@@ -236,7 +241,7 @@ func (s *Service) GetEstate(ctx context.Context, p *auth.Principal, id int64) (*
 	}
 	e := &Estate{}
 	sc, args := estateScope(s.DB.Dialect(), p.Scope, "e")
-	err := s.DB.QueryRowContext(ctx, `SELECT e.id, e.community_id, e.name, e.address, e.remark, (SELECT COUNT(*) FROM building b2 WHERE b2.estate_id = e.id)
+	err := s.DB.QueryRowContext(ctx, `SELECT e.id, e.community_id, e.name, e.address, e.remark, (SELECT COUNT(*) FROM building b2 WHERE b2.community_id = e.community_id AND b2.estate_id = e.id)
 		FROM estate e WHERE e.id = ? AND `+sc, append([]any{id}, args...)...).Scan(&e.ID, &e.CommunityID, &e.Name, &e.Address, &e.Remark, &e.Buildings)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
@@ -317,8 +322,8 @@ func (s *Service) UpdateEstate(ctx context.Context, p *auth.Principal, id int64,
 		return errs
 	}
 	return s.estateTx(ctx, func(tx *db.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE estate SET name = ?, address = ?, sort_key = ?, remark = ?, updated_at = ? WHERE id = ?`,
-			in.Name, in.Address, SortKey(in.Name), in.Remark, db.Now(), id)
+		_, err := tx.ExecContext(ctx, `UPDATE estate SET name = ?, address = ?, sort_key = ?, remark = ?, updated_at = ? WHERE community_id = ? AND id = ?`,
+			in.Name, in.Address, SortKey(in.Name), in.Remark, db.Now(), e.CommunityID, id)
 		if db.IsUniqueViolation(err) {
 			e := &i18n.Errors{}
 			e.Add("name", "err.conflict", "field", i18n.T("places.estate_name"), "value", in.Name)
@@ -351,7 +356,10 @@ func (s *Service) DeleteEstate(ctx context.Context, p *auth.Principal, id int64)
 		return i18n.NewError("conflict", "err.in_use", "what", i18n.T("places.has_buildings", "n", e.Buildings))
 	}
 	return s.estateTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM estate WHERE id = ?`, id); err != nil {
+		if err := refuseIfUsed(ctx, tx, "places.has_buildings", `SELECT COUNT(*) FROM building WHERE community_id = ? AND estate_id = ?`, e.CommunityID, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM estate WHERE community_id = ? AND id = ?`, e.CommunityID, id); err != nil {
 			return inUse(err)
 		}
 		if err := placesChanged(ctx, tx); err != nil {
@@ -361,11 +369,29 @@ func (s *Service) DeleteEstate(ctx context.Context, p *auth.Principal, id int64)
 	})
 }
 
+// inUse is the last guard of a deletion: a foreign key of a row that still
+// refers to the place (the checks before it, refuseIfUsed and DwellingUsers,
+// say what refers to it).
 func inUse(err error) error {
 	if db.IsForeignKeyViolation(err) {
 		return i18n.NewError("conflict", "err.in_use", "what", i18n.T("places.referenced"))
 	}
 	return err
+}
+
+// refuseIfUsed counts, inside the deleting transaction, the rows that refer to
+// a place (q, one COUNT(*) filtered by community and place) and refuses the
+// deletion when there are any, naming them with the message key what (which
+// takes the count n). The foreign key stays as the last guard (inUse).
+func refuseIfUsed(ctx context.Context, tx *db.Tx, what, q string, args ...any) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return i18n.NewError("conflict", "err.in_use", "what", i18n.T(what, "n", n))
+	}
+	return nil
 }
 
 // requireCommunity checks that id is a community the user wholly reaches.
@@ -396,8 +422,8 @@ type BuildingFilter struct {
 }
 
 const buildingSelect = `SELECT b.id, b.community_id, COALESCE(b.grid_id, 0), COALESCE(b.estate_id, 0), b.name, b.floors, b.address, b.remark, COALESCE(e.name, ''), COALESCE(g.name, ''),
-	(SELECT COUNT(*) FROM dwelling d WHERE d.building_id = b.id)
-	FROM building b LEFT JOIN estate e ON e.id = b.estate_id LEFT JOIN org_unit g ON g.id = b.grid_id`
+	(SELECT COUNT(*) FROM dwelling d WHERE d.community_id = b.community_id AND d.building_id = b.id)
+	FROM building b LEFT JOIN estate e ON e.community_id = b.community_id AND e.id = b.estate_id LEFT JOIN org_unit g ON g.id = b.grid_id`
 
 func scanBuilding(sc interface{ Scan(...any) error }) (*Building, error) {
 	b := &Building{}
@@ -433,7 +459,7 @@ func (s *Service) ListBuildings(ctx context.Context, p *auth.Principal, f Buildi
 	}
 	cond := strings.Join(where, " AND ")
 	var total int
-	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM building b LEFT JOIN estate e ON e.id = b.estate_id WHERE `+cond, args...).Scan(&total); err != nil {
+	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM building b LEFT JOIN estate e ON e.community_id = b.community_id AND e.id = b.estate_id WHERE `+cond, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
@@ -497,9 +523,9 @@ func (s *Service) validateBuilding(ctx context.Context, q db.Queryer, in *Buildi
 		errs.Add("grid_id", "places.grid_not_in_community")
 	}
 	if in.EstateID != 0 {
-		var comm int64
-		err := q.QueryRowContext(ctx, `SELECT community_id FROM estate WHERE id = ?`, in.EstateID).Scan(&comm)
-		if err != nil || comm != in.CommunityID {
+		var n int
+		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM estate WHERE community_id = ? AND id = ?`, in.CommunityID, in.EstateID).Scan(&n)
+		if err != nil || n == 0 {
 			errs.Add("estate_id", "places.estate_not_in_community")
 		}
 	}
@@ -578,8 +604,8 @@ func (s *Service) UpdateBuilding(ctx context.Context, p *auth.Principal, id int6
 		if in.EstateID != 0 {
 			estate = in.EstateID
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE building SET grid_id = ?, estate_id = ?, estate_key = ?, name = ?, sort_key = ?, floors = ?, address = ?, remark = ?, updated_at = ? WHERE id = ?`,
-			nullID(in.GridID), estate, in.EstateID, in.Name, SortKey(in.Name), in.Floors, in.Address, in.Remark, db.Now(), id)
+		_, err := tx.ExecContext(ctx, `UPDATE building SET grid_id = ?, estate_id = ?, estate_key = ?, name = ?, sort_key = ?, floors = ?, address = ?, remark = ?, updated_at = ? WHERE community_id = ? AND id = ?`,
+			nullID(in.GridID), estate, in.EstateID, in.Name, SortKey(in.Name), in.Floors, in.Address, in.Remark, db.Now(), b.CommunityID, id)
 		if db.IsUniqueViolation(err) {
 			e := &i18n.Errors{}
 			e.Add("name", "places.building_exists", "name", in.Name)
@@ -589,7 +615,7 @@ func (s *Service) UpdateBuilding(ctx context.Context, p *auth.Principal, id int6
 			return err
 		}
 		if in.GridID != b.GridID {
-			if err := s.moveDwellings(ctx, tx, id, in.GridID); err != nil {
+			if err := s.moveDwellings(ctx, tx, b.CommunityID, id, in.GridID); err != nil {
 				return err
 			}
 		}
@@ -614,10 +640,13 @@ func (s *Service) DeleteBuilding(ctx context.Context, p *auth.Principal, id int6
 		return i18n.NewError("conflict", "err.in_use", "what", i18n.T("places.has_dwellings", "n", b.Dwellings))
 	}
 	return s.estateTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM entrance WHERE building_id = ?`, id); err != nil {
+		if err := refuseIfUsed(ctx, tx, "places.has_dwellings", `SELECT COUNT(*) FROM dwelling WHERE community_id = ? AND building_id = ?`, b.CommunityID, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM entrance WHERE community_id = ? AND building_id = ?`, b.CommunityID, id); err != nil {
 			return inUse(err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM building WHERE id = ?`, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM building WHERE community_id = ? AND id = ?`, b.CommunityID, id); err != nil {
 			return inUse(err)
 		}
 		if err := placesChanged(ctx, tx); err != nil {
@@ -631,10 +660,11 @@ func (s *Service) DeleteBuilding(ctx context.Context, p *auth.Principal, id int6
 
 // Entrances lists a building's entrances (the building must be in scope).
 func (s *Service) Entrances(ctx context.Context, p *auth.Principal, buildingID int64) ([]*Entrance, error) {
-	if _, err := s.GetBuilding(ctx, p, buildingID); err != nil {
+	b, err := s.GetBuilding(ctx, p, buildingID)
+	if err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT id, community_id, building_id, name FROM entrance WHERE building_id = ? ORDER BY sort_key`, buildingID)
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, community_id, building_id, name FROM entrance WHERE community_id = ? AND building_id = ? ORDER BY sort_key`, b.CommunityID, buildingID)
 	if err != nil {
 		return nil, err
 	}
@@ -698,8 +728,8 @@ func (s *Service) DeleteEntrance(ctx context.Context, p *auth.Principal, id int6
 	var comm int64
 	var n int
 	sc, args := p.Scope.SQL(s.DB.Dialect(), "b.community_id", "b.grid_id")
-	err = s.DB.QueryRowContext(ctx, `SELECT en.building_id, en.community_id, (SELECT COUNT(*) FROM dwelling d WHERE d.entrance_id = en.id)
-		FROM entrance en JOIN building b ON b.id = en.building_id WHERE en.id = ? AND `+sc, append([]any{id}, args...)...).Scan(&buildingID, &comm, &n)
+	err = s.DB.QueryRowContext(ctx, `SELECT en.building_id, en.community_id, (SELECT COUNT(*) FROM dwelling d WHERE d.community_id = en.community_id AND d.entrance_id = en.id)
+		FROM entrance en JOIN building b ON b.community_id = en.community_id AND b.id = en.building_id WHERE en.id = ? AND `+sc, append([]any{id}, args...)...).Scan(&buildingID, &comm, &n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, auth.ErrNotFound
 	}
@@ -710,7 +740,10 @@ func (s *Service) DeleteEntrance(ctx context.Context, p *auth.Principal, id int6
 		return 0, i18n.NewError("conflict", "err.in_use", "what", i18n.T("places.has_dwellings", "n", n))
 	}
 	return buildingID, s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM entrance WHERE id = ?`, id); err != nil {
+		if err := refuseIfUsed(ctx, tx, "places.has_dwellings", `SELECT COUNT(*) FROM dwelling WHERE community_id = ? AND entrance_id = ?`, comm, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM entrance WHERE community_id = ? AND id = ?`, comm, id); err != nil {
 			return inUse(err)
 		}
 		if err := placesChanged(ctx, tx); err != nil {
@@ -724,7 +757,9 @@ func (s *Service) DeleteEntrance(ctx context.Context, p *auth.Principal, id int6
 
 const dwellingSelect = `SELECT d.id, d.community_id, COALESCE(d.grid_id, 0), d.building_id, COALESCE(d.entrance_id, 0), d.room, d.floor, d.area, d.usage, d.remark,
 	COALESCE(e.name, ''), b.name, COALESCE(en.name, '')
-	FROM dwelling d JOIN building b ON b.id = d.building_id LEFT JOIN estate e ON e.id = b.estate_id LEFT JOIN entrance en ON en.id = d.entrance_id`
+	FROM dwelling d JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id
+	LEFT JOIN estate e ON e.community_id = b.community_id AND e.id = b.estate_id
+	LEFT JOIN entrance en ON en.community_id = d.community_id AND en.id = d.entrance_id`
 
 func scanDwelling(sc interface{ Scan(...any) error }) (*Dwelling, error) {
 	d := &Dwelling{}
@@ -734,10 +769,11 @@ func scanDwelling(sc interface{ Scan(...any) error }) (*Dwelling, error) {
 
 // Dwellings lists a building's dwellings in natural order.
 func (s *Service) Dwellings(ctx context.Context, p *auth.Principal, buildingID int64) ([]*Dwelling, error) {
-	if _, err := s.GetBuilding(ctx, p, buildingID); err != nil {
+	b, err := s.GetBuilding(ctx, p, buildingID)
+	if err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.QueryContext(ctx, dwellingSelect+` WHERE d.building_id = ? ORDER BY COALESCE(en.sort_key, ''), d.sort_key`, buildingID)
+	rows, err := s.DB.QueryContext(ctx, dwellingSelect+` WHERE d.community_id = ? AND d.building_id = ? ORDER BY COALESCE(en.sort_key, ''), d.sort_key`, b.CommunityID, buildingID)
 	if err != nil {
 		return nil, err
 	}
@@ -778,7 +814,7 @@ type DwellingInput struct {
 	Remark     string
 }
 
-func (s *Service) validateDwelling(ctx context.Context, in *DwellingInput) *i18n.Errors {
+func (s *Service) validateDwelling(ctx context.Context, communityID int64, in *DwellingInput) *i18n.Errors {
 	in.Room, in.Remark = strings.TrimSpace(in.Room), strings.TrimSpace(in.Remark)
 	errs := &i18n.Errors{}
 	if errs.Required("room", i18n.T("places.room"), in.Room) {
@@ -806,7 +842,7 @@ func (s *Service) validateDwelling(ctx context.Context, in *DwellingInput) *i18n
 	}
 	if in.EntranceID != 0 {
 		var b int64
-		if err := s.DB.QueryRowContext(ctx, `SELECT building_id FROM entrance WHERE id = ?`, in.EntranceID).Scan(&b); err != nil || b != in.BuildingID {
+		if err := s.DB.QueryRowContext(ctx, `SELECT building_id FROM entrance WHERE community_id = ? AND id = ?`, communityID, in.EntranceID).Scan(&b); err != nil || b != in.BuildingID {
 			errs.Add("entrance_id", "places.entrance_not_in_building")
 		}
 	}
@@ -822,7 +858,7 @@ func (s *Service) CreateDwelling(ctx context.Context, p *auth.Principal, in Dwel
 	if err != nil {
 		return 0, err
 	}
-	if errs := s.validateDwelling(ctx, &in); errs.Any() {
+	if errs := s.validateDwelling(ctx, b.CommunityID, &in); errs.Any() {
 		return 0, errs
 	}
 	var id int64
@@ -865,7 +901,7 @@ func (s *Service) UpdateDwelling(ctx context.Context, p *auth.Principal, id int6
 		return err
 	}
 	in.BuildingID = d.BuildingID
-	if errs := s.validateDwelling(ctx, &in); errs.Any() {
+	if errs := s.validateDwelling(ctx, d.CommunityID, &in); errs.Any() {
 		return errs
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -873,8 +909,8 @@ func (s *Service) UpdateDwelling(ctx context.Context, p *auth.Principal, id int6
 		if in.EntranceID != 0 {
 			entrance = in.EntranceID
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE dwelling SET entrance_id = ?, entrance_key = ?, room = ?, sort_key = ?, floor = ?, area = ?, usage = ?, remark = ?, updated_at = ? WHERE id = ?`,
-			entrance, in.EntranceID, in.Room, SortKey(in.Room), in.Floor, in.Area, in.Usage, in.Remark, db.Now(), id)
+		_, err := tx.ExecContext(ctx, `UPDATE dwelling SET entrance_id = ?, entrance_key = ?, room = ?, sort_key = ?, floor = ?, area = ?, usage = ?, remark = ?, updated_at = ? WHERE community_id = ? AND id = ?`,
+			entrance, in.EntranceID, in.Room, SortKey(in.Room), in.Floor, in.Area, in.Usage, in.Remark, db.Now(), d.CommunityID, id)
 		if db.IsUniqueViolation(err) {
 			e := &i18n.Errors{}
 			e.Add("room", "places.room_exists", "room", in.Room)
@@ -901,7 +937,12 @@ func (s *Service) DeleteDwelling(ctx context.Context, p *auth.Principal, id int6
 		return 0, err
 	}
 	return d.BuildingID, s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM dwelling WHERE id = ?`, id); err != nil {
+		for _, used := range s.DwellingUsers {
+			if err := used(ctx, tx, d.CommunityID, id); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM dwelling WHERE community_id = ? AND id = ?`, d.CommunityID, id); err != nil {
 			return inUse(err)
 		}
 		if err := placesChanged(ctx, tx); err != nil {
@@ -953,7 +994,7 @@ func (s *Service) GenerateRooms(ctx context.Context, p *auth.Principal, building
 				for r := 1; r <= perFloor; r++ {
 					room := fmt.Sprintf("%d%02d", f, r)
 					var n int
-					if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM dwelling WHERE building_id = ? AND entrance_key = ? AND room = ?`, buildingID, e, room).Scan(&n); err != nil {
+					if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM dwelling WHERE community_id = ? AND building_id = ? AND entrance_key = ? AND room = ?`, b.CommunityID, buildingID, e, room).Scan(&n); err != nil {
 						return err
 					}
 					if n > 0 {
@@ -967,7 +1008,7 @@ func (s *Service) GenerateRooms(ctx context.Context, p *auth.Principal, building
 			}
 		}
 		if toFloor > b.Floors {
-			if _, err := tx.ExecContext(ctx, `UPDATE building SET floors = ? WHERE id = ?`, toFloor, buildingID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE building SET floors = ? WHERE community_id = ? AND id = ?`, toFloor, b.CommunityID, buildingID); err != nil {
 				return err
 			}
 		}

@@ -244,3 +244,37 @@ func TestEstateChoicesFollowWrites(t *testing.T) {
 		}
 	})
 }
+
+// A dwelling someone lives in is not deleted: the refusal says who still
+// refers to it (counted in the deleting transaction, the same on every engine,
+// Citus included, whose foreign-key errors read otherwise), and nothing is
+// deleted. An empty dwelling goes.
+func TestDeletingAnOccupiedDwellingIsRefused(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		s := w.App.Places
+		sys := auth.System("t")
+		occupied := w.Objects["dwelling"][apptest.InA]
+		_, err := s.DeleteDwelling(ctx, sys, occupied)
+		var ie *i18n.Error
+		if !errors.As(err, &ie) || ie.Code != "conflict" || !strings.Contains(err.Error(), "位居民住在此房屋") {
+			t.Fatalf("delete an occupied dwelling: %v", err)
+		}
+		if _, err := s.GetDwelling(ctx, sys, occupied); err != nil {
+			t.Fatalf("the occupied dwelling after the refusal: %v", err)
+		}
+		if _, err := s.DeleteEntrance(ctx, sys, w.Objects["entrance"][apptest.InA]); err == nil || !strings.Contains(err.Error(), "房屋") {
+			t.Fatalf("delete an entrance with dwellings: %v", err)
+		}
+		empty, err := s.CreateDwelling(ctx, sys, places.DwellingInput{BuildingID: w.Objects["building"][apptest.InA], Room: "999"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DeleteDwelling(ctx, sys, empty); err != nil {
+			t.Fatalf("delete an empty dwelling: %v", err)
+		}
+		if _, err := s.GetDwelling(ctx, sys, empty); !errors.Is(err, auth.ErrNotFound) {
+			t.Fatalf("the empty dwelling after its deletion: %v", err)
+		}
+	})
+}
