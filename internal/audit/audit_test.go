@@ -321,3 +321,69 @@ func TestSingleChainBecomesPartitionZero(t *testing.T) {
 		}
 	})
 }
+
+// Pages of the log go newest first by (at, community_id, seq) across the
+// chains, even where entries of several chains share a millisecond and a
+// seq: every entry once, older pages by Before, back by After.
+func TestPageKeysetAcrossChains(t *testing.T) {
+	dbtest.Run(t, []db.Migrations{audit.Migrations, org.Migrations}, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		orgTree(t, d)
+		log := audit.New([]byte("k"))
+		for i := 0; i < 4; i++ {
+			for _, unit := range []int64{0, 20, 30} {
+				e := audit.Event(actor{}, "test.write", "thing", i, unit, audit.Success)
+				e.At = 5000 + int64(i/2) // two rounds per millisecond
+				if err := log.RecordAlone(ctx, d, e); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		all, _, err := audit.Page(ctx, d, audit.Filter{Limit: 100})
+		if err != nil || len(all) != 12 {
+			t.Fatalf("all: %d %v", len(all), err)
+		}
+		want := []string{}
+		for _, e := range all {
+			want = append(want, e.Cursor().String())
+		}
+		if want[0] != "5001-30-4" || want[1] != "5001-30-3" || want[2] != "5001-20-4" || want[11] != "5000-0-1" {
+			t.Fatalf("order: %v", want)
+		}
+		// Forward by Before, three at a time.
+		var got []string
+		f := audit.Filter{Limit: 3}
+		var pages [][]audit.Entry
+		for {
+			es, more, err := audit.Page(ctx, d, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages = append(pages, es)
+			for _, e := range es {
+				got = append(got, e.Cursor().String())
+			}
+			if !more {
+				break
+			}
+			f.Before = es[len(es)-1].Cursor()
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) || len(pages) != 4 {
+			t.Fatalf("paged by Before: %v, want %v", got, want)
+		}
+		// Back from the last page by After: the page before it.
+		es, more, err := audit.Page(ctx, d, audit.Filter{Limit: 3, After: pages[3][0].Cursor()})
+		if err != nil || !more || fmt.Sprint(es) != fmt.Sprint(pages[2]) {
+			t.Fatalf("paged back by After: %v more=%v err=%v", es, more, err)
+		}
+		// A cursor survives its trip through a URL; anything else is none.
+		if c := audit.ParseCursor(all[5].Cursor().String()); c != all[5].Cursor() {
+			t.Fatalf("cursor round trip: %v", c)
+		}
+		for _, bad := range []string{"", "1-2", "a-b-c", "1--2-3", "-1-2-3"} {
+			if !audit.ParseCursor(bad).IsZero() {
+				t.Errorf("cursor %q read as %v", bad, audit.ParseCursor(bad))
+			}
+		}
+	})
+}
