@@ -243,6 +243,24 @@ func TestAuditVerifyPageNamesEachChain(t *testing.T) {
 		if err := w.DB.QueryRowContext(ctx, `SELECT MAX(seq) FROM audit_log WHERE community_id = ?`, w.C2).Scan(&seq); err != nil || seq < 2 {
 			t.Fatalf("community 2's chain: %d entries, %v", seq, err)
 		}
+		// A chain's name links to its entries: the log filtered to it.
+		link := fmt.Sprintf(`href="/admin/audit?chain=%d"`, w.C2)
+		if !strings.Contains(body, link) {
+			t.Fatalf("verify page lacks %s", link)
+		}
+		_, body = auditor.Get(fmt.Sprintf("/admin/audit?chain=%d", w.C2))
+		keys := keyRe.FindAllStringSubmatch(body, -1)
+		if int64(len(keys)) != min(seq, 50) || !strings.Contains(body, "只显示“二号社区”日志链的记录") {
+			t.Fatalf("the log of 二号社区's chain: %d rows, %d entries", len(keys), seq)
+		}
+		for _, k := range keys {
+			if !strings.Contains(k[1], fmt.Sprintf("-%d-", w.C2)) {
+				t.Errorf("entry %s shown in 二号社区's chain", k[1])
+			}
+		}
+		if resp, body := auditor.Get("/admin/audit?chain=x"); resp.StatusCode != 422 || !strings.Contains(body, "“日志链”格式不正确") {
+			t.Errorf("a chain that is not one: %d", resp.StatusCode)
+		}
 		if _, err := w.DB.ExecContext(ctx, `UPDATE audit_log SET outcome = 'failure' WHERE community_id = ? AND seq = 2`, w.C2); err != nil {
 			t.Fatal(err)
 		}

@@ -359,6 +359,9 @@ type Filter struct {
 	ToAt       int64
 	Limit      int
 	Offset     int
+	// Communities, when not nil, keeps the entries of these chains only
+	// (partitions: see Partition; 0 is the administration's).
+	Communities []int64
 	// The audit page's and the export's: one exact action, and keyset paging
 	// (entries before Before, or after After, newest first either way).
 	ExactAction string
@@ -516,6 +519,16 @@ func (f Filter) where() (string, []any) {
 	if f.ExactAction != "" {
 		where = append(where, "action = ?")
 		args = append(args, f.ExactAction)
+	}
+	if f.Communities != nil {
+		if len(f.Communities) == 0 {
+			where = append(where, "1 = 0")
+		} else {
+			where = append(where, "community_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(f.Communities)), ", ")+")")
+			for _, c := range f.Communities {
+				args = append(args, c)
+			}
+		}
 	}
 	if !f.Before.IsZero() {
 		where = append(where, "(at, community_id, seq) < (?, ?, ?)")

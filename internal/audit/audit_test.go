@@ -376,6 +376,19 @@ func TestPageKeysetAcrossChains(t *testing.T) {
 		if err != nil || !more || fmt.Sprint(es) != fmt.Sprint(pages[2]) {
 			t.Fatalf("paged back by After: %v more=%v err=%v", es, more, err)
 		}
+		// One chain's entries alone.
+		es, _, err = audit.Page(ctx, d, audit.Filter{Limit: 100, Communities: []int64{20}})
+		if err != nil || len(es) != 4 {
+			t.Fatalf("chain 20: %d %v", len(es), err)
+		}
+		for _, e := range es {
+			if e.CommunityID != 20 {
+				t.Errorf("chain 20's page holds %s", e.Ref())
+			}
+		}
+		if es, _, _ := audit.Page(ctx, d, audit.Filter{Communities: []int64{}}); len(es) != 0 {
+			t.Errorf("no chains: %d entries", len(es))
+		}
 		// A cursor survives its trip through a URL; anything else is none.
 		if c := audit.ParseCursor(all[5].Cursor().String()); c != all[5].Cursor() {
 			t.Fatalf("cursor round trip: %v", c)

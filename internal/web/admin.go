@@ -281,6 +281,7 @@ type auditData struct {
 	Newest   string // query of the newest page, filters kept
 	Export   string // query of the export, filters kept
 	Filtered bool
+	Chain    string // the name of the one chain shown ("" = all)
 }
 
 type auditChoice struct{ Code, Name string }
@@ -322,6 +323,13 @@ func (s *Server) auditPageFilter(r *http.Request) (audit.Filter, *i18n.Errors) {
 			}
 		}
 	}
+	if v := strings.TrimSpace(q.Get("chain")); v != "" {
+		if c, err := strconv.ParseInt(v, 10, 64); err == nil && c >= 0 {
+			f.Communities = []int64{c}
+		} else {
+			errs.Add("chain", "err.invalid", "field", i18n.T("audit.chain"))
+		}
+	}
 	f.Before = audit.ParseCursor(q.Get("before"))
 	f.After = audit.ParseCursor(q.Get("after"))
 	return f, errs
@@ -352,12 +360,19 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	if d.Newest == "" {
 		d.Newest = "?"
 	}
-	for _, k := range []string{"actor", "op", "object_type", "object_id", "outcome", "from", "to"} {
+	for _, k := range []string{"actor", "op", "object_type", "object_id", "outcome", "from", "to", "chain"} {
 		if q.Get(k) != "" {
 			d.Filtered = true
 		}
 	}
 	v := View{Title: i18n.T("nav.audit"), ActiveNav: "/admin/audit", Data: &d}
+	if len(f.Communities) == 1 {
+		names, err := s.AuditChainNames(r.Context(), p, f.Communities)
+		if err != nil {
+			return err
+		}
+		d.Chain = names[f.Communities[0]]
+	}
 	if errs.Any() {
 		v.Errors = errs
 		return s.Render(w, r, "web/audit.html", v)
@@ -412,7 +427,7 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return errs
 	}
 	f.After = audit.Cursor{}
-	meta := importexport.Meta{Title: i18n.T("nav.audit"), ExportedBy: p.DisplayName + "（" + p.Username + "）", ExportedAt: time.Now().In(Local), Masked: true, Filter: s.auditFilterText(r)}
+	meta := importexport.Meta{Title: i18n.T("nav.audit"), ExportedBy: p.DisplayName + "（" + p.Username + "）", ExportedAt: time.Now().In(Local), Masked: true, Filter: s.auditFilterText(r, p)}
 	headers := []string{"#", i18n.T("audit.at"), i18n.T("audit.actor"), i18n.T("audit.role"), i18n.T("audit.action"), i18n.T("audit.object_kind"), i18n.T("audit.object"), i18n.T("audit.outcome"), i18n.T("audit.ip"), i18n.T("audit.detail")}
 	name := i18n.T("nav.audit") + "-" + time.Now().In(Local).Format("20060102-1504") + ".xlsx"
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -463,12 +478,17 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request, p *auth.Pri
 }
 
 // auditFilterText describes the export's filters in words.
-func (s *Server) auditFilterText(r *http.Request) string {
+func (s *Server) auditFilterText(r *http.Request, p *auth.Principal) string {
 	q := r.URL.Query()
 	var parts []string
 	add := func(label, v string) {
 		if v != "" {
 			parts = append(parts, label+"："+v)
+		}
+	}
+	if c, err := strconv.ParseInt(q.Get("chain"), 10, 64); err == nil {
+		if names, err := s.AuditChainNames(r.Context(), p, []int64{c}); err == nil {
+			add(i18n.T("audit.chain"), names[c])
 		}
 	}
 	add(i18n.T("audit.actor"), q.Get("actor"))
