@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -260,6 +261,29 @@ func TestAuditVerifyPageNamesEachChain(t *testing.T) {
 		}
 		if resp, body := auditor.Get("/admin/audit?chain=x"); resp.StatusCode != 422 || !strings.Contains(body, "“日志链”格式不正确") {
 			t.Errorf("a chain that is not one: %d", resp.StatusCode)
+		}
+		// The API gives each entry's chain with its seq.
+		inC2 := 0
+		for offset := 0; ; offset += 500 {
+			resp, body = auditor.Get(fmt.Sprintf("/api/v1/audit?limit=500&offset=%d", offset))
+			var api struct {
+				Total int
+				Items []struct{ Chain, Seq int64 }
+			}
+			if err := json.Unmarshal([]byte(body), &api); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("API: %d %v", resp.StatusCode, err)
+			}
+			for _, it := range api.Items {
+				if it.Chain == w.C2 {
+					inC2++
+				}
+			}
+			if offset+500 >= api.Total {
+				break
+			}
+		}
+		if int64(inC2) != seq {
+			t.Errorf("API: %d entries of 二号社区's chain, want %d", inC2, seq)
 		}
 		if _, err := w.DB.ExecContext(ctx, `UPDATE audit_log SET outcome = 'failure' WHERE community_id = ? AND seq = 2`, w.C2); err != nil {
 			t.Fatal(err)
