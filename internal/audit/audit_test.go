@@ -150,13 +150,14 @@ func TestChainPerCommunity(t *testing.T) {
 		ctx := context.Background()
 		orgTree(t, d)
 		log := audit.New([]byte("k"))
-		// Writers of the four partitions at once.
+		// Writers of the four partitions at once, two per unit: a chain's
+		// first entry is raced for.
 		var wg sync.WaitGroup
-		for _, unit := range []int64{0, 10, 20, 21, 30} {
+		for _, unit := range []int64{0, 10, 20, 21, 30, 0, 10, 20, 21, 30} {
 			wg.Add(1)
 			go func(unit int64) {
 				defer wg.Done()
-				for i := 0; i < 6; i++ {
+				for i := 0; i < 3; i++ {
 					if err := log.RecordAlone(ctx, d, audit.Event(actor{}, "test.write", "thing", i, unit, audit.Success)); err != nil {
 						t.Error(err)
 						return
