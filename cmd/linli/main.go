@@ -698,16 +698,42 @@ func runAuditVerify(args []string) error {
 		return err
 	}
 	defer done()
-	n, brk, err := a.Audit.Verify(ctx, a.DB)
+	chains, err := a.Audit.VerifyChains(ctx, a.DB)
 	if err != nil {
 		return err
 	}
-	if brk != nil {
-		fmt.Printf("BROKEN: %s (checked %d entries)\n", brk.Error(), n)
+	// One line per chain (a community's, a street's, the administration's),
+	// then the verdict.
+	var n int64
+	var broken []string
+	for _, c := range chains {
+		n += c.Entries
+		name := chainName(ctx, a, c.CommunityID)
+		if c.Break != nil {
+			fmt.Printf("chain %d (%s): BROKEN: %s (%d checked)\n", c.CommunityID, name, c.Break.Error(), c.Entries)
+			broken = append(broken, fmt.Sprintf("%s (%s)", c.Break.Error(), name))
+			continue
+		}
+		fmt.Printf("chain %d (%s): intact (%d checked)\n", c.CommunityID, name, c.Entries)
+	}
+	if len(broken) > 0 {
+		fmt.Printf("BROKEN: %d of %d chains: %s\n", len(broken), len(chains), strings.Join(broken, "; "))
 		return exitCode(1)
 	}
-	fmt.Printf("audit log intact: %d entries verified\n", n)
+	fmt.Printf("audit log intact: %d entries verified in %d chains\n", n, len(chains))
 	return nil
+}
+
+// chainName names an audit chain: its community's (or street's) name in the
+// org tree, or the administration's.
+func chainName(ctx context.Context, a *app.App, id int64) string {
+	if id == 0 {
+		return "administration: logins, accounts, settings"
+	}
+	if name := a.Org.FullName(ctx, id); name != "" {
+		return name
+	}
+	return fmt.Sprintf("org unit %d, not in the tree", id)
 }
 
 func runImport(args []string) error {

@@ -95,6 +95,46 @@ func TestAuditVerifyNamesTheTamperedEntry(t *testing.T) {
 	}
 }
 
+// Each community's entries form a chain of their own: audit verify reports
+// every chain by its name, and an entry edited in one community's chain is
+// named there, with that community, while the other chains hold.
+func TestAuditVerifyNamesTheTamperedCommunity(t *testing.T) {
+	data := deployment(t)
+	file := filepath.Join(data, "linli.db")
+	sdb, err := sql.Open("sqlite", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	for _, q := range []string{
+		`INSERT INTO org_unit (id, parent_id, level, name, code, path, community_id, valid_from, created_at, updated_at) VALUES (1, NULL, 'street', '西湖街道', '330106004', '/1/', NULL, '2020-01-01', 0, 0)`,
+		`INSERT INTO org_unit (id, parent_id, level, name, code, path, community_id, valid_from, created_at, updated_at) VALUES (2, 1, 'community', '一号社区', '001', '/1/2/', 2, '2020-01-01', 0, 0)`,
+		`INSERT INTO org_unit (id, parent_id, level, name, code, path, community_id, valid_from, created_at, updated_at) VALUES (3, 1, 'community', '二号社区', '002', '/1/3/', 3, '2020-01-01', 0, 0)`,
+	} {
+		if _, err := sdb.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ledger := filepath.Join(t.TempDir(), "楼栋.csv")
+	os.WriteFile(ledger, []byte("楼栋,房号\n7幢,101\n7幢,102\n"), 0o600)
+	for _, c := range []string{"一号社区", "二号社区"} {
+		if out, code := run(t, nil, "import", "places", ledger, "--data", data, "--community", c); code != 0 {
+			t.Fatalf("import into %s: %d %s", c, code, out)
+		}
+	}
+	out, code := run(t, nil, "audit", "verify", "--data", data)
+	if code != 0 || !strings.Contains(out, "in 3 chains") || !strings.Contains(out, "chain 2 (西湖街道 / 一号社区): intact (1 checked)") || !strings.Contains(out, "chain 0 (administration") {
+		t.Fatalf("intact chains: %d %s", code, out)
+	}
+	if _, err := sdb.Exec(`UPDATE audit_log SET detail = '{}' WHERE community_id = 3 AND seq = 1`); err != nil {
+		t.Fatal(err)
+	}
+	out, code = run(t, nil, "audit", "verify", "--data", data)
+	if code == 0 || !strings.Contains(out, "chain 3 (西湖街道 / 二号社区): BROKEN: audit entry 1 of chain 3") || !strings.Contains(out, "chain 2 (西湖街道 / 一号社区): intact (1 checked)") || !strings.Contains(out, "BROKEN: 1 of 3 chains") {
+		t.Fatalf("tampered community chain must be named: %d %s", code, out)
+	}
+}
+
 func TestBackupRestoresAndPostgresIsPointedToPgDump(t *testing.T) {
 	data := deployment(t)
 	dst := filepath.Join(t.TempDir(), "copy.db")

@@ -105,11 +105,55 @@ func recordedActions(t *testing.T, root string) (actions, objects map[string]str
 	return actions, objects
 }
 
-// checkAuditNamed: every entry recorded after seq since has a declared
-// action and Chinese names for its detail's keys (the audit log shows them).
-func checkAuditNamed(t *testing.T, d *db.DB, since int64, label string) {
+// auditMark is where each audit chain ended (partition → last seq), to find
+// the entries written after.
+type auditMark map[int64]int64
+
+// markAudit reads every chain's head.
+func markAudit(t *testing.T, d *db.DB) auditMark {
 	t.Helper()
-	rows, err := d.QueryContext(context.Background(), `SELECT action, detail FROM audit_log WHERE seq > ?`, since)
+	rows, err := d.QueryContext(context.Background(), `SELECT community_id, seq FROM audit_head`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	m := auditMark{}
+	for rows.Next() {
+		var c, seq int64
+		if err := rows.Scan(&c, &seq); err != nil {
+			t.Fatal(err)
+		}
+		m[c] = seq
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// after is the condition "written after the mark": past its chain's head
+// then, or in a chain begun since.
+func (m auditMark) after() (string, []any) {
+	if len(m) == 0 {
+		return "1=1", nil
+	}
+	var b strings.Builder
+	var args []any
+	b.WriteString("seq > CASE community_id")
+	for c, seq := range m {
+		b.WriteString(" WHEN ? THEN ?")
+		args = append(args, c, seq)
+	}
+	b.WriteString(" ELSE 0 END")
+	return b.String(), args
+}
+
+// checkAuditNamed: every entry recorded after the mark since has a declared
+// action and Chinese names for its detail's keys (the audit log shows them).
+func checkAuditNamed(t *testing.T, d *db.DB, since auditMark, label string) {
+	t.Helper()
+	cond, args := since.after()
+	rows, err := d.QueryContext(context.Background(), `SELECT action, detail FROM audit_log WHERE `+cond, args...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -100,7 +101,22 @@ func TestAuditLogRendering(t *testing.T) {
 	})
 }
 
-var seqRe = regexp.MustCompile(`data-seq="(\d+)"`)
+var (
+	seqRe = regexp.MustCompile(`data-seq="(\d+)"`)
+	keyRe = regexp.MustCompile(`data-key="([\d-]+)"`)
+)
+
+// cursorLess compares two audit cursors ("at-community-seq") in the log's
+// order.
+func cursorLess(a, b string) bool {
+	x, y := strings.Split(a, "-"), strings.Split(b, "-")
+	for i := range x {
+		if p, q := atoi(x[i]), atoi(y[i]); p != q {
+			return p < q
+		}
+	}
+	return false
+}
 
 // Filters by person, operation, object (by a case's number), time and
 // outcome; keyset pages; a bad date is named.
@@ -177,14 +193,107 @@ func TestAuditLogFilters(t *testing.T) {
 			total++
 		}
 		body, first := page(url.Values{})
-		m := regexp.MustCompile(`href="\?before=(\d+)"`).FindStringSubmatch(body)
-		if len(first) != 50 || m == nil || m[1] != first[49] {
+		keys := keyRe.FindAllStringSubmatch(body, -1)
+		m := regexp.MustCompile(`href="\?before=([\d-]+)"`).FindStringSubmatch(body)
+		if len(first) != 50 || len(keys) != 50 || m == nil || m[1] != keys[49][1] {
 			t.Fatalf("first page: %d rows, older link %v", len(first), m)
 		}
 		body, second := page(url.Values{"before": {m[1]}})
-		last, _ := strconv.Atoi(first[49])
-		if len(second) == 0 || atoi(second[0]) >= last || !strings.Contains(body, "?after=") {
-			t.Fatalf("older page: %v after %s", second[:min(3, len(second))], first[49])
+		older := keyRe.FindAllStringSubmatch(body, -1)
+		if len(second) == 0 || !cursorLess(older[0][1], keys[49][1]) || !strings.Contains(body, "?after=") {
+			t.Fatalf("older page: %v after %s", second[:min(3, len(second))], keys[49][1])
+		}
+		// No entry is on both pages, though each community numbers its own.
+		seen := map[string]bool{}
+		for _, k := range append(keys, older...) {
+			if seen[k[1]] {
+				t.Fatalf("entry %s on both pages", k[1])
+			}
+			seen[k[1]] = true
+		}
+		// The newer page, from the second, is the first again.
+		m = regexp.MustCompile(`href="\?after=([\d-]+)"`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatal("no newer link on the older page")
+		}
+		body, _ = page(url.Values{"after": {m[1]}})
+		if again := keyRe.FindAllStringSubmatch(body, -1); fmt.Sprint(again) != fmt.Sprint(keys) {
+			t.Fatalf("newer page of the older one is not the first")
+		}
+	})
+}
+
+// The verify page lists every chain by its community (the administration's
+// apart), and an entry edited by hand in one community's chain is reported
+// there, naming the community, the other chains holding.
+func TestAuditVerifyPageNamesEachChain(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		srv := w.Server(t)
+		auditor := apptest.NewClient(t, srv.URL).Login("audit_admin", apptest.Password)
+		resp, body := auditor.Get("/admin/audit/verify")
+		if resp.StatusCode != 200 || !strings.Contains(body, "审计日志完整") {
+			t.Fatalf("intact log: %d %s", resp.StatusCode, body)
+		}
+		for _, want := range []string{`data-chain="0"`, fmt.Sprintf(`data-chain="%d"`, w.C1), fmt.Sprintf(`data-chain="%d"`, w.C2), "一号社区", "二号社区", "管理操作"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("verify page lacks %q", want)
+			}
+		}
+		var seq int64
+		if err := w.DB.QueryRowContext(ctx, `SELECT MAX(seq) FROM audit_log WHERE community_id = ?`, w.C2).Scan(&seq); err != nil || seq < 2 {
+			t.Fatalf("community 2's chain: %d entries, %v", seq, err)
+		}
+		// A chain's name links to its entries: the log filtered to it.
+		link := fmt.Sprintf(`href="/admin/audit?chain=%d"`, w.C2)
+		if !strings.Contains(body, link) {
+			t.Fatalf("verify page lacks %s", link)
+		}
+		_, body = auditor.Get(fmt.Sprintf("/admin/audit?chain=%d", w.C2))
+		keys := keyRe.FindAllStringSubmatch(body, -1)
+		if int64(len(keys)) != min(seq, 50) || !strings.Contains(body, "只显示“二号社区”日志链的记录") {
+			t.Fatalf("the log of 二号社区's chain: %d rows, %d entries", len(keys), seq)
+		}
+		for _, k := range keys {
+			if !strings.Contains(k[1], fmt.Sprintf("-%d-", w.C2)) {
+				t.Errorf("entry %s shown in 二号社区's chain", k[1])
+			}
+		}
+		if resp, body := auditor.Get("/admin/audit?chain=x"); resp.StatusCode != 422 || !strings.Contains(body, "“日志链”格式不正确") {
+			t.Errorf("a chain that is not one: %d", resp.StatusCode)
+		}
+		// The API gives each entry's chain with its seq.
+		inC2 := 0
+		for offset := 0; ; offset += 500 {
+			resp, body = auditor.Get(fmt.Sprintf("/api/v1/audit?limit=500&offset=%d", offset))
+			var api struct {
+				Total int
+				Items []struct{ Chain, Seq int64 }
+			}
+			if err := json.Unmarshal([]byte(body), &api); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("API: %d %v", resp.StatusCode, err)
+			}
+			for _, it := range api.Items {
+				if it.Chain == w.C2 {
+					inC2++
+				}
+			}
+			if offset+500 >= api.Total {
+				break
+			}
+		}
+		if int64(inC2) != seq {
+			t.Errorf("API: %d entries of 二号社区's chain, want %d", inC2, seq)
+		}
+		if _, err := w.DB.ExecContext(ctx, `UPDATE audit_log SET outcome = 'failure' WHERE community_id = ? AND seq = 2`, w.C2); err != nil {
+			t.Fatal(err)
+		}
+		_, body = auditor.Get("/admin/audit/verify")
+		if !strings.Contains(body, "审计日志被篡改：“二号社区”日志链的第 2 条记录异常") || strings.Contains(body, "审计日志完整") {
+			t.Errorf("the edited entry of 二号社区 is not reported: %s", body)
+		}
+		if n := strings.Count(body, `class="broken"`); n != 1 || !strings.Contains(body, fmt.Sprintf(`<tr data-chain="%d" class="broken">`, w.C2)) {
+			t.Errorf("%d chains marked broken, want 二号社区's alone", n)
 		}
 	})
 }

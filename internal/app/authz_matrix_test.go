@@ -577,10 +577,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 			writes = onePerRoute(writes)
 		}
 		w.App.Imports.Wait()
-		var since int64
-		if err := d.QueryRowContext(context.Background(), `SELECT COALESCE(MAX(seq), 0) FROM audit_log`).Scan(&since); err != nil {
-			t.Fatal(err)
-		}
+		since := markAudit(t, d)
 		snap := dbtest.TakeSnapshot(t, d)
 		for _, wr := range writes {
 			checkWrite(t, w, snap, clients[wr.user], wr, since)
@@ -608,7 +605,7 @@ func onePerRoute(writes []allowedWrite) []allowedWrite {
 }
 
 // checkWrite runs one allowed write on a copy of the snapshot and proves it.
-func checkWrite(t *testing.T, w *apptest.World, snap *dbtest.Snapshot, client *apptest.Client, wr allowedWrite, since int64) {
+func checkWrite(t *testing.T, w *apptest.World, snap *dbtest.Snapshot, client *apptest.Client, wr allowedWrite, since auditMark) {
 	t.Helper()
 	copiedAt := time.Now().UnixMilli()
 	d, release := snap.Clone(t)
@@ -636,8 +633,9 @@ func checkWrite(t *testing.T, w *apptest.World, snap *dbtest.Snapshot, client *a
 	}
 	ctx := context.Background()
 	if wr.e.audit != "" {
-		q := `SELECT COUNT(*) FROM audit_log WHERE seq > ? AND action = ? AND actor_id = ? AND outcome = 'success'`
-		args := []any{since, wr.e.audit, w.Users[wr.user]}
+		cond, args := since.after()
+		q := `SELECT COUNT(*) FROM audit_log WHERE ` + cond + ` AND action = ? AND actor_id = ? AND outcome = 'success'`
+		args = append(args, wr.e.audit, w.Users[wr.user])
 		if wr.cl.id != "" && !wr.e.auditOther {
 			q += ` AND object_id = ?`
 			args = append(args, wr.cl.id)

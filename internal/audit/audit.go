@@ -3,6 +3,13 @@
 // are chained: each hash covers the entry and the previous hash, keyed with a key
 // derived from the deployment's master key, so editing, deleting or inserting a
 // row by hand breaks the chain at that row. Nothing in Linli deletes entries.
+//
+// There is one chain per partition: each community's (the entries whose org
+// unit lies in it), each street's, district's or city's own (entries on that
+// unit itself), and partition 0, the administration's (entries with no org
+// unit: logins, accounts, settings). Writers of different communities never
+// wait for each other, and on Citus an entry lives on the node of its
+// community's data. Verify checks every chain.
 package audit
 
 import (
@@ -13,7 +20,9 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -25,7 +34,7 @@ var migrationFS embed.FS
 
 // Migrations are the audit module's schema.
 var Migrations = db.NewMigrations("audit", migrationFS).
-	Reference("audit_log", "audit_head")
+	ByCommunity("audit_log", "audit_head")
 
 // Outcomes.
 const (
@@ -50,6 +59,10 @@ type Entry struct {
 	Detail     string // free text or JSON; never a sensitive value in clear
 	PrevHash   string
 	Hash       string
+
+	// CommunityID is the entry's partition (its chain), filled by Record
+	// from OrgUnitID: see Partition.
+	CommunityID int64
 }
 
 // Actor is who does something, as audit needs to know it. auth.Principal satisfies it.
@@ -94,12 +107,27 @@ func (e Entry) WithDetail(v any) Entry {
 
 // Record appends e inside tx, so that the entry and the write it describes commit
 // or roll back together. Call it last in the transaction: on PostgreSQL it holds
-// the chain's head row lock until commit.
+// the head row lock of the entry's partition (see Partition) until commit.
 func (l *Log) Record(ctx context.Context, tx *db.Tx, e Entry) error {
-	lock := tx.ForUpdate()
+	part, err := Partition(ctx, tx, e.OrgUnitID)
+	if err != nil {
+		return err
+	}
+	e.CommunityID = part
+	head := `SELECT seq, hash FROM audit_head WHERE community_id = ?` + tx.ForUpdate()
 	var seq int64
 	var prev string
-	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+lock).Scan(&seq, &prev); err != nil {
+	err = tx.QueryRowContext(ctx, head, part).Scan(&seq, &prev)
+	if errors.Is(err, sql.ErrNoRows) {
+		// The partition's first entry: its head row starts here. A writer of
+		// the same partition racing us waits on the insert, then locks the
+		// committed row.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_head (community_id, seq, hash) VALUES (?, 0, '') ON CONFLICT (community_id) DO NOTHING`, part); err != nil {
+			return fmt.Errorf("audit head: %w", err)
+		}
+		err = tx.QueryRowContext(ctx, head, part).Scan(&seq, &prev)
+	}
+	if err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
 	if e.At == 0 {
@@ -118,15 +146,37 @@ func (l *Log) Record(ctx context.Context, tx *db.Tx, e Entry) error {
 	if e.OrgUnitID != 0 {
 		org = e.OrgUnitID
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor_id, actor_name, role, action, object_type, object_id, org_unit_id, ip, outcome, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Seq, e.At, actor, e.ActorName, e.Role, e.Action, e.ObjectType, e.ObjectID, org, e.IP, e.Outcome, e.Detail, e.PrevHash, e.Hash); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (community_id, seq, at, actor_id, actor_name, role, action, object_type, object_id, org_unit_id, ip, outcome, detail, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		part, e.Seq, e.At, actor, e.ActorName, e.Role, e.Action, e.ObjectType, e.ObjectID, org, e.IP, e.Outcome, e.Detail, e.PrevHash, e.Hash); err != nil {
 		return fmt.Errorf("audit insert: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, e.Seq, e.Hash); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE community_id = ?`, e.Seq, e.Hash, part); err != nil {
 		return fmt.Errorf("audit head update: %w", err)
 	}
 	return nil
+}
+
+// Partition is the chain an entry on org unit orgUnitID belongs to: the
+// community the unit lies in (a community's own id, a grid's community), the
+// unit's own id for a unit above communities (a street, district or city),
+// and 0 — the administration's chain — for no unit. org_unit is a reference
+// table (a copy on every node) whose units never change community, so this
+// costs one local read by key. A unit not (or no longer) in the tree is
+// its own partition.
+func Partition(ctx context.Context, q db.Queryer, orgUnitID int64) (int64, error) {
+	if orgUnitID == 0 {
+		return 0, nil
+	}
+	var part int64
+	err := q.QueryRowContext(ctx, `SELECT COALESCE(community_id, id) FROM org_unit WHERE id = ?`, orgUnitID).Scan(&part)
+	if errors.Is(err, sql.ErrNoRows) {
+		return orgUnitID, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("audit partition of org unit %d: %w", orgUnitID, err)
+	}
+	return part, nil
 }
 
 // RecordAlone appends e in a transaction of its own (logins, denials: events that
@@ -142,6 +192,12 @@ func (l *Log) hash(e Entry) string {
 		e.ActorName, e.Role, e.Action, e.ObjectType, e.ObjectID, strconv.FormatInt(e.OrgUnitID, 10),
 		e.IP, e.Outcome, e.Detail, e.PrevHash,
 	}
+	if e.CommunityID != 0 {
+		// A community's entry is bound to its chain. Partition 0's entries
+		// hash as every entry did before there were partitions, so the
+		// chain written then still verifies as partition 0's history.
+		fields = append(fields, strconv.FormatInt(e.CommunityID, 10))
+	}
 	for _, f := range fields {
 		m.Write([]byte(strconv.Itoa(len(f))))
 		m.Write([]byte{':'})
@@ -150,23 +206,110 @@ func (l *Log) hash(e Entry) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// Break describes the first place the chain does not hold.
+// Break describes the first place a chain does not hold.
 type Break struct {
-	Seq    int64
-	Reason string
+	CommunityID int64 // the chain's partition
+	Seq         int64
+	Reason      string
 }
 
-func (b *Break) Error() string { return fmt.Sprintf("audit entry %d: %s", b.Seq, b.Reason) }
+func (b *Break) Error() string {
+	return fmt.Sprintf("audit entry %d of chain %d: %s", b.Seq, b.CommunityID, b.Reason)
+}
 
-// Verify walks the whole chain and returns the number of entries checked and the
-// first break, or nil when the chain is intact.
+// Chain is one partition's chain as Verify found it.
+type Chain struct {
+	CommunityID int64
+	Entries     int64  // entries checked (up to the break)
+	Break       *Break // nil when the chain holds
+}
+
+// Verify walks every chain and returns the number of entries checked and the
+// first break (of the lowest partition broken), or nil when all are intact.
 func (l *Log) Verify(ctx context.Context, d *db.DB) (int64, *Break, error) {
-	var headSeq int64
-	var headHash string
-	if err := d.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
-		return 0, nil, fmt.Errorf("audit head: %w", err)
+	chains, err := l.VerifyChains(ctx, d)
+	if err != nil {
+		return 0, nil, err
 	}
-	rows, err := d.QueryContext(ctx, `SELECT seq, at, COALESCE(actor_id, 0), actor_name, role, action, object_type, object_id, COALESCE(org_unit_id, 0), ip, outcome, detail, prev_hash, hash FROM audit_log ORDER BY seq`)
+	var n int64
+	var first *Break
+	for _, c := range chains {
+		n += c.Entries
+		if first == nil && c.Break != nil {
+			first = c.Break
+		}
+	}
+	return n, first, nil
+}
+
+// VerifyChains walks each partition's chain on its own, in partition order:
+// the partitions are those with a head row and those with entries (entries
+// without a head are a break: the head row was deleted). Each chain is read
+// by its partition alone (one shard on Citus), in seq order.
+func (l *Log) VerifyChains(ctx context.Context, d *db.DB) ([]Chain, error) {
+	type head struct {
+		seq  int64
+		hash string
+		ok   bool
+	}
+	heads := map[int64]head{}
+	rows, err := d.QueryContext(ctx, `SELECT community_id, seq, hash FROM audit_head`)
+	if err != nil {
+		return nil, fmt.Errorf("audit heads: %w", err)
+	}
+	for rows.Next() {
+		var c int64
+		var h head
+		if err := rows.Scan(&c, &h.seq, &h.hash); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		h.ok = true
+		heads[c] = h
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = d.QueryContext(ctx, `SELECT DISTINCT community_id FROM audit_log`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var c int64
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if _, ok := heads[c]; !ok {
+			heads[c] = head{}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	parts := make([]int64, 0, len(heads))
+	for c := range heads {
+		parts = append(parts, c)
+	}
+	sort.Slice(parts, func(i, j int) bool { return parts[i] < parts[j] })
+	out := make([]Chain, 0, len(parts))
+	for _, c := range parts {
+		h := heads[c]
+		n, brk, err := l.verifyChain(ctx, d, c, h.ok, h.seq, h.hash)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Chain{CommunityID: c, Entries: n, Break: brk})
+	}
+	return out, nil
+}
+
+// verifyChain walks partition c's chain, whose head (when hasHead) records
+// headSeq and headHash.
+func (l *Log) verifyChain(ctx context.Context, d *db.DB, c int64, hasHead bool, headSeq int64, headHash string) (int64, *Break, error) {
+	rows, err := d.QueryContext(ctx, `SELECT `+entryCols+` FROM audit_log WHERE community_id = ? ORDER BY seq`, c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -175,17 +318,17 @@ func (l *Log) Verify(ctx context.Context, d *db.DB) (int64, *Break, error) {
 	prev := ""
 	for rows.Next() {
 		var e Entry
-		if err := rows.Scan(&e.Seq, &e.At, &e.ActorID, &e.ActorName, &e.Role, &e.Action, &e.ObjectType, &e.ObjectID, &e.OrgUnitID, &e.IP, &e.Outcome, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
+		if err := scanEntry(rows, &e); err != nil {
 			return n, nil, err
 		}
 		n++
 		switch {
 		case e.Seq != expectSeq:
-			return n, &Break{Seq: expectSeq, Reason: fmt.Sprintf("missing (next entry found is %d): entries were deleted", e.Seq)}, nil
+			return n, &Break{CommunityID: c, Seq: expectSeq, Reason: fmt.Sprintf("missing (next entry found is %d): entries were deleted", e.Seq)}, nil
 		case e.PrevHash != prev:
-			return n, &Break{Seq: e.Seq, Reason: "does not link to the entry before it: entries were removed, inserted or altered"}, nil
+			return n, &Break{CommunityID: c, Seq: e.Seq, Reason: "does not link to the entry before it: entries were removed, inserted or altered"}, nil
 		case !hmac.Equal([]byte(l.hash(e)), []byte(e.Hash)):
-			return n, &Break{Seq: e.Seq, Reason: "content does not match its hash: the entry was altered"}, nil
+			return n, &Break{CommunityID: c, Seq: e.Seq, Reason: "content does not match its hash: the entry was altered"}, nil
 		}
 		prev = e.Hash
 		expectSeq++
@@ -193,8 +336,14 @@ func (l *Log) Verify(ctx context.Context, d *db.DB) (int64, *Break, error) {
 	if err := rows.Err(); err != nil {
 		return n, nil, err
 	}
-	if headSeq != expectSeq-1 || headHash != prev {
-		return n, &Break{Seq: headSeq, Reason: fmt.Sprintf("the chain head records entry %d but the log ends at %d: entries were deleted from the end", headSeq, expectSeq-1)}, nil
+	last := expectSeq - 1
+	switch {
+	case !hasHead:
+		return n, &Break{CommunityID: c, Seq: last, Reason: "the chain has entries but no head: its head row was deleted"}, nil
+	case headSeq > last:
+		return n, &Break{CommunityID: c, Seq: headSeq, Reason: fmt.Sprintf("the chain head records entry %d but the log ends at %d: entries were deleted from the end", headSeq, last)}, nil
+	case headSeq != last || headHash != prev:
+		return n, &Break{CommunityID: c, Seq: last, Reason: fmt.Sprintf("the chain head records entry %d but the log ends at %d: the head or the last entries were altered", headSeq, last)}, nil
 	}
 	return n, nil, nil
 }
@@ -210,12 +359,62 @@ type Filter struct {
 	ToAt       int64
 	Limit      int
 	Offset     int
+	// Communities, when not nil, keeps the entries of these chains only
+	// (partitions: see Partition; 0 is the administration's).
+	Communities []int64
 	// The audit page's and the export's: one exact action, and keyset paging
-	// (entries before seq Before, or after seq After, newest first either way).
+	// (entries before Before, or after After, newest first either way).
 	ExactAction string
-	Before      int64
-	After       int64
+	Before      Cursor
+	After       Cursor
 }
+
+// Cursor is an entry's place in the log's order, newest first: by time, then
+// partition, then seq (unique: seq is unique within a partition).
+type Cursor struct {
+	At, CommunityID, Seq int64
+}
+
+// Cursor is e's place in the log's order.
+func (e Entry) Cursor() Cursor { return Cursor{e.At, e.CommunityID, e.Seq} }
+
+// Ref names e for people: its chain and its seq in it ("12-345"), as
+// Verify's breaks name entries.
+func (e Entry) Ref() string { return fmt.Sprintf("%d-%d", e.CommunityID, e.Seq) }
+
+// IsZero reports an unset cursor.
+func (c Cursor) IsZero() bool { return c == Cursor{} }
+
+// String is the cursor as it travels in a URL ("at-community-seq").
+func (c Cursor) String() string {
+	if c.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%d-%d-%d", c.At, c.CommunityID, c.Seq)
+}
+
+// ParseCursor reads String's form; anything else is the zero cursor.
+func ParseCursor(s string) Cursor {
+	parts := strings.Split(s, "-")
+	if len(parts) != 3 {
+		return Cursor{}
+	}
+	var c Cursor
+	for i, dst := range []*int64{&c.At, &c.CommunityID, &c.Seq} {
+		v, err := strconv.ParseInt(parts[i], 10, 64)
+		if err != nil || v < 0 {
+			return Cursor{}
+		}
+		*dst = v
+	}
+	return c
+}
+
+// order is the log's order, newest first.
+const (
+	newestFirst = " ORDER BY at DESC, community_id DESC, seq DESC"
+	oldestFirst = " ORDER BY at ASC, community_id ASC, seq ASC"
+)
 
 // Search returns entries newest first and the total matching.
 func Search(ctx context.Context, q db.Queryer, f Filter) ([]Entry, int, error) {
@@ -227,7 +426,7 @@ func Search(ctx context.Context, q db.Queryer, f Filter) ([]Entry, int, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+entryCols+` FROM audit_log`+cond+` ORDER BY seq DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	rows, err := q.QueryContext(ctx, `SELECT `+entryCols+` FROM audit_log`+cond+newestFirst+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -235,7 +434,11 @@ func Search(ctx context.Context, q db.Queryer, f Filter) ([]Entry, int, error) {
 	return out, total, err
 }
 
-const entryCols = `seq, at, COALESCE(actor_id, 0), actor_name, role, action, object_type, object_id, COALESCE(org_unit_id, 0), ip, outcome, detail, prev_hash, hash`
+const entryCols = `community_id, seq, at, COALESCE(actor_id, 0), actor_name, role, action, object_type, object_id, COALESCE(org_unit_id, 0), ip, outcome, detail, prev_hash, hash`
+
+func scanEntry(sc interface{ Scan(...any) error }, e *Entry) error {
+	return sc.Scan(&e.CommunityID, &e.Seq, &e.At, &e.ActorID, &e.ActorName, &e.Role, &e.Action, &e.ObjectType, &e.ObjectID, &e.OrgUnitID, &e.IP, &e.Outcome, &e.Detail, &e.PrevHash, &e.Hash)
+}
 
 // Page returns up to f.Limit entries newest first, without counting them all
 // (a count walks the whole log): those before f.Before, or the ones just after
@@ -246,9 +449,9 @@ func Page(ctx context.Context, q db.Queryer, f Filter) (out []Entry, more bool, 
 	if f.Limit <= 0 || f.Limit > 5000 {
 		f.Limit = 50
 	}
-	order := " ORDER BY seq DESC"
-	if f.After > 0 && f.Before == 0 {
-		order = " ORDER BY seq ASC"
+	order := newestFirst
+	if !f.After.IsZero() && f.Before.IsZero() {
+		order = oldestFirst
 	}
 	rows, err := q.QueryContext(ctx, `SELECT `+entryCols+` FROM audit_log`+cond+order+` LIMIT ?`, append(args, f.Limit+1)...)
 	if err != nil {
@@ -261,7 +464,7 @@ func Page(ctx context.Context, q db.Queryer, f Filter) (out []Entry, more bool, 
 	if len(out) > f.Limit {
 		out, more = out[:f.Limit], true
 	}
-	if order == " ORDER BY seq ASC" {
+	if order == oldestFirst {
 		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 			out[i], out[j] = out[j], out[i]
 		}
@@ -274,7 +477,7 @@ func scanEntries(rows *sql.Rows) ([]Entry, error) {
 	var out []Entry
 	for rows.Next() {
 		var e Entry
-		if err := rows.Scan(&e.Seq, &e.At, &e.ActorID, &e.ActorName, &e.Role, &e.Action, &e.ObjectType, &e.ObjectID, &e.OrgUnitID, &e.IP, &e.Outcome, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
+		if err := scanEntry(rows, &e); err != nil {
 			return nil, err
 		}
 		out = append(out, e)
@@ -317,13 +520,23 @@ func (f Filter) where() (string, []any) {
 		where = append(where, "action = ?")
 		args = append(args, f.ExactAction)
 	}
-	if f.Before > 0 {
-		where = append(where, "seq < ?")
-		args = append(args, f.Before)
+	if f.Communities != nil {
+		if len(f.Communities) == 0 {
+			where = append(where, "1 = 0")
+		} else {
+			where = append(where, "community_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(f.Communities)), ", ")+")")
+			for _, c := range f.Communities {
+				args = append(args, c)
+			}
+		}
 	}
-	if f.After > 0 {
-		where = append(where, "seq > ?")
-		args = append(args, f.After)
+	if !f.Before.IsZero() {
+		where = append(where, "(at, community_id, seq) < (?, ?, ?)")
+		args = append(args, f.Before.At, f.Before.CommunityID, f.Before.Seq)
+	}
+	if !f.After.IsZero() {
+		where = append(where, "(at, community_id, seq) > (?, ?, ?)")
+		args = append(args, f.After.At, f.After.CommunityID, f.After.Seq)
 	}
 	cond := ""
 	if len(where) > 0 {

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"math"
 	"net/http"
 	"net/url"
 	"sort"
@@ -282,6 +281,7 @@ type auditData struct {
 	Newest   string // query of the newest page, filters kept
 	Export   string // query of the export, filters kept
 	Filtered bool
+	Chain    string // the name of the one chain shown ("" = all)
 }
 
 type auditChoice struct{ Code, Name string }
@@ -323,8 +323,15 @@ func (s *Server) auditPageFilter(r *http.Request) (audit.Filter, *i18n.Errors) {
 			}
 		}
 	}
-	f.Before = int64(QueryInt(r, "before", 0, 0, math.MaxInt64))
-	f.After = int64(QueryInt(r, "after", 0, 0, math.MaxInt64))
+	if v := strings.TrimSpace(q.Get("chain")); v != "" {
+		if c, err := strconv.ParseInt(v, 10, 64); err == nil && c >= 0 {
+			f.Communities = []int64{c}
+		} else {
+			errs.Add("chain", "err.invalid", "field", i18n.T("audit.chain"))
+		}
+	}
+	f.Before = audit.ParseCursor(q.Get("before"))
+	f.After = audit.ParseCursor(q.Get("after"))
 	return f, errs
 }
 
@@ -353,12 +360,19 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	if d.Newest == "" {
 		d.Newest = "?"
 	}
-	for _, k := range []string{"actor", "op", "object_type", "object_id", "outcome", "from", "to"} {
+	for _, k := range []string{"actor", "op", "object_type", "object_id", "outcome", "from", "to", "chain"} {
 		if q.Get(k) != "" {
 			d.Filtered = true
 		}
 	}
 	v := View{Title: i18n.T("nav.audit"), ActiveNav: "/admin/audit", Data: &d}
+	if len(f.Communities) == 1 {
+		names, err := s.AuditChainNames(r.Context(), p, f.Communities)
+		if err != nil {
+			return err
+		}
+		d.Chain = names[f.Communities[0]]
+	}
 	if errs.Any() {
 		v.Errors = errs
 		return s.Render(w, r, "web/audit.html", v)
@@ -372,13 +386,13 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		return err
 	}
 	if n := len(entries); n > 0 {
-		older := more || f.After > 0 && f.Before == 0
-		newer := f.Before > 0 || f.After > 0 && more
+		older := more || !f.After.IsZero() && f.Before.IsZero()
+		newer := !f.Before.IsZero() || !f.After.IsZero() && more
 		if older {
-			d.Older = auditQuery(q, "before", strconv.FormatInt(entries[n-1].Seq, 10))
+			d.Older = auditQuery(q, "before", entries[n-1].Cursor().String())
 		}
 		if newer {
-			d.Newer = auditQuery(q, "after", strconv.FormatInt(entries[0].Seq, 10))
+			d.Newer = auditQuery(q, "after", entries[0].Cursor().String())
 		}
 	}
 	return s.Render(w, r, "web/audit.html", v)
@@ -412,8 +426,8 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	if errs.Any() {
 		return errs
 	}
-	f.After = 0
-	meta := importexport.Meta{Title: i18n.T("nav.audit"), ExportedBy: p.DisplayName + "（" + p.Username + "）", ExportedAt: time.Now().In(Local), Masked: true, Filter: s.auditFilterText(r)}
+	f.After = audit.Cursor{}
+	meta := importexport.Meta{Title: i18n.T("nav.audit"), ExportedBy: p.DisplayName + "（" + p.Username + "）", ExportedAt: time.Now().In(Local), Masked: true, Filter: s.auditFilterText(r, p)}
 	headers := []string{"#", i18n.T("audit.at"), i18n.T("audit.actor"), i18n.T("audit.role"), i18n.T("audit.action"), i18n.T("audit.object_kind"), i18n.T("audit.object"), i18n.T("audit.outcome"), i18n.T("audit.ip"), i18n.T("audit.detail")}
 	name := i18n.T("nav.audit") + "-" + time.Now().In(Local).Format("20060102-1504") + ".xlsx"
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -445,7 +459,7 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request, p *auth.Pri
 			for _, d := range row.Detail {
 				detail = append(detail, d.Label+"："+d.Value)
 			}
-			if err := out.Write(row.Seq, time.UnixMilli(row.At).In(Local).Format(time.DateTime), row.ActorName, row.Roles, row.ActionName,
+			if err := out.Write(row.Ref(), time.UnixMilli(row.At).In(Local).Format(time.DateTime), row.ActorName, row.Roles, row.ActionName,
 				row.ObjectKind, row.Object.Label, row.Outcome, row.IP, strings.Join(detail, "；")); err != nil {
 				return err
 			}
@@ -454,7 +468,7 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		if !more || len(entries) == 0 {
 			break
 		}
-		f.Before = entries[len(entries)-1].Seq
+		f.Before = entries[len(entries)-1].Cursor()
 	}
 	if err := out.Close(); err != nil {
 		return err
@@ -464,12 +478,17 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request, p *auth.Pri
 }
 
 // auditFilterText describes the export's filters in words.
-func (s *Server) auditFilterText(r *http.Request) string {
+func (s *Server) auditFilterText(r *http.Request, p *auth.Principal) string {
 	q := r.URL.Query()
 	var parts []string
 	add := func(label, v string) {
 		if v != "" {
 			parts = append(parts, label+"："+v)
+		}
+	}
+	if c, err := strconv.ParseInt(q.Get("chain"), 10, 64); err == nil {
+		if names, err := s.AuditChainNames(r.Context(), p, []int64{c}); err == nil {
+			add(i18n.T("audit.chain"), names[c])
 		}
 	}
 	add(i18n.T("audit.actor"), q.Get("actor"))
@@ -488,19 +507,45 @@ func (s *Server) auditFilterText(r *http.Request) string {
 
 type verifyData struct {
 	Checked int64
-	Break   *audit.Break
+	Break   *audit.Break // the first
+	Chains  []verifyChain
 }
 
+type verifyChain struct {
+	audit.Chain
+	Name string
+}
+
+// auditVerify checks every partition's chain and lists them, broken ones
+// first, each named by its community (or street) or as the administration's.
 func (s *Server) auditVerify(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	n, brk, err := s.Audit.Verify(r.Context(), s.DB)
+	chains, err := s.Audit.VerifyChains(r.Context(), s.DB)
 	if err != nil {
 		return err
 	}
-	return s.Render(w, r, "web/audit_verify.html", View{Title: i18n.T("audit.verify"), ActiveNav: "/admin/audit", Data: verifyData{Checked: n, Break: brk}})
+	ids := make([]int64, 0, len(chains))
+	for _, c := range chains {
+		ids = append(ids, c.CommunityID)
+	}
+	names, err := s.AuditChainNames(r.Context(), p, ids)
+	if err != nil {
+		return err
+	}
+	d := verifyData{}
+	for _, c := range chains {
+		d.Checked += c.Entries
+		if d.Break == nil && c.Break != nil {
+			d.Break = c.Break
+		}
+		d.Chains = append(d.Chains, verifyChain{Chain: c, Name: names[c.CommunityID]})
+	}
+	sort.SliceStable(d.Chains, func(i, j int) bool { return d.Chains[i].Break != nil && d.Chains[j].Break == nil })
+	return s.Render(w, r, "web/audit_verify.html", View{Title: i18n.T("audit.verify"), ActiveNav: "/admin/audit", Data: d})
 }
 
 type auditEntryJSON struct {
 	Seq        int64  `json:"seq"`
+	Chain      int64  `json:"chain"`
 	At         string `json:"at"`
 	ActorID    int64  `json:"actor_id,omitempty"`
 	Actor      string `json:"actor"`
@@ -524,7 +569,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	}
 	items := make([]auditEntryJSON, 0, len(entries))
 	for _, e := range entries {
-		items = append(items, auditEntryJSON{Seq: e.Seq, At: time.UnixMilli(e.At).In(Local).Format(time.RFC3339), ActorID: e.ActorID, Actor: e.ActorName, Role: e.Role,
+		items = append(items, auditEntryJSON{Seq: e.Seq, Chain: e.CommunityID, At: time.UnixMilli(e.At).In(Local).Format(time.RFC3339), ActorID: e.ActorID, Actor: e.ActorName, Role: e.Role,
 			Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, OrgUnitID: e.OrgUnitID, IP: e.IP, Outcome: e.Outcome, Detail: e.Detail})
 	}
 	WriteJSON(w, http.StatusOK, map[string]any{"total": total, "items": items})

@@ -546,3 +546,40 @@ func AuditEach(fn func(ctx context.Context, p *auth.Principal, id int64) (AuditT
 // AuditReader is the principal under which resolvers read names past the
 // reader's scope: the auditor reads the whole log.
 var AuditReader = auth.System("audit-names")
+
+// AuditChainNames names the log's chains (audit.Partition) for reader p: a
+// community's or street's chain by the org unit's name, as the org module
+// resolves it, partition 0 as the administration's.
+func (s *Server) AuditChainNames(ctx context.Context, p *auth.Principal, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	var units []string
+	for _, id := range ids {
+		if id == 0 {
+			out[0] = i18n.T("audit.chain_admin")
+			continue
+		}
+		units = append(units, strconv.FormatInt(id, 10))
+	}
+	if len(units) == 0 {
+		return out, nil
+	}
+	s.auditViews.mu.RLock()
+	fn := s.auditViews.resolvers["org_unit"]
+	s.auditViews.mu.RUnlock()
+	var got map[string]AuditTarget
+	if fn != nil {
+		var err error
+		if got, err = fn(ctx, p, units); err != nil {
+			return nil, err
+		}
+	}
+	for _, u := range units {
+		id, _ := strconv.ParseInt(u, 10, 64)
+		if t, ok := got[u]; ok && t.Label != "" {
+			out[id] = t.Label
+		} else {
+			out[id] = i18n.T("audit.chain_unit", "id", u)
+		}
+	}
+	return out, nil
+}
