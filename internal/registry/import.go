@@ -582,7 +582,7 @@ func (run *importRun) prepare(ctx context.Context, tx *db.Tx) error {
 			return err
 		}
 		if run.req.ExpectedRows >= have {
-			run.rebuild, err = tx.BulkIndexes(ctx, "reg_person", "reg_residence", "reg_person_tag", "reg_household", "dwelling")
+			run.rebuild, err = tx.BulkIndexes(ctx, "reg_person", "reg_residence", "reg_person_tag", "reg_household", "reg_name_gram", "dwelling")
 		}
 	}
 	return err

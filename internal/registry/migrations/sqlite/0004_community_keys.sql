@@ -5,11 +5,12 @@
 -- keys change are rebuilt (SQLite cannot alter a constraint in place).
 
 -- One person per identity document in the whole deployment (see postgres/0004).
+-- WITHOUT ROWID: the key is the table, one b-tree to fill on an import.
 CREATE TABLE reg_identity (
 	id_hash TEXT PRIMARY KEY,
 	community_id BIGINT NOT NULL,
 	person_id BIGINT NOT NULL
-);
+) WITHOUT ROWID;
 INSERT INTO reg_identity (id_hash, community_id, person_id)
 	SELECT id_hash, community_id, id FROM reg_person WHERE id_hash IS NOT NULL;
 
