@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"regexp"
 	"strconv"
 	"strings"
@@ -272,7 +274,19 @@ func (s *Service) searchDigits(ctx context.Context, pr *auth.Principal, q *query
 		if id, err := identityParse(d); err == nil {
 			norm = id
 		}
-		q.add("p.id_hash = ?", s.Keys.Lookup("doc", norm))
+		// The document's person through reg_identity (one row, wherever they
+		// live), then by their key: reg_person's index of documents is by
+		// community.
+		var comm, person int64
+		err := s.DB.QueryRowContext(ctx, `SELECT community_id, person_id FROM reg_identity WHERE id_hash = ?`, s.Keys.Lookup("doc", norm)).Scan(&comm, &person)
+		if errors.Is(err, sql.ErrNoRows) {
+			q.empty = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		q.add("p.community_id = ? AND p.id = ?", comm, person)
 		return nil
 	}
 	if len(d) == 4 {
