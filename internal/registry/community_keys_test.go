@@ -120,11 +120,11 @@ func TestMoveToAnotherCommunityKeepsHistory(t *testing.T) {
 		if _, err := reg.GetPerson(ctx, c1, id); err == nil {
 			t.Fatal("the old community's staff still read the person")
 		}
-		res, err := reg.Residences(ctx, id)
+		res, err := reg.Residences(ctx, w.C2, id)
 		if err != nil || len(res) != 2 || res[0].From != "2026-02-01" || res[0].To != "" || res[1].From != "2021-01-01" || res[1].To != "2026-02-01" {
 			t.Fatalf("residences after the move: %+v %v", res, err)
 		}
-		tl, err := reg.Timeline(ctx, id, 0, 0)
+		tl, err := reg.Timeline(ctx, w.C2, id, 0, 0)
 		kinds := map[string]bool{}
 		for _, e := range tl {
 			kinds[e.Kind] = true
@@ -158,7 +158,7 @@ func TestMoveToAnotherCommunityKeepsHistory(t *testing.T) {
 		if err := reg.MovePerson(ctx, street, id, w.Objects["dwelling"][apptest.InA], 0, "2026-03-01"); err != nil {
 			t.Fatal(err)
 		}
-		if res, _ := reg.Residences(ctx, id); len(res) != 3 {
+		if res, _ := reg.Residences(ctx, w.C1, id); len(res) != 3 {
 			t.Fatalf("residences after moving back: %+v", res)
 		}
 	})
@@ -201,7 +201,7 @@ func TestHouseholdMovesToAnotherCommunity(t *testing.T) {
 				t.Fatalf("member %s does not live with the household", m.Name)
 			}
 		}
-		tl, err := reg.Timeline(ctx, 0, hh, 0)
+		tl, err := reg.Timeline(ctx, w.C2, 0, hh, 0)
 		kinds := map[string]bool{}
 		for _, e := range tl {
 			kinds[e.Kind] = true

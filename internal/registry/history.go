@@ -767,16 +767,18 @@ type Event struct {
 }
 
 // Timeline returns the events of a person or of a household and its members,
-// newest first. The caller has already loaded the person or household in scope.
-func (s *Service) Timeline(ctx context.Context, personID, householdID int64, limit int) ([]Event, error) {
+// newest first; community is the person's or household's (their events are
+// kept in it, see transfer.go). The caller has already loaded the person or
+// household in scope.
+func (s *Service) Timeline(ctx context.Context, community, personID, householdID int64, limit int) ([]Event, error) {
 	if limit <= 0 {
 		limit = 200
 	}
-	where := `e.person_id = ?`
-	args := []any{personID}
+	where := `e.community_id = ? AND e.person_id = ?`
+	args := []any{community, personID}
 	if householdID != 0 {
-		where = `e.household_id = ? OR (e.community_id, e.person_id) IN (SELECT community_id, id FROM reg_person WHERE household_id = ?)`
-		args = []any{householdID, householdID}
+		where = `e.community_id = ? AND (e.household_id = ? OR e.person_id IN (SELECT id FROM reg_person WHERE community_id = ? AND household_id = ?))`
+		args = []any{community, householdID, community, householdID}
 	}
 	rows, err := s.DB.QueryContext(ctx, `SELECT e.id, COALESCE(e.person_id, 0), COALESCE(e.household_id, 0), e.kind, e.on_date, e.detail, e.actor_name, COALESCE(p.name, ''), e.created_at
 		FROM reg_event e LEFT JOIN reg_person p ON p.community_id = e.community_id AND p.id = e.person_id WHERE `+where+` ORDER BY e.on_date DESC, e.id DESC LIMIT ?`, append(args, limit)...)
@@ -800,9 +802,10 @@ type Residence struct {
 	Type, From, To, Address string
 }
 
-// Residences returns a person's residence history, newest first.
-func (s *Service) Residences(ctx context.Context, personID int64) ([]Residence, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT r.type, r.from_on, COALESCE(r.to_on, ''), COALESCE(r.dwelling_id, 0) FROM reg_residence r WHERE r.person_id = ? ORDER BY r.from_on DESC, r.id DESC`, personID)
+// Residences returns a person's residence history, newest first; community
+// is the person's (their residences are kept in it, see transfer.go).
+func (s *Service) Residences(ctx context.Context, community, personID int64) ([]Residence, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT r.type, r.from_on, COALESCE(r.to_on, ''), COALESCE(r.dwelling_id, 0) FROM reg_residence r WHERE r.community_id = ? AND r.person_id = ? ORDER BY r.from_on DESC, r.id DESC`, community, personID)
 	if err != nil {
 		return nil, err
 	}
@@ -823,7 +826,11 @@ func (s *Service) Residences(ctx context.Context, personID int64) ([]Residence, 
 		return nil, err
 	}
 	for i, d := range dwellings {
-		out[i].Address = s.addressOf(ctx, s.DB.Reader(), 0, d)
+		// Mostly a dwelling of the person's community; one they lived in
+		// before moving from another community is found by its id alone.
+		if out[i].Address = s.addressOf(ctx, s.DB.Reader(), community, d); out[i].Address == "" {
+			out[i].Address = s.addressOf(ctx, s.DB.Reader(), 0, d)
+		}
 	}
 	return out, nil
 }
