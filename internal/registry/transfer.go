@@ -112,18 +112,17 @@ const (
 
 // movingPerson is a person's rows taken out of their community.
 type movingPerson struct {
-	id                         int64
-	person, residences, tags   *rowSet
-	events                     *rowSet
-	name, idHash               string
-	oldCommunity, oldHousehold int64
+	id                       int64
+	person, residences, tags *rowSet
+	events                   *rowSet
+	name, idHash             string
 }
 
 // takePerson takes a person's rows out of community from: the person, their
 // residences, groups, name pieces and timeline; their tenancies there end and
 // rentals there keep them as landlord by name only.
 func takePerson(ctx context.Context, tx *db.Tx, from, id int64) (*movingPerson, error) {
-	m := &movingPerson{id: id, oldCommunity: from}
+	m := &movingPerson{id: id}
 	var err error
 	if _, err = tx.ExecContext(ctx, `DELETE FROM reg_name_gram WHERE community_id = ? AND person_id = ?`, from, id); err != nil {
 		return nil, err
