@@ -25,10 +25,6 @@ var intendedDifferences = map[string]string{
 	"reg_person: index reg_person_grid (grid_id, status, name_pinyin, id)":                                  "postgres",
 	"reg_person: index reg_person_initials (name_initials, status, community_id, grid_id, name_pinyin, id)": "postgres",
 	"reg_person: index reg_person_pinyin (name_pinyin, id, status, community_id, grid_id)":                  "postgres",
-	// Name grams: SQLite's table is WITHOUT ROWID, its primary key (gram,
-	// person_id) is the table and carries the scope columns; the covering
-	// index lets PostgreSQL filter by scope without the heap.
-	"reg_name_gram: index reg_name_gram_scope (gram, community_id, grid_id, person_id)": "postgres",
 }
 
 // Both dialects' migrations, applied to fresh databases, must give the same

@@ -143,7 +143,7 @@ func TestDemoResidentsAreBelievable(t *testing.T) {
 func loadDemoRows(t *testing.T, d *db.DB) []demoRow {
 	ctx := context.Background()
 	rows, err := d.QueryContext(ctx, `SELECT p.id, p.name, p.sex, p.birth_date, p.political, p.employer, p.education, p.marital, p.relation,
-		COALESCE(h.head_person_id, 0) FROM reg_person p LEFT JOIN reg_household h ON h.id = p.household_id`)
+		COALESCE(h.head_person_id, 0) FROM reg_person p LEFT JOIN reg_household h ON h.community_id = p.community_id AND h.id = p.household_id`)
 	if err != nil {
 		t.Fatal(err)
 	}

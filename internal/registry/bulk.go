@@ -20,6 +20,7 @@ type BulkWriter struct {
 	residence  *db.Batch
 	tag        *db.Batch
 	household  *db.Batch
+	identity   *db.Batch
 	households int
 	parents    []*db.Batch
 }
@@ -47,6 +48,9 @@ func (s *Service) NewBulkWriter(ctx context.Context, tx *db.Tx) (*BulkWriter, er
 	b.gram = tx.NewBatch("reg_name_gram", []string{"gram", "person_id", "community_id", "grid_id"}, 500)
 	b.residence = tx.NewBatch("reg_residence", []string{"person_id", "community_id", "dwelling_id", "type", "from_on", "created_at"}, 500)
 	b.tag = tx.NewBatch("reg_person_tag", []string{"person_id", "tag_id", "community_id", "grid_id", "created_at"}, 500)
+	// Every document in reg_identity with its person (write.go), in the same
+	// transaction; the import has checked them against it and the file.
+	b.identity = tx.NewBatch("reg_identity", []string{"id_hash", "community_id", "person_id"}, 500)
 	b.household = tx.NewBatch("reg_household", []string{"id", "community_id", "grid_id", "dwelling_id", "number", "number_key", "head_person_id", "members", "status", "created_at", "updated_at"}, 300)
 	// People refer to households (and dwellings); residences and groups refer to people.
 	b.person.Before = b.writeParents
@@ -100,6 +104,11 @@ func (b *BulkWriter) Person(ctx context.Context, id int64, in *PersonInput, f id
 		in.Ethnicity, in.Political, in.Education, in.Marital, in.Employer, in.HukouAddress, in.ResidenceType, StatusActive, extraJSON(extras), in.Remark, b.now, b.now); err != nil {
 		return 0, err
 	}
+	if f.idHash != "" {
+		if err := b.identity.Add(ctx, f.idHash, pl.community, id); err != nil {
+			return 0, err
+		}
+	}
 	for _, g := range Grams(in.Name) {
 		if err := b.gram.Add(ctx, g, id, pl.community, nullInt(pl.grid)); err != nil {
 			return 0, err
@@ -128,7 +137,7 @@ func (b *BulkWriter) Household(ctx context.Context, pl placement, number string,
 
 // Flush writes everything queued. Parents go first: people refer to them.
 func (b *BulkWriter) Flush(ctx context.Context) error {
-	for _, bt := range append(append([]*db.Batch{}, b.parents...), b.household, b.person, b.gram, b.residence, b.tag) {
+	for _, bt := range append(append([]*db.Batch{}, b.parents...), b.household, b.person, b.identity, b.gram, b.residence, b.tag) {
 		if err := bt.Flush(ctx); err != nil {
 			return err
 		}

@@ -34,11 +34,14 @@ type personRow struct {
 // the callers hold PermWrite, and in scope is where they may write; a person
 // outside it is not found.
 func (s *Service) lockPerson(ctx context.Context, tx *db.Tx, pr *auth.Principal, id int64) (*personRow, error) {
-	lock := tx.ForUpdate()
-	r := &personRow{}
 	sc, args := pr.Scope.SQL(tx.Dialect(), "p.community_id", "p.grid_id")
-	err := tx.QueryRowContext(ctx, `SELECT id, community_id, COALESCE(grid_id, 0), COALESCE(household_id, 0), COALESCE(dwelling_id, 0), name, relation, status, residence_type
-		FROM reg_person p WHERE id = ? AND `+sc+lock, append([]any{id}, args...)...).
+	where, wargs, err := lockTarget(ctx, tx, "reg_person p", id, sc, args)
+	if err != nil {
+		return nil, err
+	}
+	r := &personRow{}
+	err = tx.QueryRowContext(ctx, `SELECT id, community_id, COALESCE(grid_id, 0), COALESCE(household_id, 0), COALESCE(dwelling_id, 0), name, relation, status, residence_type
+		FROM reg_person p WHERE `+where, wargs...).
 		Scan(&r.id, &r.community, &r.grid, &r.household, &r.dwelling, &r.name, &r.relation, &r.status, &r.residenceType)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
@@ -51,9 +54,9 @@ func (s *Service) lockPerson(ctx context.Context, tx *db.Tx, pr *auth.Principal,
 
 // checkAfterCurrent refuses a change dated before the person's current
 // residence began: history must read forwards.
-func checkAfterCurrent(ctx context.Context, tx *db.Tx, person int64, on string) error {
+func checkAfterCurrent(ctx context.Context, tx *db.Tx, community, person int64, on string) error {
 	var from string
-	err := tx.QueryRowContext(ctx, `SELECT from_on FROM reg_residence WHERE person_id = ? AND to_on IS NULL ORDER BY from_on DESC LIMIT 1`, person).Scan(&from)
+	err := tx.QueryRowContext(ctx, `SELECT from_on FROM reg_residence WHERE community_id = ? AND person_id = ? AND to_on IS NULL ORDER BY from_on DESC LIMIT 1`, community, person).Scan(&from)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
@@ -68,23 +71,33 @@ func checkAfterCurrent(ctx context.Context, tx *db.Tx, person int64, on string) 
 	return nil
 }
 
-// relocate moves a person's rows (person, name pieces, tags) to a new place.
+// relocate moves a person's rows (person, name pieces, tags) to a new place
+// within their community (pl.community: see transfer.go for another one).
 func relocate(ctx context.Context, tx *db.Tx, person int64, pl placement) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE reg_person SET community_id = ?, grid_id = ?, dwelling_id = ?, updated_at = ? WHERE id = ?`,
-		pl.community, nullInt(pl.grid), nullInt(pl.dwelling), db.Now(), person); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE reg_person SET grid_id = ?, dwelling_id = ?, updated_at = ? WHERE community_id = ? AND id = ?`,
+		nullInt(pl.grid), nullInt(pl.dwelling), db.Now(), pl.community, person); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE reg_name_gram SET community_id = ?, grid_id = ? WHERE person_id = ?`, pl.community, nullInt(pl.grid), person); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE reg_name_gram SET grid_id = ? WHERE community_id = ? AND person_id = ?`, nullInt(pl.grid), pl.community, person); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE reg_person_tag SET community_id = ?, grid_id = ? WHERE person_id = ?`, pl.community, nullInt(pl.grid), person)
+	_, err := tx.ExecContext(ctx, `UPDATE reg_person_tag SET grid_id = ? WHERE community_id = ? AND person_id = ?`, nullInt(pl.grid), pl.community, person)
 	return err
 }
 
 // closeResidence ends the current residence on date on.
-func closeResidence(ctx context.Context, tx *db.Tx, person int64, on string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE reg_residence SET to_on = ? WHERE person_id = ? AND to_on IS NULL`, on, person)
+func closeResidence(ctx context.Context, tx *db.Tx, community, person int64, on string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE reg_residence SET to_on = ? WHERE community_id = ? AND person_id = ? AND to_on IS NULL`, on, community, person)
 	return err
+}
+
+// refuseOtherCommunity is the message for a move that would part a person
+// from their household's community: a household and its members are of one
+// community (move the whole household, or split first).
+func refuseOtherCommunity(field string) error {
+	e := &i18n.Errors{}
+	e.Add(field, "registry.household_other_community")
+	return e
 }
 
 // MovePerson moves one person to another dwelling (or out of any dwelling, within
@@ -113,11 +126,24 @@ func (s *Service) MovePerson(ctx context.Context, pr *auth.Principal, id, dwelli
 		if r.dwelling == pl.dwelling && r.community == pl.community {
 			return nil
 		}
-		if err := checkAfterCurrent(ctx, tx, id, on); err != nil {
+		if err := checkAfterCurrent(ctx, tx, r.community, id, on); err != nil {
 			return err
 		}
-		from, to := s.addressOf(ctx, tx, r.dwelling), s.addressOf(ctx, tx, pl.dwelling)
-		if err := closeResidence(ctx, tx, id, on); err != nil {
+		from, to := s.addressOf(ctx, tx, r.community, r.dwelling), s.addressOf(ctx, tx, pl.community, pl.dwelling)
+		if r.community != pl.community {
+			// To another community: the person's rows go with them (transfer.go).
+			if r.household != 0 {
+				return refuseOtherCommunity("dwelling_id")
+			}
+			m, err := takePerson(ctx, tx, r.community, id)
+			if err != nil {
+				return err
+			}
+			if err := m.put(ctx, tx, pl, 0, ""); err != nil {
+				return err
+			}
+		}
+		if err := closeResidence(ctx, tx, pl.community, id, on); err != nil {
 			return err
 		}
 		if err := insertResidence(ctx, tx, id, pl, r.residenceType, on); err != nil {
@@ -160,18 +186,34 @@ func (s *Service) MoveHousehold(ctx context.Context, pr *auth.Principal, hh, dwe
 		if err != nil {
 			return err
 		}
-		members, err := activeMembers(ctx, tx, hh)
+		members, err := activeMembers(ctx, tx, h.community, hh)
 		if err != nil {
 			return err
 		}
 		for _, m := range members {
 			if m.dwelling != h.dwelling {
+				if pl.community != h.community {
+					// 人户分离 within the old community: the household cannot
+					// leave them behind in another community.
+					return refuseOtherCommunity("dwelling_id")
+				}
 				continue // 人户分离: lives elsewhere, stays there
 			}
-			if err := checkAfterCurrent(ctx, tx, m.id, on); err != nil {
+			if err := checkAfterCurrent(ctx, tx, h.community, m.id, on); err != nil {
 				return err
 			}
-			if err := closeResidence(ctx, tx, m.id, on); err != nil {
+		}
+		fromAddr := s.addressOf(ctx, tx, h.community, h.dwelling)
+		if pl.community != h.community {
+			if err := s.transferHousehold(ctx, tx, h, pl); err != nil {
+				return err
+			}
+		}
+		for _, m := range members {
+			if m.dwelling != h.dwelling {
+				continue
+			}
+			if err := closeResidence(ctx, tx, pl.community, m.id, on); err != nil {
 				return err
 			}
 			if err := insertResidence(ctx, tx, m.id, pl, m.residenceType, on); err != nil {
@@ -181,10 +223,10 @@ func (s *Service) MoveHousehold(ctx context.Context, pr *auth.Principal, hh, dwe
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE reg_household SET community_id = ?, grid_id = ?, dwelling_id = ?, updated_at = ? WHERE id = ?`, pl.community, nullInt(pl.grid), pl.dwelling, db.Now(), hh); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE reg_household SET grid_id = ?, dwelling_id = ?, updated_at = ? WHERE community_id = ? AND id = ?`, nullInt(pl.grid), pl.dwelling, db.Now(), pl.community, hh); err != nil {
 			return err
 		}
-		detail := i18n.T("registry.detail_moved", "from", dash(s.addressOf(ctx, tx, h.dwelling)), "to", dash(s.addressOf(ctx, tx, pl.dwelling)))
+		detail := i18n.T("registry.detail_moved", "from", dash(fromAddr), "to", dash(s.addressOf(ctx, tx, pl.community, pl.dwelling)))
 		if err := s.event(ctx, tx, pr, pl.community, 0, hh, EventMoveIn, on, detail); err != nil {
 			return err
 		}
@@ -199,8 +241,48 @@ type memberRow struct {
 	residenceType          string
 }
 
-func activeMembers(ctx context.Context, q db.Queryer, hh int64) ([]memberRow, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, COALESCE(dwelling_id, 0), name, relation, status, residence_type FROM reg_person WHERE household_id = ? AND status = 'active' ORDER BY id`, hh)
+// transferHousehold moves household h and all its members, present and
+// former, to pl's community (see transfer.go): those living at the
+// household's dwelling live at pl's, the former members at none. The caller
+// has checked that no active member lives elsewhere.
+func (s *Service) transferHousehold(ctx context.Context, tx *db.Tx, h *householdRow, pl placement) error {
+	ids, err := tx.Int64s(ctx, `SELECT id FROM reg_person WHERE community_id = ? AND household_id = ? ORDER BY id`, h.community, h.id)
+	if err != nil {
+		return err
+	}
+	moving := make([]*movingPerson, 0, len(ids))
+	for _, id := range ids {
+		m, err := takePerson(ctx, tx, h.community, id)
+		if err != nil {
+			return err
+		}
+		moving = append(moving, m)
+	}
+	events, err := takeRows(ctx, tx, "reg_event", eventColumns, `community_id = ? AND household_id = ?`, h.community, h.id)
+	if err != nil {
+		return err
+	}
+	house, err := takeRows(ctx, tx, "reg_household", householdColumns, `community_id = ? AND id = ?`, h.community, h.id)
+	if err != nil {
+		return err
+	}
+	if err := house.put(ctx, tx, map[string]any{"community_id": pl.community, "grid_id": nullInt(pl.grid), "dwelling_id": nullInt(pl.dwelling), "updated_at": db.Now()}); err != nil {
+		return err
+	}
+	for _, m := range moving {
+		mpl := placement{community: pl.community}
+		if m.person.value("status") == StatusActive {
+			mpl = pl
+		}
+		if err := m.put(ctx, tx, mpl, h.id, m.person.value("relation")); err != nil {
+			return err
+		}
+	}
+	return events.put(ctx, tx, map[string]any{"community_id": pl.community})
+}
+
+func activeMembers(ctx context.Context, q db.Queryer, community, hh int64) ([]memberRow, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, COALESCE(dwelling_id, 0), name, relation, status, residence_type FROM reg_person WHERE community_id = ? AND household_id = ? AND status = 'active' ORDER BY id`, community, hh)
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +335,7 @@ func (s *Service) Depart(ctx context.Context, pr *auth.Principal, id int64, l Le
 		if r.status != StatusActive {
 			return i18n.NewError("conflict", "registry.not_active")
 		}
-		if err := checkAfterCurrent(ctx, tx, id, l.On); err != nil {
+		if err := checkAfterCurrent(ctx, tx, r.community, id, l.On); err != nil {
 			return err
 		}
 		if r.household != 0 {
@@ -275,14 +357,14 @@ func (s *Service) Depart(ctx context.Context, pr *auth.Principal, id int64, l Le
 		if reason := strings.TrimSpace(l.Reason); reason != "" {
 			detail = strings.TrimSpace(detail + " " + i18n.T("registry.detail_reason", "reason", reason))
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE reg_person SET status = ?, updated_at = ? WHERE id = ?`, status, db.Now(), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE reg_person SET status = ?, updated_at = ? WHERE community_id = ? AND id = ?`, status, db.Now(), r.community, id); err != nil {
 			return err
 		}
-		if err := closeResidence(ctx, tx, id, l.On); err != nil {
+		if err := closeResidence(ctx, tx, r.community, id, l.On); err != nil {
 			return err
 		}
 		if r.household != 0 {
-			if err := refreshHousehold(ctx, tx, r.household, false, 0); err != nil {
+			if err := refreshHousehold(ctx, tx, r.community, r.household, false, 0); err != nil {
 				return err
 			}
 		}
@@ -296,7 +378,7 @@ func (s *Service) Depart(ctx context.Context, pr *auth.Principal, id int64, l Le
 // handOver makes newHead the head of h in place of the leaving head. A household
 // whose last member leaves is closed.
 func (s *Service) handOver(ctx context.Context, tx *db.Tx, pr *auth.Principal, h *householdRow, leaving, newHead int64, relations map[int64]string) error {
-	members, err := activeMembers(ctx, tx, h.id)
+	members, err := activeMembers(ctx, tx, h.community, h.id)
 	if err != nil {
 		return err
 	}
@@ -307,7 +389,7 @@ func (s *Service) handOver(ctx context.Context, tx *db.Tx, pr *auth.Principal, h
 		}
 	}
 	if len(others) == 0 {
-		_, err := tx.ExecContext(ctx, `UPDATE reg_household SET status = 'dissolved', head_person_id = NULL, updated_at = ? WHERE id = ?`, db.Now(), h.id)
+		_, err := tx.ExecContext(ctx, `UPDATE reg_household SET status = 'dissolved', head_person_id = NULL, updated_at = ? WHERE community_id = ? AND id = ?`, db.Now(), h.community, h.id)
 		return err
 	}
 	errs := &i18n.Errors{}
@@ -319,13 +401,13 @@ func (s *Service) handOver(ctx context.Context, tx *db.Tx, pr *auth.Principal, h
 		errs.Add("new_head", "registry.new_head_needed")
 		return errs
 	}
-	return s.setHead(ctx, tx, h.id, newHead, others, relations, errs)
+	return s.setHead(ctx, tx, h.community, h.id, newHead, others, relations, errs)
 }
 
 // setHead makes head the household's head and gives every other member the
 // relation named for them (required), so that the household always has exactly
 // one 本人.
-func (s *Service) setHead(ctx context.Context, tx *db.Tx, hh, head int64, members []memberRow, relations map[int64]string, errs *i18n.Errors) error {
+func (s *Service) setHead(ctx context.Context, tx *db.Tx, community, hh, head int64, members []memberRow, relations map[int64]string, errs *i18n.Errors) error {
 	for _, m := range members {
 		if m.id == head {
 			continue
@@ -348,11 +430,11 @@ func (s *Service) setHead(ctx context.Context, tx *db.Tx, hh, head int64, member
 		} else if rel == "" {
 			rel = m.relation
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE reg_person SET relation = ?, updated_at = ? WHERE id = ?`, rel, db.Now(), m.id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE reg_person SET relation = ?, updated_at = ? WHERE community_id = ? AND id = ?`, rel, db.Now(), community, m.id); err != nil {
 			return err
 		}
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE reg_household SET head_person_id = ?, updated_at = ? WHERE id = ?`, head, db.Now(), hh)
+	_, err := tx.ExecContext(ctx, `UPDATE reg_household SET head_person_id = ?, updated_at = ? WHERE community_id = ? AND id = ?`, head, db.Now(), community, hh)
 	return err
 }
 
@@ -371,7 +453,7 @@ func (s *Service) ChangeHead(ctx context.Context, pr *auth.Principal, hh, newHea
 		if err != nil {
 			return err
 		}
-		members, err := activeMembers(ctx, tx, hh)
+		members, err := activeMembers(ctx, tx, h.community, hh)
 		if err != nil {
 			return err
 		}
@@ -386,7 +468,7 @@ func (s *Service) ChangeHead(ctx context.Context, pr *auth.Principal, hh, newHea
 			e.Add("new_head", "registry.new_head_needed")
 			return e
 		}
-		if err := s.setHead(ctx, tx, hh, newHead, members, relations, &i18n.Errors{}); err != nil {
+		if err := s.setHead(ctx, tx, h.community, hh, newHead, members, relations, &i18n.Errors{}); err != nil {
 			return err
 		}
 		if err := s.event(ctx, tx, pr, h.community, 0, hh, EventChange, on, i18n.T("registry.detail_head", "name", name)); err != nil {
@@ -428,7 +510,7 @@ func (s *Service) SplitHousehold(ctx context.Context, pr *auth.Principal, hh int
 		if err != nil {
 			return err
 		}
-		members, err := activeMembers(ctx, tx, hh)
+		members, err := activeMembers(ctx, tx, h.community, hh)
 		if err != nil {
 			return err
 		}
@@ -461,7 +543,7 @@ func (s *Service) SplitHousehold(ctx context.Context, pr *auth.Principal, hh int
 				e.Add("stay_head", "registry.new_head_needed")
 				return e
 			}
-			if err := s.setHead(ctx, tx, hh, sp.StayHead, staying, sp.StayRelations, &i18n.Errors{}); err != nil {
+			if err := s.setHead(ctx, tx, h.community, hh, sp.StayHead, staying, sp.StayRelations, &i18n.Errors{}); err != nil {
 				return err
 			}
 		}
@@ -480,15 +562,32 @@ func (s *Service) SplitHousehold(ctx context.Context, pr *auth.Principal, hh int
 				return pe
 			}
 		}
+		if pl.community != h.community {
+			for _, m := range going {
+				if m.dwelling != h.dwelling {
+					// 人户分离: would stay behind in the old community.
+					return refuseOtherCommunity("dwelling_id")
+				}
+			}
+		}
 		if newID, err = insertHousehold(ctx, tx, pl, sp.Number); err != nil {
 			return err
 		}
 		for _, m := range going {
-			if _, err := tx.ExecContext(ctx, `UPDATE reg_person SET household_id = ? WHERE id = ?`, newID, m.id); err != nil {
+			if pl.community != h.community {
+				// To another community: the person's rows go with them (transfer.go).
+				mp, err := takePerson(ctx, tx, h.community, m.id)
+				if err != nil {
+					return err
+				}
+				if err := mp.put(ctx, tx, pl, newID, m.relation); err != nil {
+					return err
+				}
+			} else if _, err := tx.ExecContext(ctx, `UPDATE reg_person SET household_id = ? WHERE community_id = ? AND id = ?`, newID, h.community, m.id); err != nil {
 				return err
 			}
 			if pl.dwelling != h.dwelling && m.dwelling == h.dwelling {
-				if err := closeResidence(ctx, tx, m.id, sp.On); err != nil {
+				if err := closeResidence(ctx, tx, pl.community, m.id, sp.On); err != nil {
 					return err
 				}
 				if err := insertResidence(ctx, tx, m.id, pl, m.residenceType, sp.On); err != nil {
@@ -499,13 +598,13 @@ func (s *Service) SplitHousehold(ctx context.Context, pr *auth.Principal, hh int
 				}
 			}
 		}
-		if err := s.setHead(ctx, tx, newID, sp.NewHead, going, sp.Relations, &i18n.Errors{}); err != nil {
+		if err := s.setHead(ctx, tx, pl.community, newID, sp.NewHead, going, sp.Relations, &i18n.Errors{}); err != nil {
 			return err
 		}
-		if err := refreshHousehold(ctx, tx, newID, false, 0); err != nil {
+		if err := refreshHousehold(ctx, tx, pl.community, newID, false, 0); err != nil {
 			return err
 		}
-		if err := refreshHousehold(ctx, tx, hh, false, 0); err != nil {
+		if err := refreshHousehold(ctx, tx, h.community, hh, false, 0); err != nil {
 			return err
 		}
 		names := memberNames(going)
@@ -564,7 +663,11 @@ func (s *Service) MergeHouseholds(ctx context.Context, pr *auth.Principal, from,
 		if hi.status != "active" || hf.status != "active" {
 			return i18n.NewError("conflict", "registry.household_closed")
 		}
-		coming, err := activeMembers(ctx, tx, from)
+		if hi.community != hf.community {
+			// Its members would live in one community, their household in another.
+			return refuseOtherCommunity("into")
+		}
+		coming, err := activeMembers(ctx, tx, hf.community, from)
 		if err != nil {
 			return err
 		}
@@ -579,14 +682,14 @@ func (s *Service) MergeHouseholds(ctx context.Context, pr *auth.Principal, from,
 			return e
 		}
 		for _, m := range coming {
-			if _, err := tx.ExecContext(ctx, `UPDATE reg_person SET household_id = ?, relation = ?, updated_at = ? WHERE id = ?`, into, relations[m.id], db.Now(), m.id); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE reg_person SET household_id = ?, relation = ?, updated_at = ? WHERE community_id = ? AND id = ?`, into, relations[m.id], db.Now(), hf.community, m.id); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE reg_household SET status = 'dissolved', head_person_id = NULL, members = 0, updated_at = ? WHERE id = ?`, db.Now(), from); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE reg_household SET status = 'dissolved', head_person_id = NULL, members = 0, updated_at = ? WHERE community_id = ? AND id = ?`, db.Now(), hf.community, from); err != nil {
 			return err
 		}
-		if err := refreshHousehold(ctx, tx, into, false, 0); err != nil {
+		if err := refreshHousehold(ctx, tx, hi.community, into, false, 0); err != nil {
 			return err
 		}
 		names := memberNames(coming)
@@ -630,12 +733,12 @@ func (s *Service) GetHousehold(ctx context.Context, pr *auth.Principal, id int64
 	if err != nil {
 		return nil, err
 	}
-	h.Address = s.addressOf(ctx, s.DB.Reader(), h.DwellingID)
+	h.Address = s.addressOf(ctx, s.DB.Reader(), h.CommunityID, h.DwellingID)
 	h.Access = access(pr, h.CommunityID, h.GridID)
 	h.Access.Write = h.Access.Write && h.Status == "active"
 	// Members are shown even where one lives outside the viewer's grid (人户分离):
 	// the household file is one file; each member's own page is still scoped.
-	rows, err := s.DB.QueryContext(ctx, personSelect+` WHERE p.household_id = ? ORDER BY CASE WHEN p.status = 'active' THEN 0 ELSE 1 END, CASE WHEN p.relation = 'self' THEN 0 ELSE 1 END, p.birth_date, p.id`, id)
+	rows, err := s.DB.QueryContext(ctx, personSelect+` WHERE p.community_id = ? AND p.household_id = ? ORDER BY CASE WHEN p.status = 'active' THEN 0 ELSE 1 END, CASE WHEN p.relation = 'self' THEN 0 ELSE 1 END, p.birth_date, p.id`, h.CommunityID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -664,19 +767,21 @@ type Event struct {
 }
 
 // Timeline returns the events of a person or of a household and its members,
-// newest first. The caller has already loaded the person or household in scope.
-func (s *Service) Timeline(ctx context.Context, personID, householdID int64, limit int) ([]Event, error) {
+// newest first; community is the person's or household's (their events are
+// kept in it, see transfer.go). The caller has already loaded the person or
+// household in scope.
+func (s *Service) Timeline(ctx context.Context, community, personID, householdID int64, limit int) ([]Event, error) {
 	if limit <= 0 {
 		limit = 200
 	}
-	where := `e.person_id = ?`
-	args := []any{personID}
+	where := `e.community_id = ? AND e.person_id = ?`
+	args := []any{community, personID}
 	if householdID != 0 {
-		where = `e.household_id = ? OR e.person_id IN (SELECT id FROM reg_person WHERE household_id = ?)`
-		args = []any{householdID, householdID}
+		where = `e.community_id = ? AND (e.household_id = ? OR e.person_id IN (SELECT id FROM reg_person WHERE community_id = ? AND household_id = ?))`
+		args = []any{community, householdID, community, householdID}
 	}
 	rows, err := s.DB.QueryContext(ctx, `SELECT e.id, COALESCE(e.person_id, 0), COALESCE(e.household_id, 0), e.kind, e.on_date, e.detail, e.actor_name, COALESCE(p.name, ''), e.created_at
-		FROM reg_event e LEFT JOIN reg_person p ON p.id = e.person_id WHERE `+where+` ORDER BY e.on_date DESC, e.id DESC LIMIT ?`, append(args, limit)...)
+		FROM reg_event e LEFT JOIN reg_person p ON p.community_id = e.community_id AND p.id = e.person_id WHERE `+where+` ORDER BY e.on_date DESC, e.id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -697,9 +802,10 @@ type Residence struct {
 	Type, From, To, Address string
 }
 
-// Residences returns a person's residence history, newest first.
-func (s *Service) Residences(ctx context.Context, personID int64) ([]Residence, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT r.type, r.from_on, COALESCE(r.to_on, ''), COALESCE(r.dwelling_id, 0) FROM reg_residence r WHERE r.person_id = ? ORDER BY r.from_on DESC, r.id DESC`, personID)
+// Residences returns a person's residence history, newest first; community
+// is the person's (their residences are kept in it, see transfer.go).
+func (s *Service) Residences(ctx context.Context, community, personID int64) ([]Residence, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT r.type, r.from_on, COALESCE(r.to_on, ''), COALESCE(r.dwelling_id, 0) FROM reg_residence r WHERE r.community_id = ? AND r.person_id = ? ORDER BY r.from_on DESC, r.id DESC`, community, personID)
 	if err != nil {
 		return nil, err
 	}
@@ -720,7 +826,11 @@ func (s *Service) Residences(ctx context.Context, personID int64) ([]Residence, 
 		return nil, err
 	}
 	for i, d := range dwellings {
-		out[i].Address = s.addressOf(ctx, s.DB.Reader(), d)
+		// Mostly a dwelling of the person's community; one they lived in
+		// before moving from another community is found by its id alone.
+		if out[i].Address = s.addressOf(ctx, s.DB.Reader(), community, d); out[i].Address == "" {
+			out[i].Address = s.addressOf(ctx, s.DB.Reader(), 0, d)
+		}
 	}
 	return out, nil
 }

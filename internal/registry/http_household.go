@@ -84,7 +84,7 @@ func (h *webHandlers) loadHousehold(ctx context.Context, p *auth.Principal, r *h
 	switch op {
 	case "":
 		// The file: the record, its history and the other modules' panels.
-		if d.Timeline, err = h.s.Timeline(ctx, 0, id, 200); err != nil {
+		if d.Timeline, err = h.s.Timeline(ctx, hh.CommunityID, 0, id, 200); err != nil {
 			return nil, err
 		}
 		if d.Homes, err = h.householdHomes(ctx, d.Active); err != nil {
@@ -113,7 +113,7 @@ func (h *webHandlers) householdHomes(ctx context.Context, members []*Person) ([]
 	var out []householdHome
 	at := map[Residence]int{}
 	for _, m := range members {
-		rs, err := h.s.Residences(ctx, m.ID)
+		rs, err := h.s.Residences(ctx, m.CommunityID, m.ID)
 		if err != nil {
 			return nil, err
 		}

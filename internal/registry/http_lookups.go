@@ -27,7 +27,7 @@ func (s *Service) HouseholdsAt(ctx context.Context, pr *auth.Principal, dwelling
 		return nil, nil
 	}
 	sc, args := s.scope(pr, "h.community_id", "h.grid_id")
-	rows, err := s.DB.QueryContext(ctx, `SELECT h.id, h.number, COALESCE(hp.name, '') FROM reg_household h LEFT JOIN reg_person hp ON hp.id = h.head_person_id
+	rows, err := s.DB.QueryContext(ctx, `SELECT h.id, h.number, COALESCE(hp.name, '') FROM reg_household h LEFT JOIN reg_person hp ON hp.community_id = h.community_id AND hp.id = h.head_person_id
 		WHERE h.dwelling_id = ? AND h.status = 'active' AND `+sc+` ORDER BY h.id`, append([]any{dwelling}, args...)...)
 	if err != nil {
 		return nil, err
@@ -66,7 +66,7 @@ func (s *Service) PeoplePerBuilding(ctx context.Context, pr *auth.Principal, gri
 		return nil, err
 	}
 	sc, args := s.scope(pr, "p.community_id", "p.grid_id")
-	rows, err := s.DB.QueryContext(ctx, `SELECT d.building_id, COUNT(*) FROM reg_person p JOIN dwelling d ON d.id = p.dwelling_id
+	rows, err := s.DB.QueryContext(ctx, `SELECT d.building_id, COUNT(*) FROM reg_person p JOIN dwelling d ON d.community_id = p.community_id AND d.id = p.dwelling_id
 		WHERE p.status = 'active' AND p.grid_id = ? AND `+sc+` GROUP BY d.building_id`, append([]any{grid}, args...)...)
 	if err != nil {
 		return nil, err

@@ -104,10 +104,10 @@ func (h *webHandlers) loadPerson(ctx context.Context, p *auth.Principal, r *http
 	}
 	switch op {
 	case "":
-		if d.Residences, err = h.s.Residences(ctx, id); err != nil {
+		if d.Residences, err = h.s.Residences(ctx, person.CommunityID, id); err != nil {
 			return nil, err
 		}
-		if d.Timeline, err = h.s.Timeline(ctx, id, 0, 100); err != nil {
+		if d.Timeline, err = h.s.Timeline(ctx, person.CommunityID, id, 0, 100); err != nil {
 			return nil, err
 		}
 		if d.Rentals, err = h.s.RentalsOf(ctx, p, id); err != nil {

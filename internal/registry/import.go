@@ -268,6 +268,11 @@ func (im Importer) Run(ctx context.Context, pr *auth.Principal, req importflow.R
 	if err == errBad {
 		return run.res, nil
 	}
+	if isIdentityConflict(err) {
+		// A document the check found free was recorded meanwhile (another
+		// import or a form): nothing was written.
+		return nil, duplicateDocument("id_number")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -467,7 +472,7 @@ func (run *importRun) load(ctx context.Context) error {
 	// A commit knows its size from the check: no growing (and copying) the
 	// biggest map a million times over.
 	run.known, run.seenDocs = nil, make(map[[16]byte]int32, run.req.ExpectedRows)
-	rows, err = q.QueryContext(ctx, `SELECT id_hash FROM reg_person WHERE id_hash IS NOT NULL`)
+	rows, err = q.QueryContext(ctx, `SELECT id_hash FROM reg_identity`)
 	if err != nil {
 		return err
 	}
@@ -577,7 +582,7 @@ func (run *importRun) prepare(ctx context.Context, tx *db.Tx) error {
 			return err
 		}
 		if run.req.ExpectedRows >= have {
-			run.rebuild, err = tx.BulkIndexes(ctx, "reg_person", "reg_residence", "reg_person_tag", "reg_household", "dwelling")
+			run.rebuild, err = tx.BulkIndexes(ctx, "reg_person", "reg_residence", "reg_person_tag", "reg_household", "reg_name_gram", "dwelling")
 		}
 	}
 	return err
@@ -611,7 +616,11 @@ var importedTables = []string{"reg_person", "reg_name_gram", "reg_household", "r
 // row checks one row and, in a commit (tx != nil), writes it.
 func (run *importRun) row(ctx context.Context, tx *db.Tx, r importexport.Row) error {
 	run.res.Rows++
-	if tx != nil && statisticsAt[run.res.Rows] && tx.Dialect() == db.Postgres {
+	// Not on Citus: there ANALYZE runs on the shards in parallel as a utility
+	// command, after which the transaction may not read the reference tables
+	// those shards refer to (the audit entry reads org_unit), and Citus
+	// refuses the commit.
+	if tx != nil && statisticsAt[run.res.Rows] && tx.Dialect() == db.Postgres && !tx.DB().Citus() {
 		if err := run.bulk.Flush(ctx); err != nil {
 			return err
 		}
@@ -913,7 +922,7 @@ func (run *importRun) place(ctx context.Context, tx *db.Tx, r importexport.Row, 
 			if tx != nil {
 				q = tx
 			}
-			if err := q.QueryRowContext(ctx, `SELECT id, community_id FROM reg_person WHERE id_hash = ?`, d.idf.idHash).Scan(&existing, &comm); err != nil {
+			if err := q.QueryRowContext(ctx, `SELECT person_id, community_id FROM reg_identity WHERE id_hash = ?`, d.idf.idHash).Scan(&existing, &comm); err != nil {
 				return err
 			}
 			if comm != run.comm.ID {
@@ -1181,7 +1190,7 @@ func (run *importRun) update(ctx context.Context, tx *db.Tx, r importexport.Row,
 	} else if f.phoneMask != "" {
 		// Same mask may hide a different number: compare the keyed hashes.
 		var h string
-		_ = q.QueryRowContext(ctx, `SELECT COALESCE(phone_hash, '') FROM reg_person WHERE id = ?`, id).Scan(&h)
+		_ = q.QueryRowContext(ctx, `SELECT COALESCE(phone_hash, '') FROM reg_person WHERE community_id = ? AND id = ?`, cur.CommunityID, id).Scan(&h)
 		if h != f.phoneHash {
 			set["phone_enc"], set["phone_hash"], set["phone_mask"], set["phone_tail"] = f.phoneEnc, f.phoneHash, f.phoneMask, f.phoneTail
 			changes = append(changes, importexport.FieldChange{Field: i18n.T("registry.phone"), Old: cur.PhoneMask, New: i18n.T("registry.import_other_number", "mask", f.phoneMask)})
@@ -1254,7 +1263,7 @@ func (run *importRun) update(ctx context.Context, tx *db.Tx, r importexport.Row,
 	if moved {
 		// The ledger puts the person somewhere else: a move, with its history.
 		pl := placement{community: run.comm.ID, grid: dw.building.GridID, dwelling: dw.id}
-		if err := closeResidence(ctx, tx, id, run.today); err != nil {
+		if err := closeResidence(ctx, tx, pl.community, id, run.today); err != nil {
 			return err
 		}
 		if err := insertResidence(ctx, tx, id, pl, cur.ResidenceType, run.today); err != nil {
@@ -1267,7 +1276,7 @@ func (run *importRun) update(ctx context.Context, tx *db.Tx, r importexport.Row,
 	if n, ok := set["name"].(string); ok {
 		full, initials := Pinyin(n)
 		set["name_pinyin"], set["name_initials"] = full, initials
-		if _, err := tx.ExecContext(ctx, `DELETE FROM reg_name_gram WHERE person_id = ?`, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM reg_name_gram WHERE community_id = ? AND person_id = ?`, cur.CommunityID, id); err != nil {
 			return err
 		}
 		if err := insertGrams(ctx, tx, id, n, placement{community: cur.CommunityID, grid: cur.GridID}); err != nil {
@@ -1287,8 +1296,8 @@ func (run *importRun) update(ctx context.Context, tx *db.Tx, r importexport.Row,
 			args = append(args, set[c])
 		}
 		parts = append(parts, "updated_at = ?")
-		args = append(args, run.now, id)
-		if _, err := tx.ExecContext(ctx, `UPDATE reg_person SET `+strings.Join(parts, ", ")+` WHERE id = ?`, args...); err != nil {
+		args = append(args, run.now, cur.CommunityID, id)
+		if _, err := tx.ExecContext(ctx, `UPDATE reg_person SET `+strings.Join(parts, ", ")+` WHERE community_id = ? AND id = ?`, args...); err != nil {
 			return err
 		}
 	}
@@ -1334,10 +1343,10 @@ func (run *importRun) settleHouseholds(ctx context.Context, tx *db.Tx) error {
 		chunk := run.touched[i:min(i+per, len(run.touched))]
 		in, inArgs := tx.Dialect().IDSet("id", chunk)
 		if _, err := tx.ExecContext(ctx, `UPDATE reg_household SET
-			head_person_id = COALESCE((SELECT p.id FROM reg_person p WHERE p.household_id = reg_household.id AND p.relation = 'self' AND p.status = 'active' ORDER BY p.id LIMIT 1), head_person_id),
-			members = (SELECT COUNT(*) FROM reg_person p WHERE p.household_id = reg_household.id AND p.status = 'active'),
+			head_person_id = COALESCE((SELECT p.id FROM reg_person p WHERE p.community_id = reg_household.community_id AND p.household_id = reg_household.id AND p.relation = 'self' AND p.status = 'active' ORDER BY p.id LIMIT 1), head_person_id),
+			members = (SELECT COUNT(*) FROM reg_person p WHERE p.community_id = reg_household.community_id AND p.household_id = reg_household.id AND p.status = 'active'),
 			updated_at = ?
-			WHERE `+in, append([]any{run.now}, inArgs...)...); err != nil {
+			WHERE community_id = ? AND `+in, append([]any{run.now, run.comm.ID}, inArgs...)...); err != nil {
 			return err
 		}
 	}

@@ -213,7 +213,10 @@ func TestImportWithoutGridColumn(t *testing.T) {
 			t.Fatalf("commit in grid B: %+v %v", r, err)
 		}
 		var grid int64
-		w.DB.QueryRowContext(ctx, `SELECT p.grid_id FROM reg_person p JOIN dwelling d ON d.id = p.dwelling_id JOIN building b ON b.id = d.building_id WHERE p.name = '丙一' AND b.grid_id = d.grid_id`).Scan(&grid)
+		if err := w.DB.QueryRowContext(ctx, `SELECT p.grid_id FROM reg_person p JOIN dwelling d ON d.community_id = p.community_id AND d.id = p.dwelling_id
+			JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id WHERE p.name = '丙一' AND b.grid_id = d.grid_id`).Scan(&grid); err != nil {
+			t.Fatal(err)
+		}
 		if grid != w.GridB {
 			t.Fatalf("person in grid %d, want grid B %d", grid, w.GridB)
 		}

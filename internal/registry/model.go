@@ -19,7 +19,8 @@ var migrationFS embed.FS
 // Migrations are the registry's schema (after org and places).
 var Migrations = db.NewMigrations("registry", migrationFS).
 	Reference("reg_tag").
-	ByCommunity("reg_household", "reg_person", "reg_name_gram", "reg_person_tag", "reg_residence", "reg_event", "reg_rental", "reg_rental_tenant")
+	ByCommunity("reg_household", "reg_person", "reg_name_gram", "reg_person_tag", "reg_residence", "reg_event", "reg_rental", "reg_rental_tenant").
+	DistributedBy("reg_identity", "id_hash")
 
 // Permissions. Volunteers (楼栋长) record service, not the registry; the three
 // administrators see no resident data. Showing a full ID number or phone is a

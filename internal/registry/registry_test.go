@@ -88,11 +88,11 @@ func TestOneHeadOneDocumentHistoryKept(t *testing.T) {
 		if err != nil || gone.Status != registry.StatusMovedOut {
 			t.Fatalf("moved-out person: %+v %v", gone, err)
 		}
-		res, _ := reg.Residences(ctx, head)
+		res, _ := reg.Residences(ctx, w.C1, head)
 		if len(res) != 1 || res[0].To != "2026-03-01" {
 			t.Fatalf("residences: %+v", res)
 		}
-		tl, _ := reg.Timeline(ctx, 0, hh, 0)
+		tl, _ := reg.Timeline(ctx, w.C1, 0, hh, 0)
 		kinds := map[string]bool{}
 		for _, e := range tl {
 			kinds[e.Kind] = true
@@ -172,7 +172,7 @@ func TestSplitMergeAndMove(t *testing.T) {
 		if _, err := reg.GetPerson(ctx, gw, spouse); !errors.Is(err, auth.ErrNotFound) {
 			t.Fatalf("grid A's worker still sees a family that moved to grid B: %v", err)
 		}
-		res, _ := reg.Residences(ctx, spouse)
+		res, _ := reg.Residences(ctx, w.C1, spouse)
 		if len(res) != 2 || res[0].To != "" || res[1].To != "2026-08-01" {
 			t.Fatalf("residences after move: %+v", res)
 		}

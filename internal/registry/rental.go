@@ -99,12 +99,12 @@ type RentalFilter struct {
 const rentalSelect = `SELECT r.id, r.community_id, COALESCE(r.grid_id, 0), r.dwelling_id, d.building_id, COALESCE(r.landlord_person_id, 0),
 	r.landlord_name, r.landlord_phone_mask, r.lease_from, COALESCE(r.lease_to, ''), r.purpose, r.remark, r.status, r.created_at, r.updated_at,
 	COALESCE(e.name, ''), b.name, COALESCE(en.name, ''), d.room,
-	(SELECT COUNT(*) FROM reg_rental_tenant t WHERE t.rental_id = r.id)
+	(SELECT COUNT(*) FROM reg_rental_tenant t WHERE t.community_id = r.community_id AND t.rental_id = r.id)
 	FROM reg_rental r
-	JOIN dwelling d ON d.id = r.dwelling_id
-	JOIN building b ON b.id = d.building_id
-	LEFT JOIN estate e ON e.id = b.estate_id
-	LEFT JOIN entrance en ON en.id = d.entrance_id`
+	JOIN dwelling d ON d.community_id = r.community_id AND d.id = r.dwelling_id
+	JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id
+	LEFT JOIN estate e ON e.community_id = b.community_id AND e.id = b.estate_id
+	LEFT JOIN entrance en ON en.community_id = d.community_id AND en.id = d.entrance_id`
 
 func scanRental(sc interface{ Scan(...any) error }) (*Rental, error) {
 	r := &Rental{}
@@ -155,7 +155,7 @@ func (s *Service) ListRentals(ctx context.Context, pr *auth.Principal, f RentalF
 		q.add("r.dwelling_id = ?", f.DwellingID)
 	}
 	if f.BuildingID != 0 {
-		q.add("r.dwelling_id IN (SELECT id FROM dwelling WHERE building_id = ?)", f.BuildingID)
+		q.add("(r.community_id, r.dwelling_id) IN (SELECT d.community_id, d.id FROM dwelling d WHERE d.building_id = ?)", f.BuildingID)
 	}
 	if f.Expiring {
 		q.add("r.status = 'active' AND r.lease_to IS NOT NULL AND r.lease_to <= ?", s.now().In(shanghai).AddDate(0, 0, ExpiringDays).Format("2006-01-02"))
@@ -210,7 +210,7 @@ func (s *Service) GetRental(ctx context.Context, pr *auth.Principal, id int64) (
 	}
 	r.Access = access(pr, r.CommunityID, r.GridID)
 	r.Access.Reveal = r.Access.Reveal && r.LandlordPhoneMask != ""
-	rows, err := s.DB.QueryContext(ctx, personSelect+` WHERE p.id IN (SELECT t.person_id FROM reg_rental_tenant t WHERE t.rental_id = ?) ORDER BY p.name_pinyin, p.id`, id)
+	rows, err := s.DB.QueryContext(ctx, personSelect+` WHERE p.community_id = ? AND p.id IN (SELECT t.person_id FROM reg_rental_tenant t WHERE t.community_id = ? AND t.rental_id = ?) ORDER BY p.name_pinyin, p.id`, r.CommunityID, r.CommunityID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +235,7 @@ func (s *Service) RentalsOf(ctx context.Context, pr *auth.Principal, personID in
 		return nil, err
 	}
 	sc, args := s.scope(pr, "r.community_id", "r.grid_id")
-	rows, err := s.DB.QueryContext(ctx, rentalSelect+` WHERE (r.landlord_person_id = ? OR r.id IN (SELECT t.rental_id FROM reg_rental_tenant t WHERE t.person_id = ?)) AND `+
+	rows, err := s.DB.QueryContext(ctx, rentalSelect+` WHERE (r.landlord_person_id = ? OR (r.community_id, r.id) IN (SELECT t.community_id, t.rental_id FROM reg_rental_tenant t WHERE t.person_id = ?)) AND `+
 		sc+` ORDER BY r.lease_from DESC, r.id DESC LIMIT 50`, append([]any{personID, personID}, args...)...)
 	if err != nil {
 		return nil, err
@@ -255,6 +255,7 @@ func (s *Service) RentalsOf(ctx context.Context, pr *auth.Principal, personID in
 // landlordFields are the checked landlord values of an input.
 type landlordFields struct {
 	person          int64
+	community       int64 // the landlord person's
 	name, phoneMask string
 	phoneEnc        []byte
 	phoneGiven      bool
@@ -269,7 +270,7 @@ func (s *Service) checkRental(ctx context.Context, pr *auth.Principal, in *Renta
 		if err != nil {
 			errs.Add("landlord_person_id", "registry.landlord_unknown")
 		} else {
-			lf.person, lf.name = lp.ID, lp.Name
+			lf.person, lf.name, lf.community = lp.ID, lp.Name, lp.CommunityID
 		}
 	} else if errs.Required("landlord_name", i18n.T("registry.landlord_name"), in.LandlordName) {
 		errs.MaxLen("landlord_name", i18n.T("registry.landlord_name"), in.LandlordName, 30)
@@ -350,6 +351,19 @@ func (s *Service) CreateRental(ctx context.Context, pr *auth.Principal, in Renta
 	}
 	lf := s.checkRental(ctx, pr, &in, errs)
 	tenants := s.tenantPeople(ctx, pr, in.Tenants, errs)
+	if pl.community != 0 {
+		// The rental's people are of its community (their rows and the
+		// rental's live together): one of another community is named by
+		// landlord name and phone, or moves here first.
+		if lf.person != 0 && lf.community != pl.community {
+			errs.Add("landlord_person_id", "registry.landlord_other_community")
+		}
+		for _, t := range tenants {
+			if t.CommunityID != pl.community {
+				errs.Add("tenants", "registry.tenant_other_community", "name", t.Name)
+			}
+		}
+	}
 	if errs.Any() {
 		return 0, errs
 	}
@@ -384,11 +398,14 @@ type rentalRow struct {
 // callers hold PermWrite, and in scope is where they may write; a rental
 // outside it is not found.
 func (s *Service) lockRental(ctx context.Context, tx *db.Tx, pr *auth.Principal, id int64) (*rentalRow, error) {
-	lock := tx.ForUpdate()
-	r := &rentalRow{}
 	sc, args := pr.Scope.SQL(tx.Dialect(), "r.community_id", "r.grid_id")
-	err := tx.QueryRowContext(ctx, `SELECT id, community_id, COALESCE(grid_id, 0), COALESCE(landlord_person_id, 0), status, lease_from FROM reg_rental r WHERE id = ? AND `+
-		sc+lock, append([]any{id}, args...)...).Scan(&r.id, &r.community, &r.grid, &r.landlord, &r.status, &r.leaseFrom)
+	where, wargs, err := lockTarget(ctx, tx, "reg_rental r", id, sc, args)
+	if err != nil {
+		return nil, err
+	}
+	r := &rentalRow{}
+	err = tx.QueryRowContext(ctx, `SELECT id, community_id, COALESCE(grid_id, 0), COALESCE(landlord_person_id, 0), status, lease_from FROM reg_rental r WHERE `+
+		where, wargs...).Scan(&r.id, &r.community, &r.grid, &r.landlord, &r.status, &r.leaseFrom)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
@@ -423,7 +440,10 @@ func (s *Service) UpdateRental(ctx context.Context, pr *auth.Principal, id int64
 			set += `, landlord_phone_enc = ?, landlord_phone_mask = ?`
 			args = append(args, lf.phoneEnc, lf.phoneMask)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE reg_rental SET `+set+` WHERE id = ?`, append(args, id)...); err != nil {
+		if lf.person != 0 && lf.community != r.community {
+			return landlordOtherCommunity()
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE reg_rental SET `+set+` WHERE community_id = ? AND id = ?`, append(args, r.community, id)...); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(pr, "rental.update", "rental", id, r.community, audit.Success).
@@ -451,7 +471,10 @@ func (s *Service) SetLandlord(ctx context.Context, pr *auth.Principal, id, perso
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE reg_rental SET landlord_person_id = ?, landlord_name = ?, updated_at = ? WHERE id = ?`, lp.ID, lp.Name, db.Now(), id); err != nil {
+		if lp.CommunityID != r.community {
+			return landlordOtherCommunity()
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE reg_rental SET landlord_person_id = ?, landlord_name = ?, updated_at = ? WHERE community_id = ? AND id = ?`, lp.ID, lp.Name, db.Now(), r.community, id); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(pr, "rental.landlord", "rental", id, r.community, audit.Success).WithDetail(map[string]any{"landlord_person_id": lp.ID}))
@@ -484,7 +507,7 @@ func (s *Service) EndRental(ctx context.Context, pr *auth.Principal, id int64, o
 			e.Add("on", "err.date_order", "field", i18n.T("registry.rental_end_date"), "other", i18n.T("registry.lease_from"))
 			return e
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE reg_rental SET status = 'ended', lease_to = ?, updated_at = ? WHERE id = ?`, on, db.Now(), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE reg_rental SET status = 'ended', lease_to = ?, updated_at = ? WHERE community_id = ? AND id = ?`, on, db.Now(), r.community, id); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(pr, "rental.end", "rental", id, r.community, audit.Success).WithDetail(map[string]any{"on": on}))
@@ -512,8 +535,11 @@ func (s *Service) AddTenant(ctx context.Context, pr *auth.Principal, id, personI
 		if r.status != RentalActive {
 			return i18n.NewError("conflict", "registry.rental_closed")
 		}
+		if people[0].CommunityID != r.community {
+			return tenantOtherCommunity()
+		}
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_rental_tenant WHERE rental_id = ? AND person_id = ?`, id, personID).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_rental_tenant WHERE community_id = ? AND rental_id = ? AND person_id = ?`, r.community, id, personID).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
@@ -539,7 +565,7 @@ func (s *Service) RemoveTenant(ctx context.Context, pr *auth.Principal, id, pers
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM reg_rental_tenant WHERE rental_id = ? AND person_id = ?`, id, personID)
+		res, err := tx.ExecContext(ctx, `DELETE FROM reg_rental_tenant WHERE community_id = ? AND rental_id = ? AND person_id = ?`, r.community, id, personID)
 		if err != nil {
 			return err
 		}
@@ -548,6 +574,18 @@ func (s *Service) RemoveTenant(ctx context.Context, pr *auth.Principal, id, pers
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(pr, "rental.tenant_remove", "rental", id, r.community, audit.Success).WithDetail(map[string]any{"person_id": personID}))
 	})
+}
+
+func landlordOtherCommunity() error {
+	e := &i18n.Errors{}
+	e.Add("landlord_person_id", "registry.landlord_other_community")
+	return e
+}
+
+func tenantOtherCommunity() error {
+	e := &i18n.Errors{}
+	e.Add("tenants", "registry.tenant_other_community_one")
+	return e
 }
 
 // RevealLandlordPhone shows a rental's landlord phone in full to someone allowed

@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"regexp"
 	"strconv"
 	"strings"
@@ -129,10 +131,10 @@ func (s *Service) build(ctx context.Context, pr *auth.Principal, f Filter) (*que
 		q.add("p.dwelling_id = ?", f.DwellingID)
 	}
 	if f.BuildingID != 0 {
-		q.add("p.dwelling_id IN (SELECT id FROM dwelling WHERE building_id = ?)", f.BuildingID)
+		q.add("(p.community_id, p.dwelling_id) IN (SELECT d.community_id, d.id FROM dwelling d WHERE d.building_id = ?)", f.BuildingID)
 	}
 	if f.EstateID != 0 {
-		q.add("p.dwelling_id IN (SELECT d.id FROM dwelling d JOIN building b ON b.id = d.building_id WHERE b.estate_id = ?)", f.EstateID)
+		q.add("(p.community_id, p.dwelling_id) IN (SELECT d.community_id, d.id FROM dwelling d JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id WHERE b.estate_id = ?)", f.EstateID)
 	}
 	if f.HouseholdID != 0 {
 		q.add("p.household_id = ?", f.HouseholdID)
@@ -143,7 +145,7 @@ func (s *Service) build(ctx context.Context, pr *auth.Principal, f Filter) (*que
 			return nil, err
 		}
 		sc, args := s.scope(pr, "t.community_id", "t.grid_id")
-		q.add("p.id IN (SELECT t.person_id FROM reg_person_tag t WHERE t.tag_id = ? AND "+sc+")", append([]any{t.ID}, args...)...)
+		q.add("(p.community_id, p.id) IN (SELECT t.community_id, t.person_id FROM reg_person_tag t WHERE t.tag_id = ? AND "+sc+")", append([]any{t.ID}, args...)...)
 	}
 	now := s.now().In(shanghai)
 	if f.AgeMin > 0 {
@@ -257,7 +259,7 @@ func (s *Service) searchToken(ctx context.Context, pr *auth.Principal, q *query,
 		return s.searchAddress(ctx, pr, q, tok)
 	}
 	sc, args := s.scope(pr, "g.community_id", "g.grid_id")
-	q.add("p.id IN (SELECT g.person_id FROM reg_name_gram g WHERE g.gram = ? AND "+sc+")", append([]any{string(r[:2])}, args...)...)
+	q.add("(p.community_id, p.id) IN (SELECT g.community_id, g.person_id FROM reg_name_gram g WHERE g.gram = ? AND "+sc+")", append([]any{string(r[:2])}, args...)...)
 	if len(r) > 2 {
 		q.add(`p.name LIKE ? ESCAPE '\'`, db.Contains(tok))
 	}
@@ -272,7 +274,19 @@ func (s *Service) searchDigits(ctx context.Context, pr *auth.Principal, q *query
 		if id, err := identityParse(d); err == nil {
 			norm = id
 		}
-		q.add("p.id_hash = ?", s.Keys.Lookup("doc", norm))
+		// The document's person through reg_identity (one row, wherever they
+		// live), then by their key: reg_person's index of documents is by
+		// community.
+		var comm, person int64
+		err := s.DB.QueryRowContext(ctx, `SELECT community_id, person_id FROM reg_identity WHERE id_hash = ?`, s.Keys.Lookup("doc", norm)).Scan(&comm, &person)
+		if errors.Is(err, sql.ErrNoRows) {
+			q.empty = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		q.add("p.community_id = ? AND p.id = ?", comm, person)
 		return nil
 	}
 	if len(d) == 4 {
@@ -378,7 +392,7 @@ func (s *Service) hasEstate(ctx context.Context, pr *auth.Principal, tok string)
 	}
 	if len(pr.Scope.Grids) > 0 {
 		sc, args := s.scope(pr, "b.community_id", "b.grid_id")
-		_ = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM estate e JOIN building b ON b.estate_id = e.id WHERE e.name LIKE ? ESCAPE '\' AND `+sc, append([]any{db.Contains(tok)}, args...)...).Scan(&n)
+		_ = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM estate e JOIN building b ON b.community_id = e.community_id AND b.estate_id = e.id WHERE e.name LIKE ? ESCAPE '\' AND `+sc, append([]any{db.Contains(tok)}, args...)...).Scan(&n)
 	}
 	return n > 0
 }
@@ -414,7 +428,7 @@ func (s *Service) searchAddress(ctx context.Context, pr *auth.Principal, q *quer
 		return nil
 	}
 	sc, scArgs := s.scope(pr, "d.community_id", "d.grid_id")
-	q.add("p.dwelling_id IN (SELECT d.id FROM dwelling d JOIN building b ON b.id = d.building_id LEFT JOIN estate e ON e.id = b.estate_id LEFT JOIN entrance en ON en.id = d.entrance_id WHERE "+
+	q.add("(p.community_id, p.dwelling_id) IN (SELECT d.community_id, d.id FROM dwelling d JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id LEFT JOIN estate e ON e.community_id = b.community_id AND e.id = b.estate_id LEFT JOIN entrance en ON en.community_id = d.community_id AND en.id = d.entrance_id WHERE "+
 		sc+" AND "+strings.Join(conds, " AND ")+")", append(scArgs, args...)...)
 	return nil
 }
@@ -601,7 +615,7 @@ func (s *Service) TagCounts(ctx context.Context, pr *auth.Principal) (map[string
 	}
 	sc, args := s.scope(pr, "t.community_id", "t.grid_id")
 	in, inArgs := s.DB.IDsIn("t.tag_id", ids)
-	rows, err := s.DB.QueryContext(ctx, `SELECT t.tag_id, COUNT(*) FROM reg_person_tag t JOIN reg_person p ON p.id = t.person_id
+	rows, err := s.DB.QueryContext(ctx, `SELECT t.tag_id, COUNT(*) FROM reg_person_tag t JOIN reg_person p ON p.community_id = t.community_id AND p.id = t.person_id
 		WHERE `+in+` AND p.status = 'active' AND `+sc+` GROUP BY t.tag_id`, append(inArgs, args...)...)
 	if err != nil {
 		return nil, err

@@ -220,15 +220,15 @@ const personColumns = `p.id, p.community_id, COALESCE(p.grid_id, 0), COALESCE(p.
 
 const personFrom = `
 	FROM reg_person p
-	LEFT JOIN reg_household h ON h.id = p.household_id`
+	LEFT JOIN reg_household h ON h.community_id = p.community_id AND h.id = p.household_id`
 
 // personSelect reads people whole, with their addresses, for scanPerson.
 const personSelect = `SELECT ` + personColumns + `, p.extra,
 	COALESCE(e.name, ''), COALESCE(b.name, ''), COALESCE(en.name, ''), COALESCE(d.room, '')` + personFrom + `
-	LEFT JOIN dwelling d ON d.id = p.dwelling_id
-	LEFT JOIN building b ON b.id = d.building_id
-	LEFT JOIN estate e ON e.id = b.estate_id
-	LEFT JOIN entrance en ON en.id = d.entrance_id`
+	LEFT JOIN dwelling d ON d.community_id = p.community_id AND d.id = p.dwelling_id
+	LEFT JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id
+	LEFT JOIN estate e ON e.community_id = b.community_id AND e.id = b.estate_id
+	LEFT JOIN entrance en ON en.community_id = d.community_id AND en.id = d.entrance_id`
 
 // personListSelect reads people for lists, for scanPersonColumns: without the
 // extra attributes (no list shows them; decoding them was a tenth of a list
@@ -240,12 +240,12 @@ const personListSelect = `SELECT ` + personColumns + `, ` + places.RevisionColum
 
 // personBriefSelect reads what the resident list page shows, for
 // scanBriefPerson: half the columns, and half the work of reading them.
-const personBriefSelect = `SELECT p.id, COALESCE(p.household_id, 0), COALESCE(p.dwelling_id, 0), p.name, p.sex, p.birth_date,
+const personBriefSelect = `SELECT p.id, p.community_id, COALESCE(p.household_id, 0), COALESCE(p.dwelling_id, 0), p.name, p.sex, p.birth_date,
 	p.id_mask, p.phone_mask, p.relation, p.residence_type, p.status, COALESCE(h.number, ''), ` + places.RevisionColumn + personFrom
 
 func scanBriefPerson(sc interface{ Scan(...any) error }, more ...any) (*Person, error) {
 	p := &Person{}
-	err := sc.Scan(append([]any{&p.ID, &p.HouseholdID, &p.DwellingID, &p.Name, &p.Sex, &p.BirthDate,
+	err := sc.Scan(append([]any{&p.ID, &p.CommunityID, &p.HouseholdID, &p.DwellingID, &p.Name, &p.Sex, &p.BirthDate,
 		&p.IDMask, &p.PhoneMask, &p.Relation, &p.ResidenceType, &p.Status, &p.HouseholdNumber}, more...)...)
 	if err != nil {
 		return nil, err
@@ -350,12 +350,21 @@ func (s *Service) attachTags(ctx context.Context, q db.Queryer, pr *auth.Princip
 	}
 	idx := map[int64]*Person{}
 	ids := make([]int64, 0, len(people))
+	var comms []int64
+	seen := map[int64]bool{}
 	for _, p := range people {
 		idx[p.ID] = p
 		ids = append(ids, p.ID)
+		if !seen[p.CommunityID] {
+			seen[p.CommunityID] = true
+			comms = append(comms, p.CommunityID)
+		}
 	}
+	// The tags' key starts with the community: the people's communities
+	// (one, mostly) lead to their rows, on one node on Citus.
 	in, args := s.DB.IDsIn("person_id", ids)
-	rows, err := q.QueryContext(ctx, `SELECT person_id, tag_id FROM reg_person_tag WHERE `+in, args...)
+	cin, cargs := s.DB.IDsIn("community_id", comms)
+	rows, err := q.QueryContext(ctx, `SELECT person_id, tag_id FROM reg_person_tag WHERE `+cin+` AND `+in, append(cargs, args...)...)
 	if err != nil {
 		return err
 	}

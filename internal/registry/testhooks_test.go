@@ -33,3 +33,6 @@ func HoldCounts() (release func()) {
 
 // PeopleRowsHTML is the resident list page's rows for people.
 func PeopleRowsHTML(people []*Person, now time.Time) string { return string(peopleRows(people, now)) }
+
+// IsIdentityConflict tells a violation of reg_identity's key (write.go).
+func IsIdentityConflict(err error) bool { return isIdentityConflict(err) }

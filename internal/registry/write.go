@@ -256,6 +256,12 @@ func (s *Service) CreatePerson(ctx context.Context, pr *auth.Principal, in Perso
 			if err != nil {
 				return err
 			}
+			if h.community != pl.community {
+				// A household and its members are of one community.
+				e := &i18n.Errors{}
+				e.Add("household_id", "registry.household_other_community")
+				return e
+			}
 			if in.Relation == RelationSelf && h.headID != 0 {
 				e := &i18n.Errors{}
 				e.Add("relation", "registry.head_exists")
@@ -274,7 +280,7 @@ func (s *Service) CreatePerson(ctx context.Context, pr *auth.Principal, in Perso
 			return err
 		}
 		if hh != 0 {
-			if err := refreshHousehold(ctx, tx, hh, in.Relation == RelationSelf, id); err != nil {
+			if err := refreshHousehold(ctx, tx, pl.community, hh, in.Relation == RelationSelf, id); err != nil {
 				return err
 			}
 		}
@@ -286,7 +292,7 @@ func (s *Service) CreatePerson(ctx context.Context, pr *auth.Principal, in Perso
 				return err
 			}
 		}
-		if err := s.event(ctx, tx, pr, pl.community, id, hh, in.Event, in.Since, eventDetail("registry.detail_address", s.addressOf(ctx, tx, pl.dwelling))); err != nil {
+		if err := s.event(ctx, tx, pr, pl.community, id, hh, in.Event, in.Since, eventDetail("registry.detail_address", s.addressOf(ctx, tx, pl.community, pl.dwelling))); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(pr, "person.create", "person", id, pl.community, audit.Success).
@@ -297,6 +303,9 @@ func (s *Service) CreatePerson(ctx context.Context, pr *auth.Principal, in Perso
 
 // insertPerson writes the person row and its search pieces.
 func (s *Service) insertPerson(ctx context.Context, tx *db.Tx, pl placement, hh int64, in PersonInput, f identityFields) (int64, error) {
+	if err := identityFree(ctx, tx, f.idHash, 0); err != nil {
+		return 0, err
+	}
 	full, initials := Pinyin(in.Name)
 	now := db.Now()
 	var id int64
@@ -314,7 +323,75 @@ func (s *Service) insertPerson(ctx context.Context, tx *db.Tx, pl placement, hh 
 	if err != nil {
 		return 0, err
 	}
+	if err := insertIdentity(ctx, tx, f.idHash, pl.community, id); err != nil {
+		return 0, err
+	}
 	return id, insertGrams(ctx, tx, id, in.Name, pl)
+}
+
+// The identity documents of the whole deployment are in reg_identity, one
+// row per document (the lookup table distributed by id_hash on Citus; a
+// unique index on reg_person could only hold within a community). Every write
+// of a person's id_hash writes it in the same transaction: checked before
+// writing, and a violation of its key, which a concurrent writer may still
+// cause, gives the same message.
+
+// identityFree refuses a document already recorded for another person than
+// person (0: a new one).
+func identityFree(ctx context.Context, q db.Queryer, hash string, person int64) error {
+	if hash == "" {
+		return nil
+	}
+	var owner int64
+	err := q.QueryRowContext(ctx, `SELECT person_id FROM reg_identity WHERE id_hash = ?`, hash).Scan(&owner)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && owner == person && person != 0) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return duplicateDocument("id_number")
+}
+
+// insertIdentity records a person's document in reg_identity.
+func insertIdentity(ctx context.Context, tx *db.Tx, hash string, community, person int64) error {
+	if hash == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO reg_identity (id_hash, community_id, person_id) VALUES (?, ?, ?)`, hash, community, person)
+	if db.IsUniqueViolation(err) || isIdentityConflict(err) {
+		return duplicateDocument("id_number")
+	}
+	return err
+}
+
+// isIdentityConflict tells a violation of reg_identity's key among the errors
+// of a statement that writes other tables too (a bulk load) by the key's name
+// in the error's text: PostgreSQL's reg_identity_pkey, Citus's shard index
+// reg_identity_pkey_<shard> (inside a COPY with SQLSTATE XX000, not 23505),
+// SQLite's reg_identity.id_hash; never by PgError.ConstraintName, which Citus
+// leaves empty.
+func isIdentityConflict(err error) bool {
+	if err == nil {
+		return false
+	}
+	return strings.Contains(err.Error(), "reg_identity_pkey") || strings.Contains(err.Error(), "reg_identity.id_hash")
+}
+
+// setIdentity moves a person's document from old to hash (either may be "").
+func setIdentity(ctx context.Context, tx *db.Tx, old, hash string, community, person int64) error {
+	if old == hash {
+		return nil
+	}
+	if err := identityFree(ctx, tx, hash, person); err != nil {
+		return err
+	}
+	if old != "" {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM reg_identity WHERE id_hash = ? AND person_id = ?`, old, person); err != nil {
+			return err
+		}
+	}
+	return insertIdentity(ctx, tx, hash, community, person)
 }
 
 func relationOrBlank(hh int64, rel string) string {
@@ -361,13 +438,14 @@ func insertHousehold(ctx context.Context, tx *db.Tx, pl placement, number string
 }
 
 // refreshHousehold recounts members and, when newHead, records the head.
-func refreshHousehold(ctx context.Context, tx *db.Tx, hh int64, newHead bool, head int64) error {
+func refreshHousehold(ctx context.Context, tx *db.Tx, community, hh int64, newHead bool, head int64) error {
 	if newHead {
-		if _, err := tx.ExecContext(ctx, `UPDATE reg_household SET head_person_id = ? WHERE id = ?`, head, hh); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE reg_household SET head_person_id = ? WHERE community_id = ? AND id = ?`, head, community, hh); err != nil {
 			return err
 		}
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE reg_household SET members = (SELECT COUNT(*) FROM reg_person WHERE household_id = ? AND status = 'active'), updated_at = ? WHERE id = ?`, hh, db.Now(), hh)
+	_, err := tx.ExecContext(ctx, `UPDATE reg_household SET members = (SELECT COUNT(*) FROM reg_person WHERE community_id = ? AND household_id = ? AND status = 'active'), updated_at = ?
+		WHERE community_id = ? AND id = ?`, community, hh, db.Now(), community, hh)
 	return err
 }
 
@@ -379,11 +457,14 @@ type householdRow struct {
 // lockHousehold reads a household in scope inside tx (on PostgreSQL locking its
 // row, so that two concurrent writes cannot both give it a head).
 func (s *Service) lockHousehold(ctx context.Context, tx *db.Tx, pr *auth.Principal, id int64) (*householdRow, error) {
-	lock := tx.ForUpdate()
-	h := &householdRow{}
 	sc, args := pr.Scope.SQL(tx.Dialect(), "h.community_id", "h.grid_id")
-	err := tx.QueryRowContext(ctx, `SELECT id, community_id, COALESCE(grid_id, 0), COALESCE(dwelling_id, 0), COALESCE(head_person_id, 0), number, status
-		FROM reg_household h WHERE id = ? AND `+sc+lock, append([]any{id}, args...)...).
+	where, wargs, err := lockTarget(ctx, tx, "reg_household h", id, sc, args)
+	if err != nil {
+		return nil, err
+	}
+	h := &householdRow{}
+	err = tx.QueryRowContext(ctx, `SELECT id, community_id, COALESCE(grid_id, 0), COALESCE(dwelling_id, 0), COALESCE(head_person_id, 0), number, status
+		FROM reg_household h WHERE `+where, wargs...).
 		Scan(&h.id, &h.community, &h.grid, &h.dwelling, &h.headID, &h.number, &h.status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
@@ -394,14 +475,41 @@ func (s *Service) lockHousehold(ctx context.Context, tx *db.Tx, pr *auth.Princip
 	return h, nil
 }
 
-func (s *Service) addressOf(ctx context.Context, q db.Queryer, dwelling int64) string {
+// addressOf is a dwelling's address; community is the dwelling's (0 when not
+// known: a past residence's dwelling, read by its id alone).
+func (s *Service) addressOf(ctx context.Context, q db.Queryer, community, dwelling int64) string {
 	if dwelling == 0 {
 		return ""
 	}
+	where, args := `d.id = ?`, []any{dwelling}
+	if community != 0 {
+		where, args = `d.community_id = ? AND d.id = ?`, []any{community, dwelling}
+	}
 	var est, bld, ent, room string
-	_ = q.QueryRowContext(ctx, `SELECT COALESCE(e.name, ''), b.name, COALESCE(en.name, ''), d.room FROM dwelling d JOIN building b ON b.id = d.building_id
-		LEFT JOIN estate e ON e.id = b.estate_id LEFT JOIN entrance en ON en.id = d.entrance_id WHERE d.id = ?`, dwelling).Scan(&est, &bld, &ent, &room)
+	_ = q.QueryRowContext(ctx, `SELECT COALESCE(e.name, ''), b.name, COALESCE(en.name, ''), d.room FROM dwelling d JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id
+		LEFT JOIN estate e ON e.community_id = b.community_id AND e.id = b.estate_id LEFT JOIN entrance en ON en.community_id = d.community_id AND en.id = d.entrance_id WHERE `+where, args...).Scan(&est, &bld, &ent, &room)
 	return places.JoinAddress(est, bld, ent, room)
+}
+
+// lockTarget is the condition that reads one row of a community table (from,
+// with its alias) by id within a scope inside tx, locking it on PostgreSQL:
+// SELECT … FOR UPDATE filters the row's community_id by equality (Citus locks
+// only so), read first where the lock needs it.
+func lockTarget(ctx context.Context, tx *db.Tx, from string, id int64, sc string, args []any) (string, []any, error) {
+	lock := tx.ForUpdate()
+	alias := from[strings.LastIndexByte(from, ' ')+1:]
+	if lock == "" {
+		return alias + `.id = ? AND ` + sc, append([]any{id}, args...), nil
+	}
+	var community int64
+	err := tx.QueryRowContext(ctx, `SELECT `+alias+`.community_id FROM `+from+` WHERE `+alias+`.id = ? AND `+sc, append([]any{id}, args...)...).Scan(&community)
+	if errors.Is(err, sql.ErrNoRows) {
+		return alias + `.id = ? AND 1=0`, []any{id}, nil
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	return alias + `.community_id = ? AND ` + alias + `.id = ? AND ` + sc + lock, append([]any{community, id}, args...), nil
 }
 
 // event appends to the timeline.
@@ -478,7 +586,16 @@ func (s *Service) UpdatePerson(ctx context.Context, pr *auth.Principal, id int64
 			set += `, extra = ?`
 			args = append(args, extraJSON(in.Extra))
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE reg_person SET `+set+` WHERE id = ?`, append(args, id)...)
+		if !keepDocument {
+			var old sql.NullString
+			if err := tx.QueryRowContext(ctx, `SELECT id_hash FROM reg_person WHERE community_id = ? AND id = ?`, cur.CommunityID, id).Scan(&old); err != nil {
+				return err
+			}
+			if err := setIdentity(ctx, tx, old.String, idf.idHash, cur.CommunityID, id); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE reg_person SET `+set+` WHERE community_id = ? AND id = ?`, append(args, cur.CommunityID, id)...)
 		if db.IsUniqueViolation(err) {
 			return duplicateDocument("id_number")
 		}
@@ -486,7 +603,7 @@ func (s *Service) UpdatePerson(ctx context.Context, pr *auth.Principal, id int64
 			return err
 		}
 		if in.Name != cur.Name {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM reg_name_gram WHERE person_id = ?`, id); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM reg_name_gram WHERE community_id = ? AND person_id = ?`, cur.CommunityID, id); err != nil {
 				return err
 			}
 			if err := insertGrams(ctx, tx, id, in.Name, placement{community: cur.CommunityID, grid: cur.GridID}); err != nil {
@@ -494,7 +611,7 @@ func (s *Service) UpdatePerson(ctx context.Context, pr *auth.Principal, id int64
 			}
 		}
 		if cur.ResidenceType != in.ResidenceType {
-			if _, err := tx.ExecContext(ctx, `UPDATE reg_residence SET type = ? WHERE person_id = ? AND to_on IS NULL`, in.ResidenceType, id); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE reg_residence SET type = ? WHERE community_id = ? AND person_id = ? AND to_on IS NULL`, in.ResidenceType, cur.CommunityID, id); err != nil {
 				return err
 			}
 		}
@@ -550,7 +667,7 @@ func (s *Service) SetTags(ctx context.Context, pr *auth.Principal, id int64, cod
 				}
 				added = append(added, t.Name)
 			case !want[t.ID] && have[t.ID]:
-				if _, err := tx.ExecContext(ctx, `DELETE FROM reg_person_tag WHERE person_id = ? AND tag_id = ?`, id, t.ID); err != nil {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM reg_person_tag WHERE community_id = ? AND person_id = ? AND tag_id = ?`, cur.CommunityID, id, t.ID); err != nil {
 					return err
 				}
 				removed = append(removed, t.Name)
