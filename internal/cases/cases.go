@@ -512,7 +512,8 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (*Case, 
 		// Read past p's visibility, and only the number: a resident's request
 		// merged into a case they cannot read still says where it went.
 		var created int64
-		if err := s.DB.QueryRowContext(ctx, `SELECT created_at FROM cases WHERE id = ?`, c.MergedInto).Scan(&created); err == nil {
+		// A case is merged into one of its own community (cases_merged_into_fkey).
+		if err := s.DB.QueryRowContext(ctx, `SELECT created_at FROM cases WHERE community_id = ? AND id = ?`, c.CommunityID, c.MergedInto).Scan(&created); err == nil {
 			c.MergedNumber = FormatNumber(c.Type.Prefix, created, c.MergedInto)
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
@@ -522,10 +523,11 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (*Case, 
 	return c, nil
 }
 
-// loadTx reads a case inside a write transaction without a scope check (the
-// caller checked it), for the worker and for writes that re-read.
-func loadTx(ctx context.Context, q db.Queryer, id int64) (*Case, error) {
-	c, err := scanCase(q.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE c.id = ?`, id))
+// loadTx reads a case of a known community inside a write transaction without
+// a scope check (the caller checked it), for the worker and for writes that
+// re-read.
+func loadTx(ctx context.Context, q db.Queryer, community, id int64) (*Case, error) {
+	c, err := scanCase(q.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE c.community_id = ? AND c.id = ?`, community, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
@@ -856,8 +858,8 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, f Filter) ([]*Cas
 		rows, err = s.DB.QueryContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE `+cond+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	} else {
 		// The page's ids from the halves merged in due order, then their rows.
-		ids, idArgs := union("c.id, c.due_at", cond, args, halves)
-		rows, err = s.DB.QueryContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE c.id IN (SELECT q.id FROM (`+ids+`) q ORDER BY q.due_at, q.id LIMIT ? OFFSET ?) ORDER BY c.due_at, c.id`, append(idArgs, f.Limit, f.Offset)...)
+		ids, idArgs := union("c.community_id, c.id, c.due_at", cond, args, halves)
+		rows, err = s.DB.QueryContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE (c.community_id, c.id) IN (SELECT q.community_id, q.id FROM (`+ids+`) q ORDER BY q.due_at, q.id LIMIT ? OFFSET ?) ORDER BY c.due_at, c.id`, append(idArgs, f.Limit, f.Offset)...)
 	}
 	if err != nil {
 		return nil, 0, err
