@@ -16,8 +16,9 @@ import (
 // and at the street it records the case as overdue once.
 //
 // Several instances of serve may run it against one PostgreSQL. Each piece of
-// work is claimed with a conditional UPDATE that names the timer value the
-// instance saw (reminded_at IS NULL AND remind_at = v; escalate_at = v), in the
+// work is claimed with a conditional UPDATE of the one case (community_id and
+// id: a single shard on Citus) that names the timer value the instance saw
+// (reminded_at IS NULL AND remind_at = v; escalate_at = v), in the
 // same transaction as the timeline entry, the alerts and the audit entry: the
 // second instance's UPDATE finds the row changed (PostgreSQL re-checks the
 // condition after the first commits) and does nothing. State lives only in the
