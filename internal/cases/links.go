@@ -255,15 +255,23 @@ func (s *Service) RelatedTo(ctx context.Context, p *auth.Principal, kind string,
 	if err != nil {
 		return nil, err
 	}
-	refIn, refArgs := s.DB.IDsIn("l.ref_id", ids)
 	// A case's rows are keyed by (community_id, case_id): the cases are
-	// picked by that key, on the case's own node.
-	cond := `(c.community_id, c.id) IN (SELECT l.community_id, l.case_id FROM case_link l WHERE l.kind = ? AND ` + refIn + `)`
-	args := append([]any{kind}, refArgs...)
+	// picked by that key. The links and parties are read only in the
+	// communities p reaches (the cases visibility lets through lie there): on
+	// Citus, the nodes holding them, not every node.
+	linkScope, partyScope, scopeArgs := "", "", []any(nil)
+	if comms, ok := scopeCommunities(p.Scope); ok {
+		linkScope, scopeArgs = s.DB.Dialect().IDSet("l.community_id", comms)
+		partyScope = strings.Replace(linkScope, "l.community_id", "pt.community_id", 1) + " AND "
+		linkScope += " AND "
+	}
+	refIn, refArgs := s.DB.IDsIn("l.ref_id", ids)
+	cond := `(c.community_id, c.id) IN (SELECT l.community_id, l.case_id FROM case_link l WHERE ` + linkScope + `l.kind = ? AND ` + refIn + `)`
+	args := append(append(append([]any{}, scopeArgs...), kind), refArgs...)
 	if kind == LinkPerson {
 		partyIn, partyArgs := s.DB.IDsIn("pt.person_id", ids)
-		cond = `(` + cond + ` OR (c.community_id, c.id) IN (SELECT pt.community_id, pt.case_id FROM case_party pt WHERE ` + partyIn + `))`
-		args = append(args, partyArgs...)
+		cond = `(` + cond + ` OR (c.community_id, c.id) IN (SELECT pt.community_id, pt.case_id FROM case_party pt WHERE ` + partyScope + partyIn + `))`
+		args = append(append(args, scopeArgs...), partyArgs...)
 	}
 	rows, err := s.DB.QueryContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE `+cond+` AND `+vis+` ORDER BY c.created_at DESC, c.id DESC LIMIT 100`, append(args, visArgs...)...)
 	if err != nil {
@@ -291,6 +299,16 @@ func (s *Service) RelatedTo(ctx context.Context, p *auth.Principal, kind string,
 			DueAt: c.DueAt, Overdue: c.Overdue(), CreatedAt: c.CreatedAt, Href: "/cases/" + itoa(c.ID)})
 	}
 	return out, nil
+}
+
+// scopeCommunities are the communities sc reaches, wholly or through some of
+// their grids, and whether they are known (not for the whole deployment, nor
+// for grids whose communities the scope was not told).
+func scopeCommunities(sc auth.Scope) ([]int64, bool) {
+	if sc.All || (len(sc.Grids) > 0 && len(sc.GridCommunities) == 0) {
+		return nil, false
+	}
+	return append(append([]int64{}, sc.Communities...), sc.GridCommunities...), true
 }
 
 // ---- dwellings (places) ----
