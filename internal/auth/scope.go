@@ -26,6 +26,9 @@ type Scope struct {
 	Communities []int64
 	// Grids are reached one by one (their community is not wholly reached).
 	Grids []int64
+	// GridCommunities are the communities those grids lie in (see
+	// WithGridCommunities).
+	GridCommunities []int64
 
 	communitySet map[int64]bool
 	gridSet      map[int64]bool
@@ -52,6 +55,15 @@ func NewScope(all bool, roots []Root, communities, grids []int64) Scope {
 	return s
 }
 
+// WithGridCommunities returns s knowing the communities its grids lie in: SQL
+// then names them beside the grids (a row of a grid lies in the grid's
+// community), so that on Citus a grid worker's statements go to the one node
+// holding their community instead of to every node.
+func (s Scope) WithGridCommunities(ids []int64) Scope {
+	s.GridCommunities = sortedUnique(ids)
+	return s
+}
+
 // Empty reports whether the scope reaches nothing at all.
 func (s Scope) Empty() bool {
 	return !s.All && len(s.Communities) == 0 && len(s.Grids) == 0 && len(s.Roots) == 0
@@ -75,6 +87,10 @@ func (s Scope) SQL(d db.Dialect, communityCol, gridCol string) (string, []any) {
 	}
 	if len(s.Grids) > 0 && gridCol != "" {
 		c, a := d.IDSet(gridCol, s.Grids)
+		if len(s.GridCommunities) > 0 {
+			cc, ca := d.IDSet(communityCol, s.GridCommunities)
+			c, a = "("+cc+" AND "+c+")", append(ca, a...)
+		}
 		parts, args = append(parts, c), append(args, a...)
 	}
 	switch len(parts) {

@@ -82,6 +82,20 @@ func TestScopeSQLBindsIDs(t *testing.T) {
 				if !slices.Equal(got, want) {
 					t.Fatalf("%d communities, %d grids: %d rows, want %d (%s)", nc, ng, len(got), len(want), cond)
 				}
+				// Knowing the grids' communities names them beside the
+				// grids, and selects the same rows.
+				var gridComms []int64
+				for _, g := range sc.Grids {
+					gridComms = append(gridComms, g/10)
+				}
+				withComms := sc.WithGridCommunities(gridComms)
+				cc, ccArgs := withComms.SQL(d.Dialect(), "s.community_id", "s.grid_id")
+				if ng > 0 && !strings.Contains(cc, "(s.community_id") {
+					t.Fatalf("%d communities, %d grids: the grids' communities not named: %s", nc, ng, cc)
+				}
+				if got, err := d.Int64s(ctx, `SELECT s.id FROM scoped s WHERE `+cc+` ORDER BY s.id`, ccArgs...); err != nil || !slices.Equal(got, want) {
+					t.Fatalf("%d communities, %d grids, with their communities: %d rows, want %d (%s) %v", nc, ng, len(got), len(want), cc, err)
+				}
 				// The same condition twice in one statement takes its arguments twice.
 				var n int
 				if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM scoped s WHERE `+cond+` AND s.id IN (SELECT s2.id FROM scoped s2 WHERE `+

@@ -512,7 +512,8 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (*Case, 
 		// Read past p's visibility, and only the number: a resident's request
 		// merged into a case they cannot read still says where it went.
 		var created int64
-		if err := s.DB.QueryRowContext(ctx, `SELECT created_at FROM cases WHERE id = ?`, c.MergedInto).Scan(&created); err == nil {
+		// A case is merged into one of its own community (cases_merged_into_fkey).
+		if err := s.DB.QueryRowContext(ctx, `SELECT created_at FROM cases WHERE community_id = ? AND id = ?`, c.CommunityID, c.MergedInto).Scan(&created); err == nil {
 			c.MergedNumber = FormatNumber(c.Type.Prefix, created, c.MergedInto)
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
@@ -522,10 +523,11 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (*Case, 
 	return c, nil
 }
 
-// loadTx reads a case inside a write transaction without a scope check (the
-// caller checked it), for the worker and for writes that re-read.
-func loadTx(ctx context.Context, q db.Queryer, id int64) (*Case, error) {
-	c, err := scanCase(q.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE c.id = ?`, id))
+// loadTx reads a case of a known community inside a write transaction without
+// a scope check (the caller checked it), for the worker and for writes that
+// re-read.
+func loadTx(ctx context.Context, q db.Queryer, community, id int64) (*Case, error) {
+	c, err := scanCase(q.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE c.community_id = ? AND c.id = ?`, community, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
@@ -855,9 +857,18 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, f Filter) ([]*Cas
 		}
 		rows, err = s.DB.QueryContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE `+cond+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	} else {
-		// The page's ids from the halves merged in due order, then their rows.
-		ids, idArgs := union("c.id, c.due_at", cond, args, halves)
-		rows, err = s.DB.QueryContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE c.id IN (SELECT q.id FROM (`+ids+`) q ORDER BY q.due_at, q.id LIMIT ? OFFSET ?) ORDER BY c.due_at, c.id`, append(idArgs, f.Limit, f.Offset)...)
+		// The page's keys from the halves merged in due order, then their rows
+		// by key: each statement names the cases' communities (on Citus, the
+		// nodes holding them; a grid worker's one).
+		keys, keyArgs := union("c.community_id, c.id, c.due_at", cond, args, halves)
+		var comms, ids []int64
+		comms, ids, err = s.pageKeys(ctx, `SELECT q.community_id, q.id FROM (`+keys+`) q ORDER BY q.due_at, q.id LIMIT ? OFFSET ?`, append(keyArgs, f.Limit, f.Offset))
+		if err != nil || len(ids) == 0 {
+			return nil, total, err
+		}
+		commIn, commArgs := s.DB.Dialect().IDSet("c.community_id", comms)
+		idIn, idArgs := s.DB.IDsIn("c.id", ids)
+		rows, err = s.DB.QueryContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE `+commIn+` AND `+idIn+` ORDER BY c.due_at, c.id`, append(commArgs, idArgs...)...)
 	}
 	if err != nil {
 		return nil, 0, err
@@ -879,6 +890,30 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, f Filter) ([]*Cas
 		return nil, 0, err
 	}
 	return out, total, nil
+}
+
+// pageKeys reads a page's (community_id, id) pairs: the communities once each
+// and the ids.
+func (s *Service) pageKeys(ctx context.Context, q string, args []any) ([]int64, []int64, error) {
+	rows, err := s.DB.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var comms, ids []int64
+	seen := map[int64]bool{}
+	for rows.Next() {
+		var c, id int64
+		if err := rows.Scan(&c, &id); err != nil {
+			return nil, nil, err
+		}
+		if !seen[c] {
+			seen[c] = true
+			comms = append(comms, c)
+		}
+		ids = append(ids, id)
+	}
+	return comms, ids, rows.Err()
 }
 
 // WorkCounts are the sizes of the my-work buckets.

@@ -178,18 +178,18 @@ func (s *Service) Files(ctx context.Context, p *auth.Principal, caseID int64) ([
 	if err != nil {
 		return nil, err
 	}
-	return s.files(ctx, c.ID, !p.Can(PermRead), p.UserID)
+	return s.files(ctx, c.CommunityID, c.ID, !p.Can(PermRead), p.UserID)
 }
 
 // files lists a case's files; for the resident's view (public) only those
 // shown to the public, named neutrally unless viewer uploaded them: a file's
 // name is staff text ("刘洋现场核实.jpg").
-func (s *Service) files(ctx context.Context, caseID int64, public bool, viewer int64) ([]*File, error) {
-	q := `SELECT id, case_id, COALESCE(event_id, 0), name, content_type, size, public, created_at, COALESCE(created_by, 0) FROM case_file WHERE case_id = ?`
+func (s *Service) files(ctx context.Context, community, caseID int64, public bool, viewer int64) ([]*File, error) {
+	q := `SELECT id, case_id, COALESCE(event_id, 0), name, content_type, size, public, created_at, COALESCE(created_by, 0) FROM case_file WHERE community_id = ? AND case_id = ?`
 	if public {
 		q += ` AND public = TRUE`
 	}
-	rows, err := s.DB.QueryContext(ctx, q+` ORDER BY id`, caseID)
+	rows, err := s.DB.QueryContext(ctx, q+` ORDER BY id`, community, caseID)
 	if err != nil {
 		return nil, err
 	}

@@ -486,7 +486,7 @@ func (h *handlers) renderCase(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	}
 	if c.Type != nil {
 		for _, k := range c.Type.Documents {
-			doc, err := h.s.document(ctx, c.ID, k)
+			doc, err := h.s.document(ctx, c.CommunityID, c.ID, k)
 			if err != nil {
 				return err
 			}

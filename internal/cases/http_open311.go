@@ -174,7 +174,7 @@ func (h *handlers) o311Item(c *Case, notes string) o311Request {
 // a staff note.
 func (h *handlers) lastPublicReply(r *http.Request, c *Case) string {
 	var reply string
-	_ = h.s.DB.QueryRowContext(r.Context(), `SELECT public_reply FROM case_event WHERE case_id = ? AND public = TRUE AND public_reply <> '' ORDER BY id DESC LIMIT 1`, c.ID).Scan(&reply)
+	_ = h.s.DB.QueryRowContext(r.Context(), `SELECT public_reply FROM case_event WHERE community_id = ? AND case_id = ? AND public = TRUE AND public_reply <> '' ORDER BY id DESC LIMIT 1`, c.CommunityID, c.ID).Scan(&reply)
 	return reply
 }
 

@@ -127,7 +127,7 @@ func TestUploads(t *testing.T) {
 			t.Fatalf("report with photo: %d", resp.StatusCode)
 		}
 		var file int64
-		mustNil(t, w.DB.QueryRowContext(context.Background(), `SELECT f.id FROM case_file f JOIN cases c ON c.id = f.case_id WHERE c.title = '垃圾满溢'`).Scan(&file))
+		mustNil(t, w.DB.QueryRowContext(context.Background(), `SELECT f.id FROM case_file f JOIN cases c ON c.community_id = f.community_id AND c.id = f.case_id WHERE c.title = '垃圾满溢'`).Scan(&file))
 		resp, data := gw.Get(fmt.Sprintf("/case-files/%d", file))
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "inline") ||
 			resp.Header.Get("X-Content-Type-Options") != "nosniff" || data != string(apptest.TinyPNG) {

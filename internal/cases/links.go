@@ -115,7 +115,7 @@ func (s *Service) Links(ctx context.Context, p *auth.Principal, caseID int64) ([
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT id, kind, ref_id, label FROM case_link WHERE case_id = ? ORDER BY id`, c.ID)
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, kind, ref_id, label FROM case_link WHERE community_id = ? AND case_id = ? ORDER BY id`, c.CommunityID, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +208,7 @@ func (s *Service) RemoveLink(ctx context.Context, p *auth.Principal, caseID, lin
 	}
 	var kind, label string
 	var ref int64
-	err = s.DB.QueryRowContext(ctx, `SELECT kind, ref_id, label FROM case_link WHERE id = ? AND case_id = ?`, linkID, c.ID).Scan(&kind, &ref, &label)
+	err = s.DB.QueryRowContext(ctx, `SELECT kind, ref_id, label FROM case_link WHERE community_id = ? AND id = ? AND case_id = ?`, c.CommunityID, linkID, c.ID).Scan(&kind, &ref, &label)
 	if errors.Is(err, sql.ErrNoRows) {
 		return auth.ErrNotFound
 	}
@@ -217,7 +217,7 @@ func (s *Service) RemoveLink(ctx context.Context, p *auth.Principal, caseID, lin
 	}
 	now := db.Now()
 	return s.inTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM case_link WHERE id = ?`, linkID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM case_link WHERE community_id = ? AND id = ? AND case_id = ?`, c.CommunityID, linkID, c.ID); err != nil {
 			return err
 		}
 		if _, err := insertEvent(ctx, tx, event{caseID: c.ID, community: c.CommunityID, at: now, actor: p, kind: "unlink",
@@ -255,13 +255,23 @@ func (s *Service) RelatedTo(ctx context.Context, p *auth.Principal, kind string,
 	if err != nil {
 		return nil, err
 	}
+	// A case's rows are keyed by (community_id, case_id): the cases are
+	// picked by that key. The links and parties are read only in the
+	// communities p reaches (the cases visibility lets through lie there): on
+	// Citus, the nodes holding them, not every node.
+	linkScope, partyScope, scopeArgs := "", "", []any(nil)
+	if comms, ok := scopeCommunities(p.Scope); ok {
+		linkScope, scopeArgs = s.DB.Dialect().IDSet("l.community_id", comms)
+		partyScope = strings.Replace(linkScope, "l.community_id", "pt.community_id", 1) + " AND "
+		linkScope += " AND "
+	}
 	refIn, refArgs := s.DB.IDsIn("l.ref_id", ids)
-	cond := `c.id IN (SELECT l.case_id FROM case_link l WHERE l.kind = ? AND ` + refIn + `)`
-	args := append([]any{kind}, refArgs...)
+	cond := `(c.community_id, c.id) IN (SELECT l.community_id, l.case_id FROM case_link l WHERE ` + linkScope + `l.kind = ? AND ` + refIn + `)`
+	args := append(append(append([]any{}, scopeArgs...), kind), refArgs...)
 	if kind == LinkPerson {
 		partyIn, partyArgs := s.DB.IDsIn("pt.person_id", ids)
-		cond = `(` + cond + ` OR c.id IN (SELECT pt.case_id FROM case_party pt WHERE ` + partyIn + `))`
-		args = append(args, partyArgs...)
+		cond = `(` + cond + ` OR (c.community_id, c.id) IN (SELECT pt.community_id, pt.case_id FROM case_party pt WHERE ` + partyScope + partyIn + `))`
+		args = append(append(args, scopeArgs...), partyArgs...)
 	}
 	rows, err := s.DB.QueryContext(ctx, `SELECT `+caseCols+` FROM cases c WHERE `+cond+` AND `+vis+` ORDER BY c.created_at DESC, c.id DESC LIMIT 100`, append(args, visArgs...)...)
 	if err != nil {
@@ -289,6 +299,16 @@ func (s *Service) RelatedTo(ctx context.Context, p *auth.Principal, kind string,
 			DueAt: c.DueAt, Overdue: c.Overdue(), CreatedAt: c.CreatedAt, Href: "/cases/" + itoa(c.ID)})
 	}
 	return out, nil
+}
+
+// scopeCommunities are the communities sc reaches, wholly or through some of
+// their grids, and whether they are known (not for the whole deployment, nor
+// for grids whose communities the scope was not told).
+func scopeCommunities(sc auth.Scope) ([]int64, bool) {
+	if sc.All || (len(sc.Grids) > 0 && len(sc.GridCommunities) == 0) {
+		return nil, false
+	}
+	return append(append([]int64{}, sc.Communities...), sc.GridCommunities...), true
 }
 
 // ---- dwellings (places) ----
@@ -325,7 +345,9 @@ func (r dwellingResolver) Search(ctx context.Context, p *auth.Principal, q strin
 		args = append(args, pat, pat, pat, pat)
 	}
 	rows, err := r.s.DB.QueryContext(ctx, `SELECT d.id, d.community_id, COALESCE(d.grid_id, 0), COALESCE(e.name, ''), b.name, COALESCE(en.name, ''), d.room
-		FROM dwelling d JOIN building b ON b.id = d.building_id LEFT JOIN estate e ON e.id = b.estate_id LEFT JOIN entrance en ON en.id = d.entrance_id
+		FROM dwelling d JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id
+		LEFT JOIN estate e ON e.community_id = b.community_id AND e.id = b.estate_id
+		LEFT JOIN entrance en ON en.community_id = d.community_id AND en.id = d.entrance_id
 		WHERE `+strings.Join(where, " AND ")+` ORDER BY b.sort_key, d.sort_key LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, err
@@ -386,7 +408,7 @@ func (s *Service) Parties(ctx context.Context, p *auth.Principal, caseID int64) 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT id, role, COALESCE(person_id, 0), name, phone_mask, address, remark FROM case_party WHERE case_id = ? ORDER BY id`, c.ID)
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, role, COALESCE(person_id, 0), name, phone_mask, address, remark FROM case_party WHERE community_id = ? AND case_id = ? ORDER BY id`, c.CommunityID, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -478,7 +500,7 @@ func (s *Service) RemoveParty(ctx context.Context, p *auth.Principal, caseID, pa
 		return err
 	}
 	return s.inTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM case_party WHERE id = ? AND case_id = ?`, partyID, c.ID)
+		res, err := tx.ExecContext(ctx, `DELETE FROM case_party WHERE community_id = ? AND id = ? AND case_id = ?`, c.CommunityID, partyID, c.ID)
 		if err != nil {
 			return err
 		}

@@ -117,10 +117,10 @@ func numberDocument(ctx context.Context, tx *db.Tx, community int64, kind string
 	return nil
 }
 
-func (s *Service) document(ctx context.Context, caseID int64, kind string) (*Document, error) {
+func (s *Service) document(ctx context.Context, community, caseID int64, kind string) (*Document, error) {
 	d := &Document{Kind: kind}
 	var content string
-	err := s.DB.QueryRowContext(ctx, `SELECT id, content, created_at, updated_at FROM case_document WHERE case_id = ? AND kind = ?`, caseID, kind).
+	err := s.DB.QueryRowContext(ctx, `SELECT id, content, created_at, updated_at FROM case_document WHERE community_id = ? AND case_id = ? AND kind = ?`, community, caseID, kind).
 		Scan(&d.ID, &content, &d.CreatedAt, &d.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -145,7 +145,7 @@ func (s *Service) Document(ctx context.Context, p *auth.Principal, caseID int64,
 	if c.Type == nil || !c.Type.HasDocument(kind) {
 		return nil, nil, auth.ErrNotFound
 	}
-	d, err := s.document(ctx, c.ID, kind)
+	d, err := s.document(ctx, c.CommunityID, c.ID, kind)
 	return c, d, err
 }
 
@@ -228,7 +228,7 @@ func (s *Service) SaveDocument(ctx context.Context, p *auth.Principal, caseID in
 			// A notice keeps the number it was issued with, however often
 			// it is corrected and printed again.
 			var old string
-			err := tx.QueryRowContext(ctx, `SELECT content FROM case_document WHERE case_id = ? AND kind = ?`, c.ID, kind).Scan(&old)
+			err := tx.QueryRowContext(ctx, `SELECT content FROM case_document WHERE community_id = ? AND case_id = ? AND kind = ?`, c.CommunityID, c.ID, kind).Scan(&old)
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
@@ -236,7 +236,7 @@ func (s *Service) SaveDocument(ctx context.Context, p *auth.Principal, caseID in
 			_ = json.Unmarshal([]byte(old), &prev)
 			content["number"] = prev["number"]
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE case_document SET content = ?, updated_at = ? WHERE case_id = ? AND kind = ?`, jsonString(content), now, c.ID, kind)
+		res, err := tx.ExecContext(ctx, `UPDATE case_document SET content = ?, updated_at = ? WHERE community_id = ? AND case_id = ? AND kind = ?`, jsonString(content), now, c.CommunityID, c.ID, kind)
 		if err != nil {
 			return err
 		}
@@ -274,7 +274,7 @@ func (s *Service) Sessions(ctx context.Context, p *auth.Principal, caseID int64)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT id, held_on, place, mediators, participants, notes, created_at FROM case_session WHERE case_id = ? ORDER BY held_on, id`, c.ID)
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, held_on, place, mediators, participants, notes, created_at FROM case_session WHERE community_id = ? AND case_id = ? ORDER BY held_on, id`, c.CommunityID, c.ID)
 	if err != nil {
 		return nil, err
 	}

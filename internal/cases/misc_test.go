@@ -116,6 +116,11 @@ func TestLinksPartiesMergeEscalate(t *testing.T) {
 			t.Fatalf("grid worker acts after escalation: %v", err)
 		}
 		mustNil(t, s.Escalate(ctx, leader, ev, "疑难问题，提请街道"))
+		// The street holds it now; the case still lies in its community (its
+		// rows' key, which Citus may not change).
+		if c := stage(t, s, leader, ev); c.Level != cases.LevelStreet || c.HolderOrgID != w.Street || c.CommunityID != w.C1 || c.GridID != w.GridA {
+			t.Fatalf("escalated to the street: level %s holder %d community %d grid %d", c.Level, c.HolderOrgID, c.CommunityID, c.GridID)
+		}
 		if err := s.Escalate(ctx, w.Principal(t, "street_admin"), ev, "无处可升"); err == nil {
 			t.Fatal("escalated beyond the street")
 		}
@@ -132,6 +137,33 @@ func TestLinksPartiesMergeEscalate(t *testing.T) {
 		mustNil(t, s.MarkAlertsRead(ctx, w.Principal(t, "street_admin")))
 		if _, unread, _ := s.Alerts(ctx, w.Principal(t, "street_admin"), 10); unread != 0 {
 			t.Fatal("alerts still unread")
+		}
+	})
+}
+
+// A duplicate merges into a case of its own community: a case's rows live
+// with it, keyed by its community, and the merged one points at the other by
+// that key. Across communities the street is told so, and nothing changes.
+func TestMergeStaysInItsCommunity(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		s := w.App.Cases
+		street := w.Principal(t, "street_admin")
+		inA, inD := w.Objects["case"][apptest.InA], w.Objects["case"][apptest.InD]
+		target := stage(t, s, street, inA)
+		var verrs *i18n.Errors
+		err := s.Merge(ctx, street, inD, target.Number(), "同一问题")
+		if !errors.As(err, &verrs) || !strings.Contains(verrs.For("into"), "只能并入本社区的事项") || !strings.Contains(verrs.For("into"), target.Number()) {
+			t.Fatalf("merged into another community's case: %v", err)
+		}
+		if dup := stage(t, s, street, inD); !dup.Open() || dup.MergedInto != 0 || dup.CommunityID != w.C2 {
+			t.Fatalf("the refused duplicate changed: %+v", dup)
+		}
+		// Within a community it merges.
+		inB := w.Objects["case"][apptest.InB]
+		mustNil(t, s.Merge(ctx, street, inB, target.Number(), "同一问题"))
+		if dup := stage(t, s, street, inB); dup.MergedInto != inA || dup.MergedNumber != target.Number() {
+			t.Fatalf("merged within the community: %+v", dup)
 		}
 	})
 }

@@ -72,7 +72,7 @@ func TestPortalFormAgreesWithItself(t *testing.T) {
 			t.Fatalf("portal with a PDF: %d %.300s", resp.StatusCode, page)
 		}
 		var file int64
-		mustNil(t, w.DB.QueryRowContext(context.Background(), `SELECT f.id FROM case_file f JOIN cases c ON c.id = f.case_id WHERE c.title = '楼道堆物'`).Scan(&file))
+		mustNil(t, w.DB.QueryRowContext(context.Background(), `SELECT f.id FROM case_file f JOIN cases c ON c.community_id = f.community_id AND c.id = f.case_id WHERE c.title = '楼道堆物'`).Scan(&file))
 		resp, data := res.Get(fmt.Sprintf("/case-files/%d", file))
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") ||
 			resp.Header.Get("X-Content-Type-Options") != "nosniff" || !strings.HasPrefix(data, "%PDF") {

@@ -183,7 +183,7 @@ func (s *Service) Transition(ctx context.Context, p *auth.Principal, id int64, i
 	now := db.Now()
 	var newDue int64
 	if tr.Document != "" {
-		doc, err := s.document(ctx, c.ID, tr.Document)
+		doc, err := s.document(ctx, c.CommunityID, c.ID, tr.Document)
 		if err != nil {
 			return err
 		}
@@ -300,7 +300,7 @@ func (s *Service) Transition(ctx context.Context, p *auth.Principal, id int64, i
 		data["due_at"] = newDue
 	}
 	return s.inTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE cases SET `+strings.Join(set, ", ")+` WHERE id = ? AND version = ?`, append(args, c.ID, c.Version)...)
+		res, err := tx.ExecContext(ctx, `UPDATE cases SET `+strings.Join(set, ", ")+` WHERE community_id = ? AND id = ? AND version = ?`, append(args, c.CommunityID, c.ID, c.Version)...)
 		if err != nil {
 			return err
 		}
@@ -537,7 +537,7 @@ func (s *Service) Comment(ctx context.Context, p *auth.Principal, id int64, in C
 		if err := insertFiles(ctx, tx, c.ID, c.CommunityID, ev, p, checked, filesPublic); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE cases SET updated_at = ? WHERE id = ?`, now, c.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE cases SET updated_at = ? WHERE community_id = ? AND id = ?`, now, c.CommunityID, c.ID); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "case.comment", "case", c.ID, c.CommunityID, audit.Success).
@@ -582,7 +582,7 @@ func (s *Service) Escalate(ctx context.Context, p *auth.Principal, id int64, rea
 	}
 	return s.inTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE cases SET level = ?, holder_org_id = ?, assignee_id = NULL, escalate_at = ?, escalations = escalations + 1,
-			updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`, next, holder, escalateAt, now, c.ID, c.Version)
+			updated_at = ?, version = version + 1 WHERE community_id = ? AND id = ? AND version = ?`, next, holder, escalateAt, now, c.CommunityID, c.ID, c.Version)
 		if err != nil {
 			return err
 		}
@@ -630,6 +630,12 @@ func (s *Service) Merge(ctx context.Context, p *auth.Principal, id int64, into s
 		errs.Add("into", "cases.merge_target")
 		return errs
 	}
+	if target.CommunityID != dup.CommunityID {
+		// A case keeps its community for life, and its rows live with it
+		// (cases_merged_into_fkey): duplicates merge within a community.
+		errs.Add("into", "cases.merge_other_community", "number", target.Number(), "community", target.CommunityName)
+		return errs
+	}
 	if !dup.Open() || dup.MergedInto != 0 {
 		return conflict("cases.merge_closed")
 	}
@@ -641,17 +647,18 @@ func (s *Service) Merge(ctx context.Context, p *auth.Principal, id int64, into s
 	now := db.Now()
 	return s.inTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE cases SET merged_into = ?, closed_at = ?, resolved = NULL, remind_at = NULL, escalate_at = NULL, updated_at = ?, version = version + 1
-			WHERE id = ? AND version = ? AND merged_into IS NULL`, target.ID, now, now, dup.ID, dup.Version)
+			WHERE community_id = ? AND id = ? AND version = ? AND merged_into IS NULL`, target.ID, now, now, dup.CommunityID, dup.ID, dup.Version)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return conflict("cases.changed")
 		}
+		// Both cases lie in one community: the links are copied within it.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO case_link (case_id, community_id, kind, ref_id, label, created_at, created_by)
-			SELECT ?, ?, kind, ref_id, label, ?, ? FROM case_link l WHERE l.case_id = ?
-			AND NOT EXISTS (SELECT 1 FROM case_link x WHERE x.case_id = ? AND x.kind = l.kind AND x.ref_id = l.ref_id)`,
-			target.ID, target.CommunityID, now, nullInt(p.UserID), dup.ID, target.ID); err != nil {
+			SELECT ?, l.community_id, l.kind, l.ref_id, l.label, ?, ? FROM case_link l WHERE l.community_id = ? AND l.case_id = ?
+			AND NOT EXISTS (SELECT 1 FROM case_link x WHERE x.community_id = l.community_id AND x.case_id = ? AND x.kind = l.kind AND x.ref_id = l.ref_id)`,
+			target.ID, now, nullInt(p.UserID), dup.CommunityID, dup.ID, target.ID); err != nil {
 			return err
 		}
 		if _, err := insertEvent(ctx, tx, event{caseID: dup.ID, community: dup.CommunityID, at: now, actor: p, kind: "merge", note: note, public: true,
@@ -677,7 +684,7 @@ func (s *Service) RevealPhone(ctx context.Context, p *auth.Principal, id int64) 
 		return "", err
 	}
 	var sealed []byte
-	if err := s.DB.QueryRowContext(ctx, `SELECT reporter_phone FROM cases WHERE id = ?`, c.ID).Scan(&sealed); err != nil {
+	if err := s.DB.QueryRowContext(ctx, `SELECT reporter_phone FROM cases WHERE community_id = ? AND id = ?`, c.CommunityID, c.ID).Scan(&sealed); err != nil {
 		return "", err
 	}
 	if len(sealed) == 0 {
@@ -752,11 +759,11 @@ func (s *Service) PublicTimeline(ctx context.Context, p *auth.Principal, id int6
 }
 
 func (s *Service) timeline(ctx context.Context, p *auth.Principal, c *Case, public bool) ([]*Event, error) {
-	q := `SELECT id, at, COALESCE(actor_id, 0), actor_name, kind, action, from_stage, to_stage, note, public_reply, data, public FROM case_event WHERE case_id = ?`
+	q := `SELECT id, at, COALESCE(actor_id, 0), actor_name, kind, action, from_stage, to_stage, note, public_reply, data, public FROM case_event WHERE community_id = ? AND case_id = ?`
 	if public {
 		q += ` AND public = TRUE`
 	}
-	rows, err := s.DB.QueryContext(ctx, q+` ORDER BY id`, c.ID)
+	rows, err := s.DB.QueryContext(ctx, q+` ORDER BY id`, c.CommunityID, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -790,7 +797,7 @@ func (s *Service) timeline(ctx context.Context, p *auth.Principal, c *Case, publ
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	files, err := s.files(ctx, c.ID, public, p.UserID)
+	files, err := s.files(ctx, c.CommunityID, c.ID, public, p.UserID)
 	if err != nil {
 		return nil, err
 	}

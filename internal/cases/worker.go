@@ -16,8 +16,9 @@ import (
 // and at the street it records the case as overdue once.
 //
 // Several instances of serve may run it against one PostgreSQL. Each piece of
-// work is claimed with a conditional UPDATE that names the timer value the
-// instance saw (reminded_at IS NULL AND remind_at = v; escalate_at = v), in the
+// work is claimed with a conditional UPDATE of the one case (community_id and
+// id: a single shard on Citus) that names the timer value the instance saw
+// (reminded_at IS NULL AND remind_at = v; escalate_at = v), in the
 // same transaction as the timeline entry, the alerts and the audit entry: the
 // second instance's UPDATE finds the row changed (PostgreSQL re-checks the
 // condition after the first commits) and does nothing. State lives only in the
@@ -53,7 +54,7 @@ const sweepBatch = 200
 // each this instance did.
 func (s *Service) Sweep(ctx context.Context) (reminded, escalated int, err error) {
 	now := db.Now()
-	type due struct{ id, at int64 }
+	type due struct{ community, id, at int64 }
 	read := func(q string) ([]due, error) {
 		rows, err := s.DB.QueryContext(ctx, q, now, sweepBatch)
 		if err != nil {
@@ -63,19 +64,19 @@ func (s *Service) Sweep(ctx context.Context) (reminded, escalated int, err error
 		var out []due
 		for rows.Next() {
 			var d due
-			if err := rows.Scan(&d.id, &d.at); err != nil {
+			if err := rows.Scan(&d.community, &d.id, &d.at); err != nil {
 				return nil, err
 			}
 			out = append(out, d)
 		}
 		return out, rows.Err()
 	}
-	reminders, err := read(`SELECT id, remind_at FROM cases WHERE reminded_at IS NULL AND remind_at IS NOT NULL AND remind_at <= ? ORDER BY remind_at LIMIT ?`)
+	reminders, err := read(`SELECT community_id, id, remind_at FROM cases WHERE reminded_at IS NULL AND remind_at IS NOT NULL AND remind_at <= ? ORDER BY remind_at LIMIT ?`)
 	if err != nil {
 		return 0, 0, err
 	}
 	for _, d := range reminders {
-		ok, err := s.remindOne(ctx, d.id, d.at, now)
+		ok, err := s.remindOne(ctx, d.community, d.id, d.at, now)
 		if err != nil {
 			return reminded, escalated, err
 		}
@@ -83,12 +84,12 @@ func (s *Service) Sweep(ctx context.Context) (reminded, escalated int, err error
 			reminded++
 		}
 	}
-	overdue, err := read(`SELECT id, escalate_at FROM cases WHERE escalate_at IS NOT NULL AND escalate_at <= ? ORDER BY escalate_at LIMIT ?`)
+	overdue, err := read(`SELECT community_id, id, escalate_at FROM cases WHERE escalate_at IS NOT NULL AND escalate_at <= ? ORDER BY escalate_at LIMIT ?`)
 	if err != nil {
 		return reminded, 0, err
 	}
 	for _, d := range overdue {
-		ok, err := s.escalateOne(ctx, d.id, d.at, now)
+		ok, err := s.escalateOne(ctx, d.community, d.id, d.at, now)
 		if err != nil {
 			return reminded, escalated, err
 		}
@@ -101,17 +102,17 @@ func (s *Service) Sweep(ctx context.Context) (reminded, escalated int, err error
 
 var worker = auth.System("cases-worker")
 
-func (s *Service) remindOne(ctx context.Context, id, at, now int64) (bool, error) {
+func (s *Service) remindOne(ctx context.Context, community, id, at, now int64) (bool, error) {
 	done := false
 	err := s.inTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE cases SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL AND remind_at = ? AND closed_at IS NULL`, now, id, at)
+		res, err := tx.ExecContext(ctx, `UPDATE cases SET reminded_at = ? WHERE community_id = ? AND id = ? AND reminded_at IS NULL AND remind_at = ? AND closed_at IS NULL`, now, community, id, at)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		c, err := loadTx(ctx, tx, id)
+		c, err := loadTx(ctx, tx, community, id)
 		if err != nil {
 			return err
 		}
@@ -129,14 +130,14 @@ func (s *Service) remindOne(ctx context.Context, id, at, now int64) (bool, error
 	return done, err
 }
 
-func (s *Service) escalateOne(ctx context.Context, id, at, now int64) (bool, error) {
+func (s *Service) escalateOne(ctx context.Context, community, id, at, now int64) (bool, error) {
 	cal, err := s.cal(ctx)
 	if err != nil {
 		return false, err
 	}
 	done := false
 	err = s.inTx(ctx, func(tx *db.Tx) error {
-		c, err := loadTx(ctx, tx, id)
+		c, err := loadTx(ctx, tx, community, id)
 		if err != nil {
 			return err
 		}
@@ -150,7 +151,7 @@ func (s *Service) escalateOne(ctx context.Context, id, at, now int64) (bool, err
 		}
 		if c.Level == LevelStreet {
 			// The top: "疑难问题不出街道". Record the case as overdue there, once.
-			res, err := tx.ExecContext(ctx, `UPDATE cases SET escalate_at = NULL WHERE id = ? AND escalate_at = ? AND closed_at IS NULL`, id, at)
+			res, err := tx.ExecContext(ctx, `UPDATE cases SET escalate_at = NULL WHERE community_id = ? AND id = ? AND escalate_at = ? AND closed_at IS NULL`, community, id, at)
 			if err != nil {
 				return err
 			}
@@ -171,7 +172,7 @@ func (s *Service) escalateOne(ctx context.Context, id, at, now int64) (bool, err
 		holder := s.holderFor(ctx, next, c.CommunityID, c.GridID)
 		nextAt := cal.AddDays(time.UnixMilli(now), days).UnixMilli()
 		res, err := tx.ExecContext(ctx, `UPDATE cases SET level = ?, holder_org_id = ?, assignee_id = NULL, escalate_at = ?, escalations = escalations + 1,
-			updated_at = ?, version = version + 1 WHERE id = ? AND escalate_at = ? AND closed_at IS NULL`, next, holder, nextAt, now, id, at)
+			updated_at = ?, version = version + 1 WHERE community_id = ? AND id = ? AND escalate_at = ? AND closed_at IS NULL`, next, holder, nextAt, now, community, id, at)
 		if err != nil {
 			return err
 		}
@@ -273,10 +274,10 @@ func (s *Service) Alerts(ctx context.Context, p *auth.Principal, limit int) ([]*
 		return nil, 0, err
 	}
 	var unread int
-	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM case_alert a JOIN cases c ON c.id = a.case_id WHERE a.user_id = ? AND a.read_at IS NULL AND `+vis, append([]any{p.UserID}, visArgs...)...).Scan(&unread); err != nil {
+	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM case_alert a JOIN cases c ON c.community_id = a.community_id AND c.id = a.case_id WHERE a.user_id = ? AND a.read_at IS NULL AND `+vis, append([]any{p.UserID}, visArgs...)...).Scan(&unread); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT a.id, a.case_id, c.type, c.created_at, c.title, a.kind, a.at, a.read_at IS NOT NULL FROM case_alert a JOIN cases c ON c.id = a.case_id
+	rows, err := s.DB.QueryContext(ctx, `SELECT a.id, a.case_id, c.type, c.created_at, c.title, a.kind, a.at, a.read_at IS NOT NULL FROM case_alert a JOIN cases c ON c.community_id = a.community_id AND c.id = a.case_id
 		WHERE a.user_id = ? AND `+vis+` ORDER BY a.at DESC, a.id DESC LIMIT ?`, append(append([]any{p.UserID}, visArgs...), limit)...)
 	if err != nil {
 		return nil, 0, err

@@ -208,12 +208,14 @@ func (s *Service) ResolveScope(ctx context.Context, roots []int64) (auth.Scope, 
 		cs[c] = true
 	}
 	kept := grids[:0]
+	var gridCommunities []int64
 	for _, g := range grids {
 		if !cs[sn.units[g].CommunityID] {
 			kept = append(kept, g)
+			gridCommunities = append(gridCommunities, sn.units[g].CommunityID)
 		}
 	}
-	return auth.NewScope(false, rs, communities, kept), nil
+	return auth.NewScope(false, rs, communities, kept).WithGridCommunities(gridCommunities), nil
 }
 
 // DescribeUnits implements auth.UnitDescriber for account validation.
