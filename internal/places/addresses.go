@@ -44,8 +44,10 @@ const RevisionColumn = `(SELECT rev FROM place_revision WHERE id = 1)`
 // 301"); ids that name no dwelling are absent. rev is RevisionColumn, read by
 // the query that read the ids: the cache serves them only if no place changed
 // since. It checks no scope: callers pass the dwelling ids of rows they have
-// already read within the user's scope.
-func (s *Service) DwellingAddresses(ctx context.Context, q db.Queryer, rev int64, ids []int64) (map[int64]string, error) {
+// already read within the user's scope, and the communities those dwellings
+// lie in (on Citus the statement goes to their nodes only: one for a grid
+// worker or a community's staff).
+func (s *Service) DwellingAddresses(ctx context.Context, q db.Queryer, rev int64, communities, ids []int64) (map[int64]string, error) {
 	out := make(map[int64]string, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -72,12 +74,13 @@ func (s *Service) DwellingAddresses(ctx context.Context, q db.Queryer, rev int64
 	for id := range missing {
 		ask = append(ask, id)
 	}
-	in, args := s.DB.IDsIn("d.id", ask)
+	inCommunities, args := s.DB.IDsIn("d.community_id", communities)
+	in, idArgs := s.DB.IDsIn("d.id", ask)
 	rows, err := q.QueryContext(ctx, `SELECT d.id, d.room, COALESCE(e.name, ''), COALESCE(b.name, ''), COALESCE(en.name, '')
 		FROM dwelling d LEFT JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id
 		LEFT JOIN estate e ON e.community_id = b.community_id AND e.id = b.estate_id
 		LEFT JOIN entrance en ON en.community_id = d.community_id AND en.id = d.entrance_id
-		WHERE `+in, args...)
+		WHERE `+inCommunities+` AND `+in, append(args, idArgs...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -188,8 +188,17 @@ func estateScope(d db.Dialect, s auth.Scope, alias string) (string, []any) {
 	if len(s.Grids) == 0 {
 		return full, fullArgs
 	}
-	grids, gridArgs := d.IDSet("b.grid_id", s.Grids)
+	// The grid half of the scope (its communities' half is full above).
+	grids, gridArgs := auth.Scope{Grids: s.Grids, GridCommunities: s.GridCommunities}.SQL(d, "b.community_id", "b.grid_id")
 	byGrid := "(" + alias + ".community_id, " + alias + ".id) IN (SELECT b.community_id, b.estate_id FROM building b WHERE " + grids + ")"
+	if len(s.GridCommunities) > 0 {
+		// The estate lies in its grids' communities: said outside the
+		// subquery too, so that Citus sends a grid worker's statement to the
+		// one node of their community.
+		cc, ca := d.IDSet(alias+".community_id", s.GridCommunities)
+		byGrid = "(" + cc + " AND " + byGrid + ")"
+		gridArgs = append(ca, gridArgs...)
+	}
 	if len(s.Communities) == 0 {
 		return byGrid, gridArgs
 	}

@@ -146,7 +146,7 @@ func TestDwellingAddressesFollowChangesOnEveryServer(t *testing.T) {
 			if err := w.DB.Reader().QueryRowContext(ctx, `SELECT `+places.RevisionColumn).Scan(&rev); err != nil {
 				t.Fatal(err)
 			}
-			m, err := s.DwellingAddresses(ctx, w.DB.Reader(), rev, []int64{d.ID, d.ID, 987654321})
+			m, err := s.DwellingAddresses(ctx, w.DB.Reader(), rev, []int64{d.CommunityID}, []int64{d.ID, d.ID, 987654321})
 			if err != nil {
 				t.Fatal(err)
 			}

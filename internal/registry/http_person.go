@@ -110,7 +110,7 @@ func (h *webHandlers) loadPerson(ctx context.Context, p *auth.Principal, r *http
 		if d.Timeline, err = h.s.Timeline(ctx, person.CommunityID, id, 0, 100); err != nil {
 			return nil, err
 		}
-		if d.Rentals, err = h.s.RentalsOf(ctx, p, id); err != nil {
+		if d.Rentals, err = h.s.RentalsOf(ctx, p, person.CommunityID, id); err != nil {
 			return nil, err
 		}
 		if d.Related, err = h.related(ctx, p, 0, []int64{id}); err != nil {

@@ -98,8 +98,7 @@ type RentalFilter struct {
 
 const rentalSelect = `SELECT r.id, r.community_id, COALESCE(r.grid_id, 0), r.dwelling_id, d.building_id, COALESCE(r.landlord_person_id, 0),
 	r.landlord_name, r.landlord_phone_mask, r.lease_from, COALESCE(r.lease_to, ''), r.purpose, r.remark, r.status, r.created_at, r.updated_at,
-	COALESCE(e.name, ''), b.name, COALESCE(en.name, ''), d.room,
-	(SELECT COUNT(*) FROM reg_rental_tenant t WHERE t.community_id = r.community_id AND t.rental_id = r.id)
+	COALESCE(e.name, ''), b.name, COALESCE(en.name, ''), d.room
 	FROM reg_rental r
 	JOIN dwelling d ON d.community_id = r.community_id AND d.id = r.dwelling_id
 	JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id
@@ -111,12 +110,51 @@ func scanRental(sc interface{ Scan(...any) error }) (*Rental, error) {
 	var est, bld, ent, room string
 	err := sc.Scan(&r.ID, &r.CommunityID, &r.GridID, &r.DwellingID, &r.BuildingID, &r.LandlordPersonID,
 		&r.LandlordName, &r.LandlordPhoneMask, &r.LeaseFrom, &r.LeaseTo, &r.Purpose, &r.Remark, &r.Status, &r.CreatedAt, &r.UpdatedAt,
-		&est, &bld, &ent, &room, &r.TenantCount)
+		&est, &bld, &ent, &room)
 	if err != nil {
 		return nil, err
 	}
 	r.Address = places.JoinAddress(est, bld, ent, room)
 	return r, nil
+}
+
+// countTenants fills the rentals' TenantCount. Counted apart rather than by a
+// subquery in rentalSelect: Citus sends a statement with a correlated
+// subquery and parameters to every shard, this one to the rentals'
+// communities' only.
+func (s *Service) countTenants(ctx context.Context, rentals []*Rental) error {
+	if len(rentals) == 0 {
+		return nil
+	}
+	var communities, ids []int64
+	seen := map[int64]bool{}
+	byKey := map[[2]int64]*Rental{}
+	for _, r := range rentals {
+		if !seen[r.CommunityID] {
+			seen[r.CommunityID] = true
+			communities = append(communities, r.CommunityID)
+		}
+		ids = append(ids, r.ID)
+		byKey[[2]int64{r.CommunityID, r.ID}] = r
+	}
+	inCommunities, args := s.DB.IDsIn("community_id", communities)
+	inRentals, more := s.DB.IDsIn("rental_id", ids)
+	rows, err := s.DB.QueryContext(ctx, `SELECT community_id, rental_id, COUNT(*) FROM reg_rental_tenant WHERE `+inCommunities+` AND `+inRentals+` GROUP BY community_id, rental_id`, append(args, more...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c, id int64
+		var n int
+		if err := rows.Scan(&c, &id, &n); err != nil {
+			return err
+		}
+		if r := byKey[[2]int64{c, id}]; r != nil {
+			r.TenantCount = n
+		}
+	}
+	return rows.Err()
 }
 
 // ListRentals returns a page of rentals in pr's scope matching f, and how many match.
@@ -190,7 +228,11 @@ func (s *Service) ListRentals(ctx context.Context, pr *auth.Principal, f RentalF
 		}
 		out = append(out, r)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	return out, total, s.countTenants(ctx, out)
 }
 
 // GetRental returns a rental in scope with its tenants. Tenants are part of the
@@ -226,17 +268,24 @@ func (s *Service) GetRental(ctx context.Context, pr *auth.Principal, id int64) (
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	r.TenantCount = len(r.Tenants)
 	return r, s.attachTags(ctx, s.DB.Reader(), pr, r.Tenants)
 }
 
-// RentalsOf lists the rentals in scope in which a person is landlord or tenant.
-func (s *Service) RentalsOf(ctx context.Context, pr *auth.Principal, personID int64) ([]*Rental, error) {
+// RentalsOf lists the rentals in scope in which a person of community is
+// landlord or tenant. A rental's landlord and tenants who are registry people
+// are of its community (checked when they are written): the person's
+// community bounds the search, one shard on Citus.
+func (s *Service) RentalsOf(ctx context.Context, pr *auth.Principal, community, personID int64) ([]*Rental, error) {
 	if err := pr.Require(PermRead); err != nil {
 		return nil, err
 	}
 	sc, args := s.scope(pr, "r.community_id", "r.grid_id")
-	rows, err := s.DB.QueryContext(ctx, rentalSelect+` WHERE (r.landlord_person_id = ? OR (r.community_id, r.id) IN (SELECT t.community_id, t.rental_id FROM reg_rental_tenant t WHERE t.person_id = ?)) AND `+
-		sc+` ORDER BY r.lease_from DESC, r.id DESC LIMIT 50`, append([]any{personID, personID}, args...)...)
+	// The tenancy is joined, not asked by EXISTS: Citus sends an OR with a
+	// correlated subquery to every shard.
+	rows, err := s.DB.QueryContext(ctx, rentalSelect+` LEFT JOIN reg_rental_tenant mt ON mt.community_id = r.community_id AND mt.rental_id = r.id AND mt.person_id = ?
+		WHERE r.community_id = ? AND (r.landlord_person_id = ? OR mt.person_id IS NOT NULL) AND `+
+		sc+` ORDER BY r.lease_from DESC, r.id DESC LIMIT 50`, append([]any{personID, community, personID}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +298,11 @@ func (s *Service) RentalsOf(ctx context.Context, pr *auth.Principal, personID in
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return out, s.countTenants(ctx, out)
 }
 
 // landlordFields are the checked landlord values of an input.

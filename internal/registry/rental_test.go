@@ -99,7 +99,7 @@ func TestRentalsScopedSealedAndAudited(t *testing.T) {
 		if len(enc) == 0 || bytes.Contains(enc, []byte("13912340000")) || mask != "139****0000" {
 			t.Fatal("the landlord's phone is not sealed")
 		}
-		mine, _ := reg.RentalsOf(ctx, gw, head)
+		mine, _ := reg.RentalsOf(ctx, gw, w.C1, head)
 		if len(mine) != 1 || mine[0].ID != id {
 			t.Fatalf("rentals of the landlord: %s", rentalAddresses(mine))
 		}

@@ -282,12 +282,18 @@ func scanPersonColumns(sc interface{ Scan(...any) error }, more ...any) (*Person
 // placeRev is the revision of places their rows were read at.
 func (s *Service) attachAddresses(ctx context.Context, q db.Queryer, placeRev int64, people []*Person) error {
 	ids := make([]int64, 0, len(people))
+	var communities []int64
+	seen := map[int64]bool{}
 	for _, p := range people {
 		if p.DwellingID != 0 {
 			ids = append(ids, p.DwellingID)
+			if !seen[p.CommunityID] {
+				seen[p.CommunityID] = true
+				communities = append(communities, p.CommunityID)
+			}
 		}
 	}
-	addr, err := s.Places.DwellingAddresses(ctx, q, placeRev, ids)
+	addr, err := s.Places.DwellingAddresses(ctx, q, placeRev, communities, ids)
 	if err != nil {
 		return err
 	}
