@@ -241,6 +241,10 @@ func benchFault(ctx context.Context, e *Env) ([]Row, error) {
 			}
 			have[id] = true
 		}
+		if err := r.Err(); err != nil {
+			r.Close()
+			return rows, err
+		}
 		r.Close()
 		for _, id := range ids {
 			if !have[id] {
