@@ -10,13 +10,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"linli/internal/auth"
 	"linli/internal/cases"
 	"linli/internal/db"
 	"linli/internal/org"
+	"linli/internal/web"
 )
 
 func init() { register("fault", benchFault) }
@@ -35,35 +35,6 @@ const (
 	faultStartAt  = 16 * time.Second
 	faultDuration = 26 * time.Second
 )
-
-type faultCounts struct {
-	ok, failed atomic.Int64
-	mu         sync.Mutex
-	messages   map[string]int
-}
-
-func (c *faultCounts) fail(err error) {
-	c.failed.Add(1)
-	msg := err.Error()
-	if len(msg) > 160 {
-		msg = msg[:160] + "…"
-	}
-	c.mu.Lock()
-	c.messages[msg]++
-	c.mu.Unlock()
-}
-
-func (c *faultCounts) topMessage() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var best string
-	for m, n := range c.messages {
-		if best == "" || n > c.messages[best] {
-			best = m
-		}
-	}
-	return best
-}
 
 func benchFault(ctx context.Context, e *Env) ([]Row, error) {
 	if e.Engine != "citus" {
@@ -87,7 +58,6 @@ func benchFault(ctx context.Context, e *Env) ([]Row, error) {
 		id, grid int64
 		leader   *auth.Principal
 		port     int
-		counts   [3]*faultCounts // before, during, after the outage
 	}
 	var comms []*community
 	for c := 1; c <= 8; c++ {
@@ -119,11 +89,8 @@ func benchFault(ctx context.Context, e *Env) ([]Row, error) {
 		}
 		cm := &community{id: cid, grid: gid, leader: &auth.Principal{UserID: uid, Username: fmt.Sprintf("fault-%d", c), DisplayName: fmt.Sprintf("故障测试%d", c),
 			Roles: []auth.Role{auth.RoleCommunityAdmin}, Scope: sc}}
-		if err := e.DB.QueryRowContext(ctx, `SELECT nodeport FROM citus_shards WHERE table_name = 'cases'::regclass AND shardid = get_shard_id_for_distribution_column('cases', ?)`, cid).Scan(&cm.port); err != nil {
+		if err := e.DB.QueryRowContext(ctx, `SELECT nodeport FROM citus_shards WHERE table_name = 'cases'::regclass AND shardid = get_shard_id_for_distribution_column('cases', CAST(? AS BIGINT))`, cid).Scan(&cm.port); err != nil {
 			return nil, fmt.Errorf("where community %d lives: %w", cid, err)
-		}
-		for i := range cm.counts {
-			cm.counts[i] = &faultCounts{messages: map[string]int{}}
 		}
 		comms = append(comms, cm)
 	}
@@ -143,8 +110,17 @@ func benchFault(ctx context.Context, e *Env) ([]Row, error) {
 		return nil, fmt.Errorf("all 8 communities hash to one worker: nothing to compare")
 	}
 
-	var phase atomic.Int32 // 0 before, 1 during, 2 after
-	var ackMu sync.Mutex
+	// Each attempt is classed afterwards by when it ran: before the stop
+	// began, while the worker was down (begun a second after it stopped,
+	// ended before its start began), after it was back; attempts that
+	// overlapped a stop or start are counted apart.
+	type attempt struct {
+		community *community
+		from, to  time.Duration
+		err       error
+	}
+	var mu sync.Mutex
+	var attempts []attempt
 	acked := map[int64][]int64{}
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -154,34 +130,36 @@ func benchFault(ctx context.Context, e *Env) ([]Row, error) {
 			defer wg.Done()
 			c := comms[i%len(comms)]
 			for n := 0; time.Since(start) < faultDuration; n++ {
-				ph := phase.Load()
+				from := time.Since(start)
 				cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 				id, err := a.Cases.Create(cctx, c.leader, cases.CreateInput{Type: "request", Category: "property", Title: fmt.Sprintf("故障演练%d-%d", i, n),
 					Source: "phone", GridID: c.grid, ReporterName: "测试", ReporterPhone: "13800138000"})
 				cancel()
-				if err != nil {
-					c.counts[ph].fail(err)
-					time.Sleep(50 * time.Millisecond)
-					continue
+				mu.Lock()
+				attempts = append(attempts, attempt{c, from, time.Since(start), err})
+				if err == nil {
+					acked[c.id] = append(acked[c.id], id)
 				}
-				c.counts[ph].ok.Add(1)
-				ackMu.Lock()
-				acked[c.id] = append(acked[c.id], id)
-				ackMu.Unlock()
+				mu.Unlock()
+				if err != nil {
+					time.Sleep(50 * time.Millisecond)
+				}
 			}
 		}(i)
 	}
 	time.Sleep(faultStopAt)
+	stopBegin := time.Since(start)
 	if out, err := exec.Command("bash", filepath.Join(dir, node+".stop")).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("stop %s: %v: %s", node, err, out)
 	}
-	phase.Store(1)
+	stopDone := time.Since(start)
 	time.Sleep(faultStartAt - faultStopAt)
+	startBegin := time.Since(start)
 	if out, err := exec.Command("bash", filepath.Join(dir, node+".start")).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("start %s: %v: %s", node, err, out)
 	}
+	startDone := time.Since(start)
 	back := time.Now()
-	phase.Store(2)
 	wg.Wait()
 
 	// Two-phase commits the coordinator could not finish are recovered
@@ -190,33 +168,68 @@ func benchFault(ctx context.Context, e *Env) ([]Row, error) {
 	if err := e.DB.QueryRowContext(ctx, `SELECT recover_prepared_transactions()`).Scan(&recovered); err != nil {
 		return nil, fmt.Errorf("recover prepared transactions: %w", err)
 	}
-	sum := func(stopped bool, ph int) (ok, failed int64, msg string) {
-		for _, c := range comms {
-			if (c.port == stopPort) == stopped {
-				ok += c.counts[ph].ok.Load()
-				failed += c.counts[ph].failed.Load()
-				if m := c.counts[ph].topMessage(); m != "" && msg == "" {
-					msg = m
-				}
-			}
+	phaseOf := func(at attempt) int {
+		switch {
+		case at.to < stopBegin:
+			return 0
+		case at.from >= stopDone+time.Second && at.to < startBegin:
+			return 1
+		case at.from >= startDone:
+			return 2
 		}
-		return
+		return 3
+	}
+	type tally struct {
+		ok, failed int
+		msg, told  string
+	}
+	var sums [4][2]tally // phase, on the stopped worker (1) or not (0)
+	for _, at := range attempts {
+		onS := 0
+		if at.community.port == stopPort {
+			onS = 1
+		}
+		t := &sums[phaseOf(at)][onS]
+		if at.err == nil {
+			t.ok++
+			continue
+		}
+		t.failed++
+		if t.msg == "" {
+			t.msg = at.err.Error()
+			if len(t.msg) > 140 {
+				t.msg = t.msg[:140] + "…"
+			}
+			t.told = web.Classify(at.err).Message
+		}
 	}
 	var rows []Row
 	add := func(measure, value, target string, ok bool) {
 		rows = append(rows, Row{Area: "fault", Measure: measure, Value: value, Target: target, OK: ok})
 	}
 	add("communities on the stopped worker / others", fmt.Sprintf("%d / %d", onStopped, len(comms)-onStopped), "", true)
-	for ph, name := range []string{"before the stop", "while stopped", "after the restart"} {
-		okS, failS, msgS := sum(true, ph)
-		okO, failO, msgO := sum(false, ph)
-		add(name+": stopped worker's communities, written / failed", fmt.Sprintf("%d / %d", okS, failS), map[int]string{1: "all fail, clearly"}[ph], ph != 1 || okS == 0)
-		add(name+": other communities, written / failed", fmt.Sprintf("%d / %d", okO, failO), "none fail", failO == 0)
-		if msgS != "" {
-			add(name+": message (stopped worker's communities)", msgS, "", true)
+	for ph, name := range []string{"before the stop", "while stopped", "after the restart", "overlapping the stop or the start"} {
+		s, o := sums[ph][1], sums[ph][0]
+		target, met := "", true
+		switch ph {
+		case 1:
+			target, met = "all fail, with a clear message", s.ok == 0 && s.failed > 0 && strings.Contains(s.told, "稍后再试")
+		case 0, 2:
+			target, met = "none fail", s.failed == 0
 		}
-		if msgO != "" {
-			add(name+": message (others)", msgO, "", true)
+		add(name+": stopped worker's communities, written / failed", fmt.Sprintf("%d / %d", s.ok, s.failed), target, met)
+		if ph != 3 {
+			target, met = "none fail", o.failed == 0
+		} else {
+			target, met = "", true
+		}
+		add(name+": other communities, written / failed", fmt.Sprintf("%d / %d", o.ok, o.failed), target, met)
+		if s.msg != "" {
+			add(name+": error (stopped worker's communities)", s.msg, "", true)
+			add(name+": what the user is told", s.told, "", true)
+		}
+		if o.msg != "" {
+			add(name+": error (others)", o.msg, "", true)
 		}
 	}
 	add("restart → end of run", secs(time.Since(back)), "", true)
