@@ -133,7 +133,7 @@ func Digest(t testing.TB, d *db.DB, skip ...string) string {
 	ctx := context.Background()
 	var q string
 	if d.Dialect() == db.Postgres {
-		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name` // not views (Citus's citus_tables shows sizes)
 	} else {
 		q = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
 	}
