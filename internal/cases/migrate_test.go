@@ -2,49 +2,24 @@ package cases_test
 
 import (
 	"context"
-	"io/fs"
-	"path"
 	"strconv"
-	"strings"
 	"testing"
-	"testing/fstest"
 
 	"linli/internal/app"
 	"linli/internal/db"
 	"linli/internal/dbtest"
 )
 
-// casesUpTo is every module's schema up to cases, with cases cut at version max.
-func casesUpTo(t *testing.T, max int) []db.Migrations {
-	t.Helper()
+// cutAt is every module's schema with module cut at version.
+func cutAt(module string, version int) []db.Migrations {
 	var out []db.Migrations
 	for _, m := range app.Migrations() {
-		if m.Module != "cases" {
-			out = append(out, m)
-			continue
+		if m.Module == module {
+			m = m.UpTo(version)
 		}
-		cut := fstest.MapFS{}
-		for _, dir := range []string{"sqlite", "postgres"} {
-			entries, err := fs.ReadDir(m.FS, dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, e := range entries {
-				num, _, _ := strings.Cut(e.Name(), "_")
-				if v, err := strconv.Atoi(num); err != nil || v > max {
-					continue
-				}
-				b, err := fs.ReadFile(m.FS, path.Join(dir, e.Name()))
-				if err != nil {
-					t.Fatal(err)
-				}
-				cut[path.Join(dir, e.Name())] = &fstest.MapFile{Data: b}
-			}
-		}
-		return append(out, db.Migrations{Module: m.Module, FS: cut})
+		out = append(out, m)
 	}
-	t.Fatal("no cases module in app.Migrations")
-	return nil
+	return out
 }
 
 // The keys by community (cases 0005) rebuild every case table on SQLite and
@@ -55,7 +30,7 @@ func TestCommunityKeysMigrationKeepsCases(t *testing.T) {
 		t.Skip("Citus lane: schemas before cases 0005 cannot be distributed")
 	}
 	ctx := context.Background()
-	dbtest.Run(t, casesUpTo(t, 4), func(t *testing.T, d *db.DB) {
+	dbtest.Run(t, cutAt("cases", 4), func(t *testing.T, d *db.DB) {
 		exec := func(q string, args ...any) {
 			t.Helper()
 			if _, err := d.ExecContext(ctx, q, args...); err != nil {

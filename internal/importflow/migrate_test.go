@@ -2,12 +2,9 @@ package importflow_test
 
 import (
 	"context"
-	"io/fs"
-	"path"
 	"strconv"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"linli/internal/app"
 	"linli/internal/db"
@@ -16,30 +13,11 @@ import (
 )
 
 // importflowAt is every module at its latest but importflow, cut at version max.
-func importflowAt(t *testing.T, max int) []db.Migrations {
-	t.Helper()
+func importflowAt(max int) []db.Migrations {
 	var out []db.Migrations
 	for _, m := range app.Migrations() {
 		if m.Module == importflow.Migrations.Module {
-			cut := fstest.MapFS{}
-			for _, dir := range []string{"sqlite", "postgres"} {
-				entries, err := fs.ReadDir(m.FS, dir)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, e := range entries {
-					num, _, _ := strings.Cut(e.Name(), "_")
-					if v, err := strconv.Atoi(num); err != nil || v > max {
-						continue
-					}
-					b, err := fs.ReadFile(m.FS, path.Join(dir, e.Name()))
-					if err != nil {
-						t.Fatal(err)
-					}
-					cut[path.Join(dir, e.Name())] = &fstest.MapFile{Data: b}
-				}
-			}
-			m = db.Migrations{Module: m.Module, FS: cut}
+			m = m.UpTo(max)
 		}
 		out = append(out, m)
 	}
@@ -54,7 +32,7 @@ func TestCommunityKeysMigrationKeepsUploads(t *testing.T) {
 		t.Skip("Citus lane: a schema before importflow 0003 cannot be distributed by community")
 	}
 	ctx := context.Background()
-	dbtest.Run(t, importflowAt(t, 2), func(t *testing.T, d *db.DB) {
+	dbtest.Run(t, importflowAt(2), func(t *testing.T, d *db.DB) {
 		exec := func(q string, args ...any) {
 			t.Helper()
 			if _, err := d.ExecContext(ctx, q, args...); err != nil {

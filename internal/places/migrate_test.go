@@ -2,42 +2,14 @@ package places_test
 
 import (
 	"context"
-	"io/fs"
-	"path"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"linli/internal/app"
 	"linli/internal/db"
 	"linli/internal/dbtest"
 )
-
-// upTo returns the migrations of set up to version max.
-func upTo(t *testing.T, set db.Migrations, max int) db.Migrations {
-	t.Helper()
-	out := fstest.MapFS{}
-	for _, dir := range []string{"sqlite", "postgres"} {
-		entries, err := fs.ReadDir(set.FS, dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			num, _, _ := strings.Cut(e.Name(), "_")
-			if v, err := strconv.Atoi(num); err != nil || v > max {
-				continue
-			}
-			b, err := fs.ReadFile(set.FS, path.Join(dir, e.Name()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[path.Join(dir, e.Name())] = &fstest.MapFile{Data: b}
-		}
-	}
-	return db.Migrations{Module: set.Module, FS: out}
-}
 
 // schemaAt is the schema as it stood when places was at version placesAt:
 // the modules up to the registry (the last that refers to places), places cut
@@ -50,9 +22,9 @@ func schemaAt(t *testing.T, placesAt, registryAt int) []db.Migrations {
 	for _, m := range app.Migrations() {
 		switch m.Module {
 		case "places":
-			m = upTo(t, m, placesAt)
+			m = m.UpTo(placesAt)
 		case "registry":
-			m = upTo(t, m, registryAt)
+			m = m.UpTo(registryAt)
 		}
 		out = append(out, m)
 		if m.Module == "registry" {

@@ -2,41 +2,12 @@ package registry_test
 
 import (
 	"context"
-	"io/fs"
-	"path"
-	"strconv"
-	"strings"
 	"testing"
-	"testing/fstest"
 
 	"linli/internal/app"
 	"linli/internal/db"
 	"linli/internal/dbtest"
 )
-
-// upTo returns the migrations of set up to version max.
-func upTo(t *testing.T, set db.Migrations, max int) db.Migrations {
-	t.Helper()
-	out := fstest.MapFS{}
-	for _, dir := range []string{"sqlite", "postgres"} {
-		entries, err := fs.ReadDir(set.FS, dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			num, _, _ := strings.Cut(e.Name(), "_")
-			if v, err := strconv.Atoi(num); err != nil || v > max {
-				continue
-			}
-			b, err := fs.ReadFile(set.FS, path.Join(dir, e.Name()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[path.Join(dir, e.Name())] = &fstest.MapFile{Data: b}
-		}
-	}
-	return db.Migrations{Module: set.Module, FS: out}
-}
 
 // The registry's keys by community (0004) keep every row of a registry that
 // already holds people: their documents fill reg_identity, and the rows an
@@ -52,7 +23,7 @@ func TestCommunityKeysMigrationKeepsData(t *testing.T) {
 	var before []db.Migrations
 	for _, m := range app.Migrations() {
 		if m.Module == "registry" {
-			m = upTo(t, m, 3)
+			m = m.UpTo(3)
 		}
 		before = append(before, m)
 	}
