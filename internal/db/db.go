@@ -764,16 +764,16 @@ func (d *DB) Analyze(ctx context.Context, tables ...string) error {
 	return nil
 }
 
-// AnalyzeInTx refreshes PostgreSQL's statistics of tables from inside a
-// transaction that is filling them (it counts the transaction's own rows), and
-// so replans what was planned on the old ones. Foreign-key checks are planned
-// once per connection: planned while a table looked empty they scan it whole
-// for every row inserted, and a bulk load that takes minutes takes hours.
-// SQLite checks foreign keys through the primary key without a planner: no-op.
+// AnalyzeInTx refreshes the statistics of tables from inside a transaction
+// that is filling them (it counts the transaction's own rows), and so replans
+// what was planned on the old ones. PostgreSQL plans foreign-key checks once
+// per connection: planned while a table looked empty they scan it whole for
+// every row inserted, and a bulk load that takes minutes takes hours. SQLite
+// plans a join of a filled table with the statistics of the empty one (one
+// row): it reads the whole table once for each row of the other side. The
+// transaction's connection loads the new figures at once; others load them
+// when the schema changes (see Analyze).
 func (t *Tx) AnalyzeInTx(ctx context.Context, tables ...string) error {
-	if t.d.engine != Postgres {
-		return nil
-	}
 	for _, tb := range tables {
 		if _, err := t.ExecContext(ctx, `ANALYZE `+tb); err != nil {
 			return err

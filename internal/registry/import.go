@@ -620,7 +620,7 @@ func (run *importRun) row(ctx context.Context, tx *db.Tx, r importexport.Row) er
 	// command, after which the transaction may not read the reference tables
 	// those shards refer to (the audit entry reads org_unit), and Citus
 	// refuses the commit.
-	if tx != nil && statisticsAt[run.res.Rows] && tx.Dialect() == db.Postgres && !tx.DB().Citus() {
+	if tx != nil && statisticsAt[run.res.Rows] && !tx.DB().Citus() {
 		if err := run.bulk.Flush(ctx); err != nil {
 			return err
 		}
