@@ -18,11 +18,11 @@ var intendedDifferences = map[string]string{
 	// index alone (index-only scans, see ARCHITECTURE "Performance notes");
 	// SQLite's rows carry the rowid anyway, and every index costs its import.
 	"reg_person: index reg_person_community (community_id, status, name_pinyin)":                            "sqlite",
-	"reg_person: index reg_person_grid (grid_id, status, name_pinyin)":                                      "sqlite",
+	"reg_person: index reg_person_grid (community_id, grid_id, status, name_pinyin)":                        "sqlite",
 	"reg_person: index reg_person_initials (name_initials, status, community_id, grid_id, name_pinyin)":     "sqlite",
 	"reg_person: index reg_person_pinyin (name_pinyin)":                                                     "sqlite",
 	"reg_person: index reg_person_community (community_id, status, name_pinyin, id)":                        "postgres",
-	"reg_person: index reg_person_grid (grid_id, status, name_pinyin, id)":                                  "postgres",
+	"reg_person: index reg_person_grid (community_id, grid_id, status, name_pinyin, id)":                    "postgres",
 	"reg_person: index reg_person_initials (name_initials, status, community_id, grid_id, name_pinyin, id)": "postgres",
 	"reg_person: index reg_person_pinyin (name_pinyin, id, status, community_id, grid_id)":                  "postgres",
 }

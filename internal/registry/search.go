@@ -102,7 +102,7 @@ func (s *Service) build(ctx context.Context, pr *auth.Principal, f Filter) (*que
 		}
 		switch u.Level {
 		case org.Grid:
-			q.add("p.grid_id = "+db.OpaqueInt, u.ID)
+			q.add("p.community_id = "+db.OpaqueInt+" AND p.grid_id = "+db.OpaqueInt, u.CommunityID, u.ID)
 		case org.Community:
 			q.add("p.community_id = "+db.OpaqueInt, u.ID)
 		default:
@@ -125,7 +125,15 @@ func (s *Service) build(ctx context.Context, pr *auth.Principal, f Filter) (*que
 		}
 	}
 	if f.GridID != 0 {
-		q.add("p.grid_id = "+db.OpaqueInt, f.GridID)
+		// With the grid's community: on Citus the one shard that holds it,
+		// where the grid alone would ask every shard (the scope condition is
+		// left out when the grid lies within it, see filterWithinScope).
+		u, ok := s.Org.Lookup(ctx, f.GridID)
+		if !ok || u.Level != org.Grid {
+			q.empty = true
+		} else {
+			q.add("p.community_id = "+db.OpaqueInt+" AND p.grid_id = "+db.OpaqueInt, u.CommunityID, u.ID)
+		}
 	}
 	if f.DwellingID != 0 {
 		q.add("p.dwelling_id = ?", f.DwellingID)
