@@ -216,12 +216,8 @@ func (s *Service) listEstates(ctx context.Context, p *auth.Principal, communityI
 	if err := p.Require(PermRead); err != nil {
 		return nil, err
 	}
-	buildings := "0"
-	if countBuildings {
-		buildings = "(SELECT COUNT(*) FROM building b2 WHERE b2.community_id = e.community_id AND b2.estate_id = e.id)"
-	}
 	sc, args := estateScope(s.DB.Dialect(), p.Scope, "e")
-	q := `SELECT e.id, e.community_id, e.name, e.address, e.remark, ` + buildings + `
+	q := `SELECT e.id, e.community_id, e.name, e.address, e.remark
 		FROM estate e WHERE ` + sc
 	if communityID != 0 {
 		q += ` AND e.community_id = ?`
@@ -235,12 +231,34 @@ func (s *Service) listEstates(ctx context.Context, p *auth.Principal, communityI
 	var out []*Estate
 	for rows.Next() {
 		e := &Estate{}
-		if err := rows.Scan(&e.ID, &e.CommunityID, &e.Name, &e.Address, &e.Remark, &e.Buildings); err != nil {
+		if err := rows.Scan(&e.ID, &e.CommunityID, &e.Name, &e.Address, &e.Remark); err != nil {
 			return nil, err
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if countBuildings {
+		return out, s.countBuildings(ctx, out)
+	}
+	return out, nil
+}
+
+// countBuildings fills the estates' Buildings (see db.CountChildren).
+func (s *Service) countBuildings(ctx context.Context, estates []*Estate) error {
+	keys := make([][2]int64, len(estates))
+	for i, e := range estates {
+		keys[i] = [2]int64{e.CommunityID, e.ID}
+	}
+	counts, err := s.DB.CountChildren(ctx, "building", "estate_id", keys)
+	if err != nil {
+		return err
+	}
+	for i, e := range estates {
+		e.Buildings = counts[keys[i]]
+	}
+	return nil
 }
 
 // GetEstate returns an estate in scope.
@@ -250,13 +268,16 @@ func (s *Service) GetEstate(ctx context.Context, p *auth.Principal, id int64) (*
 	}
 	e := &Estate{}
 	sc, args := estateScope(s.DB.Dialect(), p.Scope, "e")
-	err := s.DB.QueryRowContext(ctx, `SELECT e.id, e.community_id, e.name, e.address, e.remark, (SELECT COUNT(*) FROM building b2 WHERE b2.community_id = e.community_id AND b2.estate_id = e.id)
-		FROM estate e WHERE e.id = ? AND `+sc, append([]any{id}, args...)...).Scan(&e.ID, &e.CommunityID, &e.Name, &e.Address, &e.Remark, &e.Buildings)
+	err := s.DB.QueryRowContext(ctx, `SELECT e.id, e.community_id, e.name, e.address, e.remark
+		FROM estate e WHERE e.id = ? AND `+sc, append([]any{id}, args...)...).Scan(&e.ID, &e.CommunityID, &e.Name, &e.Address, &e.Remark)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
+	if err != nil {
+		return nil, err
+	}
 	e.Access = access(p, e.CommunityID, 0)
-	return e, err
+	return e, s.countBuildings(ctx, []*Estate{e})
 }
 
 // EstateInput is what creating or editing an estate takes.
@@ -430,14 +451,30 @@ type BuildingFilter struct {
 	Offset      int
 }
 
-const buildingSelect = `SELECT b.id, b.community_id, COALESCE(b.grid_id, 0), COALESCE(b.estate_id, 0), b.name, b.floors, b.address, b.remark, COALESCE(e.name, ''), COALESCE(g.name, ''),
-	(SELECT COUNT(*) FROM dwelling d WHERE d.community_id = b.community_id AND d.building_id = b.id)
+// buildingSelect reads buildings without their dwelling counts (countDwellings).
+const buildingSelect = `SELECT b.id, b.community_id, COALESCE(b.grid_id, 0), COALESCE(b.estate_id, 0), b.name, b.floors, b.address, b.remark, COALESCE(e.name, ''), COALESCE(g.name, '')
 	FROM building b LEFT JOIN estate e ON e.community_id = b.community_id AND e.id = b.estate_id LEFT JOIN org_unit g ON g.id = b.grid_id`
 
 func scanBuilding(sc interface{ Scan(...any) error }) (*Building, error) {
 	b := &Building{}
-	err := sc.Scan(&b.ID, &b.CommunityID, &b.GridID, &b.EstateID, &b.Name, &b.Floors, &b.Address, &b.Remark, &b.EstateName, &b.GridName, &b.Dwellings)
+	err := sc.Scan(&b.ID, &b.CommunityID, &b.GridID, &b.EstateID, &b.Name, &b.Floors, &b.Address, &b.Remark, &b.EstateName, &b.GridName)
 	return b, err
+}
+
+// countDwellings fills the buildings' Dwellings (see db.CountChildren).
+func (s *Service) countDwellings(ctx context.Context, buildings []*Building) error {
+	keys := make([][2]int64, len(buildings))
+	for i, b := range buildings {
+		keys[i] = [2]int64{b.CommunityID, b.ID}
+	}
+	counts, err := s.DB.CountChildren(ctx, "dwelling", "building_id", keys)
+	if err != nil {
+		return err
+	}
+	for i, b := range buildings {
+		b.Dwellings = counts[keys[i]]
+	}
+	return nil
 }
 
 // ListBuildings returns buildings in scope and the total matching.
@@ -487,7 +524,10 @@ func (s *Service) ListBuildings(ctx context.Context, p *auth.Principal, f Buildi
 		}
 		out = append(out, b)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	return out, total, s.countDwellings(ctx, out)
 }
 
 // GetBuilding returns a building in scope.
@@ -500,8 +540,11 @@ func (s *Service) GetBuilding(ctx context.Context, p *auth.Principal, id int64) 
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
+	if err != nil {
+		return nil, err
+	}
 	b.Access = access(p, b.CommunityID, b.GridID)
-	return b, err
+	return b, s.countDwellings(ctx, []*Building{b})
 }
 
 // BuildingInput is what creating or editing a building takes.
@@ -735,18 +778,15 @@ func (s *Service) DeleteEntrance(ctx context.Context, p *auth.Principal, id int6
 		return 0, err
 	}
 	var comm int64
-	var n int
 	sc, args := p.Scope.SQL(s.DB.Dialect(), "b.community_id", "b.grid_id")
-	err = s.DB.QueryRowContext(ctx, `SELECT en.building_id, en.community_id, (SELECT COUNT(*) FROM dwelling d WHERE d.community_id = en.community_id AND d.entrance_id = en.id)
-		FROM entrance en JOIN building b ON b.community_id = en.community_id AND b.id = en.building_id WHERE en.id = ? AND `+sc, append([]any{id}, args...)...).Scan(&buildingID, &comm, &n)
+	// Its dwellings are counted in the transaction (refuseIfUsed).
+	err = s.DB.QueryRowContext(ctx, `SELECT en.building_id, en.community_id
+		FROM entrance en JOIN building b ON b.community_id = en.community_id AND b.id = en.building_id WHERE en.id = ? AND `+sc, append([]any{id}, args...)...).Scan(&buildingID, &comm)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, auth.ErrNotFound
 	}
 	if err != nil {
 		return 0, err
-	}
-	if n > 0 {
-		return 0, i18n.NewError("conflict", "err.in_use", "what", i18n.T("places.has_dwellings", "n", n))
 	}
 	return buildingID, s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if err := refuseIfUsed(ctx, tx, "places.has_dwellings", `SELECT COUNT(*) FROM dwelling WHERE community_id = ? AND entrance_id = ?`, comm, id); err != nil {

@@ -118,43 +118,20 @@ func scanRental(sc interface{ Scan(...any) error }) (*Rental, error) {
 	return r, nil
 }
 
-// countTenants fills the rentals' TenantCount. Counted apart rather than by a
-// subquery in rentalSelect: Citus sends a statement with a correlated
-// subquery and parameters to every shard, this one to the rentals'
-// communities' only.
+// countTenants fills the rentals' TenantCount (see db.CountChildren).
 func (s *Service) countTenants(ctx context.Context, rentals []*Rental) error {
-	if len(rentals) == 0 {
-		return nil
+	keys := make([][2]int64, len(rentals))
+	for i, r := range rentals {
+		keys[i] = [2]int64{r.CommunityID, r.ID}
 	}
-	var communities, ids []int64
-	seen := map[int64]bool{}
-	byKey := map[[2]int64]*Rental{}
-	for _, r := range rentals {
-		if !seen[r.CommunityID] {
-			seen[r.CommunityID] = true
-			communities = append(communities, r.CommunityID)
-		}
-		ids = append(ids, r.ID)
-		byKey[[2]int64{r.CommunityID, r.ID}] = r
-	}
-	inCommunities, args := s.DB.IDsIn("community_id", communities)
-	inRentals, more := s.DB.IDsIn("rental_id", ids)
-	rows, err := s.DB.QueryContext(ctx, `SELECT community_id, rental_id, COUNT(*) FROM reg_rental_tenant WHERE `+inCommunities+` AND `+inRentals+` GROUP BY community_id, rental_id`, append(args, more...)...)
+	counts, err := s.DB.CountChildren(ctx, "reg_rental_tenant", "rental_id", keys)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var c, id int64
-		var n int
-		if err := rows.Scan(&c, &id, &n); err != nil {
-			return err
-		}
-		if r := byKey[[2]int64{c, id}]; r != nil {
-			r.TenantCount = n
-		}
+	for i, r := range rentals {
+		r.TenantCount = counts[keys[i]]
 	}
-	return rows.Err()
+	return nil
 }
 
 // ListRentals returns a page of rentals in pr's scope matching f, and how many match.
