@@ -679,8 +679,15 @@ func (s *Service) queue(p *auth.Principal) []half {
 
 // union is "SELECT cols FROM cases c WHERE cond" over each half of a queue,
 // joined by UNION ALL, with cond's arguments and then the half's for each;
-// with no halves it is the one plain SELECT.
+// with no halves it is the one plain SELECT. cols start with c.community_id:
+// Citus then runs the union on each shard (one statement; for a street's
+// users over its communities' shards in parallel); without it, each half is
+// a distributed statement of its own whose rows are gathered on the
+// coordinator first, ten times slower.
 func union(cols, cond string, args []any, halves []half) (string, []any) {
+	if !strings.HasPrefix(cols, "c.community_id") {
+		panic("cases: union's columns must start with c.community_id")
+	}
 	if len(halves) == 0 {
 		return `SELECT ` + cols + ` FROM cases c WHERE ` + cond, args
 	}
@@ -842,7 +849,7 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, f Filter) ([]*Cas
 		return nil, 0, err
 	}
 	var total int
-	matching, countArgs := union("c.id", cond, args, halves)
+	matching, countArgs := union("c.community_id, c.id", cond, args, halves)
 	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+matching+`) q`, countArgs...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
@@ -955,7 +962,7 @@ func (s *Service) MyWork(ctx context.Context, p *auth.Principal) (WorkCounts, er
 		return w, err
 	}
 	now := db.Now()
-	mine, args := union("c.type, c.stage, c.remind_at, c.due_at", "c.closed_at IS NULL AND "+vis, visArgs, s.queue(p))
+	mine, args := union("c.community_id, c.type, c.stage, c.remind_at, c.due_at", "c.closed_at IS NULL AND "+vis, visArgs, s.queue(p))
 	err = s.DB.QueryRowContext(ctx, `SELECT
 		COALESCE(SUM(CASE WHEN `+intake+` THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN `+intake+` THEN 0 ELSE 1 END), 0),
