@@ -70,6 +70,9 @@ type Flags struct {
 	Reuse     bool
 	// WebImportOnly (with Reuse): only the web import while others read.
 	WebImportOnly bool
+	// NoWebImport: leave out the import through the web (on Citus a million
+	// rows take the better part of an hour on this machine).
+	NoWebImport bool
 }
 
 type suite struct {
@@ -95,6 +98,7 @@ func main() {
 	flag.StringVar(&f.Keep, "dir", "", "scratch directory (default: a new temporary one, removed at the end)")
 	flag.BoolVar(&f.Reuse, "reuse", false, "keep the databases of an earlier run with the same -dir and skip loading what they hold (for tuning; the published table comes from a run without it)")
 	flag.BoolVar(&f.WebImportOnly, "web-import-only", false, "with -reuse: measure only the import through the web while others read")
+	flag.BoolVar(&f.NoWebImport, "no-web-import", false, "leave out the import through the web while others read")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *cpuProfile != "" {

@@ -275,6 +275,9 @@ func benchRegistry(ctx context.Context, e *Env) ([]Row, error) {
 		Row{Area: "registry", Measure: "linli import peak memory", Value: fmt.Sprintf("%d MB", peak>>20), Target: "≤ 500 MB", OK: peak <= 500<<20},
 	)
 	rows = append(rows, benchRegistryServing(ctx, e, grids, samples)...)
+	if e.Flags.NoWebImport {
+		return append(rows, Row{Area: "registry", Measure: "import through the web while others read: left out (-no-web-import)"}), nil
+	}
 	web, err := importDuringReads(ctx, e, grids, samples)
 	if err != nil {
 		web = append(web, Row{Area: "registry", Measure: "import through the web while others read: failed", Value: err.Error()})
