@@ -481,17 +481,54 @@ func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) 
 	if q.empty {
 		return nil, 0, nil
 	}
-	var total int
-	if q.searched {
-		err = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_person p WHERE `+q.sql(), q.args...).Scan(&total)
-	} else {
-		total, err = s.countPeople(ctx, q)
-	}
-	if err != nil {
-		return nil, 0, err
-	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
+	}
+	order := orderBy(f.Sort)
+	limit, limitArgs := s.DB.Page(f.Limit, f.Offset)
+	var ids []int64
+	total := -1
+	if q.searched {
+		// A search's matches, few as a rule, are gathered first (at most
+		// searchSortMax and one), then counted and sorted, in one statement:
+		// on Citus each statement is a trip through the coordinator. Left to
+		// itself, the planner may walk the whole list in name order hoping to
+		// meet fifty matches early: PostgreSQL does so for rare initials, and
+		// reads a community's million rows to find three.
+		rows, err := s.DB.QueryContext(ctx, `WITH m AS MATERIALIZED (SELECT `+sortColumns(f.Sort)+` FROM reg_person p WHERE `+q.sql()+` LIMIT `+strconv.Itoa(searchSortMax+1)+`)
+			SELECT (SELECT COUNT(*) FROM m), p.id FROM m p ORDER BY `+order+limit, append(q.args, limitArgs...)...)
+		if err != nil {
+			return nil, 0, err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&total, &id); err != nil {
+				rows.Close()
+				return nil, 0, err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, 0, err
+		}
+		if len(ids) == 0 && f.Offset == 0 {
+			total = 0 // nothing matches
+		}
+		if total > searchSortMax {
+			ids, total = nil, -1 // too many to sort apart: counted and paged below
+		}
+	}
+	if total < 0 {
+		var err error
+		if q.searched {
+			err = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_person p WHERE `+q.sql(), q.args...).Scan(&total)
+		} else {
+			total, err = s.countPeople(ctx, q)
+		}
+		if err != nil {
+			return nil, 0, err
+		}
 	}
 	if total == 0 || f.Offset >= total {
 		return nil, total, nil
@@ -502,21 +539,11 @@ func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) 
 	// (anew for its first executions, and a page's statement is one of many,
 	// see db.Page), plans these two in a fifth of the time: a server used to
 	// spend its first second planning lists.
-	order := orderBy(f.Sort)
-	page := `SELECT p.id FROM reg_person p WHERE ` + q.sql()
-	with := ""
-	if q.searched && total <= searchSortMax {
-		// A search's matches, few as the count just told, are found first and
-		// then sorted. Left to itself, the planner may walk the whole list in
-		// name order hoping to meet fifty matches early: PostgreSQL does so for
-		// rare initials, and reads a community's million rows to find three.
-		with = `WITH m AS MATERIALIZED (SELECT ` + sortColumns(f.Sort) + ` FROM reg_person p WHERE ` + q.sql() + `) `
-		page = `SELECT p.id FROM m p`
-	}
-	limit, limitArgs := s.DB.Page(f.Limit, f.Offset)
-	ids, err := s.DB.Int64s(ctx, with+page+` ORDER BY `+order+limit, append(q.args, limitArgs...)...)
-	if err != nil {
-		return nil, 0, err
+	if ids == nil {
+		ids, err = s.DB.Int64s(ctx, `SELECT p.id FROM reg_person p WHERE `+q.sql()+` ORDER BY `+order+limit, append(q.args, limitArgs...)...)
+		if err != nil {
+			return nil, 0, err
+		}
 	}
 	if len(ids) == 0 {
 		return nil, total, nil
