@@ -679,7 +679,8 @@ func (s *Service) queue(p *auth.Principal) []half {
 
 // union is "SELECT cols FROM cases c WHERE cond" over each half of a queue,
 // joined by UNION ALL, with cond's arguments and then the half's for each;
-// with no halves it is the one plain SELECT. cols start with c.community_id:
+// with no halves it is the one plain SELECT. Each half's rows carry its index
+// in the column half (MyWork tells its halves apart by it). cols start with c.community_id:
 // Citus then runs the union on each shard (one statement; for a street's
 // users over its communities' shards in parallel); without it, each half is
 // a distributed statement of its own whose rows are gathered on the
@@ -694,7 +695,7 @@ func union(cols, cond string, args []any, halves []half) (string, []any) {
 	parts := make([]string, len(halves))
 	var all []any
 	for i, h := range halves {
-		parts[i] = `SELECT ` + cols + ` FROM cases c WHERE ` + cond + ` AND ` + h.cond
+		parts[i] = `SELECT ` + cols + `, ` + strconv.Itoa(i) + ` AS half FROM cases c WHERE ` + cond + ` AND ` + h.cond
 		all = append(all, args...)
 		all = append(all, h.args...)
 	}
@@ -968,12 +969,7 @@ func (s *Service) MyWork(ctx context.Context, p *auth.Principal) (WorkCounts, er
 	halves := s.queue(p)
 	first := strconv.Itoa(len(halves))
 	halves = append(halves, half{"c.first_contact_id = " + s.DB.Dialect().IntMark(), []any{p.UserID}})
-	parts := make([]string, len(halves))
-	var args []any
-	for i, h := range halves {
-		parts[i] = `SELECT c.community_id, c.type, c.stage, c.remind_at, c.due_at, ` + strconv.Itoa(i) + ` AS half FROM cases c WHERE c.closed_at IS NULL AND ` + vis + ` AND ` + h.cond
-		args = append(append(args, visArgs...), h.args...)
-	}
+	mine, args := union("c.community_id, c.type, c.stage, c.remind_at, c.due_at", "c.closed_at IS NULL AND "+vis, visArgs, halves)
 	queue := `c.half <> ` + first
 	err = s.DB.QueryRowContext(ctx, `SELECT
 		COALESCE(SUM(CASE WHEN `+queue+` AND `+intake+` THEN 1 ELSE 0 END), 0),
@@ -982,7 +978,7 @@ func (s *Service) MyWork(ctx context.Context, p *auth.Principal) (WorkCounts, er
 		COALESCE(SUM(CASE WHEN `+queue+` AND `+condToday+` THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN `+queue+` AND `+condOverdue+` THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN c.half = `+first+` THEN 1 ELSE 0 END), 0)
-		FROM (`+strings.Join(parts, " UNION ALL ")+`) c`, append([]any{now, tomorrow(now), now, tomorrow(now), now}, args...)...).Scan(&w.Intake, &w.Todo, &w.DueSoon, &w.Today, &w.Overdue, &w.First)
+		FROM (`+mine+`) c`, append([]any{now, tomorrow(now), now, tomorrow(now), now}, args...)...).Scan(&w.Intake, &w.Todo, &w.DueSoon, &w.Today, &w.Overdue, &w.First)
 	return w, err
 }
 

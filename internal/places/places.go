@@ -245,20 +245,10 @@ func (s *Service) listEstates(ctx context.Context, p *auth.Principal, communityI
 	return out, nil
 }
 
-// countBuildings fills the estates' Buildings (see db.CountChildren).
+// countBuildings fills the estates' Buildings (see db.FillChildCounts).
 func (s *Service) countBuildings(ctx context.Context, estates []*Estate) error {
-	keys := make([][2]int64, len(estates))
-	for i, e := range estates {
-		keys[i] = [2]int64{e.CommunityID, e.ID}
-	}
-	counts, err := s.DB.CountChildren(ctx, "building", "estate_id", keys)
-	if err != nil {
-		return err
-	}
-	for i, e := range estates {
-		e.Buildings = counts[keys[i]]
-	}
-	return nil
+	return db.FillChildCounts(ctx, s.DB, "building", "estate_id", estates,
+		func(e *Estate) (int64, int64) { return e.CommunityID, e.ID }, func(e *Estate, n int) { e.Buildings = n })
 }
 
 // GetEstate returns an estate in scope.
@@ -461,20 +451,10 @@ func scanBuilding(sc interface{ Scan(...any) error }) (*Building, error) {
 	return b, err
 }
 
-// countDwellings fills the buildings' Dwellings (see db.CountChildren).
+// countDwellings fills the buildings' Dwellings (see db.FillChildCounts).
 func (s *Service) countDwellings(ctx context.Context, buildings []*Building) error {
-	keys := make([][2]int64, len(buildings))
-	for i, b := range buildings {
-		keys[i] = [2]int64{b.CommunityID, b.ID}
-	}
-	counts, err := s.DB.CountChildren(ctx, "dwelling", "building_id", keys)
-	if err != nil {
-		return err
-	}
-	for i, b := range buildings {
-		b.Dwellings = counts[keys[i]]
-	}
-	return nil
+	return db.FillChildCounts(ctx, s.DB, "dwelling", "building_id", buildings,
+		func(b *Building) (int64, int64) { return b.CommunityID, b.ID }, func(b *Building, n int) { b.Dwellings = n })
 }
 
 // ListBuildings returns buildings in scope and the total matching.

@@ -118,20 +118,10 @@ func scanRental(sc interface{ Scan(...any) error }) (*Rental, error) {
 	return r, nil
 }
 
-// countTenants fills the rentals' TenantCount (see db.CountChildren).
+// countTenants fills the rentals' TenantCount (see db.FillChildCounts).
 func (s *Service) countTenants(ctx context.Context, rentals []*Rental) error {
-	keys := make([][2]int64, len(rentals))
-	for i, r := range rentals {
-		keys[i] = [2]int64{r.CommunityID, r.ID}
-	}
-	counts, err := s.DB.CountChildren(ctx, "reg_rental_tenant", "rental_id", keys)
-	if err != nil {
-		return err
-	}
-	for i, r := range rentals {
-		r.TenantCount = counts[keys[i]]
-	}
-	return nil
+	return db.FillChildCounts(ctx, s.DB, "reg_rental_tenant", "rental_id", rentals,
+		func(r *Rental) (int64, int64) { return r.CommunityID, r.ID }, func(r *Rental, n int) { r.TenantCount = n })
 }
 
 // ListRentals returns a page of rentals in pr's scope matching f, and how many match.
