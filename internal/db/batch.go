@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -385,6 +386,19 @@ func (t *Tx) BulkIndexes(ctx context.Context, tables ...string) (rebuild func(co
 	}
 	return func(ctx context.Context) error {
 		defer func() { _, _ = t.ExecContext(ctx, `PRAGMA temp_store = MEMORY`) }()
+		// A sort keeps up to the page cache's size in one buffer, grown by
+		// doubling (the old and the new one held at once), on top of the
+		// cache: at 32 MB a web import's server peaked 50 MB higher while
+		// the indexes were built. With 8 MB the sorts merge more runs from
+		// their temporary files, which measured no slower.
+		var cache int
+		if err := t.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&cache); err != nil {
+			return err
+		}
+		if _, err := t.ExecContext(ctx, `PRAGMA cache_size = `+strconv.Itoa(rebuildCacheSize)); err != nil {
+			return err
+		}
+		defer func() { _, _ = t.ExecContext(ctx, `PRAGMA cache_size = `+strconv.Itoa(cache)) }()
 		for _, d := range defs {
 			if _, err := t.ExecContext(ctx, d); err != nil {
 				return err
@@ -393,6 +407,10 @@ func (t *Tx) BulkIndexes(ctx context.Context, tables ...string) (rebuild func(co
 		return nil
 	}, nil
 }
+
+// rebuildCacheSize is the writer's page cache while BulkIndexes rebuilds, in
+// SQLite's units (negative: KiB).
+const rebuildCacheSize = -8000
 
 func stringArgs(ss []string) []any {
 	out := make([]any, len(ss))
