@@ -270,6 +270,49 @@ func TestSearchKinds(t *testing.T) {
 	})
 }
 
+// A search by initials lists, in name order, the names whose initials are
+// exactly those typed first, then longer ones, each in pinyin order; its
+// pages and count agree.
+func TestInitialsSearchListsClosestFirst(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		reg := w.App.Registry
+		p := w.Principal(t, "community_admin")
+		for _, name := range []string{"张三丰", "张思", "周顺", "张松涛"} {
+			if _, err := reg.CreatePerson(ctx, p, registry.PersonInput{Name: name, CommunityID: w.C1, NewHousehold: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		page := func(f registry.Filter) ([]string, int) {
+			t.Helper()
+			f.Q, f.AgeMin, f.AgeMax = "zs", -1, -1
+			list, total, err := reg.ListPeople(ctx, p, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ids(list), total
+		}
+		// By pinyin alone 张三丰 (zhang san feng) would come before 张思 (zhang si).
+		want := "张思,周顺,张三丰,张松涛"
+		if got, total := page(registry.Filter{}); strings.Join(got, ",") != want || total != 4 {
+			t.Fatalf("zs: %v (total %d), want %s (4)", got, total, want)
+		}
+		if got, total := page(registry.Filter{Sort: "name", Limit: 2, Offset: 2}); strings.Join(got, ",") != "张三丰,张松涛" || total != 4 {
+			t.Fatalf("zs, second page of two: %v (total %d)", got, total)
+		}
+		if got, total := page(registry.Filter{Limit: 2, Offset: 6}); len(got) != 0 || total != 4 {
+			t.Fatalf("zs, past the end: %v (total %d), want none of 4", got, total)
+		}
+		if got, _ := page(registry.Filter{Status: "all"}); strings.Join(got, ",") != want {
+			t.Fatalf("zs, every status: %v, want %s", got, want)
+		}
+		// Another sort keeps its own order.
+		if got, _ := page(registry.Filter{Sort: "recent"}); strings.Join(got, ",") != "张松涛,周顺,张思,张三丰" {
+			t.Fatalf("zs, most recent first: %v", got)
+		}
+	})
+}
+
 func TestSensitiveGroupsAreInvisible(t *testing.T) {
 	apptest.Run(t, func(t *testing.T, w *apptest.World) {
 		ctx := context.Background()
