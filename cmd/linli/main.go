@@ -305,8 +305,8 @@ const serveMemoryLimit = 320 << 20
 // web import holds what linli import holds, and the readers' SQLite page
 // caches (outside Go's heap, up to 40 MB) come on top: measured at a million
 // rows, 571 MB resident at 320 MB, 515 MB at 256 MB and 474 MB at 224 MB;
-// 442 MB at 224 MB once the import let go of its per-row state before its
-// index builds and those sorted in a smaller page cache.
+// 442 and 485 MB at 224 MB in two runs once the import let go of its per-row
+// state before its index builds and those sorted in a smaller page cache.
 const serveImportMemoryLimit = 224 << 20
 
 // importMemoryLimit is the heap size above which linli import collects
