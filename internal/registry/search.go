@@ -500,14 +500,10 @@ func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) 
 		// the page is the index's first entries and the count its range:
 		// one statement, with no sort of ten thousand matches.
 		order = "p.name_initials, p.name_pinyin, p.id"
-		var err error
-		total, ids, err = s.countAndPage(ctx, `SELECT (SELECT COUNT(*) FROM reg_person p WHERE `+q.sql()+`), p.id FROM reg_person p WHERE `+q.sql()+` ORDER BY `+order+limit,
+		total, ids, err = s.countAndPage(ctx, f.Offset, `SELECT (SELECT COUNT(*) FROM reg_person p WHERE `+q.sql()+`), p.id FROM reg_person p WHERE `+q.sql()+` ORDER BY `+order+limit,
 			append(append(append([]any{}, q.args...), q.args...), limitArgs...))
 		if err != nil {
 			return nil, 0, err
-		}
-		if len(ids) == 0 && f.Offset == 0 {
-			total = 0 // nothing matches
 		}
 	case q.searched:
 		// A search's matches, few as a rule, are gathered first (at most
@@ -516,21 +512,16 @@ func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) 
 		// itself, the planner may walk the whole list in name order hoping to
 		// meet fifty matches early: PostgreSQL does so for rare initials, and
 		// reads a community's million rows to find three.
-		var err error
-		total, ids, err = s.countAndPage(ctx, `WITH m AS MATERIALIZED (SELECT `+sortColumns(f.Sort)+` FROM reg_person p WHERE `+q.sql()+` LIMIT `+strconv.Itoa(searchSortMax+1)+`)
+		total, ids, err = s.countAndPage(ctx, f.Offset, `WITH m AS MATERIALIZED (SELECT `+sortColumns(f.Sort)+` FROM reg_person p WHERE `+q.sql()+` LIMIT `+strconv.Itoa(searchSortMax+1)+`)
 			SELECT (SELECT COUNT(*) FROM m), p.id FROM m p ORDER BY `+order+limit, append(append([]any{}, q.args...), limitArgs...))
 		if err != nil {
 			return nil, 0, err
-		}
-		if len(ids) == 0 && f.Offset == 0 {
-			total = 0 // nothing matches
 		}
 		if total > searchSortMax {
 			ids, total = nil, -1 // too many to sort apart: counted and paged below
 		}
 	}
 	if total < 0 {
-		var err error
 		if q.searched {
 			err = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_person p WHERE `+q.sql(), q.args...).Scan(&total)
 		} else {
@@ -595,9 +586,13 @@ func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) 
 }
 
 // countAndPage runs a statement whose rows are (count of all matches, id of
-// one on the page); total is -1 when the page is empty (no row to carry it).
-func (s *Service) countAndPage(ctx context.Context, stmt string, args []any) (total int, ids []int64, err error) {
+// one on the page) for the page at offset. An empty first page means nothing
+// matches (total 0); an empty later one carries no count (total -1).
+func (s *Service) countAndPage(ctx context.Context, offset int, stmt string, args []any) (total int, ids []int64, err error) {
 	total = -1
+	if offset == 0 {
+		total = 0
+	}
 	rows, err := s.DB.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return 0, nil, err
