@@ -96,6 +96,19 @@ func (i *IDs) Next(ctx context.Context) (int64, error) {
 func (d *DB) InBulkTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return d.InTx(ctx, func(tx *Tx) error {
 		tx.bulk = true
+		if d.citus {
+			// Close every worker connection when the load commits instead of
+			// keeping one per worker for the next statement. A worker
+			// backend that commits the prepared load less than a second
+			// after its last statistics flush holds its insert counts back
+			// for ten seconds (PostgreSQL's PGSTAT_IDLE_INTERVAL): they would
+			// land after the VACUUM that follows a load (Analyze) and undo
+			// it, and autovacuum would go over every loaded row while users
+			// search. A backend that exits flushes them at once.
+			if _, err := tx.ExecContext(ctx, `SET LOCAL citus.max_cached_conns_per_worker = 0`); err != nil {
+				return err
+			}
+		}
 		return fn(tx)
 	})
 }
