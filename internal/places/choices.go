@@ -31,6 +31,11 @@ var placeWrites atomic.Uint64
 
 func estatesChanged() { placeWrites.Add(1) }
 
+// EstatesChanged voids the kept estate lists: for a caller whose own
+// transaction wrote estates or buildings through the bulk writers, once it
+// has committed (a list kept during the transaction would miss them).
+func EstatesChanged() { estatesChanged() }
+
 type estateChoices struct {
 	mu sync.Mutex
 	m  map[string]estateChoicesEntry

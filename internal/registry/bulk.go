@@ -5,6 +5,7 @@ import (
 
 	"linli/internal/db"
 	"linli/internal/i18n"
+	"linli/internal/places"
 )
 
 // BulkWriter writes many people and households in one transaction through
@@ -29,6 +30,8 @@ type BulkWriter struct {
 // on PostgreSQL (db.InBulkTx).
 func (s *Service) inBulkTx(ctx context.Context, fn func(tx *db.Tx) error) error {
 	defer registryChanged()
+	// The load may add estates and buildings: searches know them at once.
+	defer places.EstatesChanged()
 	return s.DB.InBulkTx(ctx, fn)
 }
 

@@ -226,6 +226,7 @@ func TestSearchKinds(t *testing.T) {
 			"3幢201":              {"张三", "张三丰"}, // address fragments
 			"3幢 2单元 201":         {"张三", "张三丰"},
 			"小区甲苑 3栋":            {"张三", "张三丰"},
+			"甲苑":                 {"居民甲户主", "居民甲配偶", "张三", "张三丰"}, // part of an estate's name: its residents
 			"张三 3幢":              {"张三", "张三丰"},
 			"不存在的人":              nil,
 			"999999999999999999": nil,
