@@ -13,6 +13,7 @@ import (
 	"linli/internal/calendar"
 	"linli/internal/cases"
 	"linli/internal/db"
+	"linli/internal/followups"
 	"linli/internal/importexport"
 	"linli/internal/importflow"
 	"linli/internal/org"
@@ -35,6 +36,7 @@ func Migrations() []db.Migrations {
 		importflow.Migrations,
 		calendar.Migrations,
 		cases.Migrations,
+		followups.Migrations,
 	}
 }
 
@@ -51,17 +53,18 @@ type Options struct {
 
 // App is a running Linli: its services and its HTTP handler.
 type App struct {
-	DB       *db.DB
-	Keys     *privacy.Keys
-	Audit    *audit.Log
-	Auth     *auth.Service
-	Org      *org.Service
-	Places   *places.Service
-	Registry *registry.Service
-	Imports  *importflow.Service
-	Web      *web.Server
-	Calendar *calendar.Service
-	Cases    *cases.Service
+	DB        *db.DB
+	Keys      *privacy.Keys
+	Audit     *audit.Log
+	Auth      *auth.Service
+	Org       *org.Service
+	Places    *places.Service
+	Registry  *registry.Service
+	Imports   *importflow.Service
+	Web       *web.Server
+	Calendar  *calendar.Service
+	Cases     *cases.Service
+	Followups *followups.Service
 
 	// workers run in the background of "serve" (time limits, reminders, publicity
 	// periods). Each must be safe with several instances on one database: claim
@@ -134,6 +137,9 @@ func New(opts Options) *App {
 	a.Calendar.Routes(a.Web)
 	a.Cases.Routes(a.Web)
 	a.AddWorker(Worker{Name: "cases", Run: a.Cases.RunWorker})
+
+	a.Followups = &followups.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Calendar: a.Calendar, Registry: followupSubjects{opts.DB, a.Registry}, Log: log}
+	a.AddWorker(Worker{Name: "followups", Run: a.Followups.RunWorker})
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
 	}

@@ -11,6 +11,7 @@ import (
 	"linli/internal/auth"
 	"linli/internal/cases"
 	"linli/internal/db"
+	"linli/internal/followups"
 	"linli/internal/i18n"
 	"linli/internal/registry"
 	"linli/internal/web"
@@ -167,4 +168,85 @@ func dwellingUsers(ctx context.Context, tx *db.Tx, communityID, dwellingID int64
 		}
 	}
 	return nil
+}
+
+// followupSubjects tells follow-ups who their subjects are now: the people of
+// a community carrying a tag, named people and buildings (read on the
+// community's own rows, one shard on Citus).
+type followupSubjects struct {
+	db *db.DB
+	r  *registry.Service
+}
+
+func (f followupSubjects) TaggedPeople(ctx context.Context, communityID, tagID int64) ([]followups.Subject, error) {
+	rows, err := f.db.QueryContext(ctx, `SELECT p.id, p.name, COALESCE(p.grid_id, 0), COALESCE(p.household_id, 0), t.since, t.created_at
+		FROM reg_person_tag t JOIN reg_person p ON p.community_id = t.community_id AND p.id = t.person_id
+		WHERE t.community_id = ? AND t.tag_id = ? AND p.status = 'active'`, communityID, tagID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []followups.Subject
+	for rows.Next() {
+		sb := followups.Subject{Kind: followups.SubjectTag}
+		var created int64
+		if err := rows.Scan(&sb.ID, &sb.Name, &sb.GridID, &sb.HouseholdID, &sb.Since, &created); err != nil {
+			return nil, err
+		}
+		// A tag given without a date counts from the day it was recorded.
+		if _, err := time.Parse(time.DateOnly, sb.Since); err != nil {
+			sb.Since = formatDay(created)
+		}
+		out = append(out, sb)
+	}
+	return out, rows.Err()
+}
+
+func (f followupSubjects) People(ctx context.Context, communityID int64, ids []int64) ([]followups.Subject, error) {
+	in, args := f.db.Dialect().IDSet("id", ids)
+	rows, err := f.db.QueryContext(ctx, `SELECT id, name, COALESCE(grid_id, 0), COALESCE(household_id, 0) FROM reg_person
+		WHERE community_id = ? AND status = 'active' AND `+in, append([]any{communityID}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []followups.Subject
+	for rows.Next() {
+		sb := followups.Subject{Kind: followups.SubjectPerson}
+		if err := rows.Scan(&sb.ID, &sb.Name, &sb.GridID, &sb.HouseholdID); err != nil {
+			return nil, err
+		}
+		out = append(out, sb)
+	}
+	return out, rows.Err()
+}
+
+func (f followupSubjects) Buildings(ctx context.Context, communityID int64, ids []int64) ([]followups.Subject, error) {
+	in, args := f.db.Dialect().IDSet("b.id", ids)
+	rows, err := f.db.QueryContext(ctx, `SELECT b.id, COALESCE(e.name, ''), b.name, COALESCE(b.grid_id, 0) FROM building b
+		LEFT JOIN estate e ON e.community_id = b.community_id AND e.id = b.estate_id
+		WHERE b.community_id = ? AND `+in, append([]any{communityID}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []followups.Subject
+	for rows.Next() {
+		sb := followups.Subject{Kind: followups.SubjectBuilding}
+		var estate, name string
+		if err := rows.Scan(&sb.ID, &estate, &name, &sb.GridID); err != nil {
+			return nil, err
+		}
+		sb.Name = estate + name
+		out = append(out, sb)
+	}
+	return out, rows.Err()
+}
+
+func (f followupSubjects) Tag(ctx context.Context, tagID int64) (followups.Tag, bool) {
+	t, ok := f.r.TagByID(ctx, tagID)
+	if !ok {
+		return followups.Tag{}, false
+	}
+	return followups.Tag{ID: t.ID, Name: t.Name, VisibleTo: t.VisibleTo}, true
 }

@@ -181,6 +181,21 @@ func splitList(s string) []string {
 	return out
 }
 
+// TagByID returns a tag's definition (not who carries it), for modules whose
+// rules name a tag and decide with Tag.VisibleTo who may see their rows.
+func (s *Service) TagByID(ctx context.Context, id int64) (*Tag, bool) {
+	all, err := s.allTags(ctx)
+	if err != nil {
+		return nil, false
+	}
+	for _, t := range all {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return nil, false
+}
+
 // VisibleTags are the tags p may see, in display order.
 func (s *Service) VisibleTags(ctx context.Context, p *auth.Principal) ([]*Tag, error) {
 	all, err := s.allTags(ctx)
