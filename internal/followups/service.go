@@ -598,10 +598,10 @@ func (s *Service) Sync(ctx context.Context, communityID int64) error {
 		return err
 	}
 	type have struct {
-		id                                  int64
-		name                                string
-		grid, household                     int64
-		since, status, last, due, ended     string
+		id                              int64
+		name                            string
+		grid, household                 int64
+		since, status, last, due, ended string
 	}
 	existing := map[dutyKey]have{}
 	rows, err := s.DB.QueryContext(ctx, `SELECT id, rule_id, subject_kind, subject_id, subject_name, COALESCE(grid_id, 0), COALESCE(household_id, 0), since, status, last_done_on, due_on, ended_on
