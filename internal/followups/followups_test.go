@@ -78,18 +78,18 @@ func TestDutyFollowsSubject(t *testing.T) {
 		if _, _, err := f.CreateRecord(ctx, sys, followups.RecordInput{DutyID: d.ID, Way: "phone"}); !errors.Is(err, followups.ErrSubjectGone) {
 			t.Fatalf("record for an ended duty: %v", err)
 		}
-		// Given again: active, due from the new start.
+		// Given again (the same day: the last visit still counts): active.
 		if err := w.App.Registry.SetTags(ctx, sys, head, []string{"released_prisoner", "elderly"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.Sync(ctx, w.C1); err != nil {
 			t.Fatal(err)
 		}
-		if again := dutyOf(t, w, "老年人走访", head); again.Status != followups.DutyActive || again.LastDoneOn != "" {
+		if again := dutyOf(t, w, "老年人走访", head); again.Status != followups.DutyActive || again.ID != d.ID || again.GridID != w.GridB {
 			t.Fatalf("given again: %+v", again)
 		}
 		// Moved away: ended.
-		if err := w.App.Registry.Depart(ctx, sys, head, registry.Leave{Kind: registry.EventMoveOut, On: time.Now().Format("2006-01-02"), Destination: "北京市"}); err != nil {
+		if err := w.App.Registry.Depart(ctx, sys, head, registry.Leave{Kind: registry.EventMoveOut, On: time.Now().Format("2006-01-02"), Destination: "北京市", NewHead: w.Objects["member"][apptest.InA], Relations: map[int64]string{}}); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.Sync(ctx, w.C1); err != nil {
