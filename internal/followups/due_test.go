@@ -18,10 +18,10 @@ func TestNextDue(t *testing.T) {
 	days = append(days, calendar.Day{Date: "2026-10-11", Kind: calendar.Workday})
 	cal := calendar.New(days, 0, 0, nil)
 	cases := []struct {
-		name                string
-		unit                string
-		every, first        int
-		since, last, want   string
+		name              string
+		unit              string
+		every, first      int
+		since, last, want string
 	}{
 		{"days after the last record", UnitDay, 7, 0, "2026-01-01", "2026-02-25", "2026-03-04"},
 		{"days across a leap-less February", UnitDay, 30, 0, "2026-01-01", "2026-01-31", "2026-03-02"},

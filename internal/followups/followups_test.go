@@ -252,7 +252,7 @@ func TestDueLists(t *testing.T) {
 		var inspection int64
 		w.DB.QueryRowContext(ctx, `SELECT d.id FROM fu_duty d JOIN fu_rule r ON r.id = d.rule_id WHERE r.name = '一号社区楼道检查'`).Scan(&inspection)
 		for _, c := range []struct {
-			visit, inspection string
+			visit, inspection    string
 			overdue, today, week int
 		}{
 			{day(-3), day(0), 1, 1, 1},
