@@ -430,10 +430,18 @@ func (s *Service) UpdateRule(ctx context.Context, p *auth.Principal, id int64, i
 			return err
 		}
 		if in.Subject == SubjectPerson || in.Subject == SubjectBuilding {
-			// The named subjects p reaches are replaced; others' stay.
-			sc, args := p.Scope.SQL(s.DB.Dialect(), "community_id", "")
-			if _, err := tx.ExecContext(ctx, `DELETE FROM fu_rule_subject WHERE rule_id = ? AND `+sc, append([]any{id}, args...)...); err != nil {
-				return err
+			// The named subjects p reaches are replaced; others' stay. One
+			// community at a time: on Citus each is one shard, and a change
+			// of several shards at once after the rule's own (a reference
+			// table they refer to) is refused in one transaction.
+			unit, _ := s.Org.Lookup(ctx, cur.OrgID)
+			for _, c := range s.communitiesUnder(ctx, unit) {
+				if !p.Scope.AllowsCommunity(c) {
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, `DELETE FROM fu_rule_subject WHERE community_id = ? AND rule_id = ?`, c, id); err != nil {
+					return err
+				}
 			}
 			if err := writeSubjects(ctx, tx, id, subjects); err != nil {
 				return err
