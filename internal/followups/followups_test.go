@@ -337,3 +337,68 @@ func TestRuleBounds(t *testing.T) {
 		}
 	})
 }
+
+// The month's rates, counted by hand from the fixtures: the street rule's
+// three visits (A, B, D) and the 帮教 talk (A), each recorded once today; the
+// weekly building inspections of A and D, not done; then one late visit in B
+// and D's inspection ended last month.
+func TestRatesHandCounted(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		f := w.App.Followups
+		zone := time.FixedZone("CST", 8*3600)
+		now := time.Now().In(zone)
+		if now.Day() == 1 && now.Hour() < 2 {
+			t.Skip("the fixtures' records of an hour ago may lie in last month")
+		}
+		month := now.Format("2006-01")
+		first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, zone)
+		// B's visit was due three days ago; recording it now is late.
+		b := w.Objects["fu_duty"][apptest.InB]
+		if _, err := w.DB.ExecContext(ctx, `UPDATE fu_duty SET due_on = ? WHERE id = ?`, now.AddDate(0, 0, -3).Format("2006-01-02"), b); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.CreateRecord(ctx, auth.System("test"), followups.RecordInput{DutyID: b, Way: "home", HappenedAt: now.Add(-time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.DB.ExecContext(ctx, `UPDATE fu_duty SET status = 'ended', ended_on = ? WHERE rule_id = (SELECT id FROM fu_rule WHERE name = '二号社区楼道检查')`,
+			first.AddDate(0, 0, -1).Format("2006-01-02")); err != nil {
+			t.Fatal(err)
+		}
+		check := func(user string, want followups.RateCounts, rows int) *followups.Rates {
+			t.Helper()
+			r, err := f.Rates(ctx, w.Principal(t, user), followups.RatesFilter{Month: month})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Total != want {
+				t.Errorf("%s: total %+v, want %+v", user, r.Total, want)
+			}
+			if len(r.Rows) != rows {
+				t.Errorf("%s: %d rows, want %d: %+v", user, len(r.Rows), rows, r.Rows)
+			}
+			return r
+		}
+		// Street: due A, B, D visits + 帮教 + A's inspection (D's ended before the month) = 5;
+		// visited 4; records 5 (B twice), on time 4; talk 1 of 1.
+		street := check("street_admin", followups.RateCounts{Due: 5, Visited: 4, Records: 5, OnTime: 4, TalkDue: 1, TalkVisited: 1}, 5)
+		if street.Total.VisitRate() != "80.0%" || street.Total.OnTimeRate() != "80.0%" {
+			t.Errorf("street rates %s %s", street.Total.VisitRate(), street.Total.OnTimeRate())
+		}
+		// Community 1 first (rows: C1, grid A, grid B, C2, grid D), its counts the sum of its grids'.
+		c1, ga, gb := street.Rows[0], street.Rows[1], street.Rows[2]
+		if c1.UnitID != w.C1 || ga.UnitID != w.GridA || gb.UnitID != w.GridB || c1.Due != ga.Due+gb.Due || c1.Records != ga.Records+gb.Records {
+			t.Errorf("community 1 rows: %+v", street.Rows[:3])
+		}
+		if ga.Due != 3 || ga.Visited != 2 || gb.Due != 1 || gb.OnTime != 1 || gb.Records != 2 {
+			t.Errorf("grids A, B: %+v %+v", ga.RateCounts, gb.RateCounts)
+		}
+		// The grid worker: A's visit and inspection, never the 帮教 talk.
+		check("grid_worker", followups.RateCounts{Due: 2, Visited: 1, Records: 1, OnTime: 1}, 2)
+		// Community 2's leader: D's visit only.
+		check("community_admin_c2", followups.RateCounts{Due: 1, Visited: 1, Records: 1, OnTime: 1}, 2)
+		if _, err := f.Rates(ctx, w.Principal(t, "street_admin"), followups.RatesFilter{Month: "2026-13"}); err == nil {
+			t.Error("a month 13 accepted")
+		}
+	})
+}

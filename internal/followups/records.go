@@ -122,7 +122,7 @@ func (s *Service) CreateRecord(ctx context.Context, p *auth.Principal, in Record
 			in.HappenedAt.UnixMilli(), happenedOn, due, happenedOn <= due, in.Met, in.Note, string(fieldsJSON), in.Needs, in.Location, key, p.UserID, db.Now()).Scan(&id); err != nil {
 			return err
 		}
-		if happenedOn > last {
+		if happenedOn >= last {
 			// A record of an earlier day (sent late from a phone) does not
 			// move the due date back.
 			next := nextDue(cal, r.Unit, r.Every, r.FirstYearEvery, du.Since, happenedOn)

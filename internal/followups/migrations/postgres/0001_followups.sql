@@ -96,4 +96,6 @@ CREATE UNIQUE INDEX fu_record_key ON fu_record (community_id, created_by, idempo
 CREATE INDEX fu_record_duty ON fu_record (community_id, duty_id, happened_at);
 CREATE INDEX fu_record_subject ON fu_record (community_id, subject_kind, subject_id, happened_at);
 CREATE INDEX fu_record_household ON fu_record (community_id, household_id, happened_at);
+-- Rates of a month: the month's records of the communities in scope.
+CREATE INDEX fu_record_month ON fu_record (community_id, happened_on);
 CREATE INDEX fu_record_id ON fu_record (id);
