@@ -16,9 +16,9 @@ import (
 
 func init() { register("cases", benchCases) }
 
-// casesWorld is the street the cases benchmark runs in: 8 communities of 6
-// grids, a street administrator, and per community a leader and a 综治 social
-// worker, per grid a grid worker.
+// casesWorld is the street a benchmark runs in (cases, follow-ups): 8
+// communities of 6 grids, a street administrator, and per community a leader
+// and a 综治 social worker, per grid a grid worker.
 type casesWorld struct {
 	street      int64
 	communities []int64
@@ -28,15 +28,22 @@ type casesWorld struct {
 }
 
 func setupCasesWorld(ctx context.Context, e *Env) (*casesWorld, error) {
+	return setupStreetWorld(ctx, e, "案件", "330203", "case-bench")
+}
+
+// setupStreetWorld builds a benchmark's street in a district of its own
+// (label 案件 → 案件测试区, 案件测试街道), so that suites' org trees and
+// account names (userPrefix-N) do not meet.
+func setupStreetWorld(ctx context.Context, e *Env, label, districtCode, userPrefix string) (*casesWorld, error) {
 	a := e.App
 	sys := auth.System("bench")
 	w := &casesWorld{grids: map[int64][]int64{}}
 	// A district of its own, so that other suites' org trees do not meet it.
-	district, err := a.Org.Create(ctx, sys, org.Input{Level: org.District, Name: "案件测试区", Code: "330203"})
+	district, err := a.Org.Create(ctx, sys, org.Input{Level: org.District, Name: label + "测试区", Code: districtCode})
 	if err != nil {
 		return nil, err
 	}
-	if w.street, err = a.Org.Create(ctx, sys, org.Input{ParentID: district, Level: org.Street, Name: "案件测试街道", Code: "330203001000"}); err != nil {
+	if w.street, err = a.Org.Create(ctx, sys, org.Input{ParentID: district, Level: org.Street, Name: label + "测试街道", Code: districtCode + "001000"}); err != nil {
 		return nil, err
 	}
 	principal := func(id int64, role auth.Role, lines []string, root int64) (*auth.Principal, error) {
@@ -54,7 +61,7 @@ func setupCasesWorld(ctx context.Context, e *Env) (*casesWorld, error) {
 		err := a.DB.InTx(ctx, func(tx *db.Tx) error {
 			nextUser++
 			if err := tx.QueryRowContext(ctx, `INSERT INTO auth_user (username, display_name, password_hash, password_changed_at, lines, created_at, updated_at)
-				VALUES (?, ?, 'x', 0, ?, 0, 0) RETURNING id`, fmt.Sprintf("case-bench-%d", nextUser), fmt.Sprintf("工作人员%d", nextUser), lines).Scan(&id); err != nil {
+				VALUES (?, ?, 'x', 0, ?, 0, 0) RETURNING id`, fmt.Sprintf("%s-%d", userPrefix, nextUser), fmt.Sprintf("工作人员%d", nextUser), lines).Scan(&id); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO auth_user_role (user_id, role) VALUES (?, ?)`, id, string(role)); err != nil {
@@ -73,7 +80,7 @@ func setupCasesWorld(ctx context.Context, e *Env) (*casesWorld, error) {
 		return principal(id, role, ls, root)
 	}
 	for c := 1; c <= 8; c++ {
-		cid, err := a.Org.Create(ctx, sys, org.Input{ParentID: w.street, Level: org.Community, Name: fmt.Sprintf("测试%d社区", c), Code: fmt.Sprintf("330203001%03d", c)})
+		cid, err := a.Org.Create(ctx, sys, org.Input{ParentID: w.street, Level: org.Community, Name: fmt.Sprintf("测试%d社区", c), Code: fmt.Sprintf("%s001%03d", districtCode, c)})
 		if err != nil {
 			return nil, err
 		}

@@ -66,8 +66,11 @@ type Flags struct {
 	Engines   string
 	Residents int
 	Cases     int
-	Keep      string
-	Reuse     bool
+	// Subjects and Records size the follow-ups data set.
+	Subjects int
+	Records  int
+	Keep     string
+	Reuse    bool
 	// WebImportOnly (with Reuse): only the web import while others read.
 	WebImportOnly bool
 	// NoWebImport: leave out the import through the web (on Citus a million
@@ -95,6 +98,8 @@ func main() {
 	flag.StringVar(&f.Engines, "engines", "sqlite,postgres", "engines to measure: sqlite, postgres, citus (a coordinator and two workers on this machine)")
 	flag.IntVar(&f.Residents, "residents", 1_000_000, "residents in the registry data set")
 	flag.IntVar(&f.Cases, "cases", 1_000_000, "cases in the cases data set")
+	flag.IntVar(&f.Subjects, "subjects", 150_000, "people under follow-up duties in the follow-ups data set")
+	flag.IntVar(&f.Records, "records", 3_000_000, "follow-up records (two years) in the follow-ups data set")
 	flag.StringVar(&f.Keep, "dir", "", "scratch directory (default: a new temporary one, removed at the end)")
 	flag.BoolVar(&f.Reuse, "reuse", false, "keep the databases of an earlier run with the same -dir and skip loading what they hold (for tuning; the published table comes from a run without it)")
 	flag.BoolVar(&f.WebImportOnly, "web-import-only", false, "with -reuse: measure only the import through the web while others read")

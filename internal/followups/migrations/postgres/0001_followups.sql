@@ -59,8 +59,11 @@ CREATE TABLE fu_duty (
 	PRIMARY KEY (community_id, id)
 );
 CREATE UNIQUE INDEX fu_duty_subject ON fu_duty (community_id, rule_id, subject_kind, subject_id);
--- Due lists: a grid's (or a community's) active duties in due order.
-CREATE INDEX fu_duty_due ON fu_duty (community_id, status, grid_id, due_on);
+-- Due lists: a grid's active duties in due order, with the rule so that the
+-- lists' counts (the rules a user may see) are read from the index alone; and
+-- a line's (综治: 帮教 talks) across the community's grids.
+CREATE INDEX fu_duty_due ON fu_duty (community_id, status, grid_id, due_on, rule_id);
+CREATE INDEX fu_duty_rule_due ON fu_duty (community_id, status, rule_id, due_on);
 -- A duty read by its id alone (a URL); SQLite's rowid does the same.
 CREATE INDEX fu_duty_id ON fu_duty (id);
 
