@@ -291,28 +291,25 @@ func benchFollowups(ctx context.Context, e *Env) ([]Row, error) {
 		return rows, err
 	}
 
-	// A worker's due list: the three lists' counts and the first page of one,
-	// 32 workers at once.
+	// A worker's due list as the page and the phone open it: the three tabs'
+	// counts and the first page of one, 32 workers at once.
 	whens := []string{followups.WhenOverdue, followups.WhenToday, followups.WhenWeek}
 	var lat Latencies
 	var failed atomic.Int64
 	took := Concurrently(32, 3200, func(i int) {
 		p := d.workers[i%len(d.workers)]
 		t0 := time.Now()
-		for _, when := range whens {
-			limit := 1
-			if when == whens[i%3] {
-				limit = 50
-			}
-			if _, _, err := s.ListDuties(ctx, p, followups.DutyFilter{Own: true, When: when, Limit: limit}); err != nil {
-				failed.Add(1)
-			}
+		if _, _, _, err := s.DueCounts(ctx, p); err != nil {
+			failed.Add(1)
+		}
+		if _, _, err := s.ListDuties(ctx, p, followups.DutyFilter{Own: true, When: whens[i%3], Limit: 50}); err != nil {
+			failed.Add(1)
 		}
 		lat.Add(time.Since(t0))
 	})
 	p99 := lat.P(99)
 	rows = append(rows,
-		Row{Area: "followups", Measure: fmt.Sprintf("a worker's due list (3 counts + a page of 50), 32 clients, %d workers: p99", len(d.workers)), Value: ms(p99), Target: "≤ 50 ms", OK: p99 <= 50*time.Millisecond && failed.Load() == 0,
+		Row{Area: "followups", Measure: fmt.Sprintf("a worker's due list (the tabs' counts + a page of 50), 32 clients, %d workers: p99", len(d.workers)), Value: ms(p99), Target: "≤ 50 ms", OK: p99 <= 50*time.Millisecond && failed.Load() == 0,
 			Note: fmt.Sprintf("p50 %s, %.0f lists/s, %d failed", ms(lat.P(50)), float64(lat.N())/took.Seconds(), failed.Load())})
 
 	// The street's rates for last month, by community, grid and rule.

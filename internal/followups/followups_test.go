@@ -261,6 +261,10 @@ func TestDueLists(t *testing.T) {
 		} {
 			set(visit, c.visit)
 			set(inspection, c.inspection)
+			// The tabs' counts agree with the lists (the week's tab without today's).
+			if o, td, wk, err := f.DueCounts(ctx, gw); err != nil || o != c.overdue || td != c.today || wk != c.week-c.today {
+				t.Errorf("visit due %s, inspection due %s: counts %d/%d/%d (%v), want %d/%d/%d", c.visit, c.inspection, o, td, wk, err, c.overdue, c.today, c.week-c.today)
+			}
 			for when, want := range map[string]int{followups.WhenOverdue: c.overdue, followups.WhenToday: c.today, followups.WhenWeek: c.week} {
 				list, total, err := f.ListDuties(ctx, gw, followups.DutyFilter{Own: true, When: when})
 				if err != nil {

@@ -68,6 +68,10 @@ type Service struct {
 	SyncEvery time.Duration
 
 	syncMu sync.Mutex // one sync of a community at a time in this process
+
+	rulesMu sync.Mutex
+	rules   []*Rule // allRules, kept rulesTTL
+	rulesAt time.Time
 }
 
 func (s *Service) now() time.Time {
@@ -111,22 +115,51 @@ func joinIDs(ids []int64) string {
 	return strings.Join(parts, ",")
 }
 
-// allRules reads every rule (a small reference table).
+// rulesTTL: how long this server keeps the rules it read. Its own rule writes
+// forget them at once; another server's are seen within rulesTTL.
+const rulesTTL = 5 * time.Second
+
+// allRules returns every rule (a small reference table), kept briefly: every
+// due list and record asks which rules the user may see. The rules are the
+// caller's own copies.
 func (s *Service) allRules(ctx context.Context) ([]*Rule, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+ruleCols+` FROM fu_rule r ORDER BY r.id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Rule
-	for rows.Next() {
-		r, err := scanRule(rows)
+	s.rulesMu.Lock()
+	kept, at := s.rules, s.rulesAt
+	s.rulesMu.Unlock()
+	if kept == nil || time.Since(at) >= rulesTTL {
+		rows, err := s.DB.QueryContext(ctx, `SELECT `+ruleCols+` FROM fu_rule r ORDER BY r.id`)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		defer rows.Close()
+		kept = []*Rule{}
+		for rows.Next() {
+			r, err := scanRule(rows)
+			if err != nil {
+				return nil, err
+			}
+			kept = append(kept, r)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		s.rulesMu.Lock()
+		s.rules, s.rulesAt = kept, time.Now()
+		s.rulesMu.Unlock()
 	}
-	return out, rows.Err()
+	out := make([]*Rule, len(kept))
+	for i, r := range kept {
+		c := *r
+		out[i] = &c
+	}
+	return out, nil
+}
+
+// rulesChanged forgets the kept rules (after this server wrote one).
+func (s *Service) rulesChanged() {
+	s.rulesMu.Lock()
+	s.rules = nil
+	s.rulesMu.Unlock()
 }
 
 // rulesFor are the active rules that apply in a community: its own and its
@@ -387,6 +420,7 @@ func (s *Service) CreateRule(ctx context.Context, p *auth.Principal, r Rule) (in
 		return s.Audit.Record(ctx, tx, audit.Event(p, "followups.rule_create", "fu_rule", id, r.OrgID, audit.Success).
 			WithDetail(map[string]any{"name": r.Name, "every": r.Every, "unit": r.Unit, "subjects": len(subjects)}))
 	})
+	s.rulesChanged()
 	if err != nil {
 		return 0, err
 	}
@@ -450,6 +484,7 @@ func (s *Service) UpdateRule(ctx context.Context, p *auth.Principal, id int64, i
 		return s.Audit.Record(ctx, tx, audit.Event(p, "followups.rule_update", "fu_rule", id, cur.OrgID, audit.Success).
 			WithDetail(map[string]any{"name": in.Name, "every": in.Every, "unit": in.Unit, "active": in.Active}))
 	})
+	s.rulesChanged()
 	if err != nil {
 		return err
 	}
@@ -890,18 +925,28 @@ func (s *Service) ListDuties(ctx context.Context, p *auth.Principal, f DutyFilte
 }
 
 // DueCounts counts the user's own active duties: overdue, due today, and due
-// later this week (today excluded), for the home page.
+// later this week (today excluded), for the due list's tabs and the home
+// page, in one statement over the due index.
 func (s *Service) DueCounts(ctx context.Context, p *auth.Principal) (overdue, today, week int, err error) {
-	for _, c := range []struct {
-		when string
-		n    *int
-	}{{WhenOverdue, &overdue}, {WhenToday, &today}, {WhenWeek, &week}} {
-		if _, *c.n, err = s.ListDuties(ctx, p, DutyFilter{Own: true, When: c.when, Limit: 1}); err != nil {
-			return
-		}
+	if err = p.Require(PermRead); err != nil {
+		return
 	}
-	week -= today
-	return
+	_, own, err := s.visibleRules(ctx, p)
+	if err != nil || len(own) == 0 {
+		return
+	}
+	d := s.DB.Dialect()
+	sc, args := p.Scope.SQL(d, "d.community_id", "d.grid_id")
+	rc, rargs := d.IDSet("d.rule_id", ruleIDs(own))
+	day0 := s.today()
+	args = append([]any{day0, day0, day0}, args...)
+	args = append(args, rargs...)
+	args = append(args, weekEnd(day0))
+	var o, t, w sql.NullInt64
+	err = s.DB.QueryRowContext(ctx, `SELECT SUM(CASE WHEN d.due_on < ? THEN 1 ELSE 0 END), SUM(CASE WHEN d.due_on = ? THEN 1 ELSE 0 END),
+		SUM(CASE WHEN d.due_on > ? THEN 1 ELSE 0 END)
+		FROM fu_duty d WHERE `+sc+` AND d.status = 'active' AND `+rc+` AND d.due_on <= ?`, args...).Scan(&o, &t, &w)
+	return int(o.Int64), int(t.Int64), int(w.Int64), err
 }
 
 // DutyAccess is what the reader may do with a duty.

@@ -17,8 +17,9 @@ import (
 // whole report, for one period (口径 in the catalogue, followups.def_*):
 //
 //   - Due: duties that were active at some time in the period (created before
-//     its end, not ended before its start); Visited: those of them with at
-//     least one record in the period. 走访率 = Visited / Due.
+//     its end, not ended before its start), in the grid they are in now;
+//     Visited: those of them with at least one record in the period, in the
+//     grid of the record. 走访率 = Visited / Due.
 //   - Records, OnTime: the records of the period, and those made by their
 //     duty's due date. 按时走访率 = OnTime / Records.
 //   - Talk*: the same as Due/Visited for talk rules (帮教谈话率); Screen*: the
@@ -102,8 +103,9 @@ type RatesFilter struct {
 
 // Rates computes the follow-up rates of a month for the units p reaches (by
 // community and grid) and by rule, within scope and the rules p may see: two
-// aggregate statements, one over the duties and one over the month's
-// records, each grouped by community (one shard each on Citus).
+// aggregate statements over the duties (active; ended in the month) and one
+// over the month's records, each grouped by community (one shard each on
+// Citus) and each read from an index alone.
 func (s *Service) Rates(ctx context.Context, p *auth.Principal, f RatesFilter) (*Rates, error) {
 	if err := p.Require(PermRead); err != nil {
 		return nil, err
@@ -169,46 +171,49 @@ func (s *Service) Rates(ctx context.Context, p *auth.Principal, f RatesFilter) (
 	}
 	today := now.Format(day)
 	dw, dargs := where("d")
-	vw, vargs := where("r")
-	// Duties active in the month, and those visited in it (a LEFT JOIN on the
-	// month's records of each duty, joined on the community: one shard).
-	q := `SELECT d.community_id, COALESCE(d.grid_id, 0), d.rule_id, COUNT(*), COUNT(v.duty_id),
-			SUM(CASE WHEN d.status = 'active' AND d.due_on < ? THEN 1 ELSE 0 END)
-		FROM fu_duty d LEFT JOIN (
-			SELECT r.community_id, r.duty_id FROM fu_record r WHERE ` + vw + ` AND r.happened_on >= ? AND r.happened_on <= ? GROUP BY r.community_id, r.duty_id
-		) v ON v.community_id = d.community_id AND v.duty_id = d.id
-		WHERE ` + dw + ` AND d.created_at < ? AND (d.status = 'active' OR d.ended_on >= ?)
-		GROUP BY d.community_id, d.grid_id, d.rule_id`
-	args := append([]any{today}, vargs...)
-	args = append(args, res.From, res.To)
-	args = append(args, dargs...)
-	args = append(args, end.UnixMilli(), res.From)
-	rows, err := s.DB.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var k key
-		var due, visited, overdue int
-		if err := rows.Scan(&k.community, &k.grid, &k.rule, &due, &visited, &overdue); err != nil {
-			rows.Close()
+	// Duties active in the month: those active now and not created after it,
+	// and those ended in it or since (few). Both read the due index alone.
+	for _, part := range []struct {
+		cond string
+		args []any
+	}{
+		{`d.status = 'active'`, nil},
+		{`d.status = 'ended' AND d.ended_on >= ?`, []any{res.From}},
+	} {
+		args := append([]any{today}, dargs...)
+		args = append(append(args, part.args...), end.UnixMilli())
+		rows, err := s.DB.QueryContext(ctx, `SELECT d.community_id, COALESCE(d.grid_id, 0), d.rule_id, COUNT(*),
+				SUM(CASE WHEN d.status = 'active' AND d.due_on < ? THEN 1 ELSE 0 END)
+			FROM fu_duty d WHERE `+dw+` AND `+part.cond+` AND d.created_at < ?
+			GROUP BY d.community_id, d.grid_id, d.rule_id`, args...)
+		if err != nil {
 			return nil, err
 		}
-		c := get(k)
-		c.Due += due
-		c.Visited += visited
-		c.Overdue += overdue
-		if rulesByID[k.rule].Kind == KindTalk {
-			c.TalkDue += due
-			c.TalkVisited += visited
+		for rows.Next() {
+			var k key
+			var due, overdue int
+			if err := rows.Scan(&k.community, &k.grid, &k.rule, &due, &overdue); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			c := get(k)
+			c.Due += due
+			c.Overdue += overdue
+			if rulesByID[k.rule].Kind == KindTalk {
+				c.TalkDue += due
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
 	rw, rargs := where("r")
-	rows, err = s.DB.QueryContext(ctx, `SELECT r.community_id, COALESCE(r.grid_id, 0), r.rule_id, COUNT(*), SUM(CASE WHEN r.on_time THEN 1 ELSE 0 END)
+	// The month's records, and the duties they visited, where each record was
+	// made (a person who moved since counts as visited in the grid of the
+	// visit): the month's range of the records' month index alone.
+	rows, err := s.DB.QueryContext(ctx, `SELECT r.community_id, COALESCE(r.grid_id, 0), r.rule_id, COUNT(DISTINCT r.duty_id), COUNT(*),
+			SUM(CASE WHEN r.on_time THEN 1 ELSE 0 END)
 		FROM fu_record r WHERE `+rw+` AND r.happened_on >= ? AND r.happened_on <= ?
 		GROUP BY r.community_id, r.grid_id, r.rule_id`, append(rargs, res.From, res.To)...)
 	if err != nil {
@@ -216,14 +221,18 @@ func (s *Service) Rates(ctx context.Context, p *auth.Principal, f RatesFilter) (
 	}
 	for rows.Next() {
 		var k key
-		var n, onTime int
-		if err := rows.Scan(&k.community, &k.grid, &k.rule, &n, &onTime); err != nil {
+		var visited, n, onTime int
+		if err := rows.Scan(&k.community, &k.grid, &k.rule, &visited, &n, &onTime); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		c := get(k)
+		c.Visited += visited
 		c.Records += n
 		c.OnTime += onTime
+		if rulesByID[k.rule].Kind == KindTalk {
+			c.TalkVisited += visited
+		}
 		if rulesByID[k.rule].Kind == KindScreening {
 			c.ScreenRecords += n
 			c.ScreenOnTime += onTime

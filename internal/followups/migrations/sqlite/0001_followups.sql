@@ -60,9 +60,10 @@ CREATE TABLE fu_duty (
 CREATE UNIQUE INDEX fu_duty_pkey ON fu_duty (community_id, id);
 CREATE UNIQUE INDEX fu_duty_subject ON fu_duty (community_id, rule_id, subject_kind, subject_id);
 -- Due lists: a grid's active duties in due order, with the rule so that the
--- lists' counts (the rules a user may see) are read from the index alone; and
+-- lists' counts (the rules a user may see) and the month's rates (created_at)
+-- are read from the index alone; and
 -- a line's (综治: 帮教 talks) across the community's grids.
-CREATE INDEX fu_duty_due ON fu_duty (community_id, status, grid_id, due_on, rule_id);
+CREATE INDEX fu_duty_due ON fu_duty (community_id, status, grid_id, due_on, rule_id, created_at);
 CREATE INDEX fu_duty_rule_due ON fu_duty (community_id, status, rule_id, due_on);
 
 CREATE TABLE fu_record (
@@ -97,5 +98,6 @@ CREATE UNIQUE INDEX fu_record_key ON fu_record (community_id, created_by, idempo
 CREATE INDEX fu_record_duty ON fu_record (community_id, duty_id, happened_at);
 CREATE INDEX fu_record_subject ON fu_record (community_id, subject_kind, subject_id, happened_at);
 CREATE INDEX fu_record_household ON fu_record (community_id, household_id, happened_at);
--- Rates of a month: the month's records of the communities in scope.
-CREATE INDEX fu_record_month ON fu_record (community_id, happened_on);
+-- Rates of a month: the month's records of the communities in scope, with
+-- what the rates count, so that they are read from the index alone.
+CREATE INDEX fu_record_month ON fu_record (community_id, happened_on, rule_id, grid_id, duty_id, on_time);
