@@ -139,6 +139,7 @@ func New(opts Options) *App {
 	a.AddWorker(Worker{Name: "cases", Run: a.Cases.RunWorker})
 
 	a.Followups = &followups.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Calendar: a.Calendar, Registry: followupSubjects{opts.DB, a.Registry}, Log: log}
+	a.Followups.APIRoutes(a.Web)
 	a.AddWorker(Worker{Name: "followups", Run: a.Followups.RunWorker})
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})

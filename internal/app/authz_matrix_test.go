@@ -74,6 +74,10 @@ type matrixEntry struct {
 	// skip: the route is about the caller's own session (login, logout, second
 	// factor, own password) and is tested in web's own tests.
 	skip string
+	// refusedInBody: the body names its target, and the route's contract
+	// answers an allowed account aiming it outside its reach with this status
+	// on that field (follow-up records: 422 on duty_id) instead of a refusal.
+	refusedInBody int
 }
 
 // expected is the answer an allowed write must get when success is not right.
@@ -396,6 +400,15 @@ func leakReach(user, kind string, wh apptest.Where) bool {
 		return user == "community_admin"
 	case "api_token":
 		return user == "grid_worker"
+	case "fu_duty_sensitive":
+		// A sensitive group's duty is marked by its rule's name, a street rule
+		// every leader of the street sees (the group is opened to leaders;
+		// the 综治 line too, whom no fixture account is of). Never the grid
+		// worker or the 民政 social worker.
+		return user == "street_admin" || user == "community_admin" || user == "community_admin_c2"
+	case "fu_record_sensitive":
+		// Its record: those the group is opened to, within their scope.
+		return (user == "street_admin" || user == "community_admin") && apptest.Reaches(user, wh)
 	case "sensitive_tag":
 		// A sensitive group's name: only those it is opened to (the leaders here)
 		// and the system administrator who defines groups may ever see it.
@@ -550,7 +563,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 					if ok && refused(resp) {
 						t.Errorf("%s: refused with %d, want allowed", label, resp.StatusCode)
 					}
-					if !ok && !refused(resp) {
+					if !ok && !refused(resp) && !(e.refusedInBody != 0 && e.allows(user) && resp.StatusCode == e.refusedInBody) {
 						t.Errorf("%s: status %d, want refused\n%.300s", label, resp.StatusCode, body)
 					}
 					if ok && cl.method == "GET" && !e.noLeakCheck {
