@@ -64,12 +64,14 @@ func (s *Service) CreateRecord(ctx context.Context, p *auth.Principal, in Record
 	} else if in.HappenedAt.Before(now.AddDate(-1, 0, 0)) {
 		errs.Add("happened_at", "followups.err_too_old")
 	}
-	for field, max := range map[string]struct {
-		v   *string
-		max int
-	}{"met": {&in.Met, 100}, "note": {&in.Note, maxNote}, "needs": {&in.Needs, maxNote}, "location": {&in.Location, 200}} {
-		*max.v = strings.TrimSpace(*max.v)
-		errs.MaxLen(field, i18n.T("followups.field_"+field), *max.v, max.max)
+	for field, f := range map[string]struct {
+		v     *string
+		max   int
+		label string
+	}{"met": {&in.Met, 100, "followups.field_met"}, "note": {&in.Note, maxNote, "followups.field_note"},
+		"needs": {&in.Needs, maxNote, "followups.field_needs"}, "location": {&in.Location, 200, "followups.field_location"}} {
+		*f.v = strings.TrimSpace(*f.v)
+		errs.MaxLen(field, i18n.T(f.label), *f.v, f.max)
 	}
 	fields := map[string]string{}
 	for k, v := range in.Fields {
