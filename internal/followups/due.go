@@ -17,10 +17,25 @@ const day = "2006-01-02"
 // (first > 0) the first-year frequency applies. cal may be nil for rules that do
 // not count working days.
 func nextDue(cal *calendar.Calendar, unit string, every, first int, since, last string) string {
-	base, firstContact := last, last == ""
-	if firstContact {
-		base = since
+	if last == "" {
+		return dueFrom(cal, unit, every, first, since, since, true)
 	}
+	return dueFrom(cal, unit, every, first, since, last, false)
+}
+
+// firstDue is the due date of a duty not yet done, counted from start when
+// that is later than since: a rule made today about people who have carried
+// their tag for years makes them due one period from today, not years ago.
+func firstDue(cal *calendar.Calendar, unit string, every, first int, since, start string) string {
+	if start < since {
+		start = since
+	}
+	return dueFrom(cal, unit, every, first, since, start, true)
+}
+
+// dueFrom counts one period on from base (a first contact: within base's
+// own week or month for those units); since decides the first year.
+func dueFrom(cal *calendar.Calendar, unit string, every, first int, since, base string, firstContact bool) string {
 	t, err := time.Parse(day, base)
 	if err != nil {
 		return base

@@ -47,3 +47,26 @@ func TestNextDue(t *testing.T) {
 		t.Errorf("weekEnd across the year: %s", got)
 	}
 }
+
+// A duty not yet done counts from when it began when that is later than the
+// day its subject came under the rule: a new rule about people tagged years
+// ago makes them due one period on, not years overdue.
+func TestFirstDue(t *testing.T) {
+	for _, c := range []struct {
+		unit               string
+		every, first       int
+		since, start, want string
+	}{
+		{UnitDay, 7, 0, "2019-03-01", "2026-12-07", "2026-12-14"},
+		{UnitDay, 7, 0, "2026-12-10", "2026-12-07", "2026-12-17"},
+		{UnitWeek, 1, 0, "2019-03-01", "2026-12-07", "2026-12-13"},
+		{UnitMonth, 3, 0, "2019-03-01", "2026-12-07", "2027-02-28"},
+		// In the first year after since, the first-year frequency.
+		{UnitDay, 30, 7, "2026-11-01", "2026-12-07", "2026-12-14"},
+		{UnitDay, 30, 7, "2024-11-01", "2026-12-07", "2027-01-06"},
+	} {
+		if got := firstDue(nil, c.unit, c.every, c.first, c.since, c.start); got != c.want {
+			t.Errorf("firstDue(%s, %d, %d, since %s, start %s) = %s, want %s", c.unit, c.every, c.first, c.since, c.start, got, c.want)
+		}
+	}
+}

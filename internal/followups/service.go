@@ -645,9 +645,10 @@ func (s *Service) Sync(ctx context.Context, communityID int64) error {
 		name                            string
 		grid, household                 int64
 		since, status, last, due, ended string
+		created                         int64
 	}
 	existing := map[dutyKey]have{}
-	rows, err := s.DB.QueryContext(ctx, `SELECT id, rule_id, subject_kind, subject_id, subject_name, COALESCE(grid_id, 0), COALESCE(household_id, 0), since, status, last_done_on, due_on, ended_on
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, rule_id, subject_kind, subject_id, subject_name, COALESCE(grid_id, 0), COALESCE(household_id, 0), since, status, last_done_on, due_on, ended_on, created_at
 		FROM fu_duty WHERE community_id = ?`, communityID)
 	if err != nil {
 		return err
@@ -655,7 +656,7 @@ func (s *Service) Sync(ctx context.Context, communityID int64) error {
 	for rows.Next() {
 		var k dutyKey
 		var h have
-		if err := rows.Scan(&h.id, &k.rule, &k.kind, &k.id, &h.name, &h.grid, &h.household, &h.since, &h.status, &h.last, &h.due, &h.ended); err != nil {
+		if err := rows.Scan(&h.id, &k.rule, &k.kind, &k.id, &h.name, &h.grid, &h.household, &h.since, &h.status, &h.last, &h.due, &h.ended, &h.created); err != nil {
 			rows.Close()
 			return err
 		}
@@ -679,7 +680,7 @@ func (s *Service) Sync(ctx context.Context, communityID int64) error {
 			}
 		}
 		if !ok {
-			due := nextDue(cal, r.Unit, r.Every, r.FirstYearEvery, since, "")
+			due := firstDue(cal, r.Unit, r.Every, r.FirstYearEvery, since, today)
 			inserts = append(inserts, []any{communityID, k.rule, k.kind, k.id, sb.Name, nullID(sb.HouseholdID), nullID(sb.GridID), since, DutyActive, "", due, "", now, now})
 			continue
 		}
@@ -688,6 +689,10 @@ func (s *Service) Sync(ctx context.Context, communityID int64) error {
 			h.last = ""
 		}
 		due := nextDue(cal, r.Unit, r.Every, r.FirstYearEvery, since, h.last)
+		if h.last == "" {
+			// Never done: one period from when the duty began.
+			due = firstDue(cal, r.Unit, r.Every, r.FirstYearEvery, since, time.UnixMilli(h.created).In(locale.Zone).Format(day))
+		}
 		if h.status != DutyActive || h.name != sb.Name || h.grid != sb.GridID || h.household != sb.HouseholdID || h.since != since || h.due != due {
 			updates = append(updates, []any{sb.Name, nullID(sb.GridID), nullID(sb.HouseholdID), since, DutyActive, h.last, due, "", now, communityID, h.id})
 		}
