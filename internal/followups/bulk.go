@@ -33,14 +33,15 @@ type BulkRecord struct {
 // bulk transaction, as CreateRecord one by one in date order would leave
 // them: each record keeps the due date it answered and whether it was on time,
 // and each duty's last and next due date follow its latest record. What came
-// before the history is not in it: a duty about a grid or building (under its
-// rule since the rule was made) whose history goes back before that is taken
-// to have been under it since its first record, and a duty with no record
-// yet that was due before the history begins (a group's member for years)
-// has its first record answer its own day. One audit entry names the whole
-// history. Records CreateRecord would refuse (a duty ended or out of reach, a
-// way or field unknown, a day in the future, text too long) refuse the whole,
-// with nothing written.
+// before the history is not in it. A duty made after its first record (the
+// month's rates count a duty from when it was made) was there since that
+// record, and one about a grid or building, under its rule since the rule was
+// made, was under it since then too. A duty with no record yet that was due
+// before the history begins (a group's member for years) has its first record
+// answer its own day. One audit entry names the whole history. Records
+// CreateRecord would refuse (a duty ended or out of reach, a way or field
+// unknown, a day in the future, text too long) refuse the whole, with nothing
+// written.
 func (s *Service) WriteRecords(ctx context.Context, p *auth.Principal, communityID int64, list []BulkRecord) (int, error) {
 	if err := p.Require(PermRecord); err != nil {
 		return 0, err
@@ -98,7 +99,7 @@ func (s *Service) WriteRecords(ctx context.Context, p *auth.Principal, community
 		}
 		batch := tx.NewBatch("fu_record", []string{"community_id", "duty_id", "rule_id", "kind", "way", "subject_kind", "subject_id", "subject_name", "household_id", "grid_id",
 			"happened_at", "happened_on", "due_on", "on_time", "met", "note", "fields", "needs", "location", "created_by", "created_at"}, 500)
-		moved := map[int64]bool{}
+		first := map[int64]int64{} // each duty's first record, in ms
 		stamp := db.Now()
 		for i := range list {
 			in := &list[i]
@@ -122,6 +123,9 @@ func (s *Service) WriteRecords(ctx context.Context, p *auth.Principal, community
 				in.Note = i18n.T("followups.zero_report")
 			}
 			on := in.HappenedAt.In(locale.Zone).Format(day)
+			if _, ok := first[du.ID]; !ok {
+				first[du.ID] = in.HappenedAt.UnixMilli()
+			}
 			if du.LastDoneOn == "" && r.Subject != SubjectTag && on < du.Since {
 				du.Since = on
 				du.DueOn = nextDue(cal, r.Unit, r.Every, r.FirstYearEvery, du.Since, "")
@@ -138,25 +142,25 @@ func (s *Service) WriteRecords(ctx context.Context, p *auth.Principal, community
 				in.HappenedAt.UnixMilli(), on, du.DueOn, on <= du.DueOn, in.Met, in.Note, string(fields), in.Needs, in.Location, by, stamp); err != nil {
 				return err
 			}
-			if on > du.LastDoneOn {
+			if on >= du.LastDoneOn {
 				du.LastDoneOn = on
 				du.DueOn = nextDue(cal, r.Unit, r.Every, r.FirstYearEvery, du.Since, on)
-				moved[du.ID] = true
 			}
 			written++
 		}
 		if err := batch.Flush(ctx); err != nil {
 			return err
 		}
-		ids := make([]int64, 0, len(moved))
-		for id := range moved {
+		ids := make([]int64, 0, len(first))
+		for id := range first {
 			ids = append(ids, id)
 		}
 		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 		for _, id := range ids {
 			du := duties[id]
-			if _, err := tx.ExecContext(ctx, `UPDATE fu_duty SET since = ?, last_done_on = ?, due_on = ?, updated_at = ? WHERE community_id = ? AND id = ?`,
-				du.Since, du.LastDoneOn, du.DueOn, stamp, du.CommunityID, du.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE fu_duty SET since = ?, last_done_on = ?, due_on = ?, updated_at = ?,
+				created_at = CASE WHEN created_at > ? THEN ? ELSE created_at END WHERE community_id = ? AND id = ?`,
+				du.Since, du.LastDoneOn, du.DueOn, stamp, first[id], first[id], du.CommunityID, du.ID); err != nil {
 				return err
 			}
 		}

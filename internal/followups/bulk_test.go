@@ -112,6 +112,14 @@ func TestWriteRecords(t *testing.T) {
 		if d.Since != on(-15) || d.LastDoneOn != on(-8) || d.DueOn != sunday(-1) {
 			t.Errorf("inspection: since %s last %s due %s; want since %s last %s due %s", d.Since, d.LastDoneOn, d.DueOn, on(-15), on(-8), sunday(-1))
 		}
+		// The month's rates count it from its first record on.
+		var made int64
+		if err := w.DB.QueryRowContext(ctx, `SELECT created_at FROM fu_duty WHERE id = ?`, inspection).Scan(&made); err != nil {
+			t.Fatal(err)
+		}
+		if made != at(-15).UnixMilli() {
+			t.Errorf("inspection made at %v, want at its first record %v", time.UnixMilli(made), at(-15))
+		}
 		recs, _ := f.ListRecords(ctx, sys, followups.RecordFilter{DutyID: inspection})
 		if len(recs) != 2 || recs[1].DueOn != sunday(-15) || !recs[1].OnTime || recs[0].DueOn != sunday(-8) || !recs[0].OnTime {
 			t.Errorf("inspection records: %s", show(recs))
