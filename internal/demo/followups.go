@@ -494,13 +494,25 @@ func datePersonTags(ctx context.Context, env *Env, tags map[string]int64, today 
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return a.DB.InTx(ctx, func(tx *db.Tx) error {
-		for _, r := range list {
-			if _, err := tx.ExecContext(ctx, `UPDATE reg_person_tag SET since = ? WHERE community_id = ? AND person_id = ? AND tag_id = ?`,
-				r.since, r.community, r.person, r.tag); err != nil {
-				return err
-			}
+	// One community per transaction (one shard each on Citus).
+	for len(list) > 0 {
+		n := 1
+		for n < len(list) && list[n].community == list[0].community {
+			n++
 		}
-		return nil
-	})
+		err := a.DB.InTx(ctx, func(tx *db.Tx) error {
+			for _, r := range list[:n] {
+				if _, err := tx.ExecContext(ctx, `UPDATE reg_person_tag SET since = ? WHERE community_id = ? AND person_id = ? AND tag_id = ?`,
+					r.since, r.community, r.person, r.tag); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		list = list[n:]
+	}
+	return nil
 }

@@ -76,6 +76,17 @@ func TestDemoFollowups(t *testing.T) {
 			t.Errorf("%d duties whose last visit is not their latest record", off)
 		}
 
+		// Last month's rates are those of a street that mostly keeps its
+		// duties: most duties visited, most records on time.
+		lastMonth := time.Now().In(locale.Zone).AddDate(0, 0, -time.Now().In(locale.Zone).Day()).Format("2006-01")
+		rates, err := f.Rates(ctx, sys, followups.RatesFilter{Month: lastMonth})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := rates.Total; c.Due == 0 || c.Visited*10 < c.Due*7 || c.Visited == c.Due || c.OnTime*10 < c.Records*8 || c.ScreenRecords == 0 {
+			t.Errorf("%s: %d duties, %d visited (%s); %d records, %d on time (%s); %d screenings", lastMonth, c.Due, c.Visited, c.VisitRate(), c.Records, c.OnTime, c.OnTimeRate(), c.ScreenRecords)
+		}
+
 		login := func(user string) *auth.Principal {
 			res, err := a.Auth.Login(ctx, user, password, "127.0.0.1", "test", auth.KindWeb)
 			if err != nil {
