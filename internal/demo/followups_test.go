@@ -2,17 +2,20 @@ package demo_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
 	"linli/internal/app"
 	"linli/internal/apptest"
+	"linli/internal/audit"
 	"linli/internal/auth"
 	"linli/internal/db"
 	"linli/internal/dbtest"
 	"linli/internal/demo"
 	"linli/internal/followups"
 	"linli/internal/locale"
+	"linli/internal/web"
 )
 
 // The demo street has follow-up rules, their duties and three months of
@@ -85,6 +88,36 @@ func TestDemoFollowups(t *testing.T) {
 		}
 		if c := rates.Total; c.Due == 0 || c.Visited*10 < c.Due*7 || c.Visited == c.Due || c.OnTime*10 < c.Records*8 || c.ScreenRecords == 0 {
 			t.Errorf("%s: %d duties, %d visited (%s); %d records, %d on time (%s); %d screenings", lastMonth, c.Due, c.Visited, c.VisitRate(), c.Records, c.OnTime, c.OnTimeRate(), c.ScreenRecords)
+		}
+
+		// The audit log names the histories written, in Chinese.
+		rows, err := d.QueryContext(ctx, `SELECT action, detail FROM audit_log WHERE action = 'followups.record'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries := 0
+		for rows.Next() {
+			var action, detail string
+			if err := rows.Scan(&action, &detail); err != nil {
+				t.Fatal(err)
+			}
+			entries++
+			if _, ok := audit.ActionKey(action); !ok {
+				t.Errorf("audit action %s not declared", action)
+			}
+			var m map[string]any
+			if err := json.Unmarshal([]byte(detail), &m); err != nil {
+				t.Errorf("%s: detail %s: %v", action, detail, err)
+			}
+			for k := range m {
+				if !web.AuditFieldNamed(k) {
+					t.Errorf("%s: detail key %s has no Chinese name", action, k)
+				}
+			}
+		}
+		rows.Close()
+		if entries == 0 {
+			t.Error("the follow-up histories left no audit entry")
 		}
 
 		login := func(user string) *auth.Principal {

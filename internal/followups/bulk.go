@@ -165,7 +165,7 @@ func (s *Service) WriteRecords(ctx context.Context, p *auth.Principal, community
 			}
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "followups.record", "org_unit", communityID, communityID, audit.Success).
-			WithDetail(map[string]int{"records": written, "duties": len(ids)}))
+			WithDetail(map[string]int{"created": written}))
 	})
 	if err != nil {
 		return 0, err
