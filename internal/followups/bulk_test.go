@@ -125,8 +125,7 @@ func TestWriteRecords(t *testing.T) {
 			t.Errorf("inspection records: %s", show(recs))
 		}
 
-		// A 老年人 tagged since 2020, due for years: the first record of the
-		// history answers its own day.
+		// A 老年人 tagged since 2020, under a rule made today.
 		if _, err := f.CreateRule(ctx, sys, followups.Rule{OrgID: w.C1, Name: "老年人走访", Kind: followups.KindVisit, Subject: followups.SubjectTag,
 			TagID: tagID(t, w, "elderly"), Every: 14, Unit: followups.UnitDay, Assign: followups.AssignGridWorker}); err != nil {
 			t.Fatal(err)
