@@ -258,14 +258,14 @@ func TestImportBadRows(t *testing.T) {
 		wrongCheck := headA[:17] + map[bool]string{true: "0", false: "1"}[headA[17] != '0']
 		path := ledger(t, "走访台账", visitHeader, [][]any{
 			{1, "居民甲配偶", spouse, "", today.AddDate(0, 0, 3).Format("2006-01-02"), "入户", "", "", "", "", ""}, // 3: in the future
-			{2, "居民甲配偶", spouse, "", "3月5日", "入户", "", "", "", "", ""},                                       // 4: no year
-			{3, "居民甲配偶", spouse, "", day, "飞鸽传书", "", "", "", "", ""},                                          // 5: unknown way
-			{4, "查无此人", "", "", day, "入户", "", "", "", "", ""},                                                 // 6: no such name
-			{5, "居民甲户主", wrongCheck, "", day, "入户", "", "", "", "", ""},                                       // 7: check digit
-			{6, "居民丁户主", headD, "", day, "入户", "", "", "", "", ""},                                            // 8: another community's
-			{7, "居民甲配偶", headA, "", day, "入户", "", "", "", "", ""},                                            // 9: name and ID differ
-			{8, "居民乙配偶", "", "", day, "入户", "", "", "", "", ""},                                               // 10: no duty
-			{9, "居民甲配偶", spouse, "", day, "电话", "", "", "", "", ""},                                           // 11: good
+			{2, "居民甲配偶", spouse, "", "3月5日", "入户", "", "", "", "", ""},                                      // 4: no year
+			{3, "居民甲配偶", spouse, "", day, "飞鸽传书", "", "", "", "", ""},                                       // 5: unknown way
+			{4, "查无此人", "", "", day, "入户", "", "", "", "", ""},                                              // 6: no such name
+			{5, "居民甲户主", wrongCheck, "", day, "入户", "", "", "", "", ""},                                     // 7: check digit
+			{6, "居民丁户主", headD, "", day, "入户", "", "", "", "", ""},                                          // 8: another community's
+			{7, "居民甲配偶", headA, "", day, "入户", "", "", "", "", ""},                                          // 9: name and ID differ
+			{8, "居民乙配偶", "", "", day, "入户", "", "", "", "", ""},                                             // 10: no duty
+			{9, "居民甲配偶", spouse, "", day, "电话", "", "", "", "", ""},                                         // 11: good
 		})
 		res, _, err := w.App.Imports.RunNow(ctx, p, im, w.C1, path, false)
 		if err != nil {
