@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"linli/internal/audit"
@@ -97,21 +98,19 @@ const minImportYear = "2000"
 
 // ledgerRow is a row read and checked.
 type ledgerRow struct {
-	num                            int
 	name, idNumber                 string // idNumber normalised, "" when the row has none
 	on                             string
 	way                            string // "" when the row says none
 	met, note, needs, location, by string
 	fields                         map[string]string
 	duty                           *Duty
-	rule                           *Rule
 }
 
 // readRow checks a row's own values (not yet whom it is about); problem is
 // called for each bad cell.
 func readRow(r importexport.Row, today, byLabel string, problem func(key, value string, msg i18n.Msg)) ledgerRow {
 	v := r.Values
-	lr := ledgerRow{num: r.Num, name: v["name"], met: v["met"], note: v["note"], needs: v["needs"], location: v["location"], by: v["visitor"], fields: map[string]string{}}
+	lr := ledgerRow{name: v["name"], met: v["met"], note: v["note"], needs: v["needs"], location: v["location"], by: v["visitor"], fields: map[string]string{}}
 	if x := v["id_number"]; x != "" {
 		id, err := identity.ParseID(x)
 		if err != nil {
@@ -160,9 +159,12 @@ func readRow(r importexport.Row, today, byLabel string, problem func(key, value 
 		}
 		lr.way = w
 	}
-	for key, max := range map[string]int{"met": 100, "needs": maxNote, "location": 200, "visitor": 30} {
-		if utf8.RuneCountInString(v[key]) > max {
-			problem(key, v[key], i18n.M("err.too_long", "field", fieldLabel(key), "max", max))
+	for _, f := range []struct {
+		key string
+		max int
+	}{{"met", 100}, {"needs", maxNote}, {"location", 200}, {"visitor", 30}} {
+		if utf8.RuneCountInString(v[f.key]) > f.max {
+			problem(f.key, v[f.key], i18n.M("err.too_long", "field", fieldLabel(f.key), "max", f.max))
 		}
 	}
 	if lr.by != "" {
@@ -188,6 +190,17 @@ func readRow(r importexport.Row, today, byLabel string, problem func(key, value 
 		}
 	}
 	return lr
+}
+
+// nameKey is a name as compared: ledgers pad two-character Chinese names to
+// the width of three ("王  芳"), which the registry writes "王芳".
+func nameKey(s string) string {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return strings.ReplaceAll(s, " ", "")
+		}
+	}
+	return s
 }
 
 func fieldLabel(key string) string {
@@ -306,18 +319,20 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 			switch {
 			case sb == nil:
 				problem("id_number", masked, i18n.M("followups.import_no_person", "community", comm.Name))
-			case lr.name != "" && lr.name != sb.Name:
+			case lr.name != "" && nameKey(lr.name) != nameKey(sb.Name):
 				problem("name", lr.name, i18n.M("followups.import_name_mismatch"))
 			default:
 				person = sb
 			}
 		} else {
-			list, seen := byName[lr.name]
+			name := nameKey(lr.name)
+			list, seen := byName[name]
 			if !seen {
-				if list, err = s.Registry.PeopleNamed(ctx, req.CommunityID, lr.name); err != nil {
+				found, err := s.Registry.PeopleNamed(ctx, req.CommunityID, name)
+				if err != nil {
 					return err
 				}
-				byName[lr.name] = list
+				list, byName[name] = found, found
 			}
 			switch len(list) {
 			case 0:
@@ -427,8 +442,13 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 				req.Progress(res.Rows)
 			}
 		}
-		return s.Audit.Record(ctx, tx, audit.Event(p, "followups.import", "org_unit", req.CommunityID, req.CommunityID, audit.Success).
-			WithDetail(map[string]any{"rows": res.Rows, "records": len(writes), "people": len(people), "skipped": skipped, "talk": talk}))
+		// The summary's own words name its figures in the audit log, as
+		// the other ledger imports do.
+		detail := map[string]any{"rows": res.Rows}
+		for _, l := range res.Summary {
+			detail[l.Label] = l.Count
+		}
+		return s.Audit.Record(ctx, tx, audit.Event(p, "followups.import", "org_unit", req.CommunityID, req.CommunityID, audit.Success).WithDetail(detail))
 	})
 	if err != nil {
 		return nil, err
