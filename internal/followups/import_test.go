@@ -80,7 +80,7 @@ var visitHeader = []any{"序号", "姓 名", "公民身份号码", "出生日期
 
 // A visit ledger as a community keeps it goes in whole: IDs typed in groups,
 // dates written four ways (one an Excel serial), a blank row, a person matched
-// by a name no one else has; records in date order per duty move the due
+// by a name no one else has (padded to three characters' width); records in date order per duty move the due
 // dates; the same ledger again adds nothing.
 func TestImportVisitLedger(t *testing.T) {
 	apptest.Run(t, func(t *testing.T, w *apptest.World) {
@@ -96,7 +96,7 @@ func TestImportVisitLedger(t *testing.T) {
 			{1, "居民甲配偶", spaced(spouse), "1952-03-15", ago(10).Format("2006年1月2日"), "电话回访", "本人", "电话询问近况", "", "尚可", "张网格"},
 			{2, "居民甲配偶", spouse, "1952-03-15", ago(100).Format("2006/1/2"), "上门", "本人及女儿", "入户走访，家中整洁", "需要助餐服务", "良好", "张网格"},
 			nil,
-			{3, "居民乙户主", "", "", serial(ago(20)), "微信", "", "微信视频问候", "", "", ""},
+			{3, "居民乙  户主", "", "", serial(ago(20)), "微信", "", "微信视频问候", "", "", ""},
 			{4, "居民甲户主", headA, "", ago(5).Format("2006.1.2"), "入户", "本人", "走访正常", "", "", ""},
 			{5, "居民甲户主", headA, "", ago(3).Format("2006-01-02"), "", "", "", "", "", ""},
 		})
