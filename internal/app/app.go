@@ -141,6 +141,7 @@ func New(opts Options) *App {
 	a.Followups = &followups.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Calendar: a.Calendar, Registry: followupSubjects{opts.DB, a.Registry}, Log: log}
 	a.Followups.APIRoutes(a.Web)
 	a.AddWorker(Worker{Name: "followups", Run: a.Followups.RunWorker})
+	a.Imports.Routes(a.Web, followups.Importer{S: a.Followups}, "/followups/import")
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
 	}

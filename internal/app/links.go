@@ -250,3 +250,35 @@ func (f followupSubjects) Tag(ctx context.Context, tagID int64) (followups.Tag, 
 	}
 	return followups.Tag{ID: t.ID, Name: t.Name, VisibleTo: t.VisibleTo}, true
 }
+
+func (f followupSubjects) PersonByIDNumber(ctx context.Context, communityID int64, idNumber string) (followups.Subject, bool, error) {
+	// The registry's own search by a whole ID number (its keyed hash through
+	// reg_identity), limited to the community and its active people.
+	found, _, err := f.r.ListPeople(ctx, auth.System("followups"), registry.Filter{Q: idNumber, OrgID: communityID, AgeMin: -1, AgeMax: -1, Brief: true, Limit: 2})
+	if err != nil || len(found) != 1 || found[0].CommunityID != communityID {
+		return followups.Subject{}, false, err
+	}
+	list, err := f.People(ctx, communityID, []int64{found[0].ID})
+	if err != nil || len(list) != 1 {
+		return followups.Subject{}, false, err
+	}
+	return list[0], true, nil
+}
+
+func (f followupSubjects) PeopleNamed(ctx context.Context, communityID int64, name string) ([]followups.Subject, error) {
+	rows, err := f.db.QueryContext(ctx, `SELECT id, name, COALESCE(grid_id, 0), COALESCE(household_id, 0) FROM reg_person
+		WHERE community_id = ? AND status = 'active' AND name = ? ORDER BY id LIMIT 10`, communityID, name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []followups.Subject
+	for rows.Next() {
+		sb := followups.Subject{Kind: followups.SubjectPerson}
+		if err := rows.Scan(&sb.ID, &sb.Name, &sb.GridID, &sb.HouseholdID); err != nil {
+			return nil, err
+		}
+		out = append(out, sb)
+	}
+	return out, rows.Err()
+}

@@ -32,6 +32,11 @@ var (
 	PermRead = auth.Define("followups.read", auth.RoleStreetAdmin, auth.RoleCommunityAdmin, auth.RoleSocialWorker, auth.RoleGridWorker)
 	// PermRecord: record visits, talks, inspections and screenings.
 	PermRecord = auth.Define("followups.record", auth.RoleStreetAdmin, auth.RoleCommunityAdmin, auth.RoleSocialWorker, auth.RoleGridWorker)
+	// PermImport: bring in a community's visit and talk ledgers. Stricter
+	// than PermRecord: an import takes a whole community, which grid workers
+	// never reach, and writes many records at once under the importer's name;
+	// the community-wide staff who import the resident ledger.
+	PermImport = auth.Define("followups.import", auth.RoleStreetAdmin, auth.RoleCommunityAdmin, auth.RoleSocialWorker)
 	// PermRules: keep the duty rules of one's street or community.
 	PermRules = auth.Define("followups.rules", auth.RoleStreetAdmin, auth.RoleCommunityAdmin)
 )

@@ -11,6 +11,7 @@ import (
 
 	"linli/internal/audit"
 	"linli/internal/auth"
+	"linli/internal/calendar"
 	"linli/internal/db"
 	"linli/internal/i18n"
 	"linli/internal/locale"
@@ -106,33 +107,12 @@ func (s *Service) CreateRecord(ctx context.Context, p *auth.Principal, in Record
 		key = in.IdempotencyKey
 	}
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		// The duty as it is now, locked: two records of one duty at once
-		// (two workers, a queue and a form) each move its due date from the
-		// other's.
-		var status, last, due string
-		err := tx.QueryRowContext(ctx, `SELECT status, last_done_on, due_on FROM fu_duty WHERE community_id = ? AND id = ?`+tx.ForUpdate(), du.CommunityID, du.ID).Scan(&status, &last, &due)
+		rid, err := writeRecord(ctx, tx, cal, du, r, newRecord{way: in.Way, at: in.HappenedAt, on: happenedOn, met: in.Met, note: in.Note,
+			fields: string(fieldsJSON), needs: in.Needs, location: in.Location, key: key, by: p.UserID})
 		if err != nil {
 			return err
 		}
-		if status != DutyActive {
-			return ErrSubjectGone
-		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO fu_record (community_id, duty_id, rule_id, kind, way, subject_kind, subject_id, subject_name, household_id, grid_id,
-			happened_at, happened_on, due_on, on_time, met, note, fields, needs, location, idempotency_key, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			du.CommunityID, du.ID, r.ID, r.Kind, in.Way, du.SubjectKind, du.SubjectID, du.SubjectName, nullID(du.HouseholdID), nullID(du.GridID),
-			in.HappenedAt.UnixMilli(), happenedOn, due, happenedOn <= due, in.Met, in.Note, string(fieldsJSON), in.Needs, in.Location, key, p.UserID, db.Now()).Scan(&id); err != nil {
-			return err
-		}
-		if happenedOn >= last {
-			// A record of an earlier day (sent late from a phone) does not
-			// move the due date back.
-			next := nextDue(cal, r.Unit, r.Every, r.FirstYearEvery, du.Since, happenedOn)
-			if _, err := tx.ExecContext(ctx, `UPDATE fu_duty SET last_done_on = ?, due_on = ?, updated_at = ? WHERE community_id = ? AND id = ?`,
-				happenedOn, next, db.Now(), du.CommunityID, du.ID); err != nil {
-				return err
-			}
-		}
+		id = rid
 		return s.Audit.Record(ctx, tx, audit.Event(p, "followups.record", "fu_record", id, du.CommunityID, audit.Success).
 			WithDetail(map[string]any{"duty": du.ID, "kind": r.Kind, "way": in.Way, "on": happenedOn}))
 	})
@@ -146,6 +126,51 @@ func (s *Service) CreateRecord(ctx context.Context, p *auth.Principal, in Record
 		return 0, false, err
 	}
 	return id, false, nil
+}
+
+// newRecord is a checked record to write.
+type newRecord struct {
+	way                                string
+	at                                 time.Time
+	on                                 string // at's day in the local zone
+	met, note, fields, needs, location string
+	key                                any // idempotency key, or nil
+	by                                 int64
+}
+
+// writeRecord inserts a record of duty du (of rule r) in tx and moves the
+// duty's due date on from it: the one way a record is written, by a form, the
+// API or an import.
+func writeRecord(ctx context.Context, tx *db.Tx, cal *calendar.Calendar, du *Duty, r *Rule, rec newRecord) (int64, error) {
+	// The duty as it is now, locked: two records of one duty at once
+	// (two workers, a queue and a form) each move its due date from the
+	// other's.
+	var status, last, due string
+	err := tx.QueryRowContext(ctx, `SELECT status, last_done_on, due_on FROM fu_duty WHERE community_id = ? AND id = ?`+tx.ForUpdate(), du.CommunityID, du.ID).Scan(&status, &last, &due)
+	if err != nil {
+		return 0, err
+	}
+	if status != DutyActive {
+		return 0, ErrSubjectGone
+	}
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO fu_record (community_id, duty_id, rule_id, kind, way, subject_kind, subject_id, subject_name, household_id, grid_id,
+		happened_at, happened_on, due_on, on_time, met, note, fields, needs, location, idempotency_key, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		du.CommunityID, du.ID, r.ID, r.Kind, rec.way, du.SubjectKind, du.SubjectID, du.SubjectName, nullID(du.HouseholdID), nullID(du.GridID),
+		rec.at.UnixMilli(), rec.on, due, rec.on <= due, rec.met, rec.note, rec.fields, rec.needs, rec.location, rec.key, rec.by, db.Now()).Scan(&id); err != nil {
+		return 0, err
+	}
+	if rec.on >= last {
+		// A record of an earlier day (sent late from a phone) does not
+		// move the due date back.
+		next := nextDue(cal, r.Unit, r.Every, r.FirstYearEvery, du.Since, rec.on)
+		if _, err := tx.ExecContext(ctx, `UPDATE fu_duty SET last_done_on = ?, due_on = ?, updated_at = ? WHERE community_id = ? AND id = ?`,
+			rec.on, next, db.Now(), du.CommunityID, du.ID); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
 }
 
 func (s *Service) recordByKey(ctx context.Context, communityID, userID int64, key string) (int64, error) {

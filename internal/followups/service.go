@@ -32,6 +32,12 @@ type Registry interface {
 	Buildings(ctx context.Context, communityID int64, ids []int64) ([]Subject, error)
 	// Tag names a tag and says who may see that people carry it.
 	Tag(ctx context.Context, tagID int64) (Tag, bool)
+	// PersonByIDNumber finds the active person of the community holding a
+	// citizen ID number (normalised by identity.ParseID), as the registry's
+	// search by a whole ID number does.
+	PersonByIDNumber(ctx context.Context, communityID int64, idNumber string) (Subject, bool, error)
+	// PeopleNamed lists the community's active people of exactly that name.
+	PeopleNamed(ctx context.Context, communityID int64, name string) ([]Subject, error)
 }
 
 // Subject is a person, building or grid a duty is about, as it is now.
