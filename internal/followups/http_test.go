@@ -142,6 +142,88 @@ func TestGridWorkerRecordsAVisit(t *testing.T) {
 		lacks(t, "the grid worker's household file", body, "帮教谈话记录甲")
 		// The person page has it too.
 		page(t, gw, fmt.Sprintf("/registry/people/%d", w.Objects["person"][apptest.InA]), 200, "入户走访：老人身体不错")
+
+		// The rule stopped while the form was open: the form comes back with
+		// what was typed and why nothing was saved; the form is not offered
+		// again.
+		form = page(t, gw, path, 200)
+		ctx := context.Background()
+		sys := auth.System("test")
+		rule, err := w.App.Followups.GetRule(ctx, sys, duty.RuleID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rule.Active = false
+		if err := w.App.Followups.UpdateRule(ctx, sys, rule.ID, *rule); err != nil {
+			t.Fatal(err)
+		}
+		post = url.Values{"key": {keyRe.FindStringSubmatch(form)[1]}, "way": {"phone"}, "note": {"电话未接通"}}
+		if resp, body = gw.PostForm(path, post); resp.StatusCode != 409 || !strings.Contains(body, "这项走访任务已结束") || !strings.Contains(body, "电话未接通") {
+			t.Fatalf("a record of an ended duty: %d\n%.800s", resp.StatusCode, body)
+		}
+		if n := records(t, w, duty.ID, "电话未接通"); n != 0 {
+			t.Fatal("a record of an ended duty was saved")
+		}
+		body = page(t, gw, path, 200, "不能再记录走访")
+		lacks(t, "the form of an ended duty", body, `id="record-form"`)
+		lacks(t, "the page of an ended duty", page(t, gw, fmt.Sprintf("/followups/duties/%d", duty.ID), 200, "已结束"), `id="record-go"`)
+	})
+}
+
+// The rule form: the units and groups the leader may choose, a number that is
+// not one refused naming its field, a rule made and changed; a street's rule
+// is not a community leader's to change.
+func TestRuleForm(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		srv := w.Server(t)
+		leader := apptest.NewClient(t, srv.URL).Login("community_admin", apptest.Password)
+		gw := apptest.NewClient(t, srv.URL).Login("grid_worker", apptest.Password)
+		page(t, gw, "/followups/rules/new", 403)
+		form := page(t, leader, "/followups/rules/new", 200, "一号社区", "老年人", "重点对象走访")
+		lacks(t, "the community leader's rule form", form, "二号社区", "测试街道</option>")
+		var elderly int64
+		if err := w.DB.QueryRowContext(context.Background(), `SELECT id FROM reg_tag WHERE code = 'elderly'`).Scan(&elderly); err != nil {
+			t.Fatal(err)
+		}
+		post := url.Values{"org_id": {fmt.Sprint(w.C1)}, "name": {"老年人定期走访"}, "kind": {"visit"}, "subject": {"tag"}, "tag_id": {fmt.Sprint(elderly)},
+			"every": {"两"}, "unit": {"week"}, "assign": {"grid_worker"}, "escalate_after": {"3"}}
+		resp, body := leader.PostForm("/followups/rules/new", post)
+		if resp.StatusCode != 422 || !strings.Contains(body, "“频次”应为数字") || !strings.Contains(body, "老年人定期走访") {
+			t.Fatalf("a frequency that is no number: %d", resp.StatusCode)
+		}
+		post.Set("every", "2")
+		post.Set("org_id", fmt.Sprint(w.C2))
+		if resp, _ = leader.PostForm("/followups/rules/new", post); resp.StatusCode != 403 {
+			t.Fatalf("a rule of another community: %d", resp.StatusCode)
+		}
+		post.Set("org_id", fmt.Sprint(w.C1))
+		if resp, _ = leader.PostForm("/followups/rules/new", post); resp.StatusCode != 303 {
+			t.Fatalf("a valid rule: %d", resp.StatusCode)
+		}
+		page(t, leader, "/followups/rules", 200, "老年人定期走访", "每 2 周一次", "某类人群：老年人", "所在网格的网格员", "规则已保存")
+		// The new rule's duty is the grid worker's.
+		page(t, gw, "/followups?when=week", 200)
+		if d := dutyOf(t, w, "老年人定期走访", w.Objects["person"][apptest.InA]); d.GridID != w.GridA {
+			t.Fatalf("the new rule's duty: %+v", d)
+		}
+
+		// Changing the community's own rule.
+		id := w.Objects["fu_rule"][apptest.InA]
+		edit := page(t, leader, fmt.Sprintf("/followups/rules/%d/edit", id), 200, "一号社区楼道检查", fmt.Sprint(w.Objects["building"][apptest.InA]))
+		lacks(t, "the edit form", edit, `name="org_id"`, `name="tag_id"`)
+		resp, _ = leader.PostForm(fmt.Sprintf("/followups/rules/%d/edit", id), url.Values{"name": {"一号社区楼道消防检查"}, "kind": {"inspection"},
+			"subjects": {fmt.Sprint(w.Objects["building"][apptest.InA])}, "every": {"2"}, "unit": {"week"}, "assign": {"grid_worker"}, "escalate_after": {"1"}, "active": {"1"}})
+		if resp.StatusCode != 303 {
+			t.Fatalf("editing the rule: %d", resp.StatusCode)
+		}
+		page(t, leader, "/followups/rules", 200, "一号社区楼道消防检查", "每 2 周一次")
+		// The street's rule is the street's.
+		var street int64
+		if err := w.DB.QueryRowContext(context.Background(), `SELECT id FROM fu_rule WHERE name = '重点对象走访'`).Scan(&street); err != nil {
+			t.Fatal(err)
+		}
+		page(t, leader, fmt.Sprintf("/followups/rules/%d/edit", street), 403)
+		lacks(t, "the rules page", page(t, leader, "/followups/rules", 200), fmt.Sprintf(`href="/followups/rules/%d/edit"`, street))
 	})
 }
 
