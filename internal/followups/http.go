@@ -91,11 +91,12 @@ type dueTab struct {
 }
 
 type dueData struct {
-	When     string
-	Tabs     []dueTab
-	Duties   []dutyRow
-	Pager    web.Pager
-	CanRules bool
+	When      string
+	Tabs      []dueTab
+	Duties    []dutyRow
+	Pager     web.Pager
+	CanRules  bool
+	CanImport bool
 }
 
 // duePage is the worker's own due list: 已超期, 今天到期, 本周到期 (later this
@@ -106,7 +107,7 @@ func (h *handlers) duePage(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	if err != nil {
 		return err
 	}
-	d := dueData{Tabs: []dueTab{{WhenOverdue, overdue}, {WhenToday, today}, {WhenWeek, later}}, CanRules: p.Can(PermRules)}
+	d := dueData{Tabs: []dueTab{{WhenOverdue, overdue}, {WhenToday, today}, {WhenWeek, later}}, CanRules: p.Can(PermRules), CanImport: p.Can(PermImport)}
 	when := r.URL.Query().Get("when")
 	if !oneOf(when, dueTabs) {
 		when = WhenToday
@@ -129,12 +130,13 @@ func (h *handlers) duePage(w http.ResponseWriter, r *http.Request, p *auth.Princ
 }
 
 type allData struct {
-	Duties   []dutyRow
-	Pager    web.Pager
-	Whens    []string
-	Rules    []*Rule
-	Grids    []*org.Unit
-	CanRules bool
+	Duties    []dutyRow
+	Pager     web.Pager
+	Whens     []string
+	Rules     []*Rule
+	Grids     []*org.Unit
+	CanRules  bool
+	CanImport bool
 }
 
 // allPage is every duty in scope the user may see, for leaders: by rule,
@@ -142,7 +144,7 @@ type allData struct {
 func (h *handlers) allPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	ctx := r.Context()
 	f := DutyFilter{When: r.URL.Query().Get("when"), RuleID: queryInt(r, "rule"), GridID: queryInt(r, "grid")}
-	d := allData{Whens: []string{WhenOverdue, WhenToday, WhenWeek}, CanRules: p.Can(PermRules)}
+	d := allData{Whens: []string{WhenOverdue, WhenToday, WhenWeek}, CanRules: p.Can(PermRules), CanImport: p.Can(PermImport)}
 	if d.CanRules {
 		d.Whens = append(d.Whens, WhenEscalated)
 	}

@@ -254,7 +254,8 @@ func TestSensitiveDutyOnlyForThoseWhoMaySeeTheGroup(t *testing.T) {
 		}
 
 		// The leader sees it, its record, and on the home page its escalation.
-		page(t, leader, "/followups/all", 200, "帮教谈话")
+		page(t, leader, "/followups/all", 200, "帮教谈话", `href="/followups/import"`)
+		lacks(t, "the grid worker's overview", page(t, gw, "/followups/all", 200), `href="/followups/import"`)
 		page(t, leader, fmt.Sprintf("/followups/duties/%d", sensitive), 200, "帮教谈话", "帮教谈话记录甲", "第一年内每 7 天一次")
 		page(t, leader, fmt.Sprintf("/registry/households/%d", hh), 200, "帮教谈话记录甲")
 		page(t, leader, "/", 200, "走访超期未处理", "帮教谈话", fmt.Sprintf(`href="/followups/duties/%d"`, sensitive))
