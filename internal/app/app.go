@@ -138,8 +138,11 @@ func New(opts Options) *App {
 	a.Cases.Routes(a.Web)
 	a.AddWorker(Worker{Name: "cases", Run: a.Cases.RunWorker})
 
-	a.Followups = &followups.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Calendar: a.Calendar, Registry: followupSubjects{opts.DB, a.Registry}, Log: log}
+	a.Followups = &followups.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Calendar: a.Calendar, Registry: followupSubjects{opts.DB, a.Registry}, Log: log,
+		TagChoices: followupTags(a.Registry)}
+	a.Followups.Routes(a.Web)
 	a.Followups.APIRoutes(a.Web)
+	a.Registry.Related = append(a.Registry.Related, householdFollowups(a.Followups))
 	a.AddWorker(Worker{Name: "followups", Run: a.Followups.RunWorker})
 	a.Imports.Routes(a.Web, followups.Importer{S: a.Followups}, "/followups/import")
 	if opts.DB.Dialect() == db.SQLite {

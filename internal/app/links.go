@@ -282,3 +282,66 @@ func (f followupSubjects) PeopleNamed(ctx context.Context, communityID int64, na
 	}
 	return out, rows.Err()
 }
+
+// followupTags offers the registry tags p may see to the follow-up rule form.
+func followupTags(r *registry.Service) followups.TagChoicesFunc {
+	return func(ctx context.Context, p *auth.Principal) ([]followups.TagChoice, error) {
+		tags, err := r.VisibleTags(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		var out []followups.TagChoice
+		for _, t := range tags {
+			if t.Active {
+				out = append(out, followups.TagChoice{ID: t.ID, Name: t.Name})
+			}
+		}
+		return out, nil
+	}
+}
+
+// householdFollowups is the 走访记录 panel of the household file and the
+// person page: the visits, talks and inspections recorded about the
+// household's members (or the person), newest first, each to its duty. Those
+// who do not read follow-ups get no panel; records of a sensitive group show
+// only to those who may see the group (ListRecords).
+func householdFollowups(f *followups.Service) registry.RelatedProvider {
+	return func(ctx context.Context, p *auth.Principal, householdID int64, personIDs []int64) (registry.RelatedSection, error) {
+		if !p.Can(followups.PermRead) {
+			return registry.RelatedSection{}, nil
+		}
+		sec := registry.RelatedSection{Title: i18n.T("followups.related_title")}
+		recs, err := f.ListRecords(ctx, p, followups.RecordFilter{HouseholdID: householdID, PersonIDs: personIDs, Limit: 20})
+		if err != nil {
+			return sec, err
+		}
+		for _, rec := range recs {
+			title := i18n.T("followups.way."+rec.Way) + i18n.T("followups.kind."+rec.Kind)
+			if rec.SubjectName != "" && householdID != 0 {
+				title = rec.SubjectName + " " + title
+			}
+			if note := clipText(rec.Note, 40); note != "" {
+				title += "：" + note
+			}
+			status := i18n.T("followups.on_time")
+			if !rec.OnTime {
+				status = i18n.T("followups.late")
+			}
+			item := registry.RelatedItem{Title: title, Status: status, Date: rec.HappenedOn}
+			if rec.DutyID != 0 {
+				item.Href = "/followups/duties/" + itoa(rec.DutyID)
+			}
+			sec.Items = append(sec.Items, item)
+		}
+		return sec, nil
+	}
+}
+
+// clipText cuts s after n characters, marking the cut.
+func clipText(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}

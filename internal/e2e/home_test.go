@@ -23,8 +23,8 @@ var homeViewports = []struct {
 }{{"desktop", 1280, 900}, {"phone", 390, 844}}
 
 // The home page per role, on a desktop and a phone: a grid worker's 待办 and
-// 上报事件 come first, the groups counted as the work page counts them and
-// 已超时 marked, each item a link to its case; the 概况 panel has no 社区 count
+// 上报事件 come first, the groups counted as the work page and the follow-up
+// due lists count them and 已超时 marked, each item a link to its case or duty; the 概况 panel has no 社区 count
 // for a grid worker; the charts are SVG with their tables, holding the rates
 // page's numbers; the community leader's and the street's actions, ranking of
 // grids and counts; the system administrator's header names the role once and
@@ -119,19 +119,28 @@ func TestHomePerRole(t *testing.T) {
 			t.Errorf("%d bars for %d rows", n, len(rows))
 		}
 	}
-	// The 待办 groups hold what the work page counts, in urgency order, and
-	// 已超时 is drawn in red.
+	// The 待办 groups hold what the work page and the follow-up due lists
+	// count, in urgency order, and 已超时 is drawn in red.
 	checkTodo := func(p *auth.Principal) {
 		t.Helper()
 		w, err := site.App.Cases.MyWork(bg, p)
 		if err != nil {
 			t.Fatal(err)
 		}
+		fu := map[web.Urgency]int{}
+		groups, err := site.App.Followups.Todos(bg, p, web.TodoLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range groups {
+			fu[g.Urgency] += g.Total
+		}
 		var want []string
 		for _, g := range []struct {
 			id string
 			n  int
-		}{{"todo-overdue", w.Overdue}, {"todo-today", w.Today}, {"todo-soon", w.DueSoon}, {"todo-waiting", w.Intake + w.Todo - w.Overdue - w.Today - w.DueSoon}} {
+		}{{"todo-overdue", w.Overdue + fu[web.UrgencyOverdue]}, {"todo-today", w.Today + fu[web.UrgencyToday]}, {"todo-soon", w.DueSoon + fu[web.UrgencySoon]},
+			{"todo-waiting", w.Intake + w.Todo - w.Overdue - w.Today - w.DueSoon + fu[web.UrgencyWaiting]}} {
 			if g.n > 0 {
 				want = append(want, fmt.Sprintf("%s %d", g.id, g.n))
 			}
@@ -148,18 +157,18 @@ func TestHomePerRole(t *testing.T) {
 				t.Errorf("a group shows %d items", n)
 			}
 		}
-		if w.Overdue > 0 {
+		if w.Overdue+fu[web.UrgencyOverdue] > 0 {
 			if c := Eval[string](t, ctx, `getComputedStyle(document.querySelector('#todo-overdue h3')).color`); c != "rgb(207, 34, 46)" {
 				t.Errorf("已超时 drawn in %s", c)
 			}
 		}
 	}
-	// The first item leads straight to its case.
+	// The first item leads straight to its case or follow-up duty.
 	followFirstTodo := func() {
 		t.Helper()
 		title := Text(t, ctx, `#todo .todo-list a .todo-title`)
 		href := Eval[string](t, ctx, `document.querySelector('#todo .todo-list a').getAttribute('href')`)
-		if !strings.HasPrefix(href, "/cases/") {
+		if !strings.HasPrefix(href, "/cases/") && !strings.HasPrefix(href, "/followups/duties/") {
 			t.Fatalf("first 待办 links to %s", href)
 		}
 		Do(t, ctx, chromedp.Click(Sel(`#todo .todo-list a`)), WaitURL(href), WaitSel(`h1`))
@@ -230,7 +239,7 @@ func TestHomePerRole(t *testing.T) {
 			// The community leader.
 			leader := principal("community_admin")
 			Do(t, ctx, Login(site.URL, "community_admin", DemoPassword), chromedp.Navigate(site.URL+"/"), WaitSel(`#todo`))
-			if got := texts(`#home-actions a`); strings.Join(got, ",") != "受理诉求,查找居民,新增居民,导入台账,考核统计" {
+			if got := texts(`#home-actions a`); strings.Join(got, ",") != "受理诉求,查找居民,新增居民,导入台账,全部走访任务,走访规则,考核统计" {
 				t.Errorf("community leader's actions %v", got)
 			}
 			checkTodo(leader)

@@ -72,6 +72,9 @@ type Service struct {
 	// SyncEvery is how often the worker brings every community's duties in
 	// step with the registry (tags given and ended, moves); 0 is 10 minutes.
 	SyncEvery time.Duration
+	// TagChoices lists the registry tags p may see, for the rule form's
+	// choice of a group (app.go fills it from the registry); nil offers none.
+	TagChoices TagChoicesFunc
 
 	syncMu sync.Mutex // one sync of a community at a time in this process
 

@@ -129,7 +129,7 @@ var auditFieldKeys = []string{
 	"members", "name", "new_household", "on", "party_id", "per_floor", "person_id", "phone_changed", "public", "public_reply",
 	"purpose", "reason", "ref_id", "refused", "removed", "reopen", "role", "roles", "room", "rows", "scope", "sensitivity",
 	"sort", "source", "start", "city", "district", "street", "community", "grid", "tenants", "to", "to_dwelling", "to_floor", "type", "username", "valid_to",
-	"duty", "way",
+	"duty", "every", "subjects", "unit", "way",
 }
 
 var _ = i18n.Family("audit.field.", auditFieldKeys...)
