@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sort"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"linli/internal/audit"
 	"linli/internal/auth"
@@ -177,31 +175,10 @@ func (s *Service) WriteRecords(ctx context.Context, p *auth.Principal, community
 // form's, but for its age: a history may be older than a year.
 func checkBulkRecord(in *BulkRecord, now time.Time) error {
 	errs := &i18n.Errors{}
-	if !oneOf(in.Way, Ways) {
-		errs.Add("way", "err.choice", "field", i18n.T("followups.way"))
-	}
 	if in.HappenedAt.IsZero() || in.HappenedAt.After(now.Add(10*time.Minute)) {
 		errs.Add("happened_at", "followups.err_future")
 	}
-	for field, f := range map[string]struct {
-		v   *string
-		max int
-	}{"met": {&in.Met, 100}, "note": {&in.Note, maxNote}, "needs": {&in.Needs, maxNote}, "location": {&in.Location, 200}} {
-		*f.v = strings.TrimSpace(*f.v)
-		errs.MaxLen(field, i18n.T("followups.field_"+field), *f.v, f.max)
-	}
-	fields := map[string]string{}
-	for k, v := range in.Fields {
-		v = strings.TrimSpace(v)
-		switch {
-		case !oneOf(k, RecordFields):
-			errs.Add("fields", "followups.err_field", "field", k)
-		case utf8.RuneCountInString(v) > 200:
-			errs.Add("fields."+k, "err.too_long", "field", i18n.T("followups.field."+k), "max", 200)
-		case v != "":
-			fields[k] = v
-		}
-	}
+	fields := checkContent(errs, in.Way, &in.Met, &in.Note, &in.Needs, &in.Location, in.Fields)
 	in.Fields = fields
 	return errs.Err()
 }

@@ -17,6 +17,37 @@ import (
 	"linli/internal/locale"
 )
 
+// checkContent checks what a record says (its way, free text and the "how
+// the person is" fields) for a form, the API and a history alike, trims the
+// text in place and returns the fields that are filled in.
+func checkContent(errs *i18n.Errors, way string, met, note, needs, location *string, in map[string]string) map[string]string {
+	if !oneOf(way, Ways) {
+		errs.Add("way", "err.choice", "field", i18n.T("followups.way"))
+	}
+	for field, f := range map[string]struct {
+		v     *string
+		max   int
+		label string
+	}{"met": {met, 100, "followups.field_met"}, "note": {note, maxNote, "followups.field_note"},
+		"needs": {needs, maxNote, "followups.field_needs"}, "location": {location, 200, "followups.field_location"}} {
+		*f.v = strings.TrimSpace(*f.v)
+		errs.MaxLen(field, i18n.T(f.label), *f.v, f.max)
+	}
+	fields := map[string]string{}
+	for k, v := range in {
+		v = strings.TrimSpace(v)
+		switch {
+		case !oneOf(k, RecordFields):
+			errs.Add("fields", "followups.err_field", "field", k)
+		case utf8.RuneCountInString(v) > 200:
+			errs.Add("fields."+k, "err.too_long", "field", i18n.T("followups.field."+k), "max", 200)
+		case v != "":
+			fields[k] = v
+		}
+	}
+	return fields
+}
+
 // ErrSubjectGone refuses a record for a duty that has ended (the person moved
 // away or died, the tag ended, the rule was stopped): the phone shows it to
 // the worker to resolve, it is not retried.
@@ -57,35 +88,12 @@ func (s *Service) CreateRecord(ctx context.Context, p *auth.Principal, in Record
 	if in.HappenedAt.IsZero() {
 		in.HappenedAt = now
 	}
-	if !oneOf(in.Way, Ways) {
-		errs.Add("way", "err.choice", "field", i18n.T("followups.way"))
-	}
 	if in.HappenedAt.After(now.Add(10 * time.Minute)) {
 		errs.Add("happened_at", "followups.err_future")
 	} else if in.HappenedAt.Before(now.AddDate(-1, 0, 0)) {
 		errs.Add("happened_at", "followups.err_too_old")
 	}
-	for field, f := range map[string]struct {
-		v     *string
-		max   int
-		label string
-	}{"met": {&in.Met, 100, "followups.field_met"}, "note": {&in.Note, maxNote, "followups.field_note"},
-		"needs": {&in.Needs, maxNote, "followups.field_needs"}, "location": {&in.Location, 200, "followups.field_location"}} {
-		*f.v = strings.TrimSpace(*f.v)
-		errs.MaxLen(field, i18n.T(f.label), *f.v, f.max)
-	}
-	fields := map[string]string{}
-	for k, v := range in.Fields {
-		v = strings.TrimSpace(v)
-		switch {
-		case !oneOf(k, RecordFields):
-			errs.Add("fields", "followups.err_field", "field", k)
-		case utf8.RuneCountInString(v) > 200:
-			errs.Add("fields."+k, "err.too_long", "field", i18n.T("followups.field."+k), "max", 200)
-		case v != "":
-			fields[k] = v
-		}
-	}
+	fields := checkContent(errs, in.Way, &in.Met, &in.Note, &in.Needs, &in.Location, in.Fields)
 	if r.Kind == KindScreening && in.Note == "" {
 		// A screening with nothing found is still a report: 零报告.
 		in.Note = i18n.T("followups.zero_report")
