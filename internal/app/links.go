@@ -204,8 +204,14 @@ func (f followupSubjects) TaggedPeople(ctx context.Context, communityID, tagID i
 
 func (f followupSubjects) People(ctx context.Context, communityID int64, ids []int64) ([]followups.Subject, error) {
 	in, args := f.db.Dialect().IDSet("id", ids)
+	return f.people(ctx, in, append([]any{communityID}, args...))
+}
+
+// people reads the community's active people (the first argument) that cond
+// also selects, as follow-up subjects.
+func (f followupSubjects) people(ctx context.Context, cond string, args []any) ([]followups.Subject, error) {
 	rows, err := f.db.QueryContext(ctx, `SELECT id, name, COALESCE(grid_id, 0), COALESCE(household_id, 0) FROM reg_person
-		WHERE community_id = ? AND status = 'active' AND `+in, append([]any{communityID}, args...)...)
+		WHERE community_id = ? AND status = 'active' AND `+cond, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -266,21 +272,7 @@ func (f followupSubjects) PersonByIDNumber(ctx context.Context, communityID int6
 }
 
 func (f followupSubjects) PeopleNamed(ctx context.Context, communityID int64, name string) ([]followups.Subject, error) {
-	rows, err := f.db.QueryContext(ctx, `SELECT id, name, COALESCE(grid_id, 0), COALESCE(household_id, 0) FROM reg_person
-		WHERE community_id = ? AND status = 'active' AND name = ? ORDER BY id LIMIT 10`, communityID, name)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []followups.Subject
-	for rows.Next() {
-		sb := followups.Subject{Kind: followups.SubjectPerson}
-		if err := rows.Scan(&sb.ID, &sb.Name, &sb.GridID, &sb.HouseholdID); err != nil {
-			return nil, err
-		}
-		out = append(out, sb)
-	}
-	return out, rows.Err()
+	return f.people(ctx, `name = ? ORDER BY id LIMIT 10`, []any{communityID, name})
 }
 
 // followupTags offers the registry tags p may see to the follow-up rule form.

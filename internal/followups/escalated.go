@@ -65,42 +65,5 @@ func (s *Service) ListEscalated(ctx context.Context, p *auth.Principal, f DutyFi
 		args = append(args, today.AddDate(0, 0, -a).Format(day))
 	}
 	where := sc + ` AND d.status = 'active' AND (` + strings.Join(ors, ` OR `) + `)`
-	if f.RuleID != 0 {
-		where += ` AND d.rule_id = ?`
-		args = append(args, f.RuleID)
-	}
-	if f.GridID != 0 {
-		where += ` AND d.grid_id = ?`
-		args = append(args, f.GridID)
-	}
-	var total int
-	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM fu_duty d WHERE `+where, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	if limit > 500 {
-		limit = 500
-	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+dutyCols+` FROM fu_duty d WHERE `+where+` ORDER BY d.due_on, d.community_id, d.id LIMIT ? OFFSET ?`,
-		append(args, limit, max(f.Offset, 0))...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []*Duty
-	for rows.Next() {
-		du, err := scanDuty(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, du)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	s.fill(ctx, rules, out)
-	return out, total, nil
+	return s.dutyPage(ctx, rules, f, where, args)
 }

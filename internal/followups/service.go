@@ -898,44 +898,7 @@ func (s *Service) ListDuties(ctx context.Context, p *auth.Principal, f DutyFilte
 		where += ` AND d.due_on >= ? AND d.due_on <= ?`
 		args = append(args, today, weekEnd(today))
 	}
-	if f.RuleID != 0 {
-		where += ` AND d.rule_id = ?`
-		args = append(args, f.RuleID)
-	}
-	if f.GridID != 0 {
-		where += ` AND d.grid_id = ?`
-		args = append(args, f.GridID)
-	}
-	var total int
-	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM fu_duty d WHERE `+where, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	if limit > 500 {
-		limit = 500
-	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+dutyCols+` FROM fu_duty d WHERE `+where+` ORDER BY d.due_on, d.community_id, d.id LIMIT ? OFFSET ?`,
-		append(args, limit, max(f.Offset, 0))...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []*Duty
-	for rows.Next() {
-		du, err := scanDuty(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, du)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	s.fill(ctx, rules, out)
-	return out, total, nil
+	return s.dutyPage(ctx, rules, f, where, args)
 }
 
 // DueCounts counts the user's own active duties: overdue, due today, and due
@@ -1001,4 +964,47 @@ func (s *Service) dutyFor(ctx context.Context, p *auth.Principal, id int64) (*Du
 		return nil, nil, auth.ErrNotFound
 	}
 	return du, r, nil
+}
+
+// dutyPage narrows where (duties in scope, visible, of a list) by f's rule and
+// grid, counts them and reads f's page in due order.
+func (s *Service) dutyPage(ctx context.Context, rules []*Rule, f DutyFilter, where string, args []any) ([]*Duty, int, error) {
+	if f.RuleID != 0 {
+		where += ` AND d.rule_id = ?`
+		args = append(args, f.RuleID)
+	}
+	if f.GridID != 0 {
+		where += ` AND d.grid_id = ?`
+		args = append(args, f.GridID)
+	}
+	var total int
+	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM fu_duty d WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	if limit > 500 {
+		limit = 500
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+dutyCols+` FROM fu_duty d WHERE `+where+` ORDER BY d.due_on, d.community_id, d.id LIMIT ? OFFSET ?`,
+		append(args, limit, max(f.Offset, 0))...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []*Duty
+	for rows.Next() {
+		du, err := scanDuty(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, du)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	s.fill(ctx, rules, out)
+	return out, total, nil
 }
