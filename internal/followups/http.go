@@ -42,6 +42,7 @@ func (s *Service) Routes(srv *web.Server) {
 	srv.Page("GET", "/followups/rules/{id}/edit", PermRules, "fu_rule", h.ruleEditPage)
 	srv.Page("POST", "/followups/rules/{id}/edit", PermRules, "fu_rule", h.ruleUpdate)
 
+	s.statsRoutes(srv, h)
 	srv.AddNav(web.NavItem{Key: "followups.nav", Href: "/followups", Perm: PermRead, Order: 25})
 	s.homeRoutes(srv)
 }
