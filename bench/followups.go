@@ -145,6 +145,9 @@ func loadFollowups(ctx context.Context, e *Env, subjects, records int) (*followu
 			list = append(list, du)
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 		err = e.DB.InBulkTx(ctx, func(tx *db.Tx) error {
 			ids, err := tx.IDs(ctx, "fu_record")
 			if err != nil {
@@ -217,8 +220,9 @@ func benchFollowups(ctx context.Context, e *Env) ([]Row, error) {
 	s := e.App.Followups
 	rows := []Row{{Area: "followups", Measure: fmt.Sprintf("load %d subjects, their duties and about %d records over 2 years (bulk)", e.Flags.Subjects, e.Flags.Records), Value: secs(load)}}
 	var duties, records int
-	e.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM fu_duty WHERE status = 'active'`).Scan(&duties)
-	e.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM fu_record`).Scan(&records)
+	if err := e.DB.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM fu_duty WHERE status = 'active'), (SELECT COUNT(*) FROM fu_record)`).Scan(&duties, &records); err != nil {
+		return rows, err
+	}
 	rows = append(rows, Row{Area: "followups", Measure: "active duties / records in the data set", Value: fmt.Sprintf("%d / %d", duties, records)})
 
 	// Every due date recomputed from the last visits (the first sync after
@@ -235,10 +239,16 @@ func benchFollowups(ctx context.Context, e *Env) ([]Row, error) {
 		}
 		for rr.Next() {
 			var id int64
-			rr.Scan(&id)
+			if err := rr.Scan(&id); err != nil {
+				rr.Close()
+				return err
+			}
 			ids = append(ids, id)
 		}
 		rr.Close()
+		if err := rr.Err(); err != nil {
+			return err
+		}
 		for g := 0; g < 2; g++ {
 			wg.Add(1)
 			go func(g int) {

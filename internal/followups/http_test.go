@@ -89,7 +89,7 @@ func TestGridWorkerRecordsAVisit(t *testing.T) {
 			t.Fatal("the form has no idempotency key")
 		}
 		key := m[1]
-		if other := keyRe.FindStringSubmatch(page(t, gw, fmt.Sprintf("/followups/duties/%d/record", duty.ID), 200)); other == nil || other[1] == key {
+		if other := keyRe.FindStringSubmatch(page(t, gw, fmt.Sprintf("/followups/duties/%d/record", duty.ID), 200)); len(other) < 2 || other[1] == key {
 			t.Fatal("a fresh form does not get a fresh key")
 		}
 

@@ -136,10 +136,9 @@ func readRow(r importexport.Row, today, byLabel string, problem func(key, value 
 	if utf8.RuneCountInString(lr.name) > 30 {
 		problem("name", lr.name, i18n.M("err.too_long", "field", fieldLabel("name"), "max", 30))
 	}
-	switch x := v["date"]; {
-	case x == "":
+	if x := v["date"]; x == "" {
 		problem("date", "", i18n.M("err.required", "field", fieldLabel("date")))
-	default:
+	} else {
 		on, ok := r.ParseDate(x) // a serial number in the workbook's date system
 		switch {
 		case !ok:
