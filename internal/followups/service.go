@@ -509,31 +509,42 @@ func (s *Service) namedSubjects(ctx context.Context, p *auth.Principal, r *Rule)
 		return nil, nil
 	}
 	unit, _ := s.Org.Lookup(ctx, r.OrgID)
+	// One lookup per community of the unit for the ids not found yet, not
+	// one per id and community.
+	where := map[int64]int64{} // subject id → its community
+	for _, c := range s.communitiesUnder(ctx, unit) {
+		var rest []int64
+		for _, id := range r.Subjects {
+			if _, ok := where[id]; !ok {
+				rest = append(rest, id)
+			}
+		}
+		if len(rest) == 0 {
+			break
+		}
+		if !p.Scope.AllowsCommunity(c) {
+			continue
+		}
+		var list []Subject
+		var err error
+		if r.Subject == SubjectPerson {
+			list, err = s.Registry.People(ctx, c, rest)
+		} else {
+			list, err = s.Registry.Buildings(ctx, c, rest)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, sb := range list {
+			where[sb.ID] = c
+		}
+	}
 	var out []namedSubject
 	errs := &i18n.Errors{}
 	for _, id := range r.Subjects {
-		found := false
-		for _, c := range s.communitiesUnder(ctx, unit) {
-			if !p.Scope.AllowsCommunity(c) {
-				continue
-			}
-			var list []Subject
-			var err error
-			if r.Subject == SubjectPerson {
-				list, err = s.Registry.People(ctx, c, []int64{id})
-			} else {
-				list, err = s.Registry.Buildings(ctx, c, []int64{id})
-			}
-			if err != nil {
-				return nil, err
-			}
-			if len(list) == 1 {
-				out = append(out, namedSubject{c, id})
-				found = true
-				break
-			}
-		}
-		if !found {
+		if c, ok := where[id]; ok {
+			out = append(out, namedSubject{c, id})
+		} else {
 			errs.Add("subjects", "followups.err_subject", "id", id)
 		}
 	}
