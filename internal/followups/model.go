@@ -22,7 +22,8 @@ var migrationFS embed.FS
 // name a registry tag).
 var Migrations = db.NewMigrations("followups", migrationFS).
 	Reference("fu_rule").
-	ByCommunity("fu_rule_subject", "fu_duty", "fu_record")
+	ByCommunity("fu_rule_subject", "fu_duty", "fu_record").
+	ByCommunity("fu_record_item", "fu_record_case")
 
 // Permissions. Which duties and records a user sees is decided further by
 // scope and, for duties of a sensitive group (帮教, 重点人员), by whether the
@@ -134,7 +135,10 @@ type Rule struct {
 	Active        bool
 	// Subjects: the named people or buildings of a person or building rule,
 	// per community.
-	Subjects  []int64
+	Subjects []int64
+	// Checklist: an inspection rule's items, in order (消防通道畅通 …).
+	Checklist []string
+
 	CreatedAt int64
 	UpdatedAt int64
 
@@ -188,6 +192,11 @@ type Record struct {
 	CreatedBy                       int64
 	CreatedByName                   string
 	CreatedAt                       int64
+	// ZeroReport: a screening that found nothing (零报告).
+	ZeroReport bool
+	// Items: an inspection's answers and a screening's matters found, in
+	// order (read by GetRecord and the API, not by every list).
+	Items []RecordItem
 }
 
 // RecordInput is what a form or the API sends for a new record.
@@ -200,6 +209,13 @@ type RecordInput struct {
 	Fields     map[string]string // 身体状况, 生活状况, 思想动态 … (see RecordFields)
 	Needs      string
 	Location   string
+	// Items: an inspection's answers, one for each item of its rule's
+	// checklist (Seq from 1, in the checklist's order).
+	Items []ItemAnswer
+	// Found, for a screening: FoundNone (零报告), FoundSome (with Matters),
+	// or "" (not said: Matters decide, none is a zero report).
+	Found   string
+	Matters []string
 	// IdempotencyKey: the phone's key for this record; the same key from the
 	// same account again returns the first record instead of a second one.
 	IdempotencyKey string

@@ -94,7 +94,8 @@ func (s *Service) CreateRecord(ctx context.Context, p *auth.Principal, in Record
 		errs.Add("happened_at", "followups.err_too_old")
 	}
 	fields := checkContent(errs, in.Way, &in.Met, &in.Note, &in.Needs, &in.Location, in.Fields)
-	if r.Kind == KindScreening && in.Note == "" {
+	items, zero := checkFindings(errs, r, &in)
+	if zero && in.Note == "" {
 		// A screening with nothing found is still a report: 零报告.
 		in.Note = i18n.T("followups.zero_report")
 	}
@@ -121,8 +122,11 @@ func (s *Service) CreateRecord(ctx context.Context, p *auth.Principal, in Record
 			return err
 		}
 		id = rid
+		if err := writeFindings(ctx, tx, du.CommunityID, id, items, zero); err != nil {
+			return err
+		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "followups.record", "fu_record", id, du.CommunityID, audit.Success).
-			WithDetail(map[string]any{"duty": du.ID, "kind": r.Kind, "way": in.Way, "on": happenedOn}))
+			WithDetail(map[string]any{"duty": du.ID, "kind": r.Kind, "way": in.Way, "on": happenedOn, "items": len(items), "zero_report": zero}))
 	})
 	if err != nil && in.IdempotencyKey != "" && db.IsUniqueViolation(err) {
 		// The same key sent twice at once: the other sending made it.
@@ -192,14 +196,14 @@ func (s *Service) recordByKey(ctx context.Context, communityID, userID int64, ke
 
 const recordCols = `r.id, r.community_id, COALESCE(r.duty_id, 0), COALESCE(r.rule_id, 0), r.kind, r.way, r.subject_kind, r.subject_id, r.subject_name,
 	COALESCE(r.household_id, 0), COALESCE(r.grid_id, 0), r.happened_at, r.happened_on, r.due_on, r.on_time, r.met, r.note, r.fields, r.needs, r.location,
-	r.created_by, r.created_at`
+	r.created_by, r.created_at, r.zero_report`
 
 func scanRecord(sc interface{ Scan(...any) error }) (*Record, error) {
 	rec := &Record{}
 	var fields string
 	err := sc.Scan(&rec.ID, &rec.CommunityID, &rec.DutyID, &rec.RuleID, &rec.Kind, &rec.Way, &rec.SubjectKind, &rec.SubjectID, &rec.SubjectName,
 		&rec.HouseholdID, &rec.GridID, &rec.HappenedAt, &rec.HappenedOn, &rec.DueOn, &rec.OnTime, &rec.Met, &rec.Note, &fields, &rec.Needs, &rec.Location,
-		&rec.CreatedBy, &rec.CreatedAt)
+		&rec.CreatedBy, &rec.CreatedAt, &rec.ZeroReport)
 	if err == nil {
 		_ = json.Unmarshal([]byte(fields), &rec.Fields)
 	}

@@ -75,6 +75,9 @@ type Service struct {
 	// TagChoices lists the registry tags p may see, for the rule form's
 	// choice of a group (app.go fills it from the registry); nil offers none.
 	TagChoices TagChoicesFunc
+	// Cases opens cases from a record's findings (app.go wires the case
+	// engine); nil offers none.
+	Cases Cases
 
 	syncMu sync.Mutex // one sync of a community at a time in this process
 
@@ -95,14 +98,15 @@ func (s *Service) today() string { return s.now().In(locale.Zone).Format(day) }
 // ---- rules ----
 
 const ruleCols = `r.id, r.org_id, COALESCE(r.parent_id, 0), r.name, r.kind, r.subject, COALESCE(r.tag_id, 0), r.every_n, r.unit,
-	r.first_year_every, r.assign, r.line, r.users, r.escalate_after, r.active, r.created_at, r.updated_at`
+	r.first_year_every, r.assign, r.line, r.users, r.escalate_after, r.active, r.created_at, r.updated_at, r.checklist`
 
 func scanRule(sc interface{ Scan(...any) error }) (*Rule, error) {
 	r := &Rule{}
-	var users string
+	var users, checklist string
 	err := sc.Scan(&r.ID, &r.OrgID, &r.ParentID, &r.Name, &r.Kind, &r.Subject, &r.TagID, &r.Every, &r.Unit,
-		&r.FirstYearEvery, &r.Assign, &r.Line, &users, &r.EscalateAfter, &r.Active, &r.CreatedAt, &r.UpdatedAt)
+		&r.FirstYearEvery, &r.Assign, &r.Line, &users, &r.EscalateAfter, &r.Active, &r.CreatedAt, &r.UpdatedAt, &checklist)
 	r.Users = parseIDs(users)
+	r.Checklist = parseChecklist(checklist)
 	return r, err
 }
 
@@ -351,6 +355,7 @@ func (s *Service) validateRule(ctx context.Context, p *auth.Principal, r *Rule, 
 	if r.EscalateAfter < 0 || r.EscalateAfter > 90 {
 		errs.Add("escalate_after", "followups.err_escalate")
 	}
+	checkChecklist(errs, r)
 	if parent != nil {
 		// A community tightens its street's rule, never loosens it.
 		if r.Subject != parent.Subject || r.TagID != parent.TagID || r.Kind != parent.Kind {
@@ -417,10 +422,10 @@ func (s *Service) CreateRule(ctx context.Context, p *auth.Principal, r Rule) (in
 		if r.TagID != 0 {
 			tagID = r.TagID
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO fu_rule (org_id, parent_id, name, kind, subject, tag_id, every_n, unit, first_year_every, assign, line, users, escalate_after, active, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, TRUE, ?, ?, ?) RETURNING id`,
+		if err := tx.QueryRowContext(ctx, `INSERT INTO fu_rule (org_id, parent_id, name, kind, subject, tag_id, every_n, unit, first_year_every, assign, line, users, escalate_after, active, created_by, created_at, updated_at, checklist)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, TRUE, ?, ?, ?, ?) RETURNING id`,
 			r.OrgID, parentID, r.Name, r.Kind, r.Subject, tagID, r.Every, r.Unit, r.FirstYearEvery, r.Assign, r.Line, joinIDs(r.Users), r.EscalateAfter,
-			nullID(p.UserID), now, now).Scan(&id); err != nil {
+			nullID(p.UserID), now, now, checklistJSON(r.Checklist)).Scan(&id); err != nil {
 			return err
 		}
 		if err := writeSubjects(ctx, tx, id, subjects); err != nil {
@@ -468,8 +473,8 @@ func (s *Service) UpdateRule(ctx context.Context, p *auth.Principal, id int64, i
 		return err
 	}
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE fu_rule SET name = ?, kind = ?, every_n = ?, unit = ?, first_year_every = ?, assign = ?, line = ?, users = ?, escalate_after = ?, active = ?, updated_at = ? WHERE id = ?`,
-			in.Name, in.Kind, in.Every, in.Unit, in.FirstYearEvery, in.Assign, in.Line, joinIDs(in.Users), in.EscalateAfter, in.Active, db.Now(), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE fu_rule SET name = ?, kind = ?, every_n = ?, unit = ?, first_year_every = ?, assign = ?, line = ?, users = ?, escalate_after = ?, active = ?, updated_at = ?, checklist = ? WHERE id = ?`,
+			in.Name, in.Kind, in.Every, in.Unit, in.FirstYearEvery, in.Assign, in.Line, joinIDs(in.Users), in.EscalateAfter, in.Active, db.Now(), checklistJSON(in.Checklist), id); err != nil {
 			return err
 		}
 		if in.Subject == SubjectPerson || in.Subject == SubjectBuilding {
@@ -491,7 +496,7 @@ func (s *Service) UpdateRule(ctx context.Context, p *auth.Principal, id int64, i
 			}
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "followups.rule_update", "fu_rule", id, cur.OrgID, audit.Success).
-			WithDetail(map[string]any{"name": in.Name, "every": in.Every, "unit": in.Unit, "active": in.Active}))
+			WithDetail(map[string]any{"name": in.Name, "every": in.Every, "unit": in.Unit, "active": in.Active, "checklist": len(in.Checklist)}))
 	})
 	s.rulesChanged()
 	if err != nil {
