@@ -145,6 +145,8 @@ func New(opts Options) *App {
 	a.Registry.Related = append(a.Registry.Related, householdFollowups(a.Followups))
 	a.AddWorker(Worker{Name: "followups", Run: a.Followups.RunWorker})
 	a.Imports.Routes(a.Web, followups.Importer{S: a.Followups}, "/followups/import")
+	a.Followups.Cases = followupCases{a.Cases}
+	a.Cases.RegisterLinkKind(linkFollowupRecord, followupRecordTargets{a.Followups})
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
 	}

@@ -337,3 +337,106 @@ func clipText(s string, n int) string {
 	}
 	return s
 }
+
+// Follow-ups and cases: a finding of a visit, inspection or screening record
+// (a failed item, a matter found, the needs told) is opened as a case linked
+// to the record (link kind "fu_record"); the case page shows the record, the
+// record page the cases made from it.
+
+// linkFollowupRecord is the case link kind of a follow-up record.
+const linkFollowupRecord = "fu_record"
+
+// findingCaseTypes are the case types a finding may become.
+var findingCaseTypes = []string{"hazard", "dispute", "request", "grid_event"}
+
+// followupCases opens cases for follow-ups.
+type followupCases struct{ c *cases.Service }
+
+func (f followupCases) Types(ctx context.Context, p *auth.Principal) ([]followups.CaseType, error) {
+	types, err := f.c.ReportableTypes(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	var out []followups.CaseType
+	for _, t := range types {
+		if !slices.Contains(findingCaseTypes, t.Code) {
+			continue
+		}
+		ct := followups.CaseType{Code: t.Code, Name: t.Name}
+		for _, c := range t.Categories {
+			ct.Categories = append(ct.Categories, followups.CaseCategory{Code: c.Code, Name: c.Name})
+		}
+		out = append(out, ct)
+	}
+	return out, nil
+}
+
+// findingSources: the case's source, the first of these its type takes (an
+// inspection's hazard comes from 检查, other findings from 巡查); a type
+// taking none (a request) gets its own default.
+func findingSources(kind string) []string {
+	if kind == followups.KindInspection {
+		return []string{"inspection", "patrol"}
+	}
+	return []string{"patrol", "inspection"}
+}
+
+func (f followupCases) Open(ctx context.Context, p *auth.Principal, in followups.CaseInput) (int64, error) {
+	if !slices.Contains(findingCaseTypes, in.Type) {
+		errs := &i18n.Errors{}
+		errs.Add("type", "err.choice", "field", i18n.T("cases.type"))
+		return 0, errs
+	}
+	source := ""
+	if t, ok := f.c.Type(ctx, in.Type); ok {
+		for _, s := range findingSources(in.RecordKind) {
+			if t.SourceOK(s) {
+				source = s
+				break
+			}
+		}
+	}
+	id, err := f.c.Create(ctx, p, cases.CreateInput{Type: in.Type, Category: in.Category, Title: in.Title, Description: in.Description,
+		Location: in.Location, Source: source, CommunityID: in.CommunityID, GridID: in.GridID})
+	if err != nil {
+		return 0, err
+	}
+	// The link says where the case came from: made whether or not the
+	// reporter works cases at the case's level (a grid worker's request is
+	// the community's), in the case engine's own name then.
+	if err := f.c.AddLink(ctx, p, id, linkFollowupRecord, in.RecordID); err != nil {
+		if err := f.c.AddLink(ctx, auth.System("followups"), id, linkFollowupRecord, in.RecordID); err != nil {
+			return id, err
+		}
+	}
+	return id, nil
+}
+
+func (f followupCases) Linked(ctx context.Context, p *auth.Principal, recordID int64) ([]followups.CaseRef, error) {
+	list, err := f.c.RelatedTo(ctx, p, linkFollowupRecord, []int64{recordID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]followups.CaseRef, 0, len(list))
+	for _, c := range list {
+		out = append(out, followups.CaseRef{ID: c.ID, Number: c.Number, Type: c.Type, Title: c.Title, Status: c.Status, Href: c.Href})
+	}
+	return out, nil
+}
+
+// followupRecordTargets offers follow-up records as case link targets (the
+// case page's 走访记录); they are linked from the record page, not searched.
+type followupRecordTargets struct{ f *followups.Service }
+
+func (t followupRecordTargets) Resolve(ctx context.Context, p *auth.Principal, id int64) (cases.Ref, error) {
+	rec, err := t.f.GetRecord(ctx, p, id)
+	if err != nil {
+		return cases.Ref{}, err
+	}
+	return cases.Ref{ID: rec.ID, Label: rec.HappenedOn + " " + i18n.T("followups.kind."+rec.Kind) + " " + rec.SubjectName,
+		CommunityID: rec.CommunityID, GridID: rec.GridID, Href: "/followups/records/" + itoa(rec.ID)}, nil
+}
+
+func (t followupRecordTargets) Search(context.Context, *auth.Principal, string, int) ([]cases.Ref, error) {
+	return nil, nil
+}

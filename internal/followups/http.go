@@ -43,6 +43,7 @@ func (s *Service) Routes(srv *web.Server) {
 	srv.Page("POST", "/followups/rules/{id}/edit", PermRules, "fu_rule", h.ruleUpdate)
 
 	s.statsRoutes(srv, h)
+	s.recordRoutes(srv, h)
 	srv.AddNav(web.NavItem{Key: "followups.nav", Href: "/followups", Perm: PermRead, Order: 25})
 	s.homeRoutes(srv)
 }
@@ -211,6 +212,9 @@ type recordData struct {
 	Key    string // the idempotency key of this filling of the form
 	Now    string // the default time, datetime-local
 	Ended  bool   // the duty has ended: no form, the message instead
+	// Checklist: an inspection's items, each answered on the form.
+	Checklist []RecordItem
+	Results   []string
 }
 
 const localMinute = "2006-01-02T15:04"
@@ -239,6 +243,9 @@ func (h *handlers) renderRecord(w http.ResponseWriter, r *http.Request, p *auth.
 		return err
 	}
 	d := recordData{Duty: du, Ways: Ways, Fields: RecordFields, Key: newKey(), Now: h.s.now().In(web.Local).Format(localMinute), Ended: !acc.Record}
+	if ru, err := h.s.GetRule(r.Context(), p, du.RuleID); err == nil {
+		d.Checklist, d.Results = checklistOf(ru), ItemResults
+	}
 	v := web.View{Title: i18n.T("followups.record_new") + " · " + du.SubjectName, ActiveNav: "/followups", Data: d, Errors: errs}
 	if r.Method == http.MethodPost {
 		v.Form = r.PostForm
@@ -265,6 +272,7 @@ func (h *handlers) record(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	for _, f := range RecordFields {
 		in.Fields[f] = r.PostFormValue("field_" + f)
 	}
+	readFindings(r, &in)
 	if at := strings.TrimSpace(r.PostFormValue("happened_at")); at != "" {
 		t, err := time.ParseInLocation(localMinute, at, web.Local)
 		if err != nil {
@@ -403,6 +411,7 @@ func ruleValues(ru *Rule) url.Values {
 	if ru.Active {
 		v.Set("active", "1")
 	}
+	v.Set("checklist", strings.Join(ru.Checklist, "\n"))
 	return v
 }
 
@@ -446,6 +455,7 @@ func ruleFromForm(r *http.Request) (Rule, *i18n.Errors) {
 		Users:    ids("users", "followups.users", ", ，\n\r\t"),
 		Subjects: ids("subjects", "followups.subjects", ", ，\n\r\t"),
 	}
+	ru.Checklist = ChecklistLines(r.PostFormValue("checklist"))
 	return ru, errs
 }
 

@@ -19,6 +19,7 @@ func (s *Service) APIRoutes(srv *web.Server) {
 	srv.API("GET", "/api/v1/followups/due", PermRead, "", s.apiDue)
 	srv.API("GET", "/api/v1/followups/duties/{id}", PermRead, "fu_duty", s.apiDuty)
 	srv.API("GET", "/api/v1/followups/records", PermRead, "", s.apiRecords)
+	srv.API("GET", "/api/v1/followups/records/{id}", PermRead, "fu_record", s.apiRecord)
 	srv.API("POST", "/api/v1/followups/records", PermRecord, "", s.apiCreateRecord)
 	srv.API("GET", "/api/v1/followups/rules", PermRead, "", s.apiRules)
 }
@@ -150,6 +151,18 @@ type RecordJSON struct {
 	Location    string            `json:"location"`
 	CreatedBy   int64             `json:"created_by"`
 	CreatedAt   string            `json:"created_at"`
+	// Items: an inspection's checklist answers, a screening's matters found
+	// (result "found"); ZeroReport: a screening that found nothing.
+	Items      []RecordItemJSON `json:"items"`
+	ZeroReport bool             `json:"zero_report"`
+}
+
+// RecordItemJSON is one answered checklist item or matter found.
+type RecordItemJSON struct {
+	Seq    int    `json:"seq"`
+	Item   string `json:"item"`
+	Result string `json:"result"`
+	Note   string `json:"note,omitempty"`
 }
 
 func apiTime(ms int64) string {
@@ -169,6 +182,11 @@ func recordJSON(rec *Record) RecordJSON {
 	}
 	if j.Fields == nil {
 		j.Fields = map[string]string{}
+	}
+	j.ZeroReport = rec.ZeroReport
+	j.Items = make([]RecordItemJSON, 0, len(rec.Items))
+	for _, it := range rec.Items {
+		j.Items = append(j.Items, RecordItemJSON{Seq: it.Seq, Item: it.Item, Result: it.Result, Note: it.Note})
 	}
 	return j
 }
@@ -193,6 +211,9 @@ func (s *Service) apiRecords(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	if err != nil {
 		return err
 	}
+	if err := s.WithItems(r.Context(), list); err != nil {
+		return err
+	}
 	items := make([]RecordJSON, 0, len(list))
 	for _, rec := range list {
 		items = append(items, recordJSON(rec))
@@ -213,6 +234,16 @@ type recordReq struct {
 	Fields         map[string]string `json:"fields"`
 	Location       string            `json:"location"`
 	IdempotencyKey string            `json:"idempotency_key"`
+	// An inspection's answers; a screening's found (none, found) and matters.
+	Items   []itemReq `json:"items"`
+	Found   string    `json:"found"`
+	Matters []string  `json:"matters"`
+}
+
+type itemReq struct {
+	Seq    int    `json:"seq"`
+	Result string `json:"result"`
+	Note   string `json:"note"`
 }
 
 func formRecordReq(r *http.Request) recordReq {
@@ -275,8 +306,15 @@ func (s *Service) apiCreateRecord(w http.ResponseWriter, r *http.Request, p *aut
 		errs.Add("happened_at", "err.invalid", "field", i18n.T("followups.happened_at"))
 		return errs
 	}
-	id, _, err := s.CreateRecord(r.Context(), p, RecordInput{DutyID: req.DutyID, Way: req.Way, HappenedAt: at, Met: req.Met, Note: req.Note,
-		Fields: req.Fields, Needs: req.Needs, Location: req.Location, IdempotencyKey: req.IdempotencyKey})
+	in := RecordInput{DutyID: req.DutyID, Way: req.Way, HappenedAt: at, Met: req.Met, Note: req.Note,
+		Fields: req.Fields, Needs: req.Needs, Location: req.Location, IdempotencyKey: req.IdempotencyKey, Found: req.Found, Matters: req.Matters}
+	for _, it := range req.Items {
+		in.Items = append(in.Items, ItemAnswer(it))
+	}
+	if form {
+		readFindings(r, &in)
+	}
+	id, _, err := s.CreateRecord(r.Context(), p, in)
 	if err != nil {
 		return err
 	}
@@ -321,5 +359,19 @@ func (s *Service) apiRules(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		items = append(items, j)
 	}
 	web.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
+	return nil
+}
+
+// apiRecord is one record with its items.
+func (s *Service) apiRecord(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	rec, err := s.GetRecord(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, recordJSON(rec))
 	return nil
 }
