@@ -53,7 +53,7 @@ type CaseRef struct {
 
 // Finding is something a record found that may be made a case.
 type Finding struct {
-	Key    string // "item:3" (a failed item or a matter found), "needs"
+	Key    string // "item-3" (a failed item or a matter found), "needs"
 	Label  string // 不合格 / 发现问题 / 诉求
 	Text   string
 	Note   string
@@ -65,7 +65,7 @@ func (s *Service) Findings(ctx context.Context, rec *Record) ([]Finding, error) 
 	var out []Finding
 	for _, it := range rec.Items {
 		if it.Result == ResultFail || it.Result == ResultFound {
-			out = append(out, Finding{Key: "item:" + strconv.Itoa(it.Seq), Label: i18n.T("followups.result." + it.Result), Text: it.Item, Note: it.Note})
+			out = append(out, Finding{Key: "item-" + strconv.Itoa(it.Seq), Label: i18n.T("followups.result." + it.Result), Text: it.Item, Note: it.Note})
 		}
 	}
 	if rec.Needs != "" {
