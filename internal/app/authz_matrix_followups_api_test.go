@@ -18,9 +18,10 @@ var followupReaders = []string{"street_admin", "community_admin", "community_adm
 func init() {
 	dutyAt := func(w *apptest.World, wh apptest.Where) int64 { return w.Objects["fu_duty"][wh] }
 	addMatrix(map[string]matrixEntry{
-		"GET /api/v1/followups/due":         {allow: followupReaders, query: func(*apptest.World, apptest.Where) string { return "?when=week" }},
-		"GET /api/v1/followups/rules":       {allow: followupReaders},
-		"GET /api/v1/followups/duties/{id}": {allow: followupReaders, kind: "fu_duty"},
+		"GET /api/v1/followups/due":          {allow: followupReaders, query: func(*apptest.World, apptest.Where) string { return "?when=week" }},
+		"GET /api/v1/followups/rules":        {allow: followupReaders},
+		"GET /api/v1/followups/duties/{id}":  {allow: followupReaders, kind: "fu_duty"},
+		"GET /api/v1/followups/records/{id}": {allow: followupReaders, kind: "fu_record"},
 		"GET /api/v1/followups/records": {allow: followupReaders, scopedBody: true, query: func(w *apptest.World, wh apptest.Where) string {
 			return fmt.Sprintf("?duty_id=%d", dutyAt(w, wh))
 		}},

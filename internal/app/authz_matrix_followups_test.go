@@ -33,6 +33,17 @@ func init() {
 				return want(p.count(`SELECT COUNT(*) FROM fu_record WHERE duty_id = ? AND note = '矩阵电话走访' AND way = 'phone'`, p.id) == 1,
 					"no record of the duty with the note posted")
 			}},
+		// A record, a finding of it (the fixture visit's needs) made a case,
+		// and the month's records as .xlsx.
+		"GET /followups/records/export":    {allow: fuReaders},
+		"GET /followups/records/{id}":      {allow: fuReaders, kind: "fu_record"},
+		"GET /followups/records/{id}/case": {allow: fuReaders, kind: "fu_record", query: func(*apptest.World, apptest.Where) string { return "?finding=needs" }},
+		"POST /followups/records/{id}/case": {allow: fuReaders, kind: "fu_record", audit: "followups.record_case",
+			body: form("finding=needs&tc=request/repair&title=矩阵走访转事件&description=矩阵"),
+			proof: func(p proofArgs) error {
+				return want(p.count(`SELECT COUNT(*) FROM case_link l JOIN cases c ON c.community_id = l.community_id AND c.id = l.case_id
+					WHERE l.kind = 'fu_record' AND l.ref_id = ? AND c.title = '矩阵走访转事件'`, p.id) == 1, "no case of the record's needs linked to it")
+			}},
 		"GET /followups/rules/new": {allow: fuKeepers},
 		"POST /followups/rules/new": {allow: fuKeepers, scopedBody: true, reach: reachCommunity, audit: "followups.rule_create", auditOther: true,
 			body: func(w *apptest.World, wh apptest.Where) string {

@@ -106,7 +106,7 @@ func (s *Service) ExportRecords(ctx context.Context, p *auth.Principal, f Export
 			lastOn, lastID = page[len(page)-1].HappenedOn, page[len(page)-1].ID
 		}
 	}
-	detail := map[string]any{"rows": count, "month": month, "grid": f.GridID, "rule": f.RuleID, "kind": f.Kind}
+	detail := map[string]any{"rows": count, "month": month, "grid_id": f.GridID, "rule_id": f.RuleID, "kind": f.Kind}
 	return count, s.Audit.RecordAlone(ctx, s.DB, audit.Event(p, "followups.record_export", "fu_record", "", 0, audit.Success).WithDetail(detail))
 }
 
