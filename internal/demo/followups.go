@@ -100,7 +100,7 @@ func demoFollowups(ctx context.Context, env *Env) error {
 			continue
 		}
 		plan = append(plan, demoRule{followups.KindInspection, followups.Rule{OrgID: cid, Name: "高层住宅消防安全检查", Kind: followups.KindInspection, Subject: followups.SubjectBuilding,
-			Subjects: named, Every: 1, Unit: followups.UnitWeek, Assign: followups.AssignGridWorker, EscalateAfter: 2}, fuRhythm{weekly: true}})
+			Subjects: named, Every: 1, Unit: followups.UnitWeek, Assign: followups.AssignGridWorker, EscalateAfter: 2, Checklist: fuChecklist}, fuRhythm{weekly: true}})
 	}
 	rules := map[int64]demoRule{}
 	for _, pr := range plan {
@@ -225,6 +225,106 @@ func demoFollowups(ctx context.Context, env *Env) error {
 		written += n
 	}
 	env.Say("  %d 条规则，%d 项任务，%d 条记录 / rules, duties, records", len(plan), len(duties), written)
+	return demoFindings(ctx, env, duties, c1)
+}
+
+// fuChecklist is the demo's high-rise fire safety checklist.
+var fuChecklist = []string{"消防通道畅通", "灭火器在有效期", "电线无私拉乱接", "无易燃物堆放"}
+
+// demoFindings records yesterday afternoon's inspections and screenings of
+// the first community through the form's path: every checklist item
+// answered (now and then a fail, always in the first inspection), screenings
+// a 零报告 or the matters found (always in the first); and turns a couple of
+// the findings into cases linked to their records.
+func demoFindings(ctx context.Context, env *Env, duties []*followups.Duty, community int64) error {
+	f := env.App.Followups
+	rng := env.Rand
+	sys := env.System
+	failNotes := map[int]string{1: "一楼消防通道停放电动车两辆", 2: "12 层灭火器压力不足，已过有效期", 3: "楼道有私拉电线给电动车充电", 4: "地下室堆放废旧纸箱"}
+	now := time.Now().In(locale.Zone)
+	afternoon := time.Date(now.Year(), now.Month(), now.Day()-1, 14+rng.IntN(3), rng.IntN(60), 0, 0, locale.Zone)
+	firstInspection, firstScreening := true, true
+	var findings []struct {
+		rec int64
+		key string
+		typ string
+		cat string
+	}
+	for _, d := range duties {
+		if d.CommunityID != community || d.Status != followups.DutyActive {
+			continue
+		}
+		in := followups.RecordInput{DutyID: d.ID, Way: "onsite", HappenedAt: afternoon}
+		switch d.Kind {
+		case followups.KindInspection:
+			failed := 0
+			for i := range fuChecklist {
+				a := followups.ItemAnswer{Seq: i + 1, Result: followups.ResultPass}
+				if rng.IntN(100) < 18 || firstInspection && i == 1 {
+					a.Result, a.Note = followups.ResultFail, failNotes[i+1]
+					failed = a.Seq
+				}
+				in.Items = append(in.Items, a)
+			}
+			firstInspection = false
+			in.Note = "本周消防安全检查。"
+			id, _, err := f.CreateRecord(ctx, sys, in)
+			if err != nil {
+				return fmt.Errorf("inspection: %w", err)
+			}
+			if failed != 0 {
+				findings = append(findings, struct {
+					rec           int64
+					key, typ, cat string
+				}{id, fmt.Sprintf("item-%d", failed), "hazard", "fire"})
+			}
+		case followups.KindScreening:
+			if rng.IntN(100) < 70 && !firstScreening {
+				in.Found = followups.FoundNone
+			} else {
+				in.Found = followups.FoundSome
+				in.Matters = []string{pickOf(rng, "3 幢楼上漏水引发邻里矛盾", "两户因停车位发生争执", "租户与房东因押金起争执")}
+				if rng.IntN(2) == 0 {
+					in.Matters = append(in.Matters, "装修噪音引发邻里口角")
+				}
+			}
+			firstScreening = false
+			id, _, err := f.CreateRecord(ctx, sys, in)
+			if err != nil {
+				return fmt.Errorf("screening: %w", err)
+			}
+			if in.Found == followups.FoundSome {
+				findings = append(findings, struct {
+					rec           int64
+					key, typ, cat string
+				}{id, "item-1", "dispute", "neighbour"})
+			}
+		}
+	}
+	made := 0
+	for _, fd := range findings {
+		if made == 2 {
+			break
+		}
+		rec, err := f.GetRecord(ctx, sys, fd.rec)
+		if err != nil {
+			return err
+		}
+		fi, ok, err := f.Finding(ctx, rec, fd.key)
+		if err != nil || !ok {
+			return fmt.Errorf("finding %s of record %d: %v", fd.key, fd.rec, err)
+		}
+		types, err := f.CaseTypes(ctx, sys)
+		if err != nil {
+			return err
+		}
+		_, _, title, desc := followups.FindingCaseDraft(rec, fi, types)
+		if _, _, err := f.CaseFromFinding(ctx, sys, fd.rec, fd.key, followups.CaseInput{Type: fd.typ, Category: fd.cat, Title: title, Description: desc}); err != nil {
+			return fmt.Errorf("case of finding %s: %w", fd.key, err)
+		}
+		made++
+	}
+	env.Say("  %d 条检查/排查发现，%d 条转为事件 / findings, cases", len(findings), made)
 	return nil
 }
 

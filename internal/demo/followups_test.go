@@ -59,6 +59,16 @@ func TestDemoFollowups(t *testing.T) {
 		if records < 500 || late == 0 || late > records/5 || zero == 0 {
 			t.Errorf("%d records, %d late, %d 零报告: want hundreds, some (not most) late, some 零报告", records, late, zero)
 		}
+		// Inspections answer their checklists (some fail), screenings are
+		// 零报告 or name matters found; findings made cases link back.
+		var fails, zeros, matters, links int
+		if err := d.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM fu_record_item WHERE result = 'fail'), (SELECT COUNT(*) FROM fu_record WHERE zero_report),
+			(SELECT COUNT(*) FROM fu_record_item WHERE result = 'found'), (SELECT COUNT(*) FROM case_link WHERE kind = 'fu_record')`).Scan(&fails, &zeros, &matters, &links); err != nil {
+			t.Fatal(err)
+		}
+		if fails == 0 || zeros == 0 || matters == 0 || links != 2 {
+			t.Errorf("%d failed items, %d 零报告, %d matters found, %d cases from findings", fails, zeros, matters, links)
+		}
 		// Within the last three months (and a dropped duty's last visit
 		// before), never in the future.
 		today := time.Now().In(locale.Zone).Format(time.DateOnly)

@@ -96,7 +96,7 @@ func (s *Service) WriteRecords(ctx context.Context, p *auth.Principal, community
 			return err
 		}
 		batch := tx.NewBatch("fu_record", []string{"community_id", "duty_id", "rule_id", "kind", "way", "subject_kind", "subject_id", "subject_name", "household_id", "grid_id",
-			"happened_at", "happened_on", "due_on", "on_time", "met", "note", "fields", "needs", "location", "created_by", "created_at"}, 500)
+			"happened_at", "happened_on", "due_on", "on_time", "met", "note", "fields", "needs", "location", "created_by", "created_at", "zero_report"}, 500)
 		first := map[int64]int64{} // each duty's first record, in ms
 		stamp := db.Now()
 		for i := range list {
@@ -117,7 +117,8 @@ func (s *Service) WriteRecords(ctx context.Context, p *auth.Principal, community
 			if err := checkBulkRecord(in, now); err != nil {
 				return err
 			}
-			if r.Kind == KindScreening && in.Note == "" {
+			zero := r.Kind == KindScreening && in.Note == ""
+			if zero {
 				in.Note = i18n.T("followups.zero_report")
 			}
 			on := in.HappenedAt.In(locale.Zone).Format(day)
@@ -137,7 +138,7 @@ func (s *Service) WriteRecords(ctx context.Context, p *auth.Principal, community
 				by = p.UserID
 			}
 			if err := batch.Add(ctx, du.CommunityID, du.ID, r.ID, r.Kind, in.Way, du.SubjectKind, du.SubjectID, du.SubjectName, nullID(du.HouseholdID), nullID(du.GridID),
-				in.HappenedAt.UnixMilli(), on, du.DueOn, on <= du.DueOn, in.Met, in.Note, string(fields), in.Needs, in.Location, by, stamp); err != nil {
+				in.HappenedAt.UnixMilli(), on, du.DueOn, on <= du.DueOn, in.Met, in.Note, string(fields), in.Needs, in.Location, by, stamp, zero); err != nil {
 				return err
 			}
 			if on >= du.LastDoneOn {
