@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +87,60 @@ func TestPhoneFollowUpVisit(t *testing.T) {
 	Do(t, b, chromedp.Navigate(site.URL+duty), WaitSel(`#records li`))
 	if s := Text(t, b, `#records li`); !strings.Contains(s, "电话") || !strings.Contains(s, "电话问候，一切正常") {
 		t.Fatalf("the duty's record: %q", s)
+	}
+}
+
+// An inspection on a phone: each checklist item a big pass / fail toggle,
+// one fail with its note; the record's page turns the fail into a hazard
+// case with one tap more (prefilled), and lists the case.
+func TestPhoneInspectionFailToCase(t *testing.T) {
+	site := StartDemo(t, 120)
+	ctx := context.Background()
+	f := site.App.Followups
+	res, err := site.App.Auth.Login(ctx, "grid_worker", DemoPassword, "e2e", "e2e", auth.KindWeb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grid, ok := site.App.Org.Lookup(ctx, res.Principal.Scope.Grids[0])
+	if !ok {
+		t.Fatal("the grid worker's grid")
+	}
+	rule, err := f.CreateRule(ctx, auth.System("e2e"), followups.Rule{OrgID: grid.CommunityID, Name: "网格消防检查", Kind: followups.KindInspection,
+		Subject: followups.SubjectGrid, Every: 1, Unit: followups.UnitWeek, Assign: followups.AssignGridWorker, Checklist: []string{"消防通道畅通", "灭火器在有效期"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var duty int64
+	if err := site.App.DB.QueryRowContext(ctx, `SELECT id FROM fu_duty WHERE rule_id = ? AND subject_id = ?`, rule, grid.ID).Scan(&duty); err != nil {
+		t.Fatal(err)
+	}
+	b := Browser(t)
+	Do(t, b, Phone(), Login(site.URL, "grid_worker", DemoPassword), chromedp.Navigate(site.URL+"/followups/duties/"+strconv.FormatInt(duty, 10)+"/record"), WaitSel(`#checklist`))
+	fitsPhoneWidth(t, b, "the inspection form")
+	if n, small := smallTargets(t, b, `#checklist .fu-toggle label`); n != 6 || small != "" {
+		t.Fatalf("the checklist's toggles: %d, too small: %s", n, small)
+	}
+	Do(t, b,
+		chromedp.Click(Sel(`#ways label:nth-child(6)`)), // 现场
+		chromedp.Click(Sel(`#item-1 label.fu-pass`)),
+		chromedp.Click(Sel(`#item-2 label.fu-fail`)),
+		chromedp.SendKeys(Sel(`#item-2 input[name=item_note_2]`), "二楼灭火器过期"),
+		chromedp.Click(Sel(`#record-form button.primary`)),
+		WaitSel(`.flash`),
+		chromedp.Navigate(site.URL+"/followups/duties/"+strconv.FormatInt(duty, 10)),
+		WaitSel(`#records li a.tap`),
+		chromedp.Click(Sel(`#records li a.tap`)),
+		WaitSel(`#findings a.button`),
+	)
+	if s := Text(t, b, `#items`); !strings.Contains(s, "灭火器在有效期") || !strings.Contains(s, "不合格") || !strings.Contains(s, "二楼灭火器过期") {
+		t.Fatalf("the record's checklist: %q", s)
+	}
+	Do(t, b, chromedp.Click(Sel(`#findings a.button`)), WaitSel(`#case-form`))
+	if v := Eval[string](t, b, `document.querySelector('#case-form select[name=tc]').value`); !strings.HasPrefix(v, "hazard/") {
+		t.Fatalf("the case form's type: %q", v)
+	}
+	Do(t, b, chromedp.Click(Sel(`#case-form button.primary`)), WaitSel(`#cases li a`))
+	if s := Text(t, b, `#cases li`); !strings.Contains(s, "灭火器在有效期") {
+		t.Fatalf("the record's cases: %q", s)
 	}
 }
