@@ -186,7 +186,7 @@ func recordJSON(rec *Record) RecordJSON {
 	j.ZeroReport = rec.ZeroReport
 	j.Items = make([]RecordItemJSON, 0, len(rec.Items))
 	for _, it := range rec.Items {
-		j.Items = append(j.Items, RecordItemJSON{Seq: it.Seq, Item: it.Item, Result: it.Result, Note: it.Note})
+		j.Items = append(j.Items, RecordItemJSON(it))
 	}
 	return j
 }

@@ -207,7 +207,7 @@ func TestFindingToCase(t *testing.T) {
 		// Only a finding may be made a case.
 		page(t, gw, recPath+"/case?finding=item-1", 404)
 		casePath := recPath + "/case?finding=item-2"
-		form = page(t, gw, casePath, 200, `value="hazard/other" selected`, "检查不合格：灭火器在有效期", "三楼灭火器已过期")
+		page(t, gw, casePath, 200, `value="hazard/other" selected`, "检查不合格：灭火器在有效期", "三楼灭火器已过期")
 		// Bad input: no title, a type not offered.
 		resp, body = gw.PostForm(recPath+"/case", url.Values{"finding": {"item-2"}, "tc": {"hazard/other"}, "title": {" "}})
 		if resp.StatusCode != 422 || !strings.Contains(body, "事件标题") && !strings.Contains(body, "标题") {
@@ -236,7 +236,7 @@ func TestFindingToCase(t *testing.T) {
 			t.Fatalf("case links to the record: %d", n)
 		}
 		body = page(t, gw, recPath, 200, "由此记录转成的事件", "3幢灭火器过期", "已转为事件")
-		if m := caseLinkRe.FindStringSubmatch(body); m == nil || m[1] != fmt.Sprint(caseID) {
+		if m := caseLinkRe.FindStringSubmatch(body); len(m) < 2 || m[1] != fmt.Sprint(caseID) {
 			t.Fatalf("the record page's case link: %v", m)
 		}
 		lacks(t, "the record page after the case", body, "finding=item-2")
