@@ -171,6 +171,24 @@ func TestScreeningZeroReport(t *testing.T) {
 		if rates.Total.ScreenRecords != 2 || rates.Total.ScreenOnTime != 2 || rates.Total.ScreeningOnTimeRate() != "100.0%" {
 			t.Fatalf("零报告按时率: %+v", rates.Total)
 		}
+
+		// On the form, 零报告 is one tap: no way chosen, nothing typed.
+		srv := w.Server(t)
+		c := apptest.NewClient(t, srv.URL).Login("grid_worker", apptest.Password)
+		path := fmt.Sprintf("/followups/duties/%d/record", duty)
+		form := page(t, c, path, 200, `id="zero-report"`, "发现问题")
+		lacks(t, "the screening form", form, `id="checklist"`)
+		if resp, _ := c.PostForm(path, url.Values{"key": {keyRe.FindStringSubmatch(form)[1]}, "found": {"none"}}); resp.StatusCode != 303 {
+			t.Fatalf("one-tap 零报告: %d", resp.StatusCode)
+		}
+		if n := count(t, w, `SELECT COUNT(*) FROM fu_record WHERE duty_id = ? AND zero_report AND way = 'onsite'`, duty); n != 2 {
+			t.Fatalf("zero reports after the tap: %d", n)
+		}
+		// 发现问题 with nothing written: refused, naming it.
+		resp, body := c.PostForm(path, url.Values{"key": {"k-2"}, "way": {"onsite"}, "found": {"found"}, "matter": {"", " "}})
+		if resp.StatusCode != 422 || !strings.Contains(body, "请至少填写一条发现的问题") {
+			t.Fatalf("found, nothing written: %d", resp.StatusCode)
+		}
 	})
 }
 
