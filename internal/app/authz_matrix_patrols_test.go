@@ -36,7 +36,9 @@ func init() {
 		"GET /patrols/{id}":         {allow: ptReaders, kind: "patrol"},
 		"GET /api/v1/patrols/{id}":  {allow: ptReaders, kind: "patrol"},
 		"POST /patrols/start": {allow: ptPatrols, scopedBody: true, audit: "patrols.start", auditOther: true,
-			body: func(w *apptest.World, wh apptest.Where) string { return fmt.Sprintf("grid_id=%d&track_consent=1", grid(w, wh)) },
+			body: func(w *apptest.World, wh apptest.Where) string {
+				return fmt.Sprintf("grid_id=%d&track_consent=1", grid(w, wh))
+			},
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM patrol WHERE grid_id = ? AND ended_at = 0 AND track_consent AND user_id = ?`, grid(p.w, p.wh), p.w.Users[p.user]) == 1,
 					"no open patrol of the account in the grid")
@@ -56,7 +58,9 @@ func init() {
 				return want(p.count(`SELECT COUNT(*) FROM patrol WHERE id = ? AND minutes = 240`, p.id) == 1, "the patrol did not end")
 			}},
 		"POST /patrols/{id}/buildings": {allow: ptOwners, kind: "patrol_open", reach: reachOwnPatrol, audit: "patrols.tick",
-			body: func(w *apptest.World, wh apptest.Where) string { return fmt.Sprintf("building_id=%d", w.Objects["building"][wh]) },
+			body: func(w *apptest.World, wh apptest.Where) string {
+				return fmt.Sprintf("building_id=%d", w.Objects["building"][wh])
+			},
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM patrol_building WHERE patrol_id = ? AND building_id = ?`, p.id, p.w.Objects["building"][p.wh]) == 1, "the building is not ticked")
 			}},
@@ -74,7 +78,9 @@ func init() {
 				if err := w.DB.QueryRowContext(context.Background(), `SELECT started_at FROM patrol WHERE id = ?`, w.Objects["patrol"][wh]).Scan(&started); err != nil {
 					panic(err)
 				}
-				at := func(ms int64) string { return time.UnixMilli(ms).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04") }
+				at := func(ms int64) string {
+					return time.UnixMilli(ms).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+				}
 				return "started_at=" + at(started) + "&ended_at=" + at(started+60_000)
 			},
 			proof: func(p proofArgs) error {
@@ -82,7 +88,9 @@ func init() {
 			}},
 		"GET /patrols/target": {allow: ptTargets},
 		"POST /patrols/target": {allow: ptTargets, scopedBody: true, reach: reachCommunity, audit: "patrols.target", auditOther: true,
-			body: func(w *apptest.World, wh apptest.Where) string { return fmt.Sprintf("org_id=%d&minutes=75", community(w, wh)) },
+			body: func(w *apptest.World, wh apptest.Where) string {
+				return fmt.Sprintf("org_id=%d&minutes=75", community(w, wh))
+			},
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM patrol_target WHERE org_id = ? AND minutes = 75`, community(p.w, p.wh)) == 1, "no target of the community")
 			}},

@@ -41,14 +41,15 @@ func init() {
 	RegisterWriteTargets(60, func(t testing.TB, w *World) {
 		ctx := context.Background()
 		started := time.Now().Add(-5 * time.Hour).UnixMilli()
+		tags := map[Where]string{InA: "甲", InB: "乙", InD: "丁"}
 		grids := map[Where]int64{InA: w.GridA, InB: w.GridB, InD: w.GridD}
 		for _, wh := range []Where{InA, InB, InD} {
 			ids, err := w.App.Patrols.ImportPast(ctx, auth.System("fixture"), []patrols.Past{{UserID: w.Users[patrolOwners[wh]], GridID: grids[wh],
-				StartedAt: started, TrackConsent: true, Note: "未结束巡查"}})
+				StartedAt: started, TrackConsent: true, Note: tags[wh] + "未结束巡查"}})
 			if err != nil {
 				t.Fatalf("open patrol target: %v", err)
 			}
-			w.Add("patrol_open", wh, ids[0], "未结束巡查")
+			w.Add("patrol_open", wh, ids[0], tags[wh]+"未结束巡查")
 		}
 	})
 }

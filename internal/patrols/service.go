@@ -324,7 +324,7 @@ func (s *Service) Start(ctx context.Context, p *auth.Principal, in StartInput) (
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "patrols.start", "patrol", id, g.CommunityID, audit.Success).
-			WithDetail(map[string]any{"grid": g.ID, "track_consent": in.TrackConsent}))
+			WithDetail(map[string]any{"grid_id": g.ID, "track_consent": in.TrackConsent}))
 	})
 	if db.IsUniqueViolation(err) {
 		// Started twice at once (a double tap): the other start made it.
@@ -413,7 +413,7 @@ func (s *Service) Tick(ctx context.Context, p *auth.Principal, id, buildingID in
 			return nil
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "patrols.tick", "patrol", pt.ID, pt.CommunityID, audit.Success).
-			WithDetail(map[string]any{"building": b.ID}))
+			WithDetail(map[string]any{"building_id": b.ID}))
 	})
 }
 
@@ -476,7 +476,7 @@ func (s *Service) AddPoints(ctx context.Context, p *auth.Principal, id int64, pt
 			}
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "patrols.points", "patrol", pt.ID, pt.CommunityID, audit.Success).
-			WithDetail(map[string]any{"n": len(pts)}))
+			WithDetail(map[string]any{"points": len(pts)}))
 	})
 	if err != nil {
 		return 0, err
@@ -574,7 +574,7 @@ func (s *Service) ImportPast(ctx context.Context, p *auth.Principal, list []Past
 			ids = append(ids, id)
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "patrols.import", "org_unit", community, community, audit.Success).
-			WithDetail(map[string]any{"patrols": len(list)}))
+			WithDetail(map[string]any{"created": len(list)}))
 	})
 	return ids, err
 }

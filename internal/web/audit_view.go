@@ -130,6 +130,7 @@ var auditFieldKeys = []string{
 	"purpose", "reason", "ref_id", "refused", "removed", "reopen", "role", "roles", "room", "rows", "scope", "sensitivity",
 	"sort", "source", "start", "city", "district", "street", "community", "grid", "tenants", "to", "to_dwelling", "to_floor", "type", "username", "valid_to",
 	"duty", "every", "subjects", "unit", "way",
+	"minutes", "capped", "track_consent", "points",
 }
 
 var _ = i18n.Family("audit.field.", auditFieldKeys...)
