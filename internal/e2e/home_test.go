@@ -247,7 +247,7 @@ func TestHomePerRole(t *testing.T) {
 			// The community leader.
 			leader := principal("community_admin")
 			Do(t, ctx, Login(site.URL, "community_admin", DemoPassword), chromedp.Navigate(site.URL+"/"), WaitSel(`#todo`))
-			if got := texts(`#home-actions a`); strings.Join(got, ",") != "受理诉求,查找居民,新增居民,导入台账,全部走访任务,走访规则,考核统计" {
+			if got := texts(`#home-actions a`); strings.Join(got, ",") != "受理诉求,查找居民,新增居民,导入台账,全部走访任务,走访规则,巡查统计,考核统计" {
 				t.Errorf("community leader's actions %v", got)
 			}
 			checkTodo(leader)
