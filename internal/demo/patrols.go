@@ -97,7 +97,10 @@ func demoPatrols(ctx context.Context, env *Env) error {
 		return nil
 	}
 	made := 0
-	for i := len(ids) - 1; i >= 0 && made < len(findings); i -= 7 {
+	for made < len(findings) && len(ids) >= len(findings) {
+		// The last patrol of each fifth of the list (grid by grid, day by
+		// day): recent ones, spread over the street.
+		i := (made+1)*len(ids)/len(findings) - 1
 		f := findings[made]
 		if _, ok := t.Category(f.category); !ok {
 			f.category = t.Categories[0].Code

@@ -69,6 +69,17 @@ func TestPatrolHTTP(t *testing.T) {
 		if resp, body := gw.JSON("POST", fmt.Sprintf("/api/v1/patrols/%d/end", pt.ID), `{}`); resp.StatusCode != http.StatusOK {
 			t.Fatalf("end: %d %s", resp.StatusCode, body)
 		}
+		// The month's statistics show the worker's patrols; the export is a workbook.
+		if resp, body := leader.Get("/patrols/stats"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "grid_worker姓名") {
+			t.Fatalf("statistics: %d", resp.StatusCode)
+		}
+		resp, body = leader.Get("/patrols/stats/export")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "spreadsheetml") || !strings.HasPrefix(body, "PK") {
+			t.Fatalf("export: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if resp, _ := gw.Get("/patrols/stats"); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("a grid worker read the statistics: %d", resp.StatusCode)
+		}
 		start := time.Now().In(locale.Zone)
 		resp, body = gw.PostForm(fmt.Sprintf("/patrols/%d/correct", pt.ID), url.Values{"started_at": {start.Format("2006-01-02T15:04")},
 			"ended_at": {start.Add(-30 * time.Minute).Format("2006-01-02T15:04")}})
