@@ -284,8 +284,11 @@ func (s *Service) Start(ctx context.Context, p *auth.Principal, in StartInput) (
 		return 0, false, auth.ErrForbidden
 	}
 	now := s.now().UnixMilli()
-	// Open patrols of the worker anywhere (a worker of two communities).
-	rows, err := s.DB.QueryContext(ctx, `SELECT id, community_id, started_at FROM patrol WHERE user_id = ? AND ended_at = 0`, p.UserID)
+	// Open patrols of the worker within their scope (on Citus, the nodes of
+	// their communities; a patrol outside it they could not end anyway).
+	sc, scArgs := p.Scope.SQL(s.DB.Dialect(), "community_id", "grid_id")
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, community_id, started_at FROM patrol WHERE user_id = ? AND ended_at = 0 AND `+sc,
+		append([]any{p.UserID}, scArgs...)...)
 	if err != nil {
 		return 0, false, err
 	}
