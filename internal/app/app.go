@@ -17,6 +17,7 @@ import (
 	"linli/internal/importexport"
 	"linli/internal/importflow"
 	"linli/internal/org"
+	"linli/internal/patrols"
 	"linli/internal/places"
 	"linli/internal/privacy"
 	"linli/internal/registry"
@@ -37,6 +38,7 @@ func Migrations() []db.Migrations {
 		calendar.Migrations,
 		cases.Migrations,
 		followups.Migrations,
+		patrols.Migrations,
 	}
 }
 
@@ -65,6 +67,7 @@ type App struct {
 	Calendar  *calendar.Service
 	Cases     *cases.Service
 	Followups *followups.Service
+	Patrols   *patrols.Service
 
 	// workers run in the background of "serve" (time limits, reminders, publicity
 	// periods). Each must be safe with several instances on one database: claim
@@ -147,6 +150,11 @@ func New(opts Options) *App {
 	a.Imports.Routes(a.Web, followups.Importer{S: a.Followups}, "/followups/import")
 	a.Followups.Cases = followupCases{a.Cases}
 	a.Cases.RegisterLinkKind(linkFollowupRecord, followupRecordTargets{a.Followups})
+	a.Patrols = &patrols.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Places: a.Places, Findings: patrolFindings(a.Cases)}
+	a.Patrols.Routes(a.Web)
+	a.Patrols.APIRoutes(a.Web)
+	a.Cases.RegisterLinkKind(cases.LinkPatrol, patrolTargets{a.Patrols})
+
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
 	}

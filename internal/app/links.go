@@ -13,6 +13,7 @@ import (
 	"linli/internal/db"
 	"linli/internal/followups"
 	"linli/internal/i18n"
+	"linli/internal/patrols"
 	"linli/internal/registry"
 	"linli/internal/web"
 )
@@ -439,4 +440,64 @@ func (t followupRecordTargets) Resolve(ctx context.Context, p *auth.Principal, i
 
 func (t followupRecordTargets) Search(context.Context, *auth.Principal, string, int) ([]cases.Ref, error) {
 	return nil, nil
+}
+
+// patrolTargets offers patrols as case link targets: a grid event reported
+// on a patrol is linked to it, so that the case page shows the patrol.
+// Found by day ("2026-12-07") or by the worker's name, within the scope.
+type patrolTargets struct{ s *patrols.Service }
+
+func (t patrolTargets) Resolve(ctx context.Context, p *auth.Principal, id int64) (cases.Ref, error) {
+	pt, err := t.s.Get(ctx, p, id)
+	if err != nil {
+		return cases.Ref{}, err
+	}
+	return patrolRef(pt), nil
+}
+
+func (t patrolTargets) Search(ctx context.Context, p *auth.Principal, q string, limit int) ([]cases.Ref, error) {
+	if !p.Can(patrols.PermRead) {
+		return nil, nil
+	}
+	f := patrols.Filter{Limit: 200}
+	if _, err := time.Parse(time.DateOnly, q); err == nil {
+		f.From, f.To = q, q
+	} else {
+		f.From = time.Now().In(web.Local).AddDate(0, 0, -30).Format(time.DateOnly)
+	}
+	list, _, err := t.s.List(ctx, p, f)
+	if err != nil {
+		return nil, err
+	}
+	var out []cases.Ref
+	for _, pt := range list {
+		if f.To == "" && !strings.Contains(pt.UserName, q) {
+			continue
+		}
+		if out = append(out, patrolRef(pt)); len(out) >= limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+func patrolRef(pt *patrols.Patrol) cases.Ref {
+	return cases.Ref{ID: pt.ID, Label: joinLabel(pt.UserName, pt.GridName, pt.Day+" "+pt.Span()), CommunityID: pt.CommunityID, GridID: pt.GridID,
+		Href: "/patrols/" + itoa(pt.ID)}
+}
+
+// patrolFindings lists the cases linked to a patrol that p may see, for the
+// patrol's page.
+func patrolFindings(c *cases.Service) patrols.FindingsFunc {
+	return func(ctx context.Context, p *auth.Principal, patrolID int64) ([]patrols.Finding, error) {
+		list, err := c.RelatedTo(ctx, p, cases.LinkPatrol, []int64{patrolID})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]patrols.Finding, 0, len(list))
+		for _, s := range list {
+			out = append(out, patrols.Finding{Title: s.Number + " " + s.Type + "：" + s.Title, Status: s.Status, Href: s.Href, CreatedAt: s.CreatedAt})
+		}
+		return out, nil
+	}
 }

@@ -28,6 +28,15 @@ type CreateInput struct {
 	ReporterName  string
 	ReporterPhone string
 	Files         []Upload
+	// Links are targets linked with the case as it opens (a finding reported
+	// from a patrol links the patrol); each must resolve for the reporter.
+	Links []LinkRef
+}
+
+// LinkRef names a link target: a registered kind and its id.
+type LinkRef struct {
+	Kind  string
+	RefID int64
 }
 
 // timers are a case's computed times.
@@ -158,6 +167,7 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in CreateInput)
 		errs.Add("reporter_phone", "err.invalid", "field", i18n.T("cases.reporter_phone"))
 	}
 	checked := s.checkUploads(in.Files, errs)
+	links := s.resolveLinks(ctx, p, in.Links, errs)
 	if errs.Any() {
 		return 0, errs
 	}
@@ -200,10 +210,36 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in CreateInput)
 		if err := insertFiles(ctx, tx, id, in.CommunityID, ev, p, checked, true); err != nil {
 			return err
 		}
+		for i, l := range in.Links {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO case_link (case_id, community_id, kind, ref_id, label, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				id, in.CommunityID, l.Kind, l.RefID, links[i].Label, now, nullInt(p.UserID)); err != nil {
+				return err
+			}
+		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "case.create", "case", id, in.CommunityID, audit.Success).
 			WithDetail(map[string]any{"type": t.Code, "category": in.Category, "source": in.Source, "files": len(checked)}))
 	})
 	return id, err
+}
+
+// resolveLinks resolves the links a new case opens with, as the reporter
+// may see them; one that does not resolve is refused on the field "link".
+func (s *Service) resolveLinks(ctx context.Context, p *auth.Principal, in []LinkRef, errs *i18n.Errors) []Ref {
+	out := make([]Ref, len(in))
+	for i, l := range in {
+		r, ok := s.resolver(l.Kind)
+		if !ok {
+			errs.Add("link", "cases.link_target")
+			continue
+		}
+		ref, err := r.Resolve(ctx, p, l.RefID)
+		if err != nil {
+			errs.Add("link", "cases.link_target")
+			continue
+		}
+		out[i] = ref
+	}
+	return out
 }
 
 func reportsType(p *auth.Principal, t *TypeDef, resident bool) bool {

@@ -354,8 +354,25 @@ func (h *handlers) renderNew(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	}
 	if errs.Any() {
 		v.Form = r.PostForm
+	} else if r.Method == http.MethodGet {
+		// Opened from another page (上报事件 on a patrol): the form starts
+		// with its place, source and the link to make.
+		v.Form = prefill(r.URL.Query())
 	}
 	return h.srv.Render(w, r, "cases/new.html", v)
+}
+
+// prefillKeys are the fields a link to the new-case form may fill in.
+var prefillKeys = []string{"grid_id", "community_id", "location", "source", "title", "link_kind", "link_ref"}
+
+func prefill(q url.Values) url.Values {
+	out := url.Values{}
+	for _, k := range prefillKeys {
+		if v := q.Get(k); v != "" {
+			out.Set(k, v)
+		}
+	}
+	return out
 }
 
 func (h *handlers) create(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -370,6 +387,9 @@ func (h *handlers) create(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	in := CreateInput{Type: r.PostFormValue("type"), Category: r.PostFormValue("category"), Title: r.PostFormValue("title"), Description: r.PostFormValue("description"),
 		Location: r.PostFormValue("location"), Source: r.PostFormValue("source"), CommunityID: formInt(r, "community_id"), GridID: formInt(r, "grid_id"),
 		ReporterName: r.PostFormValue("reporter_name"), ReporterPhone: r.PostFormValue("reporter_phone"), Files: files}
+	if kind, ref := r.PostFormValue("link_kind"), formInt(r, "link_ref"); kind != "" {
+		in.Links = []LinkRef{{Kind: kind, RefID: ref}}
+	}
 	id, err := h.s.Create(r.Context(), p, in)
 	if errors.As(err, &verrs) {
 		return h.renderNew(w, r, p, in.Type, r.PostFormValue("mobile") == "1", verrs)
@@ -384,6 +404,14 @@ func (h *handlers) create(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	target := "/cases/" + itoa(id)
 	if !p.Can(PermWork) {
 		target = "/cases?mine=reported"
+	}
+	if len(in.Links) == 1 {
+		// Reported from a page of what it links (a patrol): back there.
+		if rv, ok := h.s.resolver(in.Links[0].Kind); ok {
+			if ref, err := rv.Resolve(r.Context(), p, in.Links[0].RefID); err == nil && strings.HasPrefix(ref.Href, "/") && !strings.HasPrefix(ref.Href, "//") {
+				target = ref.Href
+			}
+		}
 	}
 	return h.srv.Redirect(w, r, target, i18n.T("cases.created", "number", c.Number()))
 }

@@ -36,9 +36,10 @@ const (
 	LinkDwelling  = "dwelling"
 	LinkPerson    = "person"
 	LinkHousehold = "household"
+	LinkPatrol    = "patrol" // a grid worker's patrol the case was found on (patrols)
 )
 
-var _ = i18n.Family("cases.link.", LinkDwelling, LinkPerson, LinkHousehold)
+var _ = i18n.Family("cases.link.", LinkDwelling, LinkPerson, LinkHousehold, LinkPatrol)
 
 // RegisterLinkKind adds (or replaces) a kind of link target.
 func (s *Service) RegisterLinkKind(kind string, r LinkResolver) {

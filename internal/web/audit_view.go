@@ -131,6 +131,7 @@ var auditFieldKeys = []string{
 	"sort", "source", "start", "city", "district", "street", "community", "grid", "tenants", "to", "to_dwelling", "to_floor", "type", "username", "valid_to",
 	"duty", "every", "subjects", "unit", "way",
 	"items", "zero_report", "case", "finding", "checklist", "month", "rule_id",
+	"minutes", "capped", "track_consent", "points",
 }
 
 var _ = i18n.Family("audit.field.", auditFieldKeys...)
