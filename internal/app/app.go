@@ -16,6 +16,7 @@ import (
 	"linli/internal/followups"
 	"linli/internal/importexport"
 	"linli/internal/importflow"
+	"linli/internal/opinions"
 	"linli/internal/org"
 	"linli/internal/places"
 	"linli/internal/privacy"
@@ -37,6 +38,7 @@ func Migrations() []db.Migrations {
 		calendar.Migrations,
 		cases.Migrations,
 		followups.Migrations,
+		opinions.Migrations,
 	}
 }
 
@@ -65,6 +67,7 @@ type App struct {
 	Calendar  *calendar.Service
 	Cases     *cases.Service
 	Followups *followups.Service
+	Opinions  *opinions.Service
 
 	// workers run in the background of "serve" (time limits, reminders, publicity
 	// periods). Each must be safe with several instances on one database: claim
@@ -145,6 +148,12 @@ func New(opts Options) *App {
 	a.Registry.Related = append(a.Registry.Related, householdFollowups(a.Followups))
 	a.AddWorker(Worker{Name: "followups", Run: a.Followups.RunWorker})
 	a.Imports.Routes(a.Web, followups.Importer{S: a.Followups}, "/followups/import")
+
+	a.Opinions = &opinions.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Keys: opts.Keys, Log: log,
+		Cases: opinionCases{a.Cases}, Visits: opinionVisits{opts.DB, a.Followups}, People: opinionPeople{a.Registry}}
+	a.Cases.RegisterLinkKind(linkOpinion, opinionTargets{a.Opinions})
+	a.Opinions.Routes(a.Web)
+	a.Opinions.APIRoutes(a.Web)
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
 	}
