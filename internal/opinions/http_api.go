@@ -79,7 +79,7 @@ func (s *Service) apiGet(w http.ResponseWriter, r *http.Request, p *auth.Princip
 	return nil
 }
 
-// CreateJSON is a new opinion.
+// CreateJSON is a new opinion (OpinionInput with its JSON names).
 type CreateJSON struct {
 	CommunityID int64  `json:"community_id"`
 	GridID      int64  `json:"grid_id"`
@@ -99,9 +99,7 @@ func (s *Service) apiCreate(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	id, err := s.Create(r.Context(), p, OpinionInput{CommunityID: in.CommunityID, GridID: in.GridID, Category: in.Category, Source: in.Source,
-		MeetingID: in.MeetingID, RecordID: in.RecordID, Content: in.Content, PersonID: in.PersonID, RaiserName: in.RaiserName,
-		RaiserPhone: in.RaiserPhone, RaisedOn: in.RaisedOn})
+	id, err := s.Create(r.Context(), p, OpinionInput(in))
 	if err != nil {
 		return err
 	}
