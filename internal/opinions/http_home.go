@@ -13,7 +13,7 @@ import (
 // and the quick actions.
 func (s *Service) homeRoutes(srv *web.Server) {
 	srv.AddTodo(s)
-	srv.AddAction(web.Action{Key: "opinions.action_new", Href: "/opinions/new", Perm: PermWrite, Order: 30})
+	srv.AddAction(web.Action{Key: "opinions.action_new", Href: "/opinions/new", Perm: PermWrite, Roles: []auth.Role{auth.RoleGridWorker, auth.RoleSocialWorker}, Order: 30})
 	srv.AddAction(web.Action{Key: "opinions.action_digest", Href: "/opinions/digest", Perm: PermRead, Roles: []auth.Role{auth.RoleStreetAdmin, auth.RoleCommunityAdmin}, Order: 47})
 }
 
