@@ -16,6 +16,7 @@ import (
 	"linli/internal/followups"
 	"linli/internal/importexport"
 	"linli/internal/importflow"
+	"linli/internal/opinions"
 	"linli/internal/org"
 	"linli/internal/patrols"
 	"linli/internal/places"
@@ -39,6 +40,7 @@ func Migrations() []db.Migrations {
 		cases.Migrations,
 		followups.Migrations,
 		patrols.Migrations,
+		opinions.Migrations,
 	}
 }
 
@@ -68,6 +70,7 @@ type App struct {
 	Cases     *cases.Service
 	Followups *followups.Service
 	Patrols   *patrols.Service
+	Opinions  *opinions.Service
 
 	// workers run in the background of "serve" (time limits, reminders, publicity
 	// periods). Each must be safe with several instances on one database: claim
@@ -155,6 +158,11 @@ func New(opts Options) *App {
 	a.Patrols.APIRoutes(a.Web)
 	a.Cases.RegisterLinkKind(cases.LinkPatrol, patrolTargets{a.Patrols})
 
+	a.Opinions = &opinions.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Keys: opts.Keys, Log: log,
+		Cases: opinionCases{a.Cases}, Visits: opinionVisits{opts.DB, a.Followups}, People: opinionPeople{a.Registry}}
+	a.Cases.RegisterLinkKind(linkOpinion, opinionTargets{a.Opinions})
+	a.Opinions.Routes(a.Web)
+	a.Opinions.APIRoutes(a.Web)
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
 	}

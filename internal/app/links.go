@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"slices"
 	"sort"
 	"strconv"
@@ -13,6 +15,7 @@ import (
 	"linli/internal/db"
 	"linli/internal/followups"
 	"linli/internal/i18n"
+	"linli/internal/opinions"
 	"linli/internal/patrols"
 	"linli/internal/registry"
 	"linli/internal/web"
@@ -500,4 +503,123 @@ func patrolFindings(c *cases.Service) patrols.FindingsFunc {
 		}
 		return out, nil
 	}
+}
+
+// linkOpinion is the case link kind of an opinion (社情民意) turned into a case.
+const linkOpinion = "opinion"
+
+// opinionCases lets an opinion become a case: filed through the case engine
+// by the user (its own rules on who files what), then linked back.
+type opinionCases struct{ c *cases.Service }
+
+func (o opinionCases) Types(ctx context.Context, p *auth.Principal) ([]opinions.CaseType, error) {
+	types, err := o.c.ReportableTypes(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	var out []opinions.CaseType
+	for _, t := range types {
+		ct := opinions.CaseType{Code: t.Code, Name: t.Name}
+		for _, c := range t.Categories {
+			ct.Categories = append(ct.Categories, opinions.Choice{Code: c.Code, Name: c.Name})
+		}
+		out = append(out, ct)
+	}
+	return out, nil
+}
+
+func (o opinionCases) Open(ctx context.Context, p *auth.Principal, in opinions.CaseInput) (int64, string, error) {
+	id, err := o.c.Create(ctx, p, cases.CreateInput{Type: in.Type, Category: in.Category, Title: in.Title, Description: in.Description,
+		CommunityID: in.CommunityID, GridID: in.GridID, ReporterName: in.ReporterName, ReporterPhone: in.ReporterPhone})
+	if err != nil {
+		return 0, "", err
+	}
+	// The link is part of the filing the case engine just allowed: one who
+	// may file a case but not work it (a grid worker, a community's request)
+	// still links it, as the program.
+	err = o.c.AddLink(ctx, p, id, linkOpinion, in.OpinionID)
+	if errors.Is(err, auth.ErrForbidden) || errors.Is(err, auth.ErrNotFound) {
+		err = o.c.AddLink(ctx, auth.System("opinions"), id, linkOpinion, in.OpinionID)
+	}
+	if err != nil {
+		return 0, "", err
+	}
+	c, err := o.c.Get(ctx, auth.System("opinions"), id)
+	if err != nil {
+		return 0, "", err
+	}
+	return id, c.Number(), nil
+}
+
+// opinionTargets offers opinions as case link targets.
+type opinionTargets struct{ o *opinions.Service }
+
+func (t opinionTargets) Resolve(ctx context.Context, p *auth.Principal, id int64) (cases.Ref, error) {
+	op, _, err := t.o.Get(ctx, p, id)
+	if err != nil {
+		return cases.Ref{}, err
+	}
+	return opinionRef(op), nil
+}
+
+func (t opinionTargets) Search(ctx context.Context, p *auth.Principal, q string, limit int) ([]cases.Ref, error) {
+	list, _, err := t.o.List(ctx, p, opinions.Filter{Q: q, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]cases.Ref, 0, len(list))
+	for _, op := range list {
+		out = append(out, opinionRef(op))
+	}
+	return out, nil
+}
+
+func opinionRef(op *opinions.Opinion) cases.Ref {
+	return cases.Ref{ID: op.ID, Label: joinLabel(op.RaisedOn, op.CategoryName(), clipText(op.Content, 30)), CommunityID: op.CommunityID, GridID: op.GridID,
+		Href: "/opinions/" + itoa(op.ID)}
+}
+
+// opinionVisits finds the follow-up record an opinion was heard at, through
+// follow-ups' own list (its scope and sensitive-group rule): the record's
+// duty is looked up by id, and the record counts only if the list shows it.
+type opinionVisits struct {
+	db *db.DB
+	f  *followups.Service
+}
+
+func (v opinionVisits) Record(ctx context.Context, p *auth.Principal, id int64) (opinions.Visit, error) {
+	var duty int64
+	err := v.db.QueryRowContext(ctx, `SELECT COALESCE(duty_id, 0) FROM fu_record WHERE id = ?`, id).Scan(&duty)
+	if errors.Is(err, sql.ErrNoRows) || duty == 0 {
+		return opinions.Visit{}, auth.ErrNotFound
+	}
+	if err != nil {
+		return opinions.Visit{}, err
+	}
+	recs, err := v.f.ListRecords(ctx, p, followups.RecordFilter{DutyID: duty, Limit: 500})
+	if err != nil {
+		return opinions.Visit{}, err
+	}
+	for _, rec := range recs {
+		if rec.ID != id {
+			continue
+		}
+		out := opinions.Visit{ID: rec.ID, CommunityID: rec.CommunityID, GridID: rec.GridID, Subject: rec.SubjectName, On: rec.HappenedOn}
+		if rec.SubjectKind == followups.SubjectPerson || rec.SubjectKind == followups.SubjectTag {
+			out.PersonID = rec.SubjectID
+		}
+		return out, nil
+	}
+	return opinions.Visit{}, auth.ErrNotFound
+}
+
+// opinionPeople names the registry person who raised an opinion.
+type opinionPeople struct{ r *registry.Service }
+
+func (o opinionPeople) Person(ctx context.Context, p *auth.Principal, id int64) (opinions.Person, error) {
+	per, err := o.r.GetPerson(ctx, p, id)
+	if err != nil {
+		return opinions.Person{}, err
+	}
+	return opinions.Person{ID: per.ID, CommunityID: per.CommunityID, GridID: per.GridID, Name: per.Name}, nil
 }

@@ -143,6 +143,13 @@ func TestHomePerRole(t *testing.T) {
 		for _, g := range pgroups {
 			fu[g.Urgency] += g.Total
 		}
+		ops, err := site.App.Opinions.Todos(bg, p, web.TodoLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range ops {
+			fu[g.Urgency] += g.Total
+		}
 		var want []string
 		for _, g := range []struct {
 			id string
@@ -176,7 +183,7 @@ func TestHomePerRole(t *testing.T) {
 		t.Helper()
 		title := Text(t, ctx, `#todo .todo-list a .todo-title`)
 		href := Eval[string](t, ctx, `document.querySelector('#todo .todo-list a').getAttribute('href')`)
-		if !strings.HasPrefix(href, "/cases/") && !strings.HasPrefix(href, "/followups/duties/") {
+		if !strings.HasPrefix(href, "/cases/") && !strings.HasPrefix(href, "/followups/duties/") && !strings.HasPrefix(href, "/opinions/") {
 			t.Fatalf("first 待办 links to %s", href)
 		}
 		Do(t, ctx, chromedp.Click(Sel(`#todo .todo-list a`)), WaitURL(href), WaitSel(`h1`))
@@ -247,7 +254,7 @@ func TestHomePerRole(t *testing.T) {
 			// The community leader.
 			leader := principal("community_admin")
 			Do(t, ctx, Login(site.URL, "community_admin", DemoPassword), chromedp.Navigate(site.URL+"/"), WaitSel(`#todo`))
-			if got := texts(`#home-actions a`); strings.Join(got, ",") != "受理诉求,查找居民,新增居民,导入台账,全部走访任务,走访规则,巡查统计,考核统计" {
+			if got := texts(`#home-actions a`); strings.Join(got, ",") != "受理诉求,查找居民,新增居民,导入台账,全部走访任务,走访规则,巡查统计,社情民意月报,考核统计" {
 				t.Errorf("community leader's actions %v", got)
 			}
 			checkTodo(leader)
