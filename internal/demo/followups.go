@@ -243,6 +243,7 @@ func demoFindings(ctx context.Context, env *Env, duties []*followups.Duty, commu
 	failNotes := map[int]string{1: "一楼消防通道停放电动车两辆", 2: "12 层灭火器压力不足，已过有效期", 3: "楼道有私拉电线给电动车充电", 4: "地下室堆放废旧纸箱"}
 	now := time.Now().In(locale.Zone)
 	afternoon := time.Date(now.Year(), now.Month(), now.Day()-1, 14+rng.IntN(3), rng.IntN(60), 0, 0, locale.Zone)
+	today := now.Format(time.DateOnly)
 	firstInspection, firstScreening := true, true
 	var findings []struct {
 		rec int64
@@ -252,6 +253,15 @@ func demoFindings(ctx context.Context, env *Env, duties []*followups.Duty, commu
 	}
 	for _, d := range duties {
 		if d.CommunityID != community || d.Status != followups.DutyActive {
+			continue
+		}
+		// A duty the history left overdue stays so: the overdue lists
+		// are the demo's realistic gaps.
+		cur, _, err := f.GetDuty(ctx, sys, d.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != followups.DutyActive || cur.DueOn < today {
 			continue
 		}
 		in := followups.RecordInput{DutyID: d.ID, Way: "onsite", HappenedAt: afternoon}

@@ -149,8 +149,17 @@ func TestDemoFollowups(t *testing.T) {
 				}
 			}
 		}
-		if recs, err := f.ListRecords(ctx, gw, followups.RecordFilter{Limit: 20}); err != nil || len(recs) == 0 || recs[0].CreatedBy != gw.UserID {
-			t.Errorf("grid worker's records: %d (%v)", len(recs), err)
+		// The grid worker's own visits are among the latest of their grid
+		// (yesterday's inspections and screenings were the system's).
+		recs, err := f.ListRecords(ctx, gw, followups.RecordFilter{Limit: 20})
+		own := 0
+		for _, r := range recs {
+			if r.CreatedBy == gw.UserID {
+				own++
+			}
+		}
+		if err != nil || own == 0 {
+			t.Errorf("grid worker's records: %d, %d their own (%v)", len(recs), own, err)
 		}
 		sw := login("social_worker")
 		if _, n, err := f.ListDuties(ctx, sw, followups.DutyFilter{Own: true}); err != nil || n == 0 {
