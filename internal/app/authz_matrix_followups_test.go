@@ -33,7 +33,8 @@ func init() {
 				return want(p.count(`SELECT COUNT(*) FROM fu_record WHERE duty_id = ? AND note = '矩阵电话走访' AND way = 'phone'`, p.id) == 1,
 					"no record of the duty with the note posted")
 			}},
-		"GET /followups/rules/new": {allow: fuKeepers},
+		"GET /followups/records/{id}/photos/{seq}": {allow: fuReaders, kind: "fu_record", params: map[string]string{"seq": "1"}},
+		"GET /followups/rules/new":                 {allow: fuKeepers},
 		"POST /followups/rules/new": {allow: fuKeepers, scopedBody: true, reach: reachCommunity, audit: "followups.rule_create", auditOther: true,
 			body: func(w *apptest.World, wh apptest.Where) string {
 				return fmt.Sprintf("org_id=%d&name=矩阵网格巡查&kind=inspection&subject=grid&every=1&unit=week&assign=grid_worker&escalate_after=2", community(w, wh))
