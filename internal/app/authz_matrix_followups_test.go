@@ -17,7 +17,9 @@ var fuKeepers = []string{"street_admin", "community_admin", "community_admin_c2"
 
 func init() {
 	addMatrix(map[string]matrixEntry{
-		"GET /followups/assets/followups.css": {skip: "public stylesheet"},
+		"GET /followups/assets/followups.css":        {skip: "public stylesheet"},
+		"GET /followups/assets/followups-offline.js": {skip: "public script"},
+		"GET /followups/sw.js":                       {skip: "public service worker script"},
 
 		"GET /followups":                    {allow: fuReaders},
 		"GET /followups/all":                {allow: fuReaders},

@@ -25,12 +25,20 @@ var templateFS embed.FS
 //go:embed static/followups.css
 var cssFile []byte
 
+//go:embed static/followups-offline.js
+var offlineJS []byte
+
+//go:embed static/sw.js
+var serviceWorkerJS []byte
+
 // Routes registers the follow-up pages: the worker's due list, the overview,
 // a duty and its record form, and the rules.
 func (s *Service) Routes(srv *web.Server) {
 	srv.AddTemplates("followups", templateFS)
 	h := &handlers{s: s, srv: srv}
 	srv.Handle(web.Route{Method: "GET", Pattern: "/followups/assets/followups.css", Public: true}, h.css)
+	srv.Handle(web.Route{Method: "GET", Pattern: "/followups/assets/followups-offline.js", Public: true}, h.offlineJS)
+	srv.Handle(web.Route{Method: "GET", Pattern: "/followups/sw.js", Public: true}, h.serviceWorker)
 
 	srv.Page("GET", "/followups", PermRead, "", h.duePage)
 	srv.Page("GET", "/followups/all", PermRead, "", h.allPage)
@@ -58,6 +66,27 @@ func (h *handlers) css(w http.ResponseWriter, r *http.Request, _ *auth.Principal
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	_, err := w.Write(cssFile)
+	return err
+}
+
+// offlineJS is the pages' script: the service worker's registration, the
+// record form sent as JSON and the phone's queue of records.
+func (h *handlers) offlineJS(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, err := w.Write(offlineJS)
+	return err
+}
+
+// serviceWorker keeps the follow-up pages on the phone. Its scope is
+// /followups (the due list itself and everything under it), one step wider
+// than its folder: Service-Worker-Allowed says so. no-cache: a new version
+// reaches phones at their next visit.
+func (h *handlers) serviceWorker(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Service-Worker-Allowed", "/followups")
+	_, err := w.Write(serviceWorkerJS)
 	return err
 }
 
