@@ -17,7 +17,9 @@ var fuKeepers = []string{"street_admin", "community_admin", "community_admin_c2"
 
 func init() {
 	addMatrix(map[string]matrixEntry{
-		"GET /followups/assets/followups.css": {skip: "public stylesheet"},
+		"GET /followups/assets/followups.css":        {skip: "public stylesheet"},
+		"GET /followups/assets/followups-offline.js": {skip: "public script"},
+		"GET /followups/sw.js":                       {skip: "public service worker script"},
 
 		"GET /followups":                    {allow: fuReaders},
 		"GET /followups/all":                {allow: fuReaders},
@@ -44,7 +46,8 @@ func init() {
 				return want(p.count(`SELECT COUNT(*) FROM case_link l JOIN cases c ON c.community_id = l.community_id AND c.id = l.case_id
 					WHERE l.kind = 'fu_record' AND l.ref_id = ? AND c.title = '矩阵走访转事件'`, p.id) == 1, "no case of the record's needs linked to it")
 			}},
-		"GET /followups/rules/new": {allow: fuKeepers},
+		"GET /followups/rules/new":                 {allow: fuKeepers},
+		"GET /followups/records/{id}/photos/{seq}": {allow: fuReaders, kind: "fu_record", params: map[string]string{"seq": "1"}},
 		"POST /followups/rules/new": {allow: fuKeepers, scopedBody: true, reach: reachCommunity, audit: "followups.rule_create", auditOther: true,
 			body: func(w *apptest.World, wh apptest.Where) string {
 				return fmt.Sprintf("org_id=%d&name=矩阵网格巡查&kind=inspection&subject=grid&every=1&unit=week&assign=grid_worker&escalate_after=2", community(w, wh))

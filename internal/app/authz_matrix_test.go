@@ -48,6 +48,8 @@ type matrixEntry struct {
 	// body builds the request body aimed at place wh ("" for none); contentType is
 	// derived from its first byte ('{' = JSON).
 	body func(w *apptest.World, wh apptest.Where) string
+	// params are the other path values of the pattern ({seq}: "1").
+	params map[string]string
 	// query is appended to the path (for pages that take the target as ?parent=).
 	query func(w *apptest.World, wh apptest.Where) string
 	// scopedBody: the route has no {id} but its body or query targets place wh.
@@ -448,6 +450,9 @@ func (e matrixEntry) calls(w *apptest.World, rt web.Route) []call {
 		}
 		if id != "" {
 			p = strings.ReplaceAll(p, "{id}", id)
+		}
+		for k, v := range e.params {
+			p = strings.ReplaceAll(p, "{"+k+"}", v)
 		}
 		if e.query != nil {
 			p += e.query(w, wh)

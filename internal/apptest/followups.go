@@ -17,7 +17,8 @@ import (
 //     naming the head of each place's household: one duty in each place,
 //     marked with the head's name.
 //   - "fu_record": one visit for each of those duties ("甲走访情况良好" …),
-//     whose needs (a leaking pipe) may be made a case.
+//     whose needs (a leaking pipe) may be made a case,
+//     and with one photo.
 //   - "fu_duty_sensitive": in A the 帮教 talk of the head of A's household,
 //     who carries the sensitive tag 刑释解教 (a street rule "帮教谈话" of the
 //     综治 line): only those who may see that tag may see the duty, its rule and
@@ -58,7 +59,7 @@ func init() {
 			}
 			w.Add("fu_duty", wh, duty, "居民"+tags[wh]+"户主")
 			rec, _, err := s.CreateRecord(ctx, sys, followups.RecordInput{DutyID: duty, Way: "home", HappenedAt: time.Now().Add(-time.Hour),
-				Met: "本人", Note: tags[wh] + "走访情况良好", Needs: "厨房水管漏水，希望帮忙联系维修"})
+				Met: "本人", Note: tags[wh] + "走访情况良好", Needs: "厨房水管漏水，希望帮忙联系维修", Photos: []followups.Photo{{Name: "门口.jpg", Data: fixtureJPEG}}})
 			w.Add("fu_record", wh, must(rec, err), tags[wh]+"走访情况良好")
 		}
 		var duty int64
@@ -70,3 +71,7 @@ func init() {
 		w.Add("fu_record_sensitive", InA, must(rec, err), "帮教谈话记录甲")
 	})
 }
+
+// fixtureJPEG is the start of a JPEG: enough for a photo's type to be
+// recognised.
+var fixtureJPEG = []byte("\xFF\xD8\xFF\xE0\x00\x10JFIF\x00fixture")

@@ -16,6 +16,7 @@ import (
 	"linli/internal/db"
 	"linli/internal/i18n"
 	"linli/internal/locale"
+	"linli/internal/uploads"
 )
 
 // Upload is a file as received.
@@ -38,13 +39,10 @@ const MaxFilesPerStep = 9
 // PDF, and Word/Excel documents (OOXML and the older binary formats). Anything
 // else ("" returned) is refused, so nothing served back can be HTML or script.
 func Sniff(b []byte) (contentType, ext string) {
+	if ct, ext := uploads.SniffImage(b); ct != "" {
+		return ct, ext
+	}
 	switch {
-	case bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}):
-		return "image/jpeg", ".jpg"
-	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
-		return "image/png", ".png"
-	case len(b) >= 12 && bytes.Equal(b[:4], []byte("RIFF")) && bytes.Equal(b[8:12], []byte("WEBP")):
-		return "image/webp", ".webp"
 	case bytes.HasPrefix(b, []byte("GIF87a")) || bytes.HasPrefix(b, []byte("GIF89a")):
 		return "image/gif", ".gif"
 	case bytes.HasPrefix(b, []byte("%PDF-")):

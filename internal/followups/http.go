@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,18 +25,27 @@ var templateFS embed.FS
 //go:embed static/followups.css
 var cssFile []byte
 
+//go:embed static/followups-offline.js
+var offlineJS []byte
+
+//go:embed static/sw.js
+var serviceWorkerJS []byte
+
 // Routes registers the follow-up pages: the worker's due list, the overview,
 // a duty and its record form, and the rules.
 func (s *Service) Routes(srv *web.Server) {
 	srv.AddTemplates("followups", templateFS)
 	h := &handlers{s: s, srv: srv}
 	srv.Handle(web.Route{Method: "GET", Pattern: "/followups/assets/followups.css", Public: true}, h.css)
+	srv.Handle(web.Route{Method: "GET", Pattern: "/followups/assets/followups-offline.js", Public: true}, h.offlineJS)
+	srv.Handle(web.Route{Method: "GET", Pattern: "/followups/sw.js", Public: true}, h.serviceWorker)
 
 	srv.Page("GET", "/followups", PermRead, "", h.duePage)
 	srv.Page("GET", "/followups/all", PermRead, "", h.allPage)
 	srv.Page("GET", "/followups/duties/{id}", PermRead, "fu_duty", h.dutyPage)
 	srv.Page("GET", "/followups/duties/{id}/record", PermRecord, "fu_duty", h.recordPage)
 	srv.Page("POST", "/followups/duties/{id}/record", PermRecord, "fu_duty", h.record)
+	srv.Page("GET", "/followups/records/{id}/photos/{seq}", PermRead, "fu_record", h.photo)
 	srv.Page("GET", "/followups/rules", PermRead, "", h.rulesPage)
 	srv.Page("GET", "/followups/rules/new", PermRules, "", h.ruleNewPage)
 	srv.Page("POST", "/followups/rules/new", PermRules, "", h.ruleCreate)
@@ -57,6 +67,27 @@ func (h *handlers) css(w http.ResponseWriter, r *http.Request, _ *auth.Principal
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	_, err := w.Write(cssFile)
+	return err
+}
+
+// offlineJS is the pages' script: the service worker's registration, the
+// record form sent as JSON and the phone's queue of records.
+func (h *handlers) offlineJS(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, err := w.Write(offlineJS)
+	return err
+}
+
+// serviceWorker keeps the follow-up pages on the phone. Its scope is
+// /followups (the due list itself and everything under it), one step wider
+// than its folder: Service-Worker-Allowed says so. no-cache: a new version
+// reaches phones at their next visit.
+func (h *handlers) serviceWorker(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Service-Worker-Allowed", "/followups")
+	_, err := w.Write(serviceWorkerJS)
 	return err
 }
 
@@ -273,6 +304,11 @@ func (h *handlers) record(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		in.Fields[f] = r.PostFormValue("field_" + f)
 	}
 	readFindings(r, &in)
+	photos, err := formPhotos(r)
+	if err != nil {
+		return err
+	}
+	in.Photos = photos
 	if at := strings.TrimSpace(r.PostFormValue("happened_at")); at != "" {
 		t, err := time.ParseInLocation(localMinute, at, web.Local)
 		if err != nil {
@@ -297,6 +333,55 @@ func (h *handlers) record(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	// A second sending of the same form (again) made nothing new: the
 	// worker sees the same answer.
 	return h.srv.Redirect(w, r, "/followups", i18n.T("followups.recorded"))
+}
+
+// formPhotos reads the "photos" of a multipart record form, each read only
+// up to one byte past the limit: the service names a bigger one.
+func formPhotos(r *http.Request) ([]Photo, error) {
+	if r.MultipartForm == nil {
+		return nil, nil
+	}
+	var out []Photo
+	for _, fh := range r.MultipartForm.File["photos"] {
+		if fh.Size == 0 && fh.Filename == "" {
+			continue // the input left empty
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return nil, err
+		}
+		data, err := io.ReadAll(io.LimitReader(f, MaxPhotoBytes+1))
+		_ = f.Close()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Photo{Name: fh.Filename, Data: data})
+	}
+	return out, nil
+}
+
+// photo serves a record's photo to those who may see the record. Its type
+// was recognised from its bytes on upload: never HTML or script.
+func (h *handlers) photo(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	seq, err := strconv.Atoi(r.PathValue("seq"))
+	if err != nil || seq <= 0 {
+		return auth.ErrNotFound
+	}
+	ct, data, err := h.s.RecordPhoto(r.Context(), p, id, seq)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; sandbox")
+	w.Header().Set("Cache-Control", "private, max-age=86400")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	_, err = w.Write(data)
+	return err
 }
 
 // ---- rules ----

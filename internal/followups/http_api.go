@@ -1,6 +1,7 @@
 package followups
 
 import (
+	"encoding/base64"
 	"net/http"
 	"strconv"
 	"strings"
@@ -151,6 +152,7 @@ type RecordJSON struct {
 	Location    string            `json:"location"`
 	CreatedBy   int64             `json:"created_by"`
 	CreatedAt   string            `json:"created_at"`
+	Photos      []string          `json:"photos"` // the photos' addresses, in order
 	// Items: an inspection's checklist answers, a screening's matters found
 	// (result "found"); ZeroReport: a screening that found nothing.
 	Items      []RecordItemJSON `json:"items"`
@@ -187,6 +189,10 @@ func recordJSON(rec *Record) RecordJSON {
 	j.Items = make([]RecordItemJSON, 0, len(rec.Items))
 	for _, it := range rec.Items {
 		j.Items = append(j.Items, RecordItemJSON(it))
+	}
+	j.Photos = make([]string, 0, len(rec.Photos))
+	for _, seq := range rec.Photos {
+		j.Photos = append(j.Photos, rec.PhotoURL(seq))
 	}
 	return j
 }
@@ -234,6 +240,7 @@ type recordReq struct {
 	Fields         map[string]string `json:"fields"`
 	Location       string            `json:"location"`
 	IdempotencyKey string            `json:"idempotency_key"`
+	Photos         []photoReq        `json:"photos"`
 	// An inspection's answers; a screening's found (none, found) and matters.
 	Items   []itemReq `json:"items"`
 	Found   string    `json:"found"`
@@ -244,6 +251,36 @@ type itemReq struct {
 	Seq    int    `json:"seq"`
 	Result string `json:"result"`
 	Note   string `json:"note"`
+}
+
+// photoReq is a photo of a new record: its name (for messages only) and its
+// bytes in base64.
+type photoReq struct {
+	Name string `json:"name"`
+	Data string `json:"data"`
+}
+
+// maxRecordJSON bounds a new record's JSON body: six photos of 2 MiB in
+// base64 and the text.
+const maxRecordJSON = MaxPhotos*MaxPhotoBytes*4/3 + 1<<20
+
+// decodePhotos reads the base64 photos of a request, naming each one that
+// is not base64.
+func decodePhotos(in []photoReq) ([]Photo, *i18n.Errors) {
+	errs := &i18n.Errors{}
+	var out []Photo
+	for i, ph := range in {
+		data, err := base64.StdEncoding.DecodeString(ph.Data)
+		if err != nil {
+			data, err = base64.RawStdEncoding.DecodeString(ph.Data)
+		}
+		if err != nil {
+			errs.Add("photos", "followups.err_photo_data", "n", i+1, "name", photoName(ph.Name))
+			continue
+		}
+		out = append(out, Photo{Name: ph.Name, Data: data})
+	}
+	return out, errs
 }
 
 func formRecordReq(r *http.Request) recordReq {
@@ -294,7 +331,7 @@ func (s *Service) apiCreateRecord(w http.ResponseWriter, r *http.Request, p *aut
 	form := strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
 	if form {
 		req = formRecordReq(r)
-	} else if err := web.DecodeJSON(r, &req); err != nil {
+	} else if err := web.DecodeJSONLimit(r, &req, maxRecordJSON); err != nil {
 		return err
 	}
 	if k := r.Header.Get("Idempotency-Key"); k != "" {
@@ -306,8 +343,12 @@ func (s *Service) apiCreateRecord(w http.ResponseWriter, r *http.Request, p *aut
 		errs.Add("happened_at", "err.invalid", "field", i18n.T("followups.happened_at"))
 		return errs
 	}
+	photos, errs := decodePhotos(req.Photos)
+	if errs.Any() {
+		return errs
+	}
 	in := RecordInput{DutyID: req.DutyID, Way: req.Way, HappenedAt: at, Met: req.Met, Note: req.Note,
-		Fields: req.Fields, Needs: req.Needs, Location: req.Location, IdempotencyKey: req.IdempotencyKey, Found: req.Found, Matters: req.Matters}
+		Fields: req.Fields, Needs: req.Needs, Location: req.Location, IdempotencyKey: req.IdempotencyKey, Found: req.Found, Matters: req.Matters, Photos: photos}
 	for _, it := range req.Items {
 		in.Items = append(in.Items, ItemAnswer(it))
 	}

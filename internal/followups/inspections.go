@@ -225,6 +225,9 @@ func (s *Service) GetRecord(ctx context.Context, p *auth.Principal, id int64) (*
 		return nil, err
 	}
 	rec.Items = items[rec.ID]
+	if err := s.fillPhotos(ctx, []*Record{rec}); err != nil {
+		return nil, err
+	}
 	return rec, nil
 }
 

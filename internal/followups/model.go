@@ -8,6 +8,7 @@ package followups
 
 import (
 	"embed"
+	"strconv"
 	"time"
 
 	"linli/internal/auth"
@@ -22,7 +23,7 @@ var migrationFS embed.FS
 // name a registry tag).
 var Migrations = db.NewMigrations("followups", migrationFS).
 	Reference("fu_rule").
-	ByCommunity("fu_rule_subject", "fu_duty", "fu_record").
+	ByCommunity("fu_rule_subject", "fu_duty", "fu_record", "fu_record_photo").
 	ByCommunity("fu_record_item", "fu_record_case")
 
 // Permissions. Which duties and records a user sees is decided further by
@@ -197,6 +198,19 @@ type Record struct {
 	// Items: an inspection's answers and a screening's matters found, in
 	// order (read by GetRecord and the API, not by every list).
 	Items []RecordItem
+	// Photos are the seq numbers of the record's photos, in order.
+	Photos []int
+}
+
+// PhotoURL is where photo seq of the record is served.
+func (r *Record) PhotoURL(seq int) string {
+	return "/followups/records/" + strconv.FormatInt(r.ID, 10) + "/photos/" + strconv.Itoa(seq)
+}
+
+// Photo is a photo as received with a record.
+type Photo struct {
+	Name string
+	Data []byte
 }
 
 // RecordInput is what a form or the API sends for a new record.
@@ -219,6 +233,9 @@ type RecordInput struct {
 	// IdempotencyKey: the phone's key for this record; the same key from the
 	// same account again returns the first record instead of a second one.
 	IdempotencyKey string
+	// Photos: up to MaxPhotos, each at most MaxPhotoBytes (the phone resizes
+	// them first), JPEG, PNG or WebP.
+	Photos []Photo
 }
 
 // RecordFields are the configurable "how the person is" fields of a visit or
@@ -231,4 +248,10 @@ var _ = i18n.Family("followups.field.", RecordFields...)
 const (
 	maxNote = 2000
 	maxKey  = 100
+)
+
+// Limits of a record's photos.
+const (
+	MaxPhotos     = 6
+	MaxPhotoBytes = 2 << 20
 )

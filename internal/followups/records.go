@@ -15,6 +15,7 @@ import (
 	"linli/internal/db"
 	"linli/internal/i18n"
 	"linli/internal/locale"
+	"linli/internal/uploads"
 )
 
 // checkContent checks what a record says (its way, free text and the "how
@@ -99,6 +100,7 @@ func (s *Service) CreateRecord(ctx context.Context, p *auth.Principal, in Record
 		// A screening with nothing found is still a report: 零报告.
 		in.Note = i18n.T("followups.zero_report")
 	}
+	photos := checkPhotos(errs, in.Photos)
 	if errs.Any() {
 		return 0, false, errs.Err()
 	}
@@ -117,7 +119,7 @@ func (s *Service) CreateRecord(ctx context.Context, p *auth.Principal, in Record
 	}
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		rid, err := writeRecord(ctx, tx, cal, du, r, newRecord{way: in.Way, at: in.HappenedAt, on: happenedOn, met: in.Met, note: in.Note,
-			fields: string(fieldsJSON), needs: in.Needs, location: in.Location, key: key, by: p.UserID})
+			fields: string(fieldsJSON), needs: in.Needs, location: in.Location, key: key, by: p.UserID, photos: photos})
 		if err != nil {
 			return err
 		}
@@ -125,8 +127,11 @@ func (s *Service) CreateRecord(ctx context.Context, p *auth.Principal, in Record
 		if err := writeFindings(ctx, tx, du.CommunityID, id, items, zero); err != nil {
 			return err
 		}
-		return s.Audit.Record(ctx, tx, audit.Event(p, "followups.record", "fu_record", id, du.CommunityID, audit.Success).
-			WithDetail(map[string]any{"duty": du.ID, "kind": r.Kind, "way": in.Way, "on": happenedOn, "items": len(items), "zero_report": zero}))
+		detail := map[string]any{"duty": du.ID, "kind": r.Kind, "way": in.Way, "on": happenedOn, "items": len(items), "zero_report": zero}
+		if len(photos) > 0 {
+			detail["files"] = len(photos)
+		}
+		return s.Audit.Record(ctx, tx, audit.Event(p, "followups.record", "fu_record", id, du.CommunityID, audit.Success).WithDetail(detail))
 	})
 	if err != nil && in.IdempotencyKey != "" && db.IsUniqueViolation(err) {
 		// The same key sent twice at once: the other sending made it.
@@ -148,6 +153,57 @@ type newRecord struct {
 	met, note, fields, needs, location string
 	key                                any // idempotency key, or nil
 	by                                 int64
+	photos                             []checkedPhoto
+}
+
+// checkedPhoto is a photo whose type was recognised from its bytes.
+type checkedPhoto struct {
+	contentType string
+	data        []byte
+}
+
+// checkPhotos bounds a record's photos and recognises each from its bytes,
+// naming every refused one (第 n 张, its name) in errs.
+func checkPhotos(errs *i18n.Errors, photos []Photo) []checkedPhoto {
+	if len(photos) > MaxPhotos {
+		errs.Add("photos", "followups.err_photo_count", "max", MaxPhotos)
+		return nil
+	}
+	var out []checkedPhoto
+	for i, ph := range photos {
+		name := photoName(ph.Name)
+		switch ct, _ := uploads.SniffImage(ph.Data); {
+		case len(ph.Data) == 0:
+			errs.Add("photos", "followups.err_photo_empty", "n", i+1, "name", name)
+		case len(ph.Data) > MaxPhotoBytes:
+			errs.Add("photos", "followups.err_photo_size", "n", i+1, "name", name, "max", locale.HumanBytes(MaxPhotoBytes))
+		case ct == "":
+			errs.Add("photos", "followups.err_photo_type", "n", i+1, "name", name)
+		default:
+			out = append(out, checkedPhoto{contentType: ct, data: ph.Data})
+		}
+	}
+	return out
+}
+
+// photoName is a photo's name as a message shows it: printable and short.
+func photoName(n string) string {
+	n = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(n))
+	if !utf8.ValidString(n) {
+		n = strings.ToValidUTF8(n, "")
+	}
+	if r := []rune(n); len(r) > 60 {
+		n = string(r[:60]) + "…"
+	}
+	if n == "" {
+		n = "-"
+	}
+	return n
 }
 
 // writeRecord inserts a record of duty du (of rule r) in tx and moves the
@@ -172,6 +228,12 @@ func writeRecord(ctx context.Context, tx *db.Tx, cal *calendar.Calendar, du *Dut
 		du.CommunityID, du.ID, r.ID, r.Kind, rec.way, du.SubjectKind, du.SubjectID, du.SubjectName, nullID(du.HouseholdID), nullID(du.GridID),
 		rec.at.UnixMilli(), rec.on, due, rec.on <= due, rec.met, rec.note, rec.fields, rec.needs, rec.location, rec.key, rec.by, db.Now()).Scan(&id); err != nil {
 		return 0, err
+	}
+	for i, ph := range rec.photos {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO fu_record_photo (community_id, record_id, seq, content_type, bytes, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			du.CommunityID, id, i+1, ph.contentType, len(ph.data), ph.data, db.Now()); err != nil {
+			return 0, err
+		}
 	}
 	if rec.on >= last {
 		// A record of an earlier day (sent late from a phone) does not
@@ -220,21 +282,11 @@ type RecordFilter struct {
 
 // ListRecords lists records p may see, newest first.
 func (s *Service) ListRecords(ctx context.Context, p *auth.Principal, f RecordFilter) ([]*Record, error) {
-	if err := p.Require(PermRead); err != nil {
+	where, args, err := s.recordsVisible(ctx, p)
+	if err != nil || where == "" {
 		return nil, err
-	}
-	visible, _, err := s.visibleRules(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	if len(visible) == 0 {
-		return nil, nil
 	}
 	d := s.DB.Dialect()
-	sc, args := p.Scope.SQL(d, "r.community_id", "r.grid_id")
-	rc, rargs := d.IDSet("r.rule_id", ruleIDs(visible))
-	where := sc + ` AND ` + rc
-	args = append(args, rargs...)
 	var about []string
 	if f.DutyID != 0 {
 		about = append(about, `r.duty_id = ?`)
@@ -269,5 +321,86 @@ func (s *Service) ListRecords(ctx context.Context, p *auth.Principal, f RecordFi
 		}
 		out = append(out, rec)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.fillPhotos(ctx, out)
+}
+
+// recordsVisible is the condition on fu_record r of the records p may see:
+// in p's scope and of a rule p may see (a sensitive group's only for those
+// it is opened to); "" when p may see none.
+func (s *Service) recordsVisible(ctx context.Context, p *auth.Principal) (string, []any, error) {
+	if err := p.Require(PermRead); err != nil {
+		return "", nil, err
+	}
+	visible, _, err := s.visibleRules(ctx, p)
+	if err != nil || len(visible) == 0 {
+		return "", nil, err
+	}
+	d := s.DB.Dialect()
+	sc, args := p.Scope.SQL(d, "r.community_id", "r.grid_id")
+	rc, rargs := d.IDSet("r.rule_id", ruleIDs(visible))
+	return sc + ` AND ` + rc, append(args, rargs...), nil
+}
+
+// fillPhotos sets the photo numbers of records already read (and so
+// visible).
+func (s *Service) fillPhotos(ctx context.Context, recs []*Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	byID := map[int64]*Record{}
+	var ids, communities []int64
+	seen := map[int64]bool{}
+	for _, r := range recs {
+		byID[r.ID] = r
+		ids = append(ids, r.ID)
+		if !seen[r.CommunityID] {
+			seen[r.CommunityID] = true
+			communities = append(communities, r.CommunityID)
+		}
+	}
+	d := s.DB.Dialect()
+	cc, args := d.IDSet("community_id", communities)
+	rc, rargs := d.IDSet("record_id", ids)
+	rows, err := s.DB.QueryContext(ctx, `SELECT community_id, record_id, seq FROM fu_record_photo WHERE `+cc+` AND `+rc+` ORDER BY record_id, seq`, append(args, rargs...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var community, id int64
+		var seq int
+		if err := rows.Scan(&community, &id, &seq); err != nil {
+			return err
+		}
+		if r := byID[id]; r != nil && r.CommunityID == community {
+			r.Photos = append(r.Photos, seq)
+		}
+	}
+	return rows.Err()
+}
+
+// RecordPhoto reads photo seq of a record p may see (as ListRecords decides:
+// scope, and a sensitive group's records only for those it is opened to);
+// any other is not found.
+func (s *Service) RecordPhoto(ctx context.Context, p *auth.Principal, recordID int64, seq int) (contentType string, data []byte, err error) {
+	where, args, err := s.recordsVisible(ctx, p)
+	if err != nil {
+		return "", nil, err
+	}
+	if where == "" || recordID <= 0 || seq <= 0 {
+		return "", nil, auth.ErrNotFound
+	}
+	var community int64
+	err = s.DB.QueryRowContext(ctx, `SELECT r.community_id FROM fu_record r WHERE r.id = ? AND `+where, append([]any{recordID}, args...)...).Scan(&community)
+	if err == nil {
+		err = s.DB.QueryRowContext(ctx, `SELECT content_type, data FROM fu_record_photo WHERE community_id = ? AND record_id = ? AND seq = ?`,
+			community, recordID, seq).Scan(&contentType, &data)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, auth.ErrNotFound
+	}
+	return contentType, data, err
 }

@@ -515,7 +515,13 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 // DecodeJSON reads a JSON body of at most 1 MiB into v, refusing unknown fields,
 // with a Chinese message on failure.
 func DecodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	return DecodeJSONLimit(r, v, 1<<20)
+}
+
+// DecodeJSONLimit is DecodeJSON for bodies that may be bigger than 1 MiB
+// (photos sent as base64), reading at most limit bytes.
+func DecodeJSONLimit(r *http.Request, v any, limit int64) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return &i18n.Error{Code: "bad_request", Msg: i18n.M("web.bad_json", "reason", jsonReason(err))}
