@@ -139,16 +139,19 @@ func Logout() Step {
 
 // WaitFor waits until the JavaScript expression is true on the current page,
 // riding over navigations (which destroy the page's script context mid-poll).
-func WaitFor(js string) Step {
+func WaitFor(js string) Step { return WaitForUpTo(js, 20*time.Second) }
+
+// WaitForUpTo is WaitFor with its own time limit.
+func WaitForUpTo(js string, limit time.Duration) Step {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		deadline := time.Now().Add(20 * time.Second)
+		deadline := time.Now().Add(limit)
 		for {
 			ok, err := chromedp.Evaluate[bool](js)(ctx, t)
 			if err == nil && ok {
 				return nil
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("waited 20s for %s (last error: %v)", js, err)
+				return fmt.Errorf("waited %s for %s (last error: %v)", limit, js, err)
 			}
 			select {
 			case <-ctx.Done():

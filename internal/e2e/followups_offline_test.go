@@ -269,7 +269,10 @@ func TestPhoneFollowUpOffline(t *testing.T) {
 	// small on the phone.
 	cut.offline.Store(false)
 	setOffline(t, b, false)
-	if _, err := chromedp.Run(b, WaitFor(`document.getElementById('fu-offline').getAttribute('data-pending') === '0'`)); err != nil {
+	// Sent at once as a rule; a send that stalls in the switch (Chromium
+	// may hold a request while its service worker restarts) is given up
+	// after the page's minute and sent again: allow for that.
+	if _, err := chromedp.Run(b, WaitForUpTo(`document.getElementById('fu-offline').getAttribute('data-pending') === '0'`, 75*time.Second)); err != nil {
 		t.Fatalf("back online: %v; the page still says %q", err, Text(t, b, `#fu-pending`))
 	}
 	if s := Eval[bool](t, b, `document.getElementById('fu-pending').hidden`); !s {
@@ -312,7 +315,7 @@ func TestPhoneFollowUpOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	setOffline(t, b, false)
-	Do(t, b, WaitFor(`!document.getElementById('fu-refused').hidden`))
+	Do(t, b, WaitForUpTo(`!document.getElementById('fu-refused').hidden`, 75*time.Second))
 	if s := Text(t, b, `#fu-refused`); !strings.Contains(s, "未能上传") || !strings.Contains(s, "这项走访任务已结束") || !strings.Contains(s, "离线巡查") {
 		t.Fatalf("未能上传 shows %q", s)
 	}
