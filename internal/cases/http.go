@@ -29,7 +29,7 @@ var cssFile []byte
 func (s *Service) Routes(srv *web.Server) {
 	srv.AddTemplates("cases", templateFS)
 	h := &handlers{s: s, srv: srv}
-	srv.Handle(web.Route{Method: "GET", Pattern: "/cases/assets/cases.css", Public: true}, h.css)
+	srv.AddAsset("/cases/assets/cases.css", "text/css; charset=utf-8", cssFile)
 
 	srv.Page("GET", "/cases", PermRead, "", h.workPage)
 	srv.Page("GET", "/cases/all", PermRead, "", h.listPage)
@@ -90,13 +90,6 @@ func (s *Service) DashboardCards(ctx context.Context, p *auth.Principal) ([]web.
 type handlers struct {
 	s   *Service
 	srv *web.Server
-}
-
-func (h *handlers) css(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	_, err := w.Write(cssFile)
-	return err
 }
 
 func formInt(r *http.Request, k string) int64 {

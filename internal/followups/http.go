@@ -36,7 +36,7 @@ var serviceWorkerJS []byte
 func (s *Service) Routes(srv *web.Server) {
 	srv.AddTemplates("followups", templateFS)
 	h := &handlers{s: s, srv: srv}
-	srv.Handle(web.Route{Method: "GET", Pattern: "/followups/assets/followups.css", Public: true}, h.css)
+	srv.AddAsset("/followups/assets/followups.css", "text/css; charset=utf-8", cssFile)
 	srv.Handle(web.Route{Method: "GET", Pattern: "/followups/assets/followups-offline.js", Public: true}, h.offlineJS)
 	srv.Handle(web.Route{Method: "GET", Pattern: "/followups/sw.js", Public: true}, h.serviceWorker)
 
@@ -61,13 +61,6 @@ func (s *Service) Routes(srv *web.Server) {
 type handlers struct {
 	s   *Service
 	srv *web.Server
-}
-
-func (h *handlers) css(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	_, err := w.Write(cssFile)
-	return err
 }
 
 // offlineJS is the pages' script: the service worker's registration, the

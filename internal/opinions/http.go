@@ -25,7 +25,7 @@ var cssFile []byte
 func (s *Service) Routes(srv *web.Server) {
 	srv.AddTemplates("opinions", templateFS)
 	h := &handlers{s: s, srv: srv}
-	srv.Handle(web.Route{Method: "GET", Pattern: "/opinions/assets/opinions.css", Public: true}, h.css)
+	srv.AddAsset("/opinions/assets/opinions.css", "text/css; charset=utf-8", cssFile)
 
 	srv.Page("GET", "/opinions", PermRead, "", h.listPage)
 	srv.Page("GET", "/opinions/new", PermWrite, "", h.newPage)
@@ -58,13 +58,6 @@ func (s *Service) Routes(srv *web.Server) {
 type handlers struct {
 	s   *Service
 	srv *web.Server
-}
-
-func (h *handlers) css(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	_, err := w.Write(cssFile)
-	return err
 }
 
 func queryInt(v url.Values, k string) int64 {

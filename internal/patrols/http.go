@@ -30,8 +30,8 @@ var jsFile []byte
 func (s *Service) Routes(srv *web.Server) {
 	srv.AddTemplates("patrols", templateFS)
 	h := &handlers{s: s, srv: srv}
-	srv.Handle(web.Route{Method: "GET", Pattern: "/patrols/assets/patrols.css", Public: true}, h.asset("text/css; charset=utf-8", cssFile))
-	srv.Handle(web.Route{Method: "GET", Pattern: "/patrols/assets/patrols.js", Public: true}, h.asset("text/javascript; charset=utf-8", jsFile))
+	srv.AddAsset("/patrols/assets/patrols.css", "text/css; charset=utf-8", cssFile)
+	srv.AddAsset("/patrols/assets/patrols.js", "text/javascript; charset=utf-8", jsFile)
 
 	srv.Page("GET", "/patrols", PermRead, "", h.todayPage)
 	srv.Page("POST", "/patrols/start", PermPatrol, "", h.start)
@@ -51,15 +51,6 @@ func (s *Service) Routes(srv *web.Server) {
 type handlers struct {
 	s   *Service
 	srv *web.Server
-}
-
-func (h *handlers) asset(ctype string, body []byte) web.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
-		w.Header().Set("Content-Type", ctype)
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		_, err := w.Write(body)
-		return err
-	}
 }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }

@@ -41,6 +41,17 @@ type ScopeOption struct {
 	Level string
 }
 
+// AddAsset serves a module's embedded stylesheet or script at pattern to
+// anyone, cached for an hour like the shell's own /static files.
+func (s *Server) AddAsset(pattern, contentType string, body []byte) {
+	s.Handle(Route{Method: "GET", Pattern: pattern, Public: true}, func(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		_, err := w.Write(body)
+		return err
+	})
+}
+
 func (s *Server) registerShell() {
 	static, _ := fs.Sub(staticFS, "static")
 	fileServer := http.StripPrefix("/static/", http.FileServer(http.FS(static)))
