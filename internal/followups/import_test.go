@@ -46,7 +46,10 @@ func spaced(id string) string { return id[:6] + " " + id[6:14] + " " + id[14:] }
 
 // serial is a day as an Excel date serial number.
 func serial(day time.Time) int {
-	return int(day.Sub(time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)).Hours() / 24)
+	// The calendar day as written, whatever the hour and zone: from 16:00
+	// UTC Shanghai's day is already the next one.
+	d := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+	return int(d.Sub(time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)).Hours() / 24)
 }
 
 func summary(r *importflow.Result) map[string]int {
