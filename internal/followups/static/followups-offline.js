@@ -43,6 +43,7 @@
         var out = fn(tx.objectStore('queue'));
         tx.oncomplete = function () { resolve(out && out.result !== undefined ? out.result : undefined); };
         tx.onerror = function () { reject(tx.error); };
+        tx.onabort = function () { reject(tx.error); };
       });
     });
   }
@@ -103,12 +104,21 @@
     return r.status === 409 || r.status === 422 || r.status === 404 || r.status === 403 || r.status === 400;
   }
 
-  var syncing = false;
+  // syncing: when this page's send of the queue began (0: not sending). A
+  // send older than two minutes is taken as lost (each post gives up after
+  // one), so nothing can hold the queue for good.
+  var syncing = 0;
   function syncNow() {
-    if (syncing || !navigator.onLine || !user) {
+    if ((syncing && Date.now() - syncing < 120000) || !navigator.onLine || !user) {
       return Promise.resolve();
     }
-    syncing = true;
+    var began = Date.now();
+    syncing = began;
+    var done = function () {
+      if (syncing === began) {
+        syncing = 0;
+      }
+    };
     return mine().then(function (items) {
       var todo = items.filter(function (it) { return it.state !== 'refused'; });
       var next = function (i) {
@@ -154,15 +164,13 @@
           retryDelay = 0;
         }
       });
-    }).then(function () { syncing = false; return render(); }, function () { syncing = false; });
+    }).then(function () { done(); return render(); }, done);
   }
   var retryDelay = 0;
+  // sync sends the queue. Tabs do not wait for each other (no lock: a lock
+  // kept by a frozen or dying page stopped every other tab's queue); two tabs
+  // sending one record at once make it once, by its idempotency key.
   function sync() {
-    if (navigator.locks) {
-      return navigator.locks.request('linli-followups-sync', { ifAvailable: true }, function (lock) {
-        return lock ? syncNow() : null;
-      });
-    }
     return syncNow();
   }
 
@@ -427,6 +435,13 @@
 
   render().then(sync);
   window.addEventListener('online', sync);
+  // A page shown again from the browser's back-forward cache runs no script
+  // from the top: look at the queue then too.
+  window.addEventListener('pageshow', function (ev) {
+    if (ev.persisted) {
+      render().then(sync);
+    }
+  });
   setInterval(sync, 30000);
   // Some phones miss the online event: the signal coming back is also seen
   // by looking.
