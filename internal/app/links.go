@@ -400,20 +400,12 @@ func (f followupCases) Open(ctx context.Context, p *auth.Principal, in followups
 			}
 		}
 	}
-	id, err := f.c.Create(ctx, p, cases.CreateInput{Type: in.Type, Category: in.Category, Title: in.Title, Description: in.Description,
-		Location: in.Location, Source: source, CommunityID: in.CommunityID, GridID: in.GridID})
-	if err != nil {
-		return 0, err
-	}
-	// The link says where the case came from: made whether or not the
-	// reporter works cases at the case's level (a grid worker's request is
-	// the community's), in the case engine's own name then.
-	if err := f.c.AddLink(ctx, p, id, linkFollowupRecord, in.RecordID); err != nil {
-		if err := f.c.AddLink(ctx, auth.System("followups"), id, linkFollowupRecord, in.RecordID); err != nil {
-			return id, err
-		}
-	}
-	return id, nil
+	// The link says where the case came from and opens with it, in the
+	// case's own transaction, whether or not the reporter works cases at the
+	// case's level (a grid worker's request is the community's).
+	return f.c.Create(ctx, p, cases.CreateInput{Type: in.Type, Category: in.Category, Title: in.Title, Description: in.Description,
+		Location: in.Location, Source: source, CommunityID: in.CommunityID, GridID: in.GridID,
+		Links: []cases.LinkRef{{Kind: linkFollowupRecord, RefID: in.RecordID}}})
 }
 
 func (f followupCases) Linked(ctx context.Context, p *auth.Principal, recordID int64) ([]followups.CaseRef, error) {
@@ -529,18 +521,11 @@ func (o opinionCases) Types(ctx context.Context, p *auth.Principal) ([]opinions.
 }
 
 func (o opinionCases) Open(ctx context.Context, p *auth.Principal, in opinions.CaseInput) (int64, string, error) {
+	// The link opens with the case, in its transaction: one who may file a
+	// case but not work it (a grid worker, a community's request) links it too.
 	id, err := o.c.Create(ctx, p, cases.CreateInput{Type: in.Type, Category: in.Category, Title: in.Title, Description: in.Description,
-		CommunityID: in.CommunityID, GridID: in.GridID, ReporterName: in.ReporterName, ReporterPhone: in.ReporterPhone})
-	if err != nil {
-		return 0, "", err
-	}
-	// The link is part of the filing the case engine just allowed: one who
-	// may file a case but not work it (a grid worker, a community's request)
-	// still links it, as the program.
-	err = o.c.AddLink(ctx, p, id, linkOpinion, in.OpinionID)
-	if errors.Is(err, auth.ErrForbidden) || errors.Is(err, auth.ErrNotFound) {
-		err = o.c.AddLink(ctx, auth.System("opinions"), id, linkOpinion, in.OpinionID)
-	}
+		CommunityID: in.CommunityID, GridID: in.GridID, ReporterName: in.ReporterName, ReporterPhone: in.ReporterPhone,
+		Links: []cases.LinkRef{{Kind: linkOpinion, RefID: in.OpinionID}}})
 	if err != nil {
 		return 0, "", err
 	}

@@ -335,35 +335,31 @@ func (h *handlers) closePage(w http.ResponseWriter, r *http.Request, p *auth.Pri
 }
 
 func (h *handlers) answer(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	err = h.s.Answer(r.Context(), p, id, r.PostFormValue("answer"))
-	var verrs *i18n.Errors
-	if errors.As(err, &verrs) {
-		return h.actionPage(w, r, p, "answer", func(a Access) bool { return a.Answer }, verrs)
-	}
-	if err != nil {
-		return err
-	}
-	return h.srv.Redirect(w, r, "/opinions/"+itoa(id), i18n.T("opinions.answered"))
+	return h.act(w, r, p, "answer", "answer", func(a Access) bool { return a.Answer }, h.s.Answer, "opinions.answered")
 }
 
 func (h *handlers) close(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return h.act(w, r, p, "close", "note", func(a Access) bool { return a.Close }, h.s.Close, "opinions.closed")
+}
+
+// act posts an opinion's action whose form is one text (field): done, back
+// to the opinion with flash; refused, the action's page again with its
+// messages.
+func (h *handlers) act(w http.ResponseWriter, r *http.Request, p *auth.Principal, action, field string, may func(Access) bool,
+	do func(context.Context, *auth.Principal, int64, string) error, flash string) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	err = h.s.Close(r.Context(), p, id, r.PostFormValue("note"))
+	err = do(r.Context(), p, id, r.PostFormValue(field))
 	var verrs *i18n.Errors
 	if errors.As(err, &verrs) {
-		return h.actionPage(w, r, p, "close", func(a Access) bool { return a.Close }, verrs)
+		return h.actionPage(w, r, p, action, may, verrs)
 	}
 	if err != nil {
 		return err
 	}
-	return h.srv.Redirect(w, r, "/opinions/"+itoa(id), i18n.T("opinions.closed"))
+	return h.srv.Redirect(w, r, "/opinions/"+itoa(id), i18n.T(flash))
 }
 
 func (h *handlers) toCase(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
