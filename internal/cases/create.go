@@ -215,6 +215,11 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in CreateInput)
 				id, in.CommunityID, l.Kind, l.RefID, links[i].Label, now, nullInt(p.UserID)); err != nil {
 				return err
 			}
+			// The timeline says so, as for a link added later (AddLink).
+			if _, err := insertEvent(ctx, tx, event{caseID: id, community: in.CommunityID, at: now, actor: p, kind: "link",
+				data: map[string]any{"kind": l.Kind, "ref_id": l.RefID, "label": i18n.T("cases.link."+l.Kind) + " " + links[i].Label}}); err != nil {
+				return err
+			}
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "case.create", "case", id, in.CommunityID, audit.Success).
 			WithDetail(map[string]any{"type": t.Code, "category": in.Category, "source": in.Source, "files": len(checked)}))
