@@ -120,6 +120,83 @@ func setupStreetWorld(ctx context.Context, e *Env, label, districtCode, userPref
 	return w, nil
 }
 
+// keptStreetWorld finds a street built by setupStreetWorld in a database kept
+// by -reuse, with its accounts as the principals the benchmark uses; nil when
+// there is none, so the data set must be loaded.
+func keptStreetWorld(ctx context.Context, e *Env, districtCode, userPrefix string) (*casesWorld, error) {
+	a := e.App
+	w := &casesWorld{grids: map[int64][]int64{}}
+	// No such street (sql.ErrNoRows) leaves it 0: nothing kept.
+	_ = e.DB.QueryRowContext(ctx, `SELECT id FROM org_unit WHERE code = ?`, districtCode+"001000").Scan(&w.street)
+	if w.street == 0 {
+		return nil, nil
+	}
+	children := func(parent int64) ([]int64, error) {
+		rows, err := e.DB.QueryContext(ctx, `SELECT id FROM org_unit WHERE parent_id = ? ORDER BY code`, parent)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		return ids, rows.Err()
+	}
+	var err error
+	if w.communities, err = children(w.street); err != nil {
+		return nil, err
+	}
+	for _, c := range w.communities {
+		if w.grids[c], err = children(c); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := e.DB.QueryContext(ctx, `SELECT u.id, r.role, u.lines, s.org_unit_id FROM auth_user u JOIN auth_user_role r ON r.user_id = u.id
+		JOIN auth_user_scope s ON s.user_id = u.id WHERE u.username LIKE ? ORDER BY u.id`, userPrefix+"-%")
+	if err != nil {
+		return nil, err
+	}
+	type account struct {
+		id          int64
+		role, lines string
+		root        int64
+	}
+	var accounts []account
+	for rows.Next() {
+		var ac account
+		if err := rows.Scan(&ac.id, &ac.role, &ac.lines, &ac.root); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		accounts = append(accounts, ac)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, ac := range accounts {
+		sc, err := a.Org.ResolveScope(ctx, []int64{ac.root})
+		if err != nil {
+			return nil, err
+		}
+		var ls []string
+		if ac.lines != "" {
+			ls = []string{ac.lines}
+		}
+		p := &auth.Principal{UserID: ac.id, Username: fmt.Sprint("u", ac.id), DisplayName: fmt.Sprint("用户", ac.id), Roles: []auth.Role{auth.Role(ac.role)}, Lines: ls, Scope: sc}
+		w.users = append(w.users, p)
+		if p.Has(auth.RoleStreetAdmin) {
+			w.streetAdmin = p
+		}
+	}
+	return w, nil
+}
+
 // loadCases writes n cases over the last three years through the bulk path, in
 // transactions of 20,000: recent ones mostly open at some stage, older ones
 // closed (some late, some unresolved, rated), a few stragglers still open and

@@ -8,6 +8,7 @@ import (
 
 	"linli/internal/apptest"
 	"linli/internal/auth"
+	"linli/internal/db"
 	"linli/internal/followups"
 	"linli/internal/i18n"
 	"linli/internal/registry"
@@ -258,6 +259,7 @@ func TestDueLists(t *testing.T) {
 			{day(-3), day(0), 1, 1, 1},
 			{day(2), day(6), 0, 0, 2},
 			{day(7), day(-1), 1, 0, 0},
+			{day(0), day(3), 0, 1, 2},
 		} {
 			set(visit, c.visit)
 			set(inspection, c.inspection)
@@ -279,9 +281,96 @@ func TestDueLists(t *testing.T) {
 					}
 				}
 			}
+			// The page's DueList: the same counts, each tab's duties (the
+			// week's without today's), and with no tab asked for, the first
+			// that holds any.
+			tabs := map[string]int{followups.WhenOverdue: c.overdue, followups.WhenToday: c.today, followups.WhenWeek: c.week - c.today}
+			first := followups.WhenToday
+			for _, when := range []string{followups.WhenWeek, followups.WhenToday, followups.WhenOverdue} {
+				if tabs[when] > 0 {
+					first = when
+				}
+			}
+			for _, when := range []string{"", followups.WhenOverdue, followups.WhenToday, followups.WhenWeek} {
+				dl, err := f.DueList(ctx, gw, when, 0, 50)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if dl.Overdue != c.overdue || dl.Today != c.today || dl.Week != c.week-c.today {
+					t.Errorf("DueList(%q): counts %d/%d/%d, want %d/%d/%d", when, dl.Overdue, dl.Today, dl.Week, c.overdue, c.today, c.week-c.today)
+				}
+				if when == "" && dl.When != first {
+					t.Errorf("visit due %s, inspection due %s: DueList opens on %q, want %q", c.visit, c.inspection, dl.When, first)
+				}
+				if len(dl.Duties) != dl.Count(dl.When) {
+					t.Errorf("DueList(%q): tab %s lists %d, counts %d", when, dl.When, len(dl.Duties), dl.Count(dl.When))
+				}
+				for i, d := range dl.Duties {
+					in := map[string]bool{followups.WhenOverdue: d.DueOn < today, followups.WhenToday: d.DueOn == today, followups.WhenWeek: d.DueOn > today && d.DueOn <= day(6)}[dl.When]
+					if !in || d.RuleName == "" {
+						t.Errorf("DueList(%q): tab %s lists a duty due %s (rule %q)", when, dl.When, d.DueOn, d.RuleName)
+					}
+					if i > 0 && dl.Duties[i-1].DueOn > d.DueOn {
+						t.Errorf("DueList(%q) not in due order", when)
+					}
+				}
+			}
+		}
+		// A page further on: the second of the week's two.
+		set(visit, day(2))
+		set(inspection, day(6))
+		dl, err := f.DueList(ctx, gw, followups.WhenWeek, 1, 1)
+		if err != nil || len(dl.Duties) != 1 || dl.Duties[0].ID != inspection || dl.Week != 2 {
+			t.Fatalf("the week's second page: %+v, %v", dl, err)
 		}
 		if _, _, err := f.ListDuties(ctx, gw, followups.DutyFilter{When: "someday"}); err == nil {
 			t.Fatal("unknown when accepted")
+		}
+		if _, err := f.DueList(ctx, gw, "someday", 0, 50); err == nil {
+			t.Fatal("unknown when accepted by DueList")
+		}
+	})
+}
+
+// A rule change that rewrites many duties leaves fu_duty vacuumed on
+// PostgreSQL (its pages all-visible again, so the due lists count from the
+// index alone); one that rewrites few does not.
+func TestRecomputeSettlesTheDuties(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		if w.DB.Dialect() != db.Postgres || w.DB.Citus() {
+			t.Skip("the visibility map and its statistics are PostgreSQL's (on Citus they are the shards')")
+		}
+		ctx := context.Background()
+		f := w.App.Followups
+		sys := auth.System("test")
+		vacuums := func() int {
+			var n int
+			if err := w.DB.QueryRowContext(ctx, `SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'fu_duty'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		var id int64
+		w.DB.QueryRowContext(ctx, `SELECT id FROM fu_rule WHERE name = '重点对象走访'`).Scan(&id)
+		change := func() {
+			ru, err := f.GetRule(ctx, sys, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ru.Every++
+			if err := f.UpdateRule(ctx, sys, id, *ru); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := vacuums()
+		change() // rewrites the rule's few duties: under the bar
+		if got := vacuums(); got != before {
+			t.Fatalf("a small recompute vacuumed fu_duty (%d → %d)", before, got)
+		}
+		defer followups.SetSettleAfter(1)()
+		change()
+		if got := vacuums(); got != before+1 {
+			t.Fatalf("a recompute over the bar: fu_duty vacuumed %d times, want %d", got, before+1)
 		}
 	})
 }

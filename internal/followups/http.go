@@ -128,30 +128,21 @@ type dueData struct {
 // duePage is the worker's own due list: 已超期, 今天到期, 本周到期 (later this
 // week), opening on the first tab that holds any.
 func (h *handlers) duePage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	ctx := r.Context()
-	overdue, today, later, err := h.s.DueCounts(ctx, p)
-	if err != nil {
-		return err
-	}
-	d := dueData{Tabs: []dueTab{{WhenOverdue, overdue}, {WhenToday, today}, {WhenWeek, later}}, CanRules: p.Can(PermRules), CanImport: p.Can(PermImport)}
 	when := r.URL.Query().Get("when")
 	if !oneOf(when, dueTabs) {
-		when = WhenToday
-		for _, t := range d.Tabs {
-			if t.Count > 0 {
-				when = t.When
-				break
-			}
-		}
+		when = ""
 	}
-	d.When = when
 	pg := web.NewPager(r, 50)
-	list, total, err := h.s.ListTab(ctx, p, DutyFilter{Own: true, When: when, Offset: pg.Offset(), Limit: pg.PerPage})
+	t, err := h.s.DueList(r.Context(), p, when, pg.Offset(), pg.PerPage)
 	if err != nil {
 		return err
 	}
-	pg.Total = total
-	d.Duties, d.Pager = h.s.rows(list), pg
+	d := dueData{When: t.When, CanRules: p.Can(PermRules), CanImport: p.Can(PermImport)}
+	for _, w := range dueTabs {
+		d.Tabs = append(d.Tabs, dueTab{w, t.Count(w)})
+	}
+	pg.Total = t.Count(t.When)
+	d.Duties, d.Pager = h.s.rows(t.Duties), pg
 	return h.srv.Render(w, r, "followups/due.html", web.View{Title: i18n.T("followups.due_title"), ActiveNav: "/followups", Data: d})
 }
 

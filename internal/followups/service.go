@@ -604,8 +604,12 @@ func (s *Service) communitiesUnder(ctx context.Context, u *org.Unit) []int64 {
 // community per transaction.
 func (s *Service) syncUnder(ctx context.Context, orgID int64) error {
 	u, _ := s.Org.Lookup(ctx, orgID)
+	changed := 0
+	defer func() { s.settle(ctx, changed) }()
 	for _, c := range s.communitiesUnder(ctx, u) {
-		if err := s.Sync(ctx, c); err != nil {
+		n, err := s.syncCommunity(ctx, c)
+		changed += n
+		if err != nil {
 			return fmt.Errorf("followups: sync community %d: %w", c, err)
 		}
 	}
@@ -618,12 +622,36 @@ func (s *Service) SyncAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	changed := 0
+	defer func() { s.settle(ctx, changed) }()
 	for _, c := range all {
-		if err := s.Sync(ctx, c.ID); err != nil {
+		n, err := s.syncCommunity(ctx, c.ID)
+		changed += n
+		if err != nil {
 			return fmt.Errorf("followups: sync community %d: %w", c.ID, err)
 		}
 	}
 	return nil
+}
+
+// settleAfter is how many duties a recompute rewrites before settle runs
+// (a variable for tests).
+var settleAfter = 5000
+
+// settle runs after a recompute that rewrote many duties (a rule changed, the
+// first sync after an import). On PostgreSQL every rewritten row leaves its
+// page out of the visibility map, so the due lists, which count from the due
+// index alone, visit the table for each until autovacuum passes, minutes
+// later: three times their price meanwhile. VACUUM (ANALYZE) puts the pages
+// back at once and refreshes the statistics; it does not block writers.
+// SQLite has no visibility map.
+func (s *Service) settle(ctx context.Context, changed int) {
+	if changed < settleAfter || s.DB.Dialect() != db.Postgres || ctx.Err() != nil {
+		return
+	}
+	if err := s.DB.Analyze(ctx, "fu_duty"); err != nil && s.Log != nil {
+		s.Log.Warn("followups: vacuum after a recompute", "err", err)
+	}
 }
 
 type dutyKey struct {
@@ -639,11 +667,18 @@ type dutyKey struct {
 // was stopped, and every due date recomputed from the rule's frequency (a
 // rule changed). Records are kept whatever happens to the duty.
 func (s *Service) Sync(ctx context.Context, communityID int64) error {
+	n, err := s.syncCommunity(ctx, communityID)
+	s.settle(ctx, n)
+	return err
+}
+
+// syncCommunity is Sync without settle; it returns how many duties it wrote.
+func (s *Service) syncCommunity(ctx context.Context, communityID int64) (int, error) {
 	s.syncMu.Lock()
 	defer s.syncMu.Unlock()
 	all, err := s.allRules(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	rules := s.rulesFor(ctx, all, communityID)
 	byID := map[int64]*Rule{}
@@ -655,7 +690,7 @@ func (s *Service) Sync(ctx context.Context, communityID int64) error {
 	for _, r := range rules {
 		subs, err := s.subjectsOf(ctx, r, communityID, today)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		for _, sb := range subs {
 			want[dutyKey{r.ID, sb.Kind, sb.ID}] = sb
@@ -663,7 +698,7 @@ func (s *Service) Sync(ctx context.Context, communityID int64) error {
 	}
 	cal, err := s.Calendar.Calendar(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	type have struct {
 		id                              int64
@@ -676,20 +711,20 @@ func (s *Service) Sync(ctx context.Context, communityID int64) error {
 	rows, err := s.DB.QueryContext(ctx, `SELECT id, rule_id, subject_kind, subject_id, subject_name, COALESCE(grid_id, 0), COALESCE(household_id, 0), since, status, last_done_on, due_on, ended_on, created_at
 		FROM fu_duty WHERE community_id = ?`, communityID)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for rows.Next() {
 		var k dutyKey
 		var h have
 		if err := rows.Scan(&h.id, &k.rule, &k.kind, &k.id, &h.name, &h.grid, &h.household, &h.since, &h.status, &h.last, &h.due, &h.ended, &h.created); err != nil {
 			rows.Close()
-			return err
+			return 0, err
 		}
 		existing[k] = h
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return 0, err
 	}
 	now := db.Now()
 	var inserts [][]any
@@ -729,12 +764,13 @@ func (s *Service) Sync(ctx context.Context, communityID int64) error {
 		updates = append(updates, []any{h.name, nullID(h.grid), nullID(h.household), h.since, DutyEnded, h.last, h.due, today, now, communityID, h.id})
 	}
 	if len(inserts) == 0 && len(updates) == 0 {
-		return nil
+		return 0, nil
 	}
 	// In slices of a few thousand rows, each its own transaction: a rule
 	// changed over a large community keeps other writers waiting at most for
 	// one slice. Each slice leaves the duties right for its rows.
 	const slice = 2000
+	written := 0
 	for len(inserts) > 0 || len(updates) > 0 {
 		ins, upd := take(&inserts, slice), take(&updates, slice)
 		err := s.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -754,10 +790,11 @@ func (s *Service) Sync(ctx context.Context, communityID int64) error {
 			return nil
 		})
 		if err != nil {
-			return err
+			return written, err
 		}
+		written += len(ins) + len(upd)
 	}
-	return nil
+	return written, nil
 }
 
 func take(list *[][]any, n int) [][]any {
@@ -897,11 +934,7 @@ func (s *Service) ListDuties(ctx context.Context, p *auth.Principal, f DutyFilte
 	if len(rules) == 0 {
 		return nil, 0, nil
 	}
-	d := s.DB.Dialect()
-	sc, args := p.Scope.SQL(d, "d.community_id", "d.grid_id")
-	rc, rargs := d.IDSet("d.rule_id", ruleIDs(rules))
-	where := sc + ` AND d.status = 'active' AND ` + rc
-	args = append(args, rargs...)
+	where, args := s.activeWhere(p, rules)
 	today := s.today()
 	switch f.When {
 	case WhenOverdue:
@@ -928,18 +961,118 @@ func (s *Service) DueCounts(ctx context.Context, p *auth.Principal) (overdue, to
 	if err != nil || len(own) == 0 {
 		return
 	}
+	err = s.DB.Read(ctx, func(q db.Queryer) error {
+		overdue, today, week, err = s.dueCounts(ctx, q, p, own, s.today())
+		return err
+	})
+	return
+}
+
+func (s *Service) dueCounts(ctx context.Context, q db.Queryer, p *auth.Principal, own []*Rule, day0 string) (overdue, today, week int, err error) {
+	// Three counts over three adjacent ranges of the due index, each a
+	// plain COUNT(*): cheaper per entry than one pass summing a CASE each.
+	where, wargs := s.activeWhere(p, own)
+	var args []any
+	for _, r := range [][]any{{day0}, {day0}, {day0, weekEnd(day0)}} {
+		args = append(append(args, wargs...), r...)
+	}
+	err = q.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM fu_duty d WHERE `+where+` AND d.due_on < ?),
+		(SELECT COUNT(*) FROM fu_duty d WHERE `+where+` AND d.due_on = ?),
+		(SELECT COUNT(*) FROM fu_duty d WHERE `+where+` AND d.due_on > ? AND d.due_on <= ?)`, args...).Scan(&overdue, &today, &week)
+	return
+}
+
+// activeWhere selects the active duties of rules in p's scope.
+func (s *Service) activeWhere(p *auth.Principal, rules []*Rule) (string, []any) {
 	d := s.DB.Dialect()
 	sc, args := p.Scope.SQL(d, "d.community_id", "d.grid_id")
-	rc, rargs := d.IDSet("d.rule_id", ruleIDs(own))
-	day0 := s.today()
-	args = append([]any{day0, day0, day0}, args...)
-	args = append(args, rargs...)
-	args = append(args, weekEnd(day0))
-	var o, t, w sql.NullInt64
-	err = s.DB.QueryRowContext(ctx, `SELECT SUM(CASE WHEN d.due_on < ? THEN 1 ELSE 0 END), SUM(CASE WHEN d.due_on = ? THEN 1 ELSE 0 END),
-		SUM(CASE WHEN d.due_on > ? THEN 1 ELSE 0 END)
-		FROM fu_duty d WHERE `+sc+` AND d.status = 'active' AND `+rc+` AND d.due_on <= ?`, args...).Scan(&o, &t, &w)
-	return int(o.Int64), int(t.Int64), int(w.Int64), err
+	rc, rargs := d.IDSet("d.rule_id", ruleIDs(rules))
+	return sc + ` AND d.status = 'active' AND ` + rc, append(args, rargs...)
+}
+
+// DueTabs is a worker's due list as the page and the phone open it: how many
+// duties each tab holds and one tab's page in due order.
+type DueTabs struct {
+	Overdue, Today, Week int    // Week: due after today within the week
+	When                 string // the tab listed
+	Duties               []*Duty
+}
+
+// Count is how many duties tab when holds.
+func (t *DueTabs) Count(when string) int {
+	switch when {
+	case WhenOverdue:
+		return t.Overdue
+	case WhenToday:
+		return t.Today
+	case WhenWeek:
+		return t.Week
+	}
+	return 0
+}
+
+// DueList reads the user's own due list: the tabs' counts and a page of tab
+// when (WhenWeek: due after today within the week, today's being their own
+// tab); "" opens the first tab that holds any, else today's. The page's total
+// is its tab's count, so the list costs one count over the due index and one
+// page read in its order.
+func (s *Service) DueList(ctx context.Context, p *auth.Principal, when string, offset, limit int) (*DueTabs, error) {
+	if err := p.Require(PermRead); err != nil {
+		return nil, err
+	}
+	if when != "" && when != WhenOverdue && when != WhenToday && when != WhenWeek {
+		return nil, i18n.NewError("bad_request", "err.choice", "field", "when")
+	}
+	_, own, err := s.visibleRules(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	t := &DueTabs{When: when}
+	if len(own) == 0 {
+		if t.When == "" {
+			t.When = WhenToday
+		}
+		return t, nil
+	}
+	today := s.today()
+	// One unit of the read queue: the counts and the page, in one snapshot.
+	err = s.DB.Read(ctx, func(q db.Queryer) error {
+		var err error
+		if t.Overdue, t.Today, t.Week, err = s.dueCounts(ctx, q, p, own, today); err != nil {
+			return err
+		}
+		if t.When == "" {
+			t.When = WhenToday
+			for _, w := range []string{WhenOverdue, WhenToday, WhenWeek} {
+				if t.Count(w) > 0 {
+					t.When = w
+					break
+				}
+			}
+		}
+		if t.Count(t.When) == 0 {
+			return nil
+		}
+		where, args := s.activeWhere(p, own)
+		switch t.When {
+		case WhenOverdue:
+			where += ` AND d.due_on < ?`
+			args = append(args, today)
+		case WhenToday:
+			where += ` AND d.due_on = ?`
+			args = append(args, today)
+		case WhenWeek:
+			where += ` AND d.due_on > ? AND d.due_on <= ?`
+			args = append(args, today, weekEnd(today))
+		}
+		t.Duties, err = s.dutyRows(ctx, q, where, args, offset, limit)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.fill(ctx, own, t.Duties)
+	return t, nil
 }
 
 // DutyAccess is what the reader may do with a duty.
@@ -997,30 +1130,36 @@ func (s *Service) dutyPage(ctx context.Context, rules []*Rule, f DutyFilter, whe
 	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM fu_duty d WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	limit := f.Limit
+	out, err := s.dutyRows(ctx, s.DB, where, args, f.Offset, f.Limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	s.fill(ctx, rules, out)
+	return out, total, nil
+}
+
+// dutyRows reads a page of the duties where selects in due order (limit 0:
+// 50, at most 500), which the due indexes hold in that order.
+func (s *Service) dutyRows(ctx context.Context, q db.Queryer, where string, args []any, offset, limit int) ([]*Duty, error) {
 	if limit <= 0 {
 		limit = 50
 	}
 	if limit > 500 {
 		limit = 500
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+dutyCols+` FROM fu_duty d WHERE `+where+` ORDER BY d.due_on, d.community_id, d.id LIMIT ? OFFSET ?`,
-		append(args, limit, max(f.Offset, 0))...)
+	rows, err := q.QueryContext(ctx, `SELECT `+dutyCols+` FROM fu_duty d WHERE `+where+` ORDER BY d.due_on, d.community_id, d.id LIMIT ? OFFSET ?`,
+		append(args, limit, max(offset, 0))...)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	defer rows.Close()
 	var out []*Duty
 	for rows.Next() {
 		du, err := scanDuty(rows)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		out = append(out, du)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	s.fill(ctx, rules, out)
-	return out, total, nil
+	return out, rows.Err()
 }

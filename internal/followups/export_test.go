@@ -1,0 +1,9 @@
+package followups
+
+// SetSettleAfter lowers the number of rewritten duties after which a
+// recompute vacuums fu_duty, for a test's small data set.
+func SetSettleAfter(n int) (restore func()) {
+	old := settleAfter
+	settleAfter = n
+	return func() { settleAfter = old }
+}
