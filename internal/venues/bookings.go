@@ -52,8 +52,9 @@ func (s *Service) readCond(p *auth.Principal) (string, []any, error) {
 	case p.Can(PermRead):
 		sc, args := s.scopeSQL(p, "b.community_id")
 		return sc, args, nil
-	case p.Can(PermPortal) && p.PersonID != 0:
-		return "b.booker_person_id = ?", []any{p.PersonID}, nil
+	case p.Can(PermPortal):
+		// A resident account not yet tied to its registry person has none.
+		return "b.booker_person_id = ? AND b.booker_person_id <> 0", []any{p.PersonID}, nil
 	}
 	return "", nil, auth.ErrForbidden
 }
