@@ -361,7 +361,7 @@ func (s *Service) Book(ctx context.Context, p *auth.Principal, in BookInput) (in
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, action, "venue_booking", b.ID, v.CommunityID, audit.Success).
-			WithDetail(map[string]any{"venue_id": v.ID, "time": b.Span(), "status": b.Status}))
+			WithDetail(map[string]any{"venue_id": v.ID, "start": b.Span(), "status": b.Status}))
 	})
 	if db.IsUniqueViolation(err) {
 		return 0, s.collision(ctx, v, b.StartsAt, b.EndsAt)
@@ -401,7 +401,7 @@ func (s *Service) Release(ctx context.Context, p *auth.Principal, activityID int
 				return err
 			}
 			if err := s.Audit.Record(ctx, tx, audit.Event(p, "venues.release", "venue_booking", b.ID, b.CommunityID, audit.Success).
-				WithDetail(map[string]any{"activity_id": activityID})); err != nil {
+				WithDetail(map[string]any{"ref_id": activityID})); err != nil {
 				return err
 			}
 		}
@@ -465,7 +465,7 @@ func (s *Service) Refuse(ctx context.Context, p *auth.Principal, id int64, note 
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "venues.refuse", "venue_booking", b.ID, b.CommunityID, audit.Success).
-			WithDetail(map[string]any{"note": note}))
+			WithDetail(map[string]any{"reason": note}))
 	})
 }
 
@@ -477,11 +477,8 @@ func (s *Service) decidable(ctx context.Context, p *auth.Principal, id int64, no
 	if err != nil {
 		return nil, err
 	}
-	if !b.Access.Approve {
-		if b.Status != StatusPending {
-			return nil, ErrNotPending
-		}
-		return nil, auth.ErrForbidden
+	if err := s.mayDo(p, b, "approve"); err != nil {
+		return nil, err
 	}
 	*note = strings.TrimSpace(*note)
 	if len([]rune(*note)) > maxText {
@@ -499,11 +496,8 @@ func (s *Service) Cancel(ctx context.Context, p *auth.Principal, id int64, note 
 	if err != nil {
 		return err
 	}
-	if !b.Access.Cancel {
-		if !b.Holds() || b.EndsAt <= s.now().UnixMilli() {
-			return ErrNotHeld
-		}
-		return auth.ErrForbidden
+	if err := s.mayDo(p, b, "cancel"); err != nil {
+		return err
 	}
 	note = strings.TrimSpace(note)
 	if len([]rune(note)) > maxText {
@@ -672,7 +666,7 @@ func (s *Service) BookSeries(ctx context.Context, p *auth.Principal, in SeriesIn
 			}
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "venues.series", "venue", v.ID, v.CommunityID, audit.Success).
-			WithDetail(map[string]any{"series_id": seriesID, "occurrences": len(days), "from": in.From, "to": in.To, "status": status}))
+			WithDetail(map[string]any{"series_id": seriesID, "created": len(days), "from": in.From, "to": in.To, "status": status}))
 	})
 	if db.IsUniqueViolation(err) {
 		// Taken between the check and the write: name the dates now.
@@ -753,4 +747,30 @@ func (s *Service) ImportPast(ctx context.Context, p *auth.Principal, communityID
 		return s.Audit.Record(ctx, tx, audit.Event(p, "venues.import", "org_unit", communityID, communityID, audit.Success).
 			WithDetail(map[string]any{"created": len(list)}))
 	})
+}
+
+// mayDo says why p may not change b by op ("" is just reading it): a
+// booking already decided or over is a conflict, one p may not touch
+// forbidden.
+func (s *Service) mayDo(p *auth.Principal, b *Booking, op string) error {
+	live := b.Holds() && b.EndsAt > s.now().UnixMilli()
+	switch op {
+	case "approve", "refuse":
+		if b.Access.Approve {
+			return nil
+		}
+		if b.Status != StatusPending || !live {
+			return ErrNotPending
+		}
+		return auth.ErrForbidden
+	case "cancel":
+		if b.Access.Cancel {
+			return nil
+		}
+		if !live {
+			return ErrNotHeld
+		}
+		return auth.ErrForbidden
+	}
+	return nil
 }

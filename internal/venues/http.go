@@ -586,15 +586,8 @@ func (h *handlers) renderBooking(w http.ResponseWriter, r *http.Request, p *auth
 	if err != nil {
 		return err
 	}
-	switch op {
-	case "approve", "refuse":
-		if !b.Access.Approve {
-			return ErrNotPending
-		}
-	case "cancel":
-		if !b.Access.Cancel {
-			return ErrNotHeld
-		}
+	if err := h.s.mayDo(p, b, op); err != nil {
+		return err
 	}
 	title := b.Title
 	if op != "" {

@@ -1,6 +1,9 @@
 package venues
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
 	"time"
 
@@ -292,9 +295,14 @@ func (s *Service) apiDecide(op string) web.HandlerFunc {
 		var in struct {
 			Note string `json:"note"`
 		}
-		if r.ContentLength != 0 {
-			if err := web.DecodeJSON(r, &in); err != nil {
-				return err
+		// The note is optional, and so is the body.
+		raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+		if err != nil {
+			return err
+		}
+		if len(bytes.TrimSpace(raw)) > 0 {
+			if err := json.Unmarshal(raw, &in); err != nil {
+				return i18n.NewError("bad_request", "err.bad_request")
 			}
 		}
 		switch op {

@@ -120,8 +120,8 @@ func (h *handlers) renderPortalCancel(w http.ResponseWriter, r *http.Request, p 
 	if err != nil {
 		return err
 	}
-	if !b.Access.Cancel {
-		return ErrNotHeld
+	if err := h.s.mayDo(p, b, "cancel"); err != nil {
+		return err
 	}
 	return h.srv.Render(w, r, "venues/portal_cancel.html", web.View{Title: i18n.T("venues.op.cancel") + "：" + b.Title, ActiveNav: "/portal/venues",
 		Data: portalData{B: b}, Errors: errs})

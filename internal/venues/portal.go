@@ -130,7 +130,7 @@ func (s *Service) PortalBook(ctx context.Context, p *auth.Principal, in BookInpu
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "venues.portal_book", "venue_booking", b.ID, v.CommunityID, audit.Success).
-			WithDetail(map[string]any{"venue_id": v.ID, "time": b.Span(), "status": b.Status}))
+			WithDetail(map[string]any{"venue_id": v.ID, "start": b.Span(), "status": b.Status}))
 	})
 	if db.IsUniqueViolation(err) {
 		// A resident is told the time is taken, not by whom.
