@@ -160,4 +160,3 @@ func demoVenues(ctx context.Context, env *Env) error {
 	}
 	return nil
 }
-

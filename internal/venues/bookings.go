@@ -646,7 +646,7 @@ func (s *Service) BookSeries(ctx context.Context, p *auth.Principal, in SeriesIn
 	}
 	now := s.now().UnixMilli()
 	status := StatusApproved
-	var decidedBy, decidedAt int64 = p.UserID, now
+	decidedBy, decidedAt := p.UserID, now
 	if v.NeedsApproval && !v.Access.Manage {
 		status, decidedBy, decidedAt = StatusPending, 0, 0
 	}

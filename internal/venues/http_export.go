@@ -3,7 +3,6 @@ package venues
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"linli/internal/auth"
@@ -106,8 +105,6 @@ func (h *handlers) usagePage(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	return h.srv.Render(w, r, "venues/usage.html", web.View{Title: i18n.T("venues.usage_title", "month", u.Month), ActiveNav: "/venues",
 		Data: usageData{U: u, Communities: comms, Community: community}})
 }
-
-func hoursText(h float64) string { return strconv.FormatFloat(h, 'f', -1, 64) }
 
 func (h *handlers) usageExport(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	u, _, err := h.usage(r, p)

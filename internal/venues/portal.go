@@ -17,7 +17,6 @@ import (
 // open to residents of their own community and of its street, when each is
 // free (never who holds it), and their own bookings.
 
-
 // portalPlaces are the org units whose venues a resident may book: their
 // community and its street.
 func (s *Service) portalPlaces(ctx context.Context, p *auth.Principal) []int64 {

@@ -214,7 +214,7 @@ func (s *Service) checkVenue(ctx context.Context, p *auth.Principal, in *VenueIn
 	if in.Capacity < 1 || in.Capacity > maxCapacity {
 		errs.Add("capacity", "err.range", "field", i18n.T("venues.capacity"), "min", 1, "max", maxCapacity)
 	}
-	for i, wd := range Weekdays {
+	for _, wd := range Weekdays {
 		d := weekdayNum(wd)
 		h := strings.ReplaceAll(strings.TrimSpace(in.Hours[d]), " ", "")
 		h = strings.NewReplacer("–", "-", "—", "-", "~", "-", "：", ":").Replace(h)
@@ -228,7 +228,6 @@ func (s *Service) checkVenue(ctx context.Context, p *auth.Principal, in *VenueIn
 			continue
 		}
 		in.Hours[d] = fmt.Sprintf("%02d:%02d-%02d:%02d", from/60, from%60, to/60, to%60)
-		_ = i
 	}
 	errs.MaxLen("equipment", i18n.T("venues.equipment"), in.Equipment, maxText)
 	errs.MaxLen("note", i18n.T("venues.note"), in.Note, maxText)
