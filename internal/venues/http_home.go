@@ -9,10 +9,9 @@ import (
 )
 
 // homeRoutes puts venues on the home page: bookings awaiting approval as
-// to-do items of those who approve them, and the quick actions.
+// to-do items of those who approve them.
 func (s *Service) homeRoutes(srv *web.Server) {
 	srv.AddTodo(s)
-	srv.AddAction(web.Action{Key: "venues.action_day", Href: "/venues/day", Perm: PermRead, Order: 48})
 }
 
 // Todos are the bookings waiting for p's approval (pending, in the
