@@ -23,6 +23,7 @@ import (
 	"linli/internal/privacy"
 	"linli/internal/registry"
 	"linli/internal/settings"
+	"linli/internal/venues"
 	"linli/internal/web"
 )
 
@@ -41,6 +42,7 @@ func Migrations() []db.Migrations {
 		followups.Migrations,
 		patrols.Migrations,
 		opinions.Migrations,
+		venues.Migrations,
 	}
 }
 
@@ -71,6 +73,7 @@ type App struct {
 	Followups *followups.Service
 	Patrols   *patrols.Service
 	Opinions  *opinions.Service
+	Venues    *venues.Service
 
 	// workers run in the background of "serve" (time limits, reminders, publicity
 	// periods). Each must be safe with several instances on one database: claim
@@ -163,6 +166,11 @@ func New(opts Options) *App {
 	a.Cases.RegisterLinkKind(linkOpinion, opinionTargets{a.Opinions})
 	a.Opinions.Routes(a.Web)
 	a.Opinions.APIRoutes(a.Web)
+
+	a.Venues = &venues.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Home: venueHome(a.Registry)}
+	a.Venues.Routes(a.Web)
+	a.Venues.APIRoutes(a.Web)
+	a.Registry.Related = append(a.Registry.Related, personVenueBookings(a.Venues))
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
 	}

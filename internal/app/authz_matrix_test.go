@@ -411,6 +411,9 @@ func leakReach(user, kind string, wh apptest.Where) bool {
 	case "fu_record_sensitive":
 		// Its record: those the group is opened to, within their scope.
 		return (user == "street_admin" || user == "community_admin") && apptest.Reaches(user, wh)
+	case "venue", "venue_booking":
+		// Venues have no grid: a grid worker reaches their community's.
+		return reachVenue(user, wh)
 	case "sensitive_tag":
 		// A sensitive group's name: only those it is opened to (the leaders here)
 		// and the system administrator who defines groups may ever see it.

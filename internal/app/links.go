@@ -18,6 +18,7 @@ import (
 	"linli/internal/opinions"
 	"linli/internal/patrols"
 	"linli/internal/registry"
+	"linli/internal/venues"
 	"linli/internal/web"
 )
 
@@ -607,4 +608,37 @@ func (o opinionPeople) Person(ctx context.Context, p *auth.Principal, id int64) 
 		return opinions.Person{}, err
 	}
 	return opinions.Person{ID: per.ID, CommunityID: per.CommunityID, GridID: per.GridID, Name: per.Name}, nil
+}
+
+// venueHome finds a resident's community for the venues portal, through the
+// registry (the resident's own registry person).
+func venueHome(r *registry.Service) venues.HomeFunc {
+	return func(ctx context.Context, p *auth.Principal) (int64, bool) {
+		c, _, ok := r.ResidentHome(ctx, p)
+		return c, ok
+	}
+}
+
+// personVenueBookings is the 场地预约 panel of the household file and the
+// person page: the venues the members (or the person) booked on the portal,
+// latest first. Those who do not read venues get no panel.
+func personVenueBookings(v *venues.Service) registry.RelatedProvider {
+	return func(ctx context.Context, p *auth.Principal, householdID int64, personIDs []int64) (registry.RelatedSection, error) {
+		if !p.Can(venues.PermRead) {
+			return registry.RelatedSection{}, nil
+		}
+		sec := registry.RelatedSection{Title: i18n.T("venues.related_title")}
+		if len(personIDs) == 0 {
+			return sec, nil
+		}
+		list, _, err := v.ListBookings(ctx, p, venues.Filter{PersonIDs: personIDs, Limit: 20})
+		if err != nil {
+			return sec, err
+		}
+		for _, b := range list {
+			sec.Items = append(sec.Items, registry.RelatedItem{Title: b.VenueName + "：" + b.Title + "（" + b.Who() + "）", Status: b.StatusName(),
+				Date: b.Day, Href: "/venues/bookings/" + itoa(b.ID)})
+		}
+		return sec, nil
+	}
 }

@@ -132,6 +132,7 @@ var auditFieldKeys = []string{
 	"duty", "every", "subjects", "unit", "way",
 	"items", "zero_report", "case", "finding", "checklist", "month", "rule_id",
 	"minutes", "capped", "track_consent", "points",
+	"venue_id", "status", "series_id",
 }
 
 var _ = i18n.Family("audit.field.", auditFieldKeys...)

@@ -1,0 +1,111 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"linli/internal/auth"
+	"linli/internal/locale"
+	"linli/internal/venues"
+)
+
+// The community's leader books the meeting room on the week page from a
+// phone; a second booking of the same time is refused with the message
+// naming the first. A resident requests the activity room on the portal
+// (it needs approval); the leader finds it among the home page's 待办 and
+// approves it, and the resident sees it booked.
+func TestVenueBooking(t *testing.T) {
+	site := StartDemo(t, 120)
+	ctx := context.Background()
+	sys := auth.System("e2e")
+	leader, err := site.App.Auth.Login(ctx, "community_admin", DemoPassword, "e2e", "e2e", auth.KindWeb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := site.App.Venues.ListVenues(ctx, leader.Principal, venues.VenueFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var room, hall *venues.Venue
+	for _, v := range list {
+		if v.Name == "二楼会议室" && room == nil {
+			room = v
+		}
+		if v.Name == "多功能活动室" && hall == nil {
+			hall = v
+		}
+	}
+	if room == nil || hall == nil || room.CommunityID != hall.CommunityID {
+		t.Fatal("the demo lacks the first community's rooms")
+	}
+	// A day past the demo's bookings.
+	day := time.Now().In(locale.Zone).AddDate(0, 0, 100).Format(time.DateOnly)
+	book := func(b context.Context, title, start, end string) {
+		Do(t, b,
+			chromedp.SetValue(Sel(`#book-form input[name=day]`), day),
+			chromedp.SetValue(Sel(`#book-form select[name=start]`), start),
+			chromedp.SetValue(Sel(`#book-form select[name=end]`), end),
+			chromedp.SendKeys(Sel(`#book-form input[name=title]`), title),
+			chromedp.Click(Sel(`#book-submit`)),
+		)
+	}
+
+	b := Browser(t)
+	Do(t, b, Phone(), Login(site.URL, "community_admin", DemoPassword), chromedp.Navigate(fmt.Sprintf("%s/venues/%d?week=%s", site.URL, room.ID, day)), WaitSel(`#book-form`))
+	fitsPhoneWidth(t, b, "the week page")
+	book(b, "e2e党建联席会", "09:00", "10:30")
+	Do(t, b, WaitSel(`.flash`))
+	if s := Text(t, b, `.flash`); s != "已预约" {
+		t.Fatalf("after booking: %q", s)
+	}
+	if s := Text(t, b, `#week`); !strings.Contains(s, "e2e党建联席会") || !strings.Contains(s, "09:00–10:30") {
+		t.Fatalf("the week lacks the booking: %s", s)
+	}
+	// The same room at an overlapping time.
+	book(b, "e2e另一个会", "10:00", "11:00")
+	Do(t, b, WaitSel(`#book-refused`))
+	if s := Text(t, b, `#book-refused`); !strings.Contains(s, "该时段已被预约") || !strings.Contains(s, "e2e党建联席会") || !strings.Contains(s, "09:00–10:30") {
+		t.Fatalf("the refusal does not name the first booking: %q", s)
+	}
+	Do(t, b, Logout())
+
+	// A resident of the first community, their account tied to their registry person.
+	var person int64
+	if err := site.App.DB.QueryRowContext(ctx, `SELECT id FROM reg_person WHERE community_id = ? ORDER BY id LIMIT 1`, hall.CommunityID).Scan(&person); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := site.App.Auth.CreateUser(ctx, sys, auth.NewUser{Username: "e2e_resident", DisplayName: "e2e居民", Password: DemoPassword,
+		Roles: []auth.Role{auth.RoleResident}, PersonID: person, MFAExempt: true}); err != nil {
+		t.Fatal(err)
+	}
+	Do(t, b, Login(site.URL, "e2e_resident", DemoPassword), chromedp.Navigate(site.URL+"/portal/venues"), WaitSel(`#portal-venues`))
+	Do(t, b, chromedp.Click(Sel(fmt.Sprintf(`#portal-venues a[href="/portal/venues/%d"]`, hall.ID))), WaitSel(`#book-form`))
+	Do(t, b, chromedp.Navigate(fmt.Sprintf("%s/portal/venues/%d?week=%s", site.URL, hall.ID, day)), WaitSel(`#book-form`))
+	book(b, "e2e孙子满月酒", "14:00", "16:00")
+	Do(t, b, WaitSel(`#my-bookings`))
+	if s := Text(t, b, `#my-bookings`); !strings.Contains(s, "e2e孙子满月酒") || !strings.Contains(s, "待审批") {
+		t.Fatalf("the resident's own bookings: %q", s)
+	}
+	Do(t, b, Logout())
+
+	// The leader approves it from the home page's 待办.
+	Do(t, b, Login(site.URL, "community_admin", DemoPassword), WaitSel(`#todo`))
+	if s := Text(t, b, `#todo`); !strings.Contains(s, "场地预约 · 待审批") {
+		t.Fatalf("the home page's 待办 lacks the bookings awaiting approval: %s", s)
+	}
+	Do(t, b, chromedp.Navigate(site.URL+"/venues/bookings?status=pending&q=e2e孙子满月酒"), WaitSel(`#bookings .vn-approve`))
+	Do(t, b, chromedp.Click(Sel(`#bookings .vn-approve`)), WaitSel(`#approve-form`))
+	Do(t, b, chromedp.Click(Sel(`#approve-submit`)), WaitSel(`#booking-status`))
+	if s := Text(t, b, `#booking-status`); s != "已预约" {
+		t.Fatalf("after approval: %q", s)
+	}
+	Do(t, b, Logout(), Login(site.URL, "e2e_resident", DemoPassword), chromedp.Navigate(site.URL+"/portal/venues"), WaitSel(`#my-bookings`))
+	if s := Text(t, b, `#my-bookings`); !strings.Contains(s, "e2e孙子满月酒") || !strings.Contains(s, "已预约") {
+		t.Fatalf("the resident's booking after approval: %q", s)
+	}
+}
