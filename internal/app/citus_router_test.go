@@ -54,6 +54,24 @@ func TestCommunityWorkIsSingleShard(t *testing.T) {
 				r, _ := leader.PostForm(fmt.Sprintf("/cases/%d/transition", kase), url.Values{"action": {"accept"}})
 				return r.StatusCode
 			}},
+			{"due list", func() int { r, _ := grid.Get("/followups"); return r.StatusCode }},
+			{"duty page", func() int {
+				r, _ := grid.Get(fmt.Sprintf("/followups/duties/%d", w.Objects["fu_duty"][apptest.InA]))
+				return r.StatusCode
+			}},
+			{"follow-up record page", func() int {
+				r, _ := grid.Get(fmt.Sprintf("/followups/records/%d", w.Objects["fu_record"][apptest.InA]))
+				return r.StatusCode
+			}},
+			{"the community's duties", func() int { r, _ := leader.Get("/followups/all"); return r.StatusCode }},
+			{"today's patrols", func() int { r, _ := grid.Get("/patrols"); return r.StatusCode }},
+			{"patrol page", func() int {
+				r, _ := grid.Get(fmt.Sprintf("/patrols/%d", w.Objects["patrol"][apptest.InA]))
+				return r.StatusCode
+			}},
+			{"opinions", func() int { r, _ := leader.Get("/opinions"); return r.StatusCode }},
+			{"venues", func() int { r, _ := leader.Get("/venues"); return r.StatusCode }},
+			{"venues of a day", func() int { r, _ := leader.Get("/venues/day"); return r.StatusCode }},
 		}
 		for _, st := range steps {
 			stmts := record(w.DB, st.do)
@@ -98,7 +116,7 @@ type statement struct {
 	args []any
 }
 
-var communityTable = regexp.MustCompile(`\b(reg_[a-z_]+|estate|building|entrance|dwelling|cases|case_[a-z_]+|import_upload[a-z_]*|audit_log|audit_head)\b`)
+var communityTable = regexp.MustCompile(`\b(reg_[a-z_]+|estate|building|entrance|dwelling|cases|case_[a-z_]+|import_upload[a-z_]*|audit_log|audit_head|fu_(?:duty|record)[a-z_]*|patrol|patrol_(?:building|point)|op_[a-z_]+|venue(?:_[a-z_]+)?)\b`)
 
 // record runs do and returns the statements it sent that read or write
 // community tables.

@@ -203,7 +203,10 @@ func (s *Service) GetRecord(ctx context.Context, p *auth.Principal, id int64) (*
 	if err := p.Require(PermRead); err != nil {
 		return nil, err
 	}
-	rec, err := scanRecord(s.DB.QueryRowContext(ctx, `SELECT `+recordCols+` FROM fu_record r WHERE r.id = ?`, id))
+	// The scope's condition in the statement, not only checked after: it
+	// names the community, so that on Citus the read goes to its one shard.
+	sc, args := p.Scope.SQL(s.DB.Dialect(), "r.community_id", "r.grid_id")
+	rec, err := scanRecord(s.DB.QueryRowContext(ctx, `SELECT `+recordCols+` FROM fu_record r WHERE r.id = ? AND `+sc, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}

@@ -1095,7 +1095,10 @@ func (s *Service) GetDuty(ctx context.Context, p *auth.Principal, id int64) (*Du
 
 // dutyFor reads a duty and its rule, within p's scope and what p may see.
 func (s *Service) dutyFor(ctx context.Context, p *auth.Principal, id int64) (*Duty, *Rule, error) {
-	du, err := scanDuty(s.DB.QueryRowContext(ctx, `SELECT `+dutyCols+` FROM fu_duty d WHERE d.id = ?`, id))
+	// The scope's condition in the statement, not only checked after: it
+	// names the community, so that on Citus the read goes to its one shard.
+	sc, args := p.Scope.SQL(s.DB.Dialect(), "d.community_id", "d.grid_id")
+	du, err := scanDuty(s.DB.QueryRowContext(ctx, `SELECT `+dutyCols+` FROM fu_duty d WHERE d.id = ? AND `+sc, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, auth.ErrNotFound
 	}

@@ -47,10 +47,10 @@ func (s *Service) bookingAccess(ctx context.Context, p *auth.Principal, b *Booki
 
 // readCond is the condition of the bookings p may read: those of venues in
 // its scope for staff; a resident's own.
-func (s *Service) readCond(p *auth.Principal) (string, []any, error) {
+func (s *Service) readCond(ctx context.Context, p *auth.Principal) (string, []any, error) {
 	switch {
 	case p.Can(PermRead):
-		sc, args := s.scopeSQL(p, "b.community_id")
+		sc, args := s.scopeSQL(ctx, p, "b.community_id")
 		return sc, args, nil
 	case p.Can(PermPortal):
 		// A resident account not yet tied to its registry person has none.
@@ -61,7 +61,7 @@ func (s *Service) readCond(p *auth.Principal) (string, []any, error) {
 
 // GetBooking returns a booking p may read, with what p may do with it.
 func (s *Service) GetBooking(ctx context.Context, p *auth.Principal, id int64) (*Booking, error) {
-	cond, args, err := s.readCond(p)
+	cond, args, err := s.readCond(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func (s *Service) GetBooking(ctx context.Context, p *auth.Principal, id int64) (
 // ListBookings returns the bookings p may read that f selects, by start
 // (the latest first unless From is set), and the total.
 func (s *Service) ListBookings(ctx context.Context, p *auth.Principal, f Filter) ([]*Booking, int, error) {
-	cond, args, err := s.readCond(p)
+	cond, args, err := s.readCond(ctx, p)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -158,7 +158,7 @@ func (s *Service) DayBookings(ctx context.Context, p *auth.Principal, communityI
 	if err := p.Require(PermRead); err != nil {
 		return nil, err
 	}
-	sc, args := s.scopeSQL(p, "b.community_id")
+	sc, args := s.scopeSQL(ctx, p, "b.community_id")
 	where := "b.day = ? AND b.status IN ('pending', 'approved') AND " + sc
 	args = append([]any{day}, args...)
 	if communityID != 0 {
@@ -388,7 +388,7 @@ func (s *Service) Release(ctx context.Context, p *auth.Principal, activityID int
 	if err := p.Require(PermBook); err != nil {
 		return 0, err
 	}
-	sc, args := s.scopeSQL(p, "b.community_id")
+	sc, args := s.scopeSQL(ctx, p, "b.community_id")
 	list, err := s.bookings(ctx, p, `SELECT `+bookingCols+bookingFrom+` WHERE b.source = ? AND b.source_ref = ? AND b.status IN ('pending', 'approved') AND `+sc,
 		append([]any{SourceActivity, activityID}, args...)...)
 	if err != nil {

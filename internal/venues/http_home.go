@@ -41,7 +41,7 @@ func (s *Service) Pending(ctx context.Context, p *auth.Principal) ([]*Booking, e
 	if !p.Can(PermManage) {
 		return nil, nil
 	}
-	sc, args := s.scopeSQL(p, "b.community_id")
+	sc, args := s.scopeSQL(ctx, p, "b.community_id")
 	list, err := s.bookings(ctx, p, `SELECT `+bookingCols+bookingFrom+` WHERE b.status = 'pending' AND b.ends_at > ? AND `+sc+` ORDER BY b.starts_at, b.id LIMIT 500`,
 		append([]any{s.now().UnixMilli()}, args...)...)
 	if err != nil {

@@ -59,19 +59,29 @@ var ErrClosedVenue = i18n.NewError("conflict", "venues.err_inactive")
 
 // scopeSQL restricts rows whose community column is col to what p reaches:
 // the communities of its scope, those of the grids it reaches one by one
-// (a grid worker books the rooms of their community), and the streets (and
-// above) of its subtrees, whose own venues carry the street's id.
-func (s *Service) scopeSQL(p *auth.Principal, col string) (string, []any) {
+// (a grid worker books the rooms of their community), and for the staff of
+// a street (or above) the streets of their subtrees, whose own venues carry
+// the street's id. A community's staff do not reach their street's own
+// venues: what a community does reads its own partition only (one shard on
+// Citus, TestCommunityWorkIsSingleShard); the street's staff book those.
+func (s *Service) scopeSQL(ctx context.Context, p *auth.Principal, col string) (string, []any) {
 	if p.Scope.All {
 		return "1=1", nil
 	}
 	ids := slices.Concat(p.Scope.Communities, p.Scope.GridCommunities)
 	for _, r := range p.Scope.Roots {
-		for _, part := range strings.Split(strings.Trim(r.Path, "/"), "/") {
-			if id, err := strconv.ParseInt(part, 10, 64); err == nil {
-				ids = append(ids, id)
+		if u, ok := s.Org.Lookup(ctx, r.ID); !ok || u.Level == org.Community || u.Level == org.Grid {
+			continue
+		}
+		if streets, err := s.Org.InScope(ctx, p, org.Street); err == nil {
+			for _, u := range streets {
+				ids = append(ids, u.ID)
 			}
 		}
+		break
+	}
+	if len(ids) == 0 {
+		return "1=0", nil
 	}
 	slices.Sort(ids)
 	return s.DB.Dialect().IDSet(col, slices.Compact(ids))
@@ -119,7 +129,7 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (*Venue,
 	if err := p.Require(PermRead); err != nil {
 		return nil, err
 	}
-	sc, args := s.scopeSQL(p, "v.community_id")
+	sc, args := s.scopeSQL(ctx, p, "v.community_id")
 	v, err := scanVenue(s.DB.QueryRowContext(ctx, `SELECT `+venueCols+venueFrom+` WHERE v.id = ? AND `+sc, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
@@ -144,7 +154,7 @@ func (s *Service) ListVenues(ctx context.Context, p *auth.Principal, f VenueFilt
 	if err := p.Require(PermRead); err != nil {
 		return nil, err
 	}
-	sc, args := s.scopeSQL(p, "v.community_id")
+	sc, args := s.scopeSQL(ctx, p, "v.community_id")
 	where := []string{sc}
 	if f.CommunityID != 0 {
 		where, args = append(where, "v.community_id = ?"), append(args, f.CommunityID)
