@@ -74,7 +74,11 @@ func (s *Service) DwellingAddresses(ctx context.Context, q db.Queryer, rev int64
 	for id := range missing {
 		ask = append(ask, id)
 	}
-	inCommunities, args := s.DB.IDsIn("d.community_id", communities)
+	// The communities as a list (one: "= ?"), not an array: with an
+	// equality PostgreSQL carries the community to the joined buildings,
+	// estates and entrances and looks each up by its key; given "= ANY" a
+	// Citus worker hashed every building of its shard for 50 addresses.
+	inCommunities, args := s.DB.Dialect().IDSet("d.community_id", communities)
 	in, idArgs := s.DB.IDsIn("d.id", ask)
 	rows, err := q.QueryContext(ctx, `SELECT d.id, d.room, COALESCE(e.name, ''), COALESCE(b.name, ''), COALESCE(en.name, '')
 		FROM dwelling d LEFT JOIN building b ON b.community_id = d.community_id AND b.id = d.building_id
