@@ -183,7 +183,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=cache_size(-8000)&_pragma=mmap_size(2147483648)&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=cache_size(-8000)&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, err
@@ -202,8 +202,14 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 
 // sqliteReaders is the size of the read pool: two per core (reads are CPU
 // work once the file is cached; more connections would only hold more page
-// caches), at least 4 so that a long export does not starve the pages, at most 8.
+// caches), at least 4 so that a long export does not starve the pages, at
+// most 8; and two more than the read queue may hold (see readGateSize).
 func sqliteReaders() int {
+	return sqliteQueued() + 2
+}
+
+// sqliteQueued is how many units of the read queue run at once on SQLite.
+func sqliteQueued() int {
 	return min(8, max(4, 2*runtime.GOMAXPROCS(0)))
 }
 
@@ -411,13 +417,16 @@ func (d *DB) readStmt(ctx context.Context, q string) *sql.Stmt {
 	return kept
 }
 
-// readGateSize is how many Read units run at once: SQLite's readers; on
-// PostgreSQL two per core of this process's machine, well under the pool, as
-// more statements at once only share the same cores (measured: a due list
-// costs PostgreSQL 0.9 ms of CPU with four at once, 1.4 ms with twenty).
+// readGateSize is how many Read units run at once: on SQLite as many as
+// there are readers for the queue (sqliteReaders keeps two more for the reads
+// made outside it, so that a unit's own read outside it, such as a cache
+// filled on a miss, always finds a connection); on PostgreSQL two per core of
+// this process's machine, well under the pool, as more statements at once
+// only share the same cores (measured: a due list costs PostgreSQL 0.9 ms of
+// CPU with four at once, 1.4 ms with twenty).
 func readGateSize(engine Dialect) int {
 	if engine == SQLite {
-		return sqliteReaders()
+		return sqliteQueued()
 	}
 	return max(4, 2*runtime.GOMAXPROCS(0))
 }

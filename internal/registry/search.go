@@ -492,110 +492,148 @@ func (s *Service) ListPeople(ctx context.Context, pr *auth.Principal, f Filter) 
 	}
 	order := orderBy(f.Sort)
 	limit, limitArgs := s.DB.Page(f.Limit, f.Offset)
-	var ids []int64
 	total := -1
-	switch {
-	case q.byInitials && order == orderBy(""):
-		// Initials in name order: those exactly as typed first, then longer
-		// ones, each in pinyin order ("wj": 王杰 before 王佳慧). Within a
-		// community that is the order of reg_person_community_initials, so
-		// the page is the index's first entries and the count its range:
-		// one statement, with no sort of ten thousand matches.
-		order = "p.name_initials, p.name_pinyin, p.id"
-		total, ids, err = s.countAndPage(ctx, f.Offset, `SELECT (SELECT COUNT(*) FROM reg_person p WHERE `+q.sql()+`), p.id FROM reg_person p WHERE `+q.sql()+` ORDER BY `+order+limit,
-			append(append(append([]any{}, q.args...), q.args...), limitArgs...))
-		if err != nil {
+	byInitials := q.byInitials && order == orderBy("")
+	if !byInitials && !q.searched {
+		// The plain list's count, kept a while (countPeople): asked before
+		// the page's unit of the read queue, which must not wait for it.
+		if total, err = s.countPeople(ctx, q); err != nil {
 			return nil, 0, err
 		}
-	case q.searched:
-		// A search's matches, few as a rule, are gathered first (at most
-		// searchSortMax and one), then counted and sorted, in one statement:
-		// on Citus each statement is a trip through the coordinator. Left to
-		// itself, the planner may walk the whole list in name order hoping to
-		// meet fifty matches early: PostgreSQL does so for rare initials, and
-		// reads a community's million rows to find three.
-		total, ids, err = s.countAndPage(ctx, f.Offset, `WITH m AS MATERIALIZED (SELECT `+sortColumns(f.Sort)+` FROM reg_person p WHERE `+q.sql()+` LIMIT `+strconv.Itoa(searchSortMax+1)+`)
-			SELECT (SELECT COUNT(*) FROM m), p.id FROM m p ORDER BY `+order+limit, append(append([]any{}, q.args...), limitArgs...))
-		if err != nil {
-			return nil, 0, err
-		}
-		if total > searchSortMax {
-			ids, total = nil, -1 // too many to sort apart: counted and paged below
+		if total == 0 || f.Offset >= total {
+			return nil, total, nil
 		}
 	}
-	if total < 0 {
-		if q.searched {
-			err = s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_person p WHERE `+q.sql(), q.args...).Scan(&total)
-		} else {
-			total, err = s.countPeople(ctx, q)
-		}
-		if err != nil {
-			return nil, 0, err
-		}
-	}
-	if total == 0 || f.Offset >= total {
-		return nil, total, nil
-	}
-	// The page's ids first, from the indexes alone where they suffice; then
-	// the rows shown, by id. Two statements, not one with a subquery: it is as
-	// fast, and PostgreSQL, which plans each statement on each connection
-	// (anew for its first executions, and a page's statement is one of many,
-	// see db.Page), plans these two in a fifth of the time: a server used to
-	// spend its first second planning lists.
-	if ids == nil {
-		ids, err = s.DB.Int64s(ctx, `SELECT p.id FROM reg_person p WHERE `+q.sql()+` ORDER BY `+order+limit, append(q.args, limitArgs...)...)
-		if err != nil {
-			return nil, 0, err
-		}
-	}
-	if len(ids) == 0 {
-		return nil, total, nil
-	}
-	// In scope again: someone moved out of it between the two is left out.
-	in, args := s.DB.IDsIn("p.id", ids)
-	sel, scan := personListSelect, scanPersonColumns
-	if f.Brief {
-		sel, scan = personBriefSelect, scanBriefPerson
-	}
-	sc, scArgs := s.scope(pr, "p.community_id", "p.grid_id")
-	rows, err := s.DB.QueryContext(ctx, sel+` WHERE `+in+` AND `+sc, append(args, scArgs...)...)
+	visible, err := s.VisibleTags(ctx, pr)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	byID := make(map[int64]*Person, len(ids))
-	var placeRev int64
-	for rows.Next() {
-		p, err := scan(rows, &placeRev)
+	var out []*Person
+	// The page's statements as one unit of the read queue (db.Read): under
+	// load, lists are served in the order they were asked for.
+	err = s.DB.Read(ctx, func(rq db.Queryer) error {
+		var ids []int64
+		var err error
+		switch {
+		case byInitials:
+			// Initials in name order: those exactly as typed first, then longer
+			// ones, each in pinyin order ("wj": 王杰 before 王佳慧). Within a
+			// community that is the order of reg_person_community_initials, so
+			// the page is the index's first entries and the count its range:
+			// one statement, with no sort of ten thousand matches.
+			order = "p.name_initials, p.name_pinyin, p.id"
+			total, ids, err = countAndPage(ctx, rq, f.Offset, `SELECT (SELECT COUNT(*) FROM reg_person p WHERE `+q.sql()+`), p.id FROM reg_person p WHERE `+q.sql()+` ORDER BY `+order+limit,
+				append(append(append([]any{}, q.args...), q.args...), limitArgs...))
+			if err != nil {
+				return err
+			}
+		case q.searched:
+			// A search's matches, few as a rule, are gathered first (at most
+			// searchSortMax and one), then counted and sorted, in one statement:
+			// on Citus each statement is a trip through the coordinator. Left to
+			// itself, the planner may walk the whole list in name order hoping to
+			// meet fifty matches early: PostgreSQL does so for rare initials, and
+			// reads a community's million rows to find three.
+			total, ids, err = countAndPage(ctx, rq, f.Offset, `WITH m AS MATERIALIZED (SELECT `+sortColumns(f.Sort)+` FROM reg_person p WHERE `+q.sql()+` LIMIT `+strconv.Itoa(searchSortMax+1)+`)
+			SELECT (SELECT COUNT(*) FROM m), p.id FROM m p ORDER BY `+order+limit, append(append([]any{}, q.args...), limitArgs...))
+			if err != nil {
+				return err
+			}
+			if total > searchSortMax {
+				ids, total = nil, -1 // too many to sort apart: counted and paged below
+			}
+		}
+		if total < 0 {
+			// Too many to sort apart, or a page past the end: counted alone.
+			if err := rq.QueryRowContext(ctx, `SELECT COUNT(*) FROM reg_person p WHERE `+q.sql(), q.args...).Scan(&total); err != nil {
+				return err
+			}
+		}
+		if total == 0 || f.Offset >= total {
+			return nil
+		}
+		// The page's ids first, from the indexes alone where they suffice; then
+		// the rows shown, by id. Two statements, not one with a subquery: it is as
+		// fast, and PostgreSQL, which plans each statement on each connection
+		// (anew for its first executions, and a page's statement is one of many,
+		// see db.Page), plans these two in a fifth of the time: a server used to
+		// spend its first second planning lists.
+		if ids == nil {
+			if ids, err = int64s(rq.QueryContext(ctx, `SELECT p.id FROM reg_person p WHERE `+q.sql()+` ORDER BY `+order+limit, append(q.args, limitArgs...)...)); err != nil {
+				return err
+			}
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		// In scope again: someone moved out of it between the two is left out.
+		in, args := s.DB.IDsIn("p.id", ids)
+		sel, scan := personListSelect, scanPersonColumns
+		if f.Brief {
+			sel, scan = personBriefSelect, scanBriefPerson
+		}
+		sc, scArgs := s.scope(pr, "p.community_id", "p.grid_id")
+		rows, err := rq.QueryContext(ctx, sel+` WHERE `+in+` AND `+sc, append(args, scArgs...)...)
 		if err != nil {
-			return nil, 0, err
+			return err
 		}
-		byID[p.ID] = p
-	}
-	if err := rows.Err(); err != nil {
+		defer rows.Close()
+		byID := make(map[int64]*Person, len(ids))
+		var placeRev int64
+		for rows.Next() {
+			p, err := scan(rows, &placeRev)
+			if err != nil {
+				return err
+			}
+			byID[p.ID] = p
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		out = make([]*Person, 0, len(ids))
+		for _, id := range ids {
+			if p := byID[id]; p != nil {
+				out = append(out, p)
+			}
+		}
+		if err := s.attachAddresses(ctx, rq, placeRev, out); err != nil {
+			return err
+		}
+		return s.attachVisibleTags(ctx, rq, visible, out)
+	})
+	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]*Person, 0, len(ids))
-	for _, id := range ids {
-		if p := byID[id]; p != nil {
-			out = append(out, p)
+	return out, total, nil
+}
+
+// int64s reads a one-column query of integers.
+func int64s(rows *sql.Rows, err error) ([]int64, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
 		}
+		out = append(out, v)
 	}
-	if err := s.attachAddresses(ctx, s.DB.Reader(), placeRev, out); err != nil {
-		return nil, 0, err
-	}
-	return out, total, s.attachTags(ctx, s.DB.Reader(), pr, out)
+	return out, rows.Err()
 }
 
 // countAndPage runs a statement whose rows are (count of all matches, id of
 // one on the page) for the page at offset. An empty first page means nothing
 // matches (total 0); an empty later one carries no count (total -1).
-func (s *Service) countAndPage(ctx context.Context, offset int, stmt string, args []any) (total int, ids []int64, err error) {
+func countAndPage(ctx context.Context, q db.Queryer, offset int, stmt string, args []any) (total int, ids []int64, err error) {
 	total = -1
 	if offset == 0 {
 		total = 0
 	}
-	rows, err := s.DB.QueryContext(ctx, stmt, args...)
+	rows, err := q.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -365,6 +365,12 @@ func (s *Service) attachTags(ctx context.Context, q db.Queryer, pr *auth.Princip
 	if err != nil {
 		return err
 	}
+	return s.attachVisibleTags(ctx, q, visible, people)
+}
+
+// attachVisibleTags is attachTags with the viewer's tags already read (inside
+// a unit of db.Read, which must not reach for a second connection).
+func (s *Service) attachVisibleTags(ctx context.Context, q db.Queryer, visible []*Tag, people []*Person) error {
 	byID := map[int64]*Tag{}
 	for _, t := range visible {
 		byID[t.ID] = t
