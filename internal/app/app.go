@@ -24,6 +24,7 @@ import (
 	"linli/internal/registry"
 	"linli/internal/settings"
 	"linli/internal/venues"
+	"linli/internal/volunteers"
 	"linli/internal/web"
 )
 
@@ -43,6 +44,7 @@ func Migrations() []db.Migrations {
 		patrols.Migrations,
 		opinions.Migrations,
 		venues.Migrations,
+		volunteers.Migrations,
 	}
 }
 
@@ -59,21 +61,22 @@ type Options struct {
 
 // App is a running Linli: its services and its HTTP handler.
 type App struct {
-	DB        *db.DB
-	Keys      *privacy.Keys
-	Audit     *audit.Log
-	Auth      *auth.Service
-	Org       *org.Service
-	Places    *places.Service
-	Registry  *registry.Service
-	Imports   *importflow.Service
-	Web       *web.Server
-	Calendar  *calendar.Service
-	Cases     *cases.Service
-	Followups *followups.Service
-	Patrols   *patrols.Service
-	Opinions  *opinions.Service
-	Venues    *venues.Service
+	DB         *db.DB
+	Keys       *privacy.Keys
+	Audit      *audit.Log
+	Auth       *auth.Service
+	Org        *org.Service
+	Places     *places.Service
+	Registry   *registry.Service
+	Imports    *importflow.Service
+	Web        *web.Server
+	Calendar   *calendar.Service
+	Cases      *cases.Service
+	Followups  *followups.Service
+	Patrols    *patrols.Service
+	Opinions   *opinions.Service
+	Venues     *venues.Service
+	Volunteers *volunteers.Service
 
 	// workers run in the background of "serve" (time limits, reminders, publicity
 	// periods). Each must be safe with several instances on one database: claim
@@ -171,6 +174,12 @@ func New(opts Options) *App {
 	a.Venues.Routes(a.Web)
 	a.Venues.APIRoutes(a.Web)
 	a.Registry.Related = append(a.Registry.Related, personVenueBookings(a.Venues))
+
+	a.Volunteers = &volunteers.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Keys: opts.Keys, People: volunteerPeople{a.Registry}, Home: a.Registry.ResidentHome}
+	a.Volunteers.Routes(a.Web)
+	a.Volunteers.APIRoutes(a.Web)
+	a.Imports.Routes(a.Web, volunteers.Importer{S: a.Volunteers}, "/volunteers/import")
+	a.Registry.Related = append(a.Registry.Related, personVolunteerHours(a.Volunteers))
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
 	}
