@@ -47,7 +47,7 @@ func (s *Service) CreateExpert(ctx context.Context, p *auth.Principal, in Expert
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "volunteers.expert_create", "vol_expert", id, in.CommunityID, audit.Success).
-			WithDetail(map[string]any{"field": in.Field}))
+			WithDetail(map[string]any{"kind": in.Field}))
 	})
 	return id, err
 }

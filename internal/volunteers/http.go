@@ -36,11 +36,11 @@ func (s *Service) Routes(srv *web.Server) {
 	srv.Page("GET", "/volunteers/{id}", PermRead, "volunteer", h.volunteerPage)
 	for _, op := range volunteerOps {
 		perm := PermWrite
-		if op.confirm {
+		if op.Confirm {
 			perm = PermConfirm
 		}
-		srv.Page("GET", "/volunteers/{id}/"+op.path, perm, "volunteer", h.opPage(op))
-		srv.Page("POST", "/volunteers/{id}/"+op.path, perm, "volunteer", h.op(op))
+		srv.Page("GET", "/volunteers/{id}/"+op.Path, perm, "volunteer", h.opPage(op))
+		srv.Page("POST", "/volunteers/{id}/"+op.Path, perm, "volunteer", h.op(op))
 	}
 
 	srv.Page("GET", "/volunteers/teams", PermRead, "", h.teamsPage)
@@ -78,9 +78,9 @@ func (s *Service) Routes(srv *web.Server) {
 
 // volunteerOp is a change of a volunteer, a form on a page of its own.
 type volunteerOp struct {
-	path    string // under /volunteers/{id}/
-	key     string // its name in the catalogue: volunteers.op.<key>
-	confirm bool   // needs PermConfirm
+	Path    string // under /volunteers/{id}/
+	Key     string // its name in the catalogue: volunteers.op.<key>
+	Confirm bool   // needs PermConfirm
 }
 
 var volunteerOps = []volunteerOp{
@@ -277,19 +277,19 @@ func (h *handlers) renderOp(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if err != nil {
 		return err
 	}
-	if (op.confirm && !d.V.Access.Confirm) || !d.V.Access.Write && !op.confirm {
+	if (op.Confirm && !d.V.Access.Confirm) || !d.V.Access.Write && !op.Confirm {
 		return auth.ErrForbidden
 	}
 	d.Op = op
-	if op.key == "hours" || op.key == "join" {
+	if op.Key == "hours" || op.Key == "join" {
 		if d.Teams, err = h.s.ListTeams(r.Context(), p, d.V.CommunityID, ""); err != nil {
 			return err
 		}
 	}
-	view := web.View{Title: i18n.T("volunteers.op."+op.key) + "：" + d.V.Name, ActiveNav: "/volunteers", Data: d, Errors: errs}
+	view := web.View{Title: i18n.T("volunteers.op."+op.Key) + "：" + d.V.Name, ActiveNav: "/volunteers", Data: d, Errors: errs}
 	if errs.Any() {
 		view.Form = r.PostForm
-	} else if op.key == "edit" {
+	} else if op.Key == "edit" {
 		view.Form = url.Values{"name": {d.V.Name}, "skills": {d.V.Skills}, "availability": {d.V.Availability}, "training": {d.V.Training}, "note": {d.V.Note}}
 	}
 	return h.srv.Render(w, r, "volunteers/op.html", view)
@@ -303,7 +303,7 @@ func (h *handlers) op(op volunteerOp) web.HandlerFunc {
 			return err
 		}
 		back := "/volunteers/" + itoa(id)
-		switch op.key {
+		switch op.Key {
 		case "edit":
 			in := volunteerInput(r)
 			err = h.s.UpdateVolunteer(ctx, p, id, in)
@@ -337,7 +337,7 @@ func (h *handlers) op(op volunteerOp) web.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return h.srv.Redirect(w, r, back, i18n.T("volunteers.done."+op.key))
+		return h.srv.Redirect(w, r, back, i18n.T("volunteers.done."+op.Key))
 	}
 }
 

@@ -22,8 +22,8 @@ import (
 // registry person of the community when the row gives an ID number, else an
 // outsider with a phone. A team the row names is joined (and made, when the
 // community has none of that name); hours served before, when given, become
-// one confirmed record of the import. A person already a volunteer, or
-// named twice, is skipped and counted, so the same register twice adds
+// one confirmed record of the import. A person already a volunteer (an outsider: one of
+// the same name), or named twice, is skipped and counted, so the same register twice adds
 // nothing. A commit writes every row or none, with one audit entry.
 type Importer struct{ S *Service }
 
@@ -96,18 +96,24 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 	res := &importflow.Result{}
 	col := func(key string) string { return importflow.ColumnLabel(req.Mapping, fields, key) }
 	today := s.today()
-	existing := map[int64]bool{}
-	rows, err := s.DB.QueryContext(ctx, `SELECT person_id FROM vol_volunteer WHERE community_id = ? AND person_id IS NOT NULL`, req.CommunityID)
+	// Who is a volunteer already: registry people by id, outsiders by name.
+	existing, outsiders := map[int64]bool{}, map[string]bool{}
+	rows, err := s.DB.QueryContext(ctx, `SELECT COALESCE(person_id, 0), name FROM vol_volunteer WHERE community_id = ?`, req.CommunityID)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		existing[id] = true
+		if id != 0 {
+			existing[id] = true
+		} else {
+			outsiders[name] = true
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -196,7 +202,7 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 					ir.in.PersonID, ir.in.Name, ir.grid, ir.in.Phone = per.ID, per.Name, per.GridID, ""
 				}
 			}
-		} else if ir.in.Phone == "" && !bad {
+		} else if ir.in.Phone == "" && strings.TrimSpace(v["phone"]) == "" {
 			problem("phone", "", i18n.M("volunteers.import_no_contact"))
 		}
 		if bad {
@@ -204,12 +210,14 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 			return nil
 		}
 		res.Good++
-		if ir.in.PersonID != 0 && existing[ir.in.PersonID] {
+		if (ir.in.PersonID != 0 && existing[ir.in.PersonID]) || (ir.in.PersonID == 0 && outsiders[ir.in.Name]) {
 			skipped++
 			return nil
 		}
 		if ir.in.PersonID != 0 {
 			existing[ir.in.PersonID] = true
+		} else {
+			outsiders[ir.in.Name] = true
 		}
 		if ir.team != "" && teamIDs[ir.team] == 0 {
 			newTeams[ir.team] = true
@@ -261,7 +269,7 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 			}
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "volunteers.import", "org_unit", req.CommunityID, req.CommunityID, audit.Success).
-			WithDetail(map[string]any{"volunteers": len(plan), "teams": len(newTeams), "skipped": skipped}))
+			WithDetail(map[string]any{"created": len(plan), "teams": len(newTeams), "skipped": skipped}))
 	})
 	if db.IsUniqueViolation(err) {
 		// A volunteer registered meanwhile: the check is run again.

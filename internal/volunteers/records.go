@@ -376,22 +376,17 @@ func (s *Service) SetBands(ctx context.Context, p *auth.Principal, street int64,
 	}
 	errs := &i18n.Errors{}
 	var bands []int
-	empty := true
-	for _, h := range hours {
-		if strings.TrimSpace(h) != "" {
-			empty = false
-		}
+	// Trailing blanks: fewer bands than five.
+	for len(hours) > 0 && strings.TrimSpace(hours[len(hours)-1]) == "" {
+		hours = hours[:len(hours)-1]
 	}
-	if !empty {
-		for i, h := range hours {
-			m, ok := parseHours(h)
-			field := "band_" + strconv.Itoa(i+1)
-			if !ok || (len(bands) > 0 && m <= bands[len(bands)-1]) {
-				errs.Add(field, "volunteers.err_band", "stars", i+1)
-				continue
-			}
-			bands = append(bands, m)
+	for i, h := range hours {
+		m, ok := parseHours(h)
+		if !ok || (len(bands) > 0 && m <= bands[len(bands)-1]) {
+			errs.Add("band_"+strconv.Itoa(i+1), "volunteers.err_band", "stars", i+1)
+			continue
 		}
+		bands = append(bands, m)
 	}
 	if errs.Any() {
 		return errs
