@@ -222,7 +222,7 @@ func TestCertificateAndPersonPanel(t *testing.T) {
 		srv := w.Server(t)
 		c := apptest.NewClient(t, srv.URL).Login("community_admin", apptest.Password)
 		resp, body := c.Get(fmt.Sprintf("/volunteers/%d/certificate/print", id))
-		if resp.StatusCode != 200 {
+		if resp.StatusCode != 200 || !strings.Contains(body, "op-form") {
 			t.Fatalf("certificate form: %d", resp.StatusCode)
 		}
 		resp, body = c.PostForm(fmt.Sprintf("/volunteers/%d/certificate/print", id), url.Values{})
