@@ -116,9 +116,9 @@ func demoVolunteers(ctx context.Context, env *Env) error {
 				}
 			}
 		}
-		// One member left the patrol in the spring; the volunteer stays.
+		// One member left the patrol this week; the volunteer stays.
 		if len(vols) > 5 {
-			if err := s.EndMember(ctx, sys, teams[2], demoMember(ctx, env, c, teams[2], vols[5]), now.AddDate(0, -4, 0).Format(time.DateOnly)); err != nil {
+			if err := s.EndMember(ctx, sys, teams[2], demoMember(ctx, env, c, teams[2], vols[5]), now.AddDate(0, 0, -2).Format(time.DateOnly)); err != nil {
 				return err
 			}
 		}
