@@ -61,21 +61,22 @@ type Options struct {
 
 // App is a running Linli: its services and its HTTP handler.
 type App struct {
-	DB         *db.DB
-	Keys       *privacy.Keys
-	Audit      *audit.Log
-	Auth       *auth.Service
-	Org        *org.Service
-	Places     *places.Service
-	Registry   *registry.Service
-	Imports    *importflow.Service
-	Web        *web.Server
-	Calendar   *calendar.Service
-	Cases      *cases.Service
-	Followups  *followups.Service
-	Patrols    *patrols.Service
-	Opinions   *opinions.Service
-	Venues     *venues.Service
+	DB        *db.DB
+	Keys      *privacy.Keys
+	Audit     *audit.Log
+	Auth      *auth.Service
+	Org       *org.Service
+	Places    *places.Service
+	Registry  *registry.Service
+	Imports   *importflow.Service
+	Web       *web.Server
+	Calendar  *calendar.Service
+	Cases     *cases.Service
+	Followups *followups.Service
+	Patrols   *patrols.Service
+	Opinions  *opinions.Service
+	Venues    *venues.Service
+	// Volunteers (志愿者): volunteers, teams, service records, experts.
 	Volunteers *volunteers.Service
 
 	// workers run in the background of "serve" (time limits, reminders, publicity
