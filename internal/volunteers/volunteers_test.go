@@ -1,6 +1,7 @@
 package volunteers_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"linli/internal/apptest"
 	"linli/internal/auth"
 	"linli/internal/i18n"
+	"linli/internal/importexport"
 	"linli/internal/locale"
 	"linli/internal/privacy"
 	"linli/internal/volunteers"
@@ -355,6 +357,23 @@ func TestImport(t *testing.T) {
 		res, _, err = w.App.Imports.RunNow(ctx, leader, im, w.C1, good, true)
 		if err != nil || count() != before+2 || res.Summary[2].Count != 2 {
 			t.Fatalf("again: %v %+v, %d volunteers", err, res, count())
+		}
+		// A spreadsheet with a merged title row above the header (as WPS
+		// and the exports write them) is read from its header.
+		var buf bytes.Buffer
+		xw, err := importexport.NewWriter(&buf, importexport.Meta{Title: "翠苑社区志愿者花名册", ExportedAt: time.Now()}, []string{"序号", "姓名", "联系电话", "技能特长"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := xw.Write(1, "赵六", "13812345678", "电工"); err != nil {
+			t.Fatal(err)
+		}
+		if err := xw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		res, _, err = w.App.Imports.RunNow(ctx, leader, im, w.C1, write("wps.xlsx", buf.String()), false)
+		if err != nil || res.Bad != 0 || res.Good != 1 || res.Summary[0].Count != 1 || count() != before+2 {
+			t.Fatalf("a register with a merged title row: %v %+v", err, res)
 		}
 	})
 }
