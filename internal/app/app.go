@@ -24,6 +24,7 @@ import (
 	"linli/internal/registry"
 	"linli/internal/settings"
 	"linli/internal/venues"
+	"linli/internal/volunteers"
 	"linli/internal/web"
 )
 
@@ -43,6 +44,7 @@ func Migrations() []db.Migrations {
 		patrols.Migrations,
 		opinions.Migrations,
 		venues.Migrations,
+		volunteers.Migrations,
 	}
 }
 
@@ -74,6 +76,8 @@ type App struct {
 	Patrols   *patrols.Service
 	Opinions  *opinions.Service
 	Venues    *venues.Service
+	// Volunteers (志愿者): volunteers, teams, service records, experts.
+	Volunteers *volunteers.Service
 
 	// workers run in the background of "serve" (time limits, reminders, publicity
 	// periods). Each must be safe with several instances on one database: claim
@@ -171,6 +175,12 @@ func New(opts Options) *App {
 	a.Venues.Routes(a.Web)
 	a.Venues.APIRoutes(a.Web)
 	a.Registry.Related = append(a.Registry.Related, personVenueBookings(a.Venues))
+
+	a.Volunteers = &volunteers.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Keys: opts.Keys, People: volunteerPeople{a.Registry}, Home: a.Registry.ResidentHome}
+	a.Volunteers.Routes(a.Web)
+	a.Volunteers.APIRoutes(a.Web)
+	a.Imports.Routes(a.Web, volunteers.Importer{S: a.Volunteers}, "/volunteers/import")
+	a.Registry.Related = append(a.Registry.Related, personVolunteerHours(a.Volunteers))
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
 	}

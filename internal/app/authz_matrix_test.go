@@ -414,6 +414,9 @@ func leakReach(user, kind string, wh apptest.Where) bool {
 	case "venue", "venue_booking":
 		// Venues have no grid: a grid worker reaches their community's.
 		return reachVenue(user, wh)
+	case "volunteer", "volunteer_pending", "vol_team", "vol_record":
+		// Volunteers have no grid either (see reachVolunteer).
+		return reachVolunteer(user, wh)
 	case "sensitive_tag":
 		// A sensitive group's name: only those it is opened to (the leaders here)
 		// and the system administrator who defines groups may ever see it.

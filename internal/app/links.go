@@ -19,6 +19,7 @@ import (
 	"linli/internal/patrols"
 	"linli/internal/registry"
 	"linli/internal/venues"
+	"linli/internal/volunteers"
 	"linli/internal/web"
 )
 
@@ -638,6 +639,57 @@ func personVenueBookings(v *venues.Service) registry.RelatedProvider {
 		for _, b := range list {
 			sec.Items = append(sec.Items, registry.RelatedItem{Title: b.VenueName + "：" + b.Title + "（" + b.Who() + "）", Status: b.StatusName(),
 				Date: b.Day, Href: "/venues/bookings/" + itoa(b.ID)})
+		}
+		return sec, nil
+	}
+}
+
+// volunteerPeople reads the registry people volunteers are, as p may see
+// them: the masked ID number only.
+type volunteerPeople struct{ r *registry.Service }
+
+func (v volunteerPeople) Person(ctx context.Context, p *auth.Principal, id int64) (volunteers.Person, error) {
+	per, err := v.r.GetPerson(ctx, p, id)
+	if err != nil {
+		return volunteers.Person{}, err
+	}
+	return volunteers.Person{ID: per.ID, CommunityID: per.CommunityID, GridID: per.GridID, Name: per.Name, IDMask: per.IDMask}, nil
+}
+
+func (v volunteerPeople) Find(ctx context.Context, p *auth.Principal, q string) ([]volunteers.Person, error) {
+	f := registry.NewFilter()
+	f.Q, f.Limit = q, 10
+	list, _, err := v.r.ListPeople(ctx, p, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]volunteers.Person, 0, len(list))
+	for _, per := range list {
+		out = append(out, volunteers.Person{ID: per.ID, CommunityID: per.CommunityID, GridID: per.GridID, Name: per.Name, IDMask: per.IDMask})
+	}
+	return out, nil
+}
+
+// personVolunteerHours is the 志愿服务 panel of the household file and the
+// person page: the members (or the person) who volunteer, with their
+// confirmed hours and level. Those who do not read volunteers get no panel.
+func personVolunteerHours(v *volunteers.Service) registry.RelatedProvider {
+	return func(ctx context.Context, p *auth.Principal, householdID int64, personIDs []int64) (registry.RelatedSection, error) {
+		if !p.Can(volunteers.PermRead) {
+			return registry.RelatedSection{}, nil
+		}
+		sec := registry.RelatedSection{Title: i18n.T("volunteers.related_title")}
+		list, err := v.HoursOf(ctx, p, personIDs)
+		if err != nil {
+			return sec, err
+		}
+		for _, h := range list {
+			item := registry.RelatedItem{Title: i18n.T("volunteers.related_item", "name", h.Name, "n", volunteers.Hours(h.Minutes)), Status: h.Status,
+				Href: "/volunteers/" + itoa(h.VolunteerID)}
+			if h.Level.Stars > 0 {
+				item.Status += " · " + i18n.T("volunteers.n_stars", "n", h.Level.Stars)
+			}
+			sec.Items = append(sec.Items, item)
 		}
 		return sec, nil
 	}

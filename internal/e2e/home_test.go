@@ -158,6 +158,15 @@ func TestHomePerRole(t *testing.T) {
 		for _, g := range vgroups {
 			fu[g.Urgency] += g.Total
 		}
+		// Volunteers' registrations and service records awaiting
+		// confirmation (待确认) too.
+		volgroups, err := site.App.Volunteers.Todos(bg, p, web.TodoLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range volgroups {
+			fu[g.Urgency] += g.Total
+		}
 		var want []string
 		for _, g := range []struct {
 			id string

@@ -133,6 +133,7 @@ var auditFieldKeys = []string{
 	"items", "zero_report", "case", "finding", "checklist", "month", "rule_id",
 	"minutes", "capped", "track_consent", "points",
 	"venue_id", "status", "series_id",
+	"volunteer_id", "member_id", "activity_id", "teams", "skipped",
 }
 
 var _ = i18n.Family("audit.field.", auditFieldKeys...)
