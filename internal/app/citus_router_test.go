@@ -72,6 +72,9 @@ func TestCommunityWorkIsSingleShard(t *testing.T) {
 			{"opinions", func() int { r, _ := leader.Get("/opinions"); return r.StatusCode }},
 			{"venues", func() int { r, _ := leader.Get("/venues"); return r.StatusCode }},
 			{"venues of a day", func() int { r, _ := leader.Get("/venues/day"); return r.StatusCode }},
+			{"volunteers", func() int { r, _ := leader.Get("/volunteers"); return r.StatusCode }},
+			{"volunteer teams", func() int { r, _ := leader.Get("/volunteers/teams"); return r.StatusCode }},
+			{"service records to confirm", func() int { r, _ := leader.Get("/volunteers/records"); return r.StatusCode }},
 		}
 		for _, st := range steps {
 			stmts := record(w.DB, st.do)
@@ -116,7 +119,7 @@ type statement struct {
 	args []any
 }
 
-var communityTable = regexp.MustCompile(`\b(reg_[a-z_]+|estate|building|entrance|dwelling|cases|case_[a-z_]+|import_upload[a-z_]*|audit_log|audit_head|fu_(?:duty|record)[a-z_]*|patrol|patrol_(?:building|point)|op_[a-z_]+|venue(?:_[a-z_]+)?)\b`)
+var communityTable = regexp.MustCompile(`\b(reg_[a-z_]+|estate|building|entrance|dwelling|cases|case_[a-z_]+|import_upload[a-z_]*|audit_log|audit_head|fu_(?:duty|record)[a-z_]*|patrol|patrol_(?:building|point)|op_[a-z_]+|venue(?:_[a-z_]+)?|vol_(?:volunteer|team|member|record|expert))\b`)
 
 // record runs do and returns the statements it sent that read or write
 // community tables.

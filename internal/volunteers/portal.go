@@ -50,6 +50,9 @@ func (s *Service) PortalMine(ctx context.Context, p *auth.Principal) (*Mine, err
 	if err != nil {
 		return nil, err
 	}
+	if err := s.attachMinutes(ctx, v); err != nil {
+		return nil, err
+	}
 	m.V = v
 	var total int
 	if m.Years, total, err = s.YearTotals(ctx, v); err != nil {

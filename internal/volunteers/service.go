@@ -138,16 +138,51 @@ func (s *Service) community(ctx context.Context, id int64, errs *i18n.Errors) {
 // ---- volunteers ----
 
 const volCols = `v.id, v.community_id, COALESCE(v.grid_id, 0), COALESCE(v.person_id, 0), v.name, v.phone_mask, v.skills, v.availability, v.training, v.note,
-	v.status, v.source, v.user_id, v.confirmed_at, v.created_at, COALESCE(c.name, ''),
-	COALESCE((SELECT SUM(r.minutes) FROM vol_record r WHERE r.community_id = v.community_id AND r.volunteer_id = v.id AND r.status = 'confirmed'), 0)`
+	v.status, v.source, v.user_id, v.confirmed_at, v.created_at, COALESCE(c.name, '')`
 
 const volFrom = ` FROM vol_volunteer v LEFT JOIN org_unit c ON c.id = v.community_id`
 
 func scanVolunteer(sc interface{ Scan(...any) error }) (*Volunteer, error) {
 	v := &Volunteer{}
 	err := sc.Scan(&v.ID, &v.CommunityID, &v.GridID, &v.PersonID, &v.Name, &v.PhoneMask, &v.Skills, &v.Availability, &v.Training, &v.Note,
-		&v.Status, &v.Source, &v.UserID, &v.ConfirmedAt, &v.CreatedAt, &v.CommunityName, &v.Minutes)
+		&v.Status, &v.Source, &v.UserID, &v.ConfirmedAt, &v.CreatedAt, &v.CommunityName)
 	return v, err
+}
+
+// attachMinutes fills the confirmed minutes of listed volunteers, in one
+// statement keyed by their communities: not a subquery per row, which Citus
+// cannot send to the one shard of the community (it would ask every shard).
+func (s *Service) attachMinutes(ctx context.Context, vs ...*Volunteer) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*Volunteer, len(vs))
+	var ids, comms []int64
+	for _, v := range vs {
+		byID[v.ID] = v
+		ids = append(ids, v.ID)
+		if !slices.Contains(comms, v.CommunityID) {
+			comms = append(comms, v.CommunityID)
+		}
+	}
+	cin, args := s.DB.Dialect().IDSet("community_id", comms)
+	in, idArgs := s.DB.IDsIn("volunteer_id", ids)
+	rows, err := s.DB.QueryContext(ctx, `SELECT volunteer_id, SUM(minutes) FROM vol_record WHERE `+cin+` AND `+in+` AND status = 'confirmed' GROUP BY volunteer_id`,
+		append(args, idArgs...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, minutes int64
+		if err := rows.Scan(&id, &minutes); err != nil {
+			return err
+		}
+		if v := byID[id]; v != nil {
+			v.Minutes = int(minutes)
+		}
+	}
+	return rows.Err()
 }
 
 func (s *Service) checkVolunteer(ctx context.Context, p *auth.Principal, in *VolunteerInput, errs *i18n.Errors) (grid int64) {
@@ -244,7 +279,7 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (*Volunt
 		return nil, err
 	}
 	v.Access = s.access(p, v.CommunityID)
-	return v, nil
+	return v, s.attachMinutes(ctx, v)
 }
 
 // Filter selects volunteers.
@@ -300,7 +335,11 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, f Filter) ([]*Vol
 		v.Access = s.access(p, v.CommunityID)
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return out, s.attachMinutes(ctx, out...)
 }
 
 // UpdateVolunteer changes what a volunteer offers (skills, availability,

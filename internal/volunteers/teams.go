@@ -16,8 +16,7 @@ import (
 // ---- teams and membership ----
 
 const teamCols = `t.id, t.community_id, t.name, t.kind, COALESCE(t.leader_id, 0), t.target_size, t.schedule, t.note, t.active, t.created_at,
-	COALESCE(c.name, ''), COALESCE(l.name, ''),
-	(SELECT COUNT(*) FROM vol_member m WHERE m.community_id = t.community_id AND m.team_id = t.id AND m.left_on = '')`
+	COALESCE(c.name, ''), COALESCE(l.name, '')`
 
 const teamFrom = ` FROM vol_team t LEFT JOIN org_unit c ON c.id = t.community_id
 	LEFT JOIN vol_volunteer l ON l.community_id = t.community_id AND l.id = t.leader_id`
@@ -32,13 +31,53 @@ func (s *Service) teams(ctx context.Context, p *auth.Principal, q string, args .
 	for rows.Next() {
 		t := &Team{}
 		if err := rows.Scan(&t.ID, &t.CommunityID, &t.Name, &t.Kind, &t.LeaderID, &t.TargetSize, &t.Schedule, &t.Note, &t.Active, &t.CreatedAt,
-			&t.CommunityName, &t.LeaderName, &t.Members); err != nil {
+			&t.CommunityName, &t.LeaderName); err != nil {
 			return nil, err
 		}
 		t.Access = s.access(p, t.CommunityID)
 		out = append(out, t)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return out, s.attachMembers(ctx, out)
+}
+
+// attachMembers fills the teams' current member counts in one statement keyed
+// by their communities (see attachMinutes).
+func (s *Service) attachMembers(ctx context.Context, ts []*Team) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*Team, len(ts))
+	var ids, comms []int64
+	for _, t := range ts {
+		byID[t.ID] = t
+		ids = append(ids, t.ID)
+		if !slices.Contains(comms, t.CommunityID) {
+			comms = append(comms, t.CommunityID)
+		}
+	}
+	cin, args := s.DB.Dialect().IDSet("community_id", comms)
+	in, idArgs := s.DB.IDsIn("team_id", ids)
+	rows, err := s.DB.QueryContext(ctx, `SELECT team_id, COUNT(*) FROM vol_member WHERE `+cin+` AND `+in+` AND left_on = '' GROUP BY team_id`,
+		append(args, idArgs...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return err
+		}
+		if t := byID[id]; t != nil {
+			t.Members = n
+		}
+	}
+	return rows.Err()
 }
 
 // GetTeam returns a team in p's scope.
