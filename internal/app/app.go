@@ -24,6 +24,7 @@ import (
 	"linli/internal/registry"
 	"linli/internal/settings"
 	"linli/internal/venues"
+	"linli/internal/activities"
 	"linli/internal/web"
 )
 
@@ -43,6 +44,7 @@ func Migrations() []db.Migrations {
 		patrols.Migrations,
 		opinions.Migrations,
 		venues.Migrations,
+		activities.Migrations,
 	}
 }
 
@@ -74,6 +76,7 @@ type App struct {
 	Patrols   *patrols.Service
 	Opinions  *opinions.Service
 	Venues    *venues.Service
+	Activities *activities.Service
 
 	// workers run in the background of "serve" (time limits, reminders, publicity
 	// periods). Each must be safe with several instances on one database: claim
@@ -171,6 +174,12 @@ func New(opts Options) *App {
 	a.Venues.Routes(a.Web)
 	a.Venues.APIRoutes(a.Web)
 	a.Registry.Related = append(a.Registry.Related, personVenueBookings(a.Venues))
+
+	a.Activities = &activities.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, People: activityPeople{a.Registry}, Venues: activityVenues{a.Venues},
+		Home: activityHome(a.Registry)}
+	a.Activities.Routes(a.Web)
+	a.Activities.APIRoutes(a.Web)
+	a.Registry.Related = append(a.Registry.Related, personActivities(a.Activities))
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
 	}
