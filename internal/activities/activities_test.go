@@ -206,7 +206,7 @@ func TestAPIPortalCheckInSummary(t *testing.T) {
 		if a.Attended != 0 {
 			t.Fatal("a GET checked in")
 		}
-		if resp, _ := res.PostForm("/portal/activities/checkin", url.Values{"t": {"x" + m[1][1:]}}); resp.StatusCode != http.StatusConflict {
+		if resp, _ := res.PostForm("/portal/activities/checkin", url.Values{"t": {"x" + m[1][1:]}}); resp.StatusCode != http.StatusNotFound {
 			t.Fatalf("a wrong token: %d", resp.StatusCode)
 		}
 		if resp, _ := res.PostForm("/portal/activities/checkin", url.Values{"t": {m[1]}}); resp.StatusCode != http.StatusSeeOther {

@@ -206,7 +206,7 @@ func (s *Service) SeedPlan(ctx context.Context, p *auth.Principal, orgID int64, 
 				return err
 			}
 		}
-		return s.Audit.Record(ctx, tx, audit.Event(p, "activities.plan_seed", "activity_plan", first, orgID, audit.Success).WithDetail(map[string]any{"year": year}))
+		return s.Audit.Record(ctx, tx, audit.Event(p, "activities.plan_seed", "activity_plan", first, orgID, audit.Success))
 	})
 }
 

@@ -252,8 +252,7 @@ func (s *Service) Feedback(ctx context.Context, p *auth.Principal, id int64, sat
 		if n, _ := r.RowsAffected(); n == 0 {
 			return ErrNotAttended
 		}
-		return s.Audit.Record(ctx, tx, audit.Event(p, "activities.feedback", "activity", a.ID, a.CommunityID, audit.Success).
-			WithDetail(map[string]any{"satisfaction": satisfaction}))
+		return s.Audit.Record(ctx, tx, audit.Event(p, "activities.feedback", "activity", a.ID, a.CommunityID, audit.Success))
 	})
 }
 

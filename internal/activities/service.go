@@ -81,7 +81,7 @@ var (
 	ErrAlready     = i18n.NewError("conflict", "activities.err_already")
 	ErrNotSigned   = i18n.NewError("conflict", "activities.err_not_signed")
 	ErrNoPerson    = i18n.NewError("conflict", "activities.err_no_person")
-	ErrBadToken    = i18n.NewError("conflict", "activities.err_token")
+	ErrBadToken    = i18n.NewError("not_found", "activities.err_token")
 	ErrNotAttended = i18n.NewError("conflict", "activities.err_not_attended")
 )
 
@@ -354,7 +354,7 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in Input) (int6
 			status, published, token, p.UserID, now, now).Scan(&id); err != nil {
 			return err
 		}
-		return s.Audit.Record(ctx, tx, audit.Event(p, "activities.create", "activity", id, u.ID, audit.Success).WithDetail(map[string]any{"title": in.Title}))
+		return s.Audit.Record(ctx, tx, audit.Event(p, "activities.create", "activity", id, u.ID, audit.Success).WithDetail(map[string]any{"name": in.Title}))
 	})
 	if err != nil || in.VenueID == 0 {
 		return id, err
@@ -366,7 +366,7 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in Input) (int6
 			if _, err := tx.ExecContext(ctx, `DELETE FROM activity WHERE community_id = ? AND id = ?`, u.ID, id); err != nil {
 				return err
 			}
-			return s.Audit.Record(ctx, tx, audit.Event(p, "activities.discard", "activity", id, u.ID, audit.Success).WithDetail(map[string]any{"title": in.Title}))
+			return s.Audit.Record(ctx, tx, audit.Event(p, "activities.discard", "activity", id, u.ID, audit.Success).WithDetail(map[string]any{"name": in.Title}))
 		}); derr != nil {
 			return 0, derr
 		}
@@ -454,7 +454,7 @@ func (s *Service) Cancel(ctx context.Context, p *auth.Principal, id int64, note 
 		return ErrState
 	}
 	if err := s.transition(ctx, p, a, "activities.cancel", StatusCancelled, []string{StatusDraft, StatusPublished}, `, cancel_note = ?, checkin_token = ''`,
-		[]any{note}, map[string]any{"note": note}); err != nil {
+		[]any{note}, map[string]any{"reason": note}); err != nil {
 		return err
 	}
 	if a.VenueID != 0 && s.Venues != nil {

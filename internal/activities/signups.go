@@ -27,9 +27,7 @@ func (s *Service) SignUp(ctx context.Context, p *auth.Principal, id, personID in
 		if err := p.Require(PermPortal); err != nil {
 			return Result{}, err
 		}
-		if p.PersonID == 0 {
-			return Result{}, ErrNoPerson
-		}
+		// PortalGet refuses an account without its registry person.
 		personID, source = p.PersonID, SourcePortal
 		a, err = s.PortalGet(ctx, p, id)
 	} else {
@@ -114,7 +112,7 @@ func (s *Service) signUp(ctx context.Context, p *auth.Principal, a *Activity, pe
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "activities.signup", "activity", a.ID, a.CommunityID, audit.Success).
-			WithDetail(map[string]any{"person_id": per.ID, "status": res.Status, "position": res.Position}))
+			WithDetail(map[string]any{"person_id": per.ID, "status": res.Status}))
 	})
 	if db.IsUniqueViolation(err) {
 		return Result{}, ErrAlready
@@ -193,7 +191,7 @@ func (s *Service) CancelSignUp(ctx context.Context, p *auth.Principal, id, perso
 			}
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "activities.signup_cancel", "activity", a.ID, a.CommunityID, audit.Success).
-			WithDetail(map[string]any{"person_id": personID, "promoted": promoted}))
+			WithDetail(map[string]any{"person_id": personID, "ref_id": promoted}))
 	})
 }
 
@@ -282,7 +280,7 @@ func (s *Service) attend(ctx context.Context, p *auth.Principal, a *Activity, pe
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "activities.attend", "activity", a.ID, a.CommunityID, audit.Success).
-			WithDetail(map[string]any{"person_id": personID, "present": present, "how": how}))
+			WithDetail(map[string]any{"person_id": personID, "active": present, "source": how}))
 	})
 }
 
@@ -307,7 +305,7 @@ func (s *Service) WalkIn(ctx context.Context, p *auth.Principal, id, personID in
 				updated_at = ? WHERE community_id = ? AND id = ?`, count, s.now().UnixMilli(), a.CommunityID, a.ID); err != nil {
 				return err
 			}
-			return s.Audit.Record(ctx, tx, audit.Event(p, "activities.walkin", "activity", a.ID, a.CommunityID, audit.Success).WithDetail(map[string]any{"count": count}))
+			return s.Audit.Record(ctx, tx, audit.Event(p, "activities.walkin", "activity", a.ID, a.CommunityID, audit.Success).WithDetail(map[string]any{"created": count}))
 		})
 	}
 	if s.People == nil {
@@ -358,7 +356,7 @@ func (s *Service) walkInPerson(ctx context.Context, p *auth.Principal, a *Activi
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "activities.walkin", "activity", a.ID, a.CommunityID, audit.Success).
-			WithDetail(map[string]any{"person_id": per.ID, "how": how}))
+			WithDetail(map[string]any{"person_id": per.ID, "source": how}))
 	})
 	if db.IsUniqueViolation(err) {
 		return s.attend(ctx, p, a, per.ID, true, how)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"linli/internal/activities"
 	"linli/internal/audit"
 	"linli/internal/auth"
 	"linli/internal/calendar"
@@ -24,7 +25,6 @@ import (
 	"linli/internal/registry"
 	"linli/internal/settings"
 	"linli/internal/venues"
-	"linli/internal/activities"
 	"linli/internal/web"
 )
 
@@ -76,6 +76,7 @@ type App struct {
 	Patrols   *patrols.Service
 	Opinions  *opinions.Service
 	Venues    *venues.Service
+
 	Activities *activities.Service
 
 	// workers run in the background of "serve" (time limits, reminders, publicity

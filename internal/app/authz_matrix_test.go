@@ -414,6 +414,9 @@ func leakReach(user, kind string, wh apptest.Where) bool {
 	case "venue", "venue_booking":
 		// Venues have no grid: a grid worker reaches their community's.
 		return reachVenue(user, wh)
+	case "activity", "activity_draft", "activity_signed", "activity_past", "activity_summarised", "activity_plan":
+		// Activities have no grid either.
+		return reachActivity(user, wh)
 	case "sensitive_tag":
 		// A sensitive group's name: only those it is opened to (the leaders here)
 		// and the system administrator who defines groups may ever see it.
