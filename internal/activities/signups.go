@@ -6,11 +6,13 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"linli/internal/audit"
 	"linli/internal/auth"
 	"linli/internal/db"
 	"linli/internal/i18n"
+	"linli/internal/locale"
 )
 
 // SignUp signs a person up: staff name the person (on their behalf); a
@@ -275,6 +277,14 @@ func (s *Service) attend(ctx context.Context, p *auth.Principal, a *Activity, pe
 		if !present {
 			delta = -1
 		}
+		var tags string
+		if err := tx.QueryRowContext(ctx, `SELECT tags FROM activity_signup WHERE community_id = ? AND activity_id = ? AND person_id = ?`,
+			a.CommunityID, a.ID, personID).Scan(&tags); err != nil {
+			return err
+		}
+		if err := reach(ctx, tx, a, personID, tags, delta); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE activity SET attended = attended + ?, status = CASE WHEN status = 'published' THEN 'held' ELSE status END,
 			updated_at = ? WHERE community_id = ? AND id = ?`, delta, now, a.CommunityID, a.ID); err != nil {
 			return err
@@ -355,11 +365,31 @@ func (s *Service) walkInPerson(ctx context.Context, p *auth.Principal, a *Activi
 			updated_at = ? WHERE community_id = ? AND id = ?`, now, a.CommunityID, a.ID); err != nil {
 			return err
 		}
+		if err := reach(ctx, tx, a, per.ID, tags, 1); err != nil {
+			return err
+		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "activities.walkin", "activity", a.ID, a.CommunityID, audit.Success).
 			WithDetail(map[string]any{"person_id": per.ID, "source": how}))
 	})
 	if db.IsUniqueViolation(err) {
 		return s.attend(ctx, p, a, per.ID, true, how)
 	}
+	return err
+}
+
+// reach counts one attendance more (delta 1) or less (-1) of a person in
+// the year's reach of the activity's org unit; a person with none left
+// leaves it.
+func reach(ctx context.Context, tx *db.Tx, a *Activity, personID int64, tags string, delta int) error {
+	year := time.UnixMilli(a.StartsAt).In(locale.Zone).Year()
+	if delta > 0 {
+		_, err := tx.ExecContext(ctx, `INSERT INTO activity_reach (community_id, year, person_id, tags, n) VALUES (?, ?, ?, ?, 1)
+			ON CONFLICT (community_id, year, person_id) DO UPDATE SET n = activity_reach.n + 1, tags = excluded.tags`, a.CommunityID, year, personID, tags)
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE activity_reach SET n = n - 1 WHERE community_id = ? AND year = ? AND person_id = ?`, a.CommunityID, year, personID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM activity_reach WHERE community_id = ? AND year = ? AND person_id = ? AND n <= 0`, a.CommunityID, year, personID)
 	return err
 }

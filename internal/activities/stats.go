@@ -129,15 +129,21 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, year int, commun
 	}
 	sort.Slice(f.Community, func(i, j int) bool { return f.Community[i].Name < f.Community[j].Name })
 
-	// Distinct residents reached: checked in at least once this year.
-	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(DISTINCT s.person_id) FROM activity_signup s JOIN activity a ON a.community_id = s.community_id
-		AND a.id = s.activity_id WHERE s.attended_at <> 0 AND `+where, args...).Scan(&f.Reached); err != nil {
+	// Distinct residents reached: checked in at least once this year, per
+	// org unit (activity_reach, kept with each check-in).
+	rsc, rargs := s.scopeSQL(p, "r.community_id")
+	rwhere := rsc + ` AND r.year = ?`
+	rargs = append(rargs, year)
+	if communityID != 0 {
+		rwhere, rargs = rwhere+` AND r.community_id = ?`, append(rargs, communityID)
+	}
+	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM activity_reach r WHERE `+rwhere, rargs...).Scan(&f.Reached); err != nil {
 		return nil, err
 	}
 	for _, tag := range groupTags {
 		g := GroupReach{Tag: tag}
-		if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(DISTINCT s.person_id) FROM activity_signup s JOIN activity a ON a.community_id = s.community_id
-			AND a.id = s.activity_id WHERE s.attended_at <> 0 AND s.tags LIKE ? AND `+where, append([]any{"%," + tag + ",%"}, args...)...).Scan(&g.Reached); err != nil {
+		if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM activity_reach r WHERE r.tags LIKE ? AND `+rwhere, append([]any{"%," + tag + ",%"}, rargs...)...).
+			Scan(&g.Reached); err != nil {
 			return nil, err
 		}
 		f.Groups = append(f.Groups, g)

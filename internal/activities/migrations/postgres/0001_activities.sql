@@ -91,3 +91,16 @@ CREATE TABLE activity_plan (
 );
 CREATE INDEX activity_plan_id ON activity_plan (id);
 CREATE INDEX activity_plan_year ON activity_plan (community_id, year, month);
+
+-- The residents an org unit's activities reached in a year: one row per
+-- person with how many of their attendances count (n), kept with each
+-- check-in, so that the figures count distinct residents without reading
+-- every attendance.
+CREATE TABLE activity_reach (
+	community_id BIGINT NOT NULL REFERENCES org_unit (id),
+	year INTEGER NOT NULL,
+	person_id BIGINT NOT NULL,
+	tags TEXT NOT NULL DEFAULT '',
+	n INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (community_id, year, person_id)
+);
