@@ -17,7 +17,9 @@ import (
 	"linli/internal/activities"
 	"linli/internal/apptest"
 	"linli/internal/auth"
+	"linli/internal/i18n"
 	"linli/internal/locale"
+	"linli/internal/venues"
 )
 
 // fakePeople stands in for the registry in the concurrency test: every id
@@ -251,6 +253,49 @@ func TestAPIPortalCheckInSummary(t *testing.T) {
 		// Another community's leader sees none of it.
 		if _, err := s.Get(ctx, w.Principal(t, "community_admin_c2"), created.ID); !errors.Is(err, auth.ErrNotFound) {
 			t.Fatalf("other community: %v", err)
+		}
+	})
+}
+
+// An activity reserves its venue through the venues module; a clash
+// refuses the second activity's save with the venue's message and leaves
+// nothing behind; cancelling the activity frees the venue.
+func TestVenueReservation(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		leader := w.Principal(t, "community_admin")
+		room, err := w.App.Venues.CreateVenue(ctx, leader, venues.VenueInput{OrgID: w.C1, Name: "活动测试室", Kind: "activity_room", Capacity: 40,
+			Hours: venues.ParseHours(""), BookStaff: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := time.Now().In(locale.Zone).AddDate(0, 0, 5)
+		start := time.Date(d.Year(), d.Month(), d.Day(), 10, 0, 0, 0, locale.Zone)
+		in := activities.Input{OrgID: w.C1, Title: "插花课", StartsAt: start, EndsAt: start.Add(2 * time.Hour), Quota: 20, VenueID: room, Publish: true}
+		first, err := w.App.Activities.Create(ctx, leader, in)
+		if err != nil {
+			t.Fatalf("first: %v", err)
+		}
+		var held int
+		if err := w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM venue_booking WHERE venue_id = ? AND source = 'activity' AND source_ref = ? AND status IN ('pending', 'approved')`,
+			room, first).Scan(&held); err != nil || held != 1 {
+			t.Fatalf("the venue's booking: %d %v", held, err)
+		}
+		in.Title, in.StartsAt = "茶艺课", start.Add(time.Hour)
+		_, err = w.App.Activities.Create(ctx, leader, in)
+		var verrs *i18n.Errors
+		if !errors.As(err, &verrs) || !strings.Contains(verrs.For("venue_id"), "插花课") {
+			t.Fatalf("a clash: %v", err)
+		}
+		var n int
+		if err := w.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM activity WHERE title = '茶艺课'`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("the refused activity was kept: %d %v", n, err)
+		}
+		if err := w.App.Activities.Cancel(ctx, leader, first, "老师生病"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.App.Activities.Create(ctx, leader, in); err != nil {
+			t.Fatalf("after the first was cancelled: %v", err)
 		}
 	})
 }
