@@ -157,15 +157,13 @@ type Activity struct {
 
 // Access is what a viewer may do with an activity.
 type Access struct {
-	Edit     bool // change it (draft or published, not yet begun)
-	Publish  bool // draft → published
-	Cancel   bool // published → cancelled, with a notice
-	SignUp   bool // sign someone up on their behalf
-	Roster   bool // tick attendance, record walk-ins, show the QR code
-	Summary  bool // write the summary (小结)
-	Report   bool // report it upward
-	Manage   bool // any management at all
-	Feedback bool
+	Publish bool // draft → published
+	Cancel  bool // published → cancelled, with a notice
+	SignUp  bool // sign someone up on their behalf
+	Roster  bool // tick attendance, record walk-ins, show the QR code
+	Summary bool // write the summary (小结)
+	Report  bool // report it upward
+	Manage  bool // any management at all
 }
 
 // StatusName is the state's label.

@@ -24,7 +24,12 @@ func (s *Service) SignUp(ctx context.Context, p *auth.Principal, id, personID in
 	var a *Activity
 	var err error
 	source := SourceStaff
-	if personID == 0 || !p.Can(PermSignUp) {
+	if personID == 0 && p.Can(PermSignUp) {
+		errs := &i18n.Errors{}
+		errs.Add("person_id", "err.required", "field", i18n.T("activities.person"))
+		return Result{}, errs
+	}
+	if !p.Can(PermSignUp) {
 		// A resident for themself.
 		if err := p.Require(PermPortal); err != nil {
 			return Result{}, err
