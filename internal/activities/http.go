@@ -117,6 +117,7 @@ func (h *handlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.Prin
 // ---- new ----
 
 type formData struct {
+	Venues  []VenueChoice
 	Places  []*org.Unit
 	Topics  []string
 	Formats []string
@@ -136,6 +137,11 @@ func (h *handlers) renderForm(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	d := formData{Places: places, Topics: Topics, Formats: Formats}
 	if d.Themes, err = h.s.Themes(ctx, p, h.s.now().In(locale.Zone).Year()); err != nil {
 		return err
+	}
+	if h.s.Venues != nil {
+		if d.Venues, err = h.s.Venues.Choices(ctx, p); err != nil {
+			return err
+		}
 	}
 	view := web.View{Title: i18n.T("activities.new"), ActiveNav: "/activities", Data: d, Errors: errs}
 	if errs.Any() {

@@ -38,6 +38,14 @@ type People interface {
 type Venues interface {
 	Reserve(ctx context.Context, p *auth.Principal, venueID int64, title string, attendees int, from, to time.Time, activityID int64) error
 	Release(ctx context.Context, p *auth.Principal, activityID int64) error
+	// Choices are the venues p may book, for the form.
+	Choices(ctx context.Context, p *auth.Principal) ([]VenueChoice, error)
+}
+
+// VenueChoice is a venue offered on the activity form.
+type VenueChoice struct {
+	ID    int64
+	Label string
 }
 
 // Speakers suggests speakers from an expert pool (the volunteers module,

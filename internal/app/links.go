@@ -679,6 +679,23 @@ func (a activityVenues) Release(ctx context.Context, p *auth.Principal, activity
 	return err
 }
 
+func (a activityVenues) Choices(ctx context.Context, p *auth.Principal) ([]activities.VenueChoice, error) {
+	if !p.Can(venues.PermBook) {
+		return nil, nil
+	}
+	list, err := a.v.ListVenues(ctx, p, venues.VenueFilter{ActiveOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	var out []activities.VenueChoice
+	for _, v := range list {
+		if v.Access.Book {
+			out = append(out, activities.VenueChoice{ID: v.ID, Label: v.Name + "（" + v.CommunityName + "）"})
+		}
+	}
+	return out, nil
+}
+
 // activityHome finds a resident's community for the activities portal.
 func activityHome(r *registry.Service) activities.HomeFunc {
 	return func(ctx context.Context, p *auth.Principal) (int64, bool) {
