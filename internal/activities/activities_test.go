@@ -299,3 +299,67 @@ func TestVenueReservation(t *testing.T) {
 		}
 	})
 }
+
+// taggedPeople: even ids are elderly.
+type taggedPeople struct{ c int64 }
+
+func (f taggedPeople) Person(_ context.Context, _ *auth.Principal, id int64) (activities.Person, error) {
+	p := activities.Person{ID: id, CommunityID: f.c, Name: fmt.Sprintf("居民%d", id)}
+	if id%2 == 0 {
+		p.Tags = []string{"elderly"}
+	}
+	return p, nil
+}
+
+// An activity for a group takes only its members; a draft takes nobody
+// until published; a cancelled one takes nobody and keeps its note; bad
+// input names the field and saves nothing.
+func TestGroupDraftCancel(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		s := w.App.Activities
+		s.People = taggedPeople{w.C1}
+		leader := w.Principal(t, "community_admin")
+		start := soon(72 * time.Hour)
+		id, err := s.Create(ctx, leader, activities.Input{OrgID: w.C1, Title: "老年人健康讲座", StartsAt: start, EndsAt: start.Add(time.Hour), Quota: 10,
+			AudienceTag: "elderly", AudienceNote: "老年人"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SignUp(ctx, leader, id, 2); !errors.Is(err, activities.ErrClosed) {
+			t.Fatalf("a draft took a sign-up: %v", err)
+		}
+		if err := s.Publish(ctx, leader, id); err != nil {
+			t.Fatal(err)
+		}
+		if r, err := s.SignUp(ctx, leader, id, 2); err != nil || r.Status != activities.SignAccepted {
+			t.Fatalf("an elderly resident: %+v %v", r, err)
+		}
+		var ie *i18n.Error
+		if _, err := s.SignUp(ctx, leader, id, 3); !errors.As(err, &ie) || !strings.Contains(ie.Error(), "仅限老年人") {
+			t.Fatalf("someone outside the group: %v", err)
+		}
+		if err := s.Cancel(ctx, leader, id, ""); err == nil {
+			t.Fatal("a cancellation without its note")
+		}
+		if err := s.Cancel(ctx, leader, id, "场地维修"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SignUp(ctx, leader, id, 4); !errors.Is(err, activities.ErrClosed) {
+			t.Fatalf("a cancelled activity took a sign-up: %v", err)
+		}
+		a, _ := s.Get(ctx, leader, id)
+		if a.Status != activities.StatusCancelled || a.CancelNote != "场地维修" || a.Accepted != 1 {
+			t.Fatalf("after cancelling: %s %q %d", a.Status, a.CancelNote, a.Accepted)
+		}
+		_, err = s.Create(ctx, leader, activities.Input{OrgID: w.C1, Title: "", StartsAt: start, EndsAt: start.Add(-time.Hour), Quota: -1})
+		var verrs *i18n.Errors
+		if !errors.As(err, &verrs) || verrs.For("title") == "" || verrs.For("ends_at") == "" || verrs.For("quota") == "" {
+			t.Fatalf("bad input: %v", err)
+		}
+		// Staff must name the person they sign up.
+		if _, err := s.SignUp(ctx, leader, id, 0); !errors.As(err, &verrs) || verrs.For("person_id") == "" {
+			t.Fatalf("no person: %v", err)
+		}
+	})
+}
