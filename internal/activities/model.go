@@ -9,6 +9,7 @@ package activities
 
 import (
 	"embed"
+	"strconv"
 	"time"
 
 	"linli/internal/auth"
@@ -183,6 +184,18 @@ func (a *Activity) Span() string {
 	}
 	return f.Format("2006-01-02 15:04") + " – " + t.Format("2006-01-02 15:04")
 }
+
+// Day is the activity's start date as the month's agenda heads it:
+// "12-08 周二".
+func (a *Activity) Day() string {
+	t := time.UnixMilli(a.StartsAt).In(locale.Zone)
+	return t.Format("01-02") + " " + i18n.T("activities.weekday."+strconv.Itoa(int(t.Weekday())))
+}
+
+// Weekdays are time.Weekday's numbers as the catalogue names them.
+var Weekdays = []string{"0", "1", "2", "3", "4", "5", "6"}
+
+var _ = i18n.Family("activities.weekday.", Weekdays...)
 
 // Reached is the attendance in 人次: those checked in and the anonymous
 // walk-ins.

@@ -286,13 +286,14 @@ func (s *Service) check(ctx context.Context, in *Input) (*org.Unit, *i18n.Errors
 	if !slices.Contains(Formats, in.Format) {
 		errs.Add("format", "err.choice", "field", i18n.T("activities.format"))
 	}
-	for _, f := range []struct {
-		field, v string
-		max      int
-	}{{"organiser", in.Organiser, maxShort}, {"partners", in.Partners, maxShort}, {"speakers", in.Speakers, maxShort}, {"place", in.Place, maxShort},
-		{"audience_tag", in.AudienceTag, 50}, {"audience_note", in.AudienceNote, maxShort}, {"materials", in.Materials, maxText}, {"content", in.Content, maxText}} {
-		errs.MaxLen(f.field, i18n.T("activities."+f.field), f.v, f.max)
-	}
+	errs.MaxLen("organiser", i18n.T("activities.organiser"), in.Organiser, maxShort)
+	errs.MaxLen("partners", i18n.T("activities.partners"), in.Partners, maxShort)
+	errs.MaxLen("speakers", i18n.T("activities.speakers"), in.Speakers, maxShort)
+	errs.MaxLen("place", i18n.T("activities.place"), in.Place, maxShort)
+	errs.MaxLen("audience_tag", i18n.T("activities.audience_tag"), in.AudienceTag, 50)
+	errs.MaxLen("audience_note", i18n.T("activities.audience_note"), in.AudienceNote, maxShort)
+	errs.MaxLen("materials", i18n.T("activities.materials"), in.Materials, maxText)
+	errs.MaxLen("content", i18n.T("activities.content"), in.Content, maxText)
 	switch {
 	case errs.For("starts_at") != "" || errs.For("ends_at") != "":
 	case in.StartsAt.IsZero():
