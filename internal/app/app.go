@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"linli/internal/activities"
 	"linli/internal/audit"
 	"linli/internal/auth"
 	"linli/internal/calendar"
@@ -45,6 +46,7 @@ func Migrations() []db.Migrations {
 		opinions.Migrations,
 		venues.Migrations,
 		volunteers.Migrations,
+		activities.Migrations,
 	}
 }
 
@@ -78,6 +80,8 @@ type App struct {
 	Venues    *venues.Service
 	// Volunteers (志愿者): volunteers, teams, service records, experts.
 	Volunteers *volunteers.Service
+
+	Activities *activities.Service
 
 	// workers run in the background of "serve" (time limits, reminders, publicity
 	// periods). Each must be safe with several instances on one database: claim
@@ -181,6 +185,11 @@ func New(opts Options) *App {
 	a.Volunteers.APIRoutes(a.Web)
 	a.Imports.Routes(a.Web, volunteers.Importer{S: a.Volunteers}, "/volunteers/import")
 	a.Registry.Related = append(a.Registry.Related, personVolunteerHours(a.Volunteers))
+	a.Activities = &activities.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, People: activityPeople{a.Registry}, Venues: activityVenues{a.Venues},
+		Home: activityHome(a.Registry)}
+	a.Activities.Routes(a.Web)
+	a.Activities.APIRoutes(a.Web)
+	a.Registry.Related = append(a.Registry.Related, personActivities(a.Activities))
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
 	}

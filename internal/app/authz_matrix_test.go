@@ -417,6 +417,9 @@ func leakReach(user, kind string, wh apptest.Where) bool {
 	case "volunteer", "volunteer_pending", "vol_team", "vol_record":
 		// Volunteers have no grid either (see reachVolunteer).
 		return reachVolunteer(user, wh)
+	case "activity", "activity_draft", "activity_signed", "activity_past", "activity_summarised", "activity_plan":
+		// Activities have no grid either.
+		return reachActivity(user, wh)
 	case "sensitive_tag":
 		// A sensitive group's name: only those it is opened to (the leaders here)
 		// and the system administrator who defines groups may ever see it.

@@ -75,6 +75,11 @@ func TestCommunityWorkIsSingleShard(t *testing.T) {
 			{"volunteers", func() int { r, _ := leader.Get("/volunteers"); return r.StatusCode }},
 			{"volunteer teams", func() int { r, _ := leader.Get("/volunteers/teams"); return r.StatusCode }},
 			{"service records to confirm", func() int { r, _ := leader.Get("/volunteers/records"); return r.StatusCode }},
+			{"activities", func() int { r, _ := leader.Get("/activities"); return r.StatusCode }},
+			{"activity page", func() int {
+				r, _ := leader.Get(fmt.Sprintf("/activities/%d", w.Objects["activity"][apptest.InA]))
+				return r.StatusCode
+			}},
 		}
 		for _, st := range steps {
 			stmts := record(w.DB, st.do)
@@ -119,7 +124,7 @@ type statement struct {
 	args []any
 }
 
-var communityTable = regexp.MustCompile(`\b(reg_[a-z_]+|estate|building|entrance|dwelling|cases|case_[a-z_]+|import_upload[a-z_]*|audit_log|audit_head|fu_(?:duty|record)[a-z_]*|patrol|patrol_(?:building|point)|op_[a-z_]+|venue(?:_[a-z_]+)?|vol_(?:volunteer|team|member|record|expert))\b`)
+var communityTable = regexp.MustCompile(`\b(reg_[a-z_]+|estate|building|entrance|dwelling|cases|case_[a-z_]+|import_upload[a-z_]*|audit_log|audit_head|fu_(?:duty|record)[a-z_]*|patrol|patrol_(?:building|point)|op_[a-z_]+|venue(?:_[a-z_]+)?|vol_(?:volunteer|team|member|record|expert)|activity(?:_[a-z_]+)?)\b`)
 
 // record runs do and returns the statements it sent that read or write
 // community tables.

@@ -10,11 +10,13 @@ import (
 	"strings"
 	"time"
 
+	"linli/internal/activities"
 	"linli/internal/auth"
 	"linli/internal/cases"
 	"linli/internal/db"
 	"linli/internal/followups"
 	"linli/internal/i18n"
+	"linli/internal/locale"
 	"linli/internal/opinions"
 	"linli/internal/patrols"
 	"linli/internal/registry"
@@ -690,6 +692,90 @@ func personVolunteerHours(v *volunteers.Service) registry.RelatedProvider {
 				item.Status += " · " + i18n.T("volunteers.n_stars", "n", h.Level.Stars)
 			}
 			sec.Items = append(sec.Items, item)
+		}
+		return sec, nil
+	}
+}
+
+// activityPeople finds registry people for activities: for staff within
+// their scope, for a resident their own person (read as the system: a
+// resident does not read the registry).
+type activityPeople struct{ r *registry.Service }
+
+func (a activityPeople) Person(ctx context.Context, p *auth.Principal, id int64) (activities.Person, error) {
+	reader := p
+	if p.PersonID != 0 && p.PersonID == id && p.Can(activities.PermPortal) {
+		reader = auth.System("activities")
+	}
+	per, err := a.r.GetPerson(ctx, reader, id)
+	if err != nil {
+		return activities.Person{}, err
+	}
+	out := activities.Person{ID: per.ID, CommunityID: per.CommunityID, Name: per.Name}
+	for _, t := range per.Tags {
+		out.Tags = append(out.Tags, t.Code)
+	}
+	return out, nil
+}
+
+// activityVenues reserves an activity's venue through the venues module.
+type activityVenues struct{ v *venues.Service }
+
+func (a activityVenues) Reserve(ctx context.Context, p *auth.Principal, venueID int64, title string, attendees int, from, to time.Time, activityID int64) error {
+	_, err := a.v.Reserve(ctx, venues.ReserveInput{By: p, VenueID: venueID, Title: title, Attendees: attendees, StartsAt: from, EndsAt: to, ActivityID: activityID})
+	return err
+}
+
+func (a activityVenues) Release(ctx context.Context, p *auth.Principal, activityID int64) error {
+	_, err := a.v.Release(ctx, p, activityID)
+	return err
+}
+
+func (a activityVenues) Choices(ctx context.Context, p *auth.Principal) ([]activities.VenueChoice, error) {
+	if !p.Can(venues.PermBook) {
+		return nil, nil
+	}
+	list, err := a.v.ListVenues(ctx, p, venues.VenueFilter{ActiveOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	var out []activities.VenueChoice
+	for _, v := range list {
+		if v.Access.Book {
+			out = append(out, activities.VenueChoice{ID: v.ID, Label: v.Name + "（" + v.CommunityName + "）"})
+		}
+	}
+	return out, nil
+}
+
+// activityHome finds a resident's community for the activities portal.
+func activityHome(r *registry.Service) activities.HomeFunc {
+	return func(ctx context.Context, p *auth.Principal) (int64, bool) {
+		c, _, ok := r.ResidentHome(ctx, p)
+		return c, ok
+	}
+}
+
+// personActivities is the 活动 panel of the household file and the person
+// page: the activities the members (or the person) signed up for or
+// attended, latest first.
+func personActivities(s *activities.Service) registry.RelatedProvider {
+	return func(ctx context.Context, p *auth.Principal, householdID int64, personIDs []int64) (registry.RelatedSection, error) {
+		if !p.Can(activities.PermRead) {
+			return registry.RelatedSection{}, nil
+		}
+		sec := registry.RelatedSection{Title: i18n.T("activities.related_title")}
+		list, err := s.PersonSignUps(ctx, p, personIDs, 20)
+		if err != nil {
+			return sec, err
+		}
+		for _, x := range list {
+			status := x.StatusName()
+			if x.AttendedAt != 0 {
+				status = i18n.T("activities.attended")
+			}
+			sec.Items = append(sec.Items, registry.RelatedItem{Title: x.Activity.Title + "（" + x.Name + "）", Status: status,
+				Date: time.UnixMilli(x.Activity.StartsAt).In(locale.Zone).Format(time.DateOnly), Href: "/activities/" + itoa(x.ActivityID)})
 		}
 		return sec, nil
 	}

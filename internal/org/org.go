@@ -8,6 +8,7 @@ import (
 	"embed"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -309,6 +310,33 @@ func (s *Service) Visible(ctx context.Context, p *auth.Principal) ([]*Unit, erro
 	}
 	walk(0)
 	return out, nil
+}
+
+// Partitions are the partition keys (community_id values) of the rows p
+// reaches in a module whose rows belong to a community or, for a street's own
+// rows, to the street (venues, activities): the scope's communities, those of
+// the grids it reaches one by one, and for the staff of a street (or above)
+// the streets of their subtrees. A community's staff do not reach their
+// street's own rows: what a community does reads its own partition only (one
+// shard on Citus, TestCommunityWorkIsSingleShard). nil with p.Scope.All.
+func (s *Service) Partitions(ctx context.Context, p *auth.Principal) []int64 {
+	if p.Scope.All {
+		return nil
+	}
+	ids := slices.Concat(p.Scope.Communities, p.Scope.GridCommunities)
+	for _, r := range p.Scope.Roots {
+		if u, ok := s.Lookup(ctx, r.ID); !ok || u.Level == Community || u.Level == Grid {
+			continue
+		}
+		if streets, err := s.InScope(ctx, p, Street); err == nil {
+			for _, u := range streets {
+				ids = append(ids, u.ID)
+			}
+		}
+		break
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 // InScope returns the units of level lvl that lie inside the principal's scope

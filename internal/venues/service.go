@@ -57,34 +57,14 @@ var ErrNotHeld = i18n.NewError("conflict", "venues.err_not_held")
 // ErrClosedVenue refuses a booking of a venue no longer in use.
 var ErrClosedVenue = i18n.NewError("conflict", "venues.err_inactive")
 
-// scopeSQL restricts rows whose community column is col to what p reaches:
-// the communities of its scope, those of the grids it reaches one by one
-// (a grid worker books the rooms of their community), and for the staff of
-// a street (or above) the streets of their subtrees, whose own venues carry
-// the street's id. A community's staff do not reach their street's own
-// venues: what a community does reads its own partition only (one shard on
-// Citus, TestCommunityWorkIsSingleShard); the street's staff book those.
+// scopeSQL restricts rows whose community column is col to what p reaches
+// (org.Service.Partitions: a community's staff their community's rows, a
+// street's staff also the street's own).
 func (s *Service) scopeSQL(ctx context.Context, p *auth.Principal, col string) (string, []any) {
 	if p.Scope.All {
 		return "1=1", nil
 	}
-	ids := slices.Concat(p.Scope.Communities, p.Scope.GridCommunities)
-	for _, r := range p.Scope.Roots {
-		if u, ok := s.Org.Lookup(ctx, r.ID); !ok || u.Level == org.Community || u.Level == org.Grid {
-			continue
-		}
-		if streets, err := s.Org.InScope(ctx, p, org.Street); err == nil {
-			for _, u := range streets {
-				ids = append(ids, u.ID)
-			}
-		}
-		break
-	}
-	if len(ids) == 0 {
-		return "1=0", nil
-	}
-	slices.Sort(ids)
-	return s.DB.Dialect().IDSet(col, slices.Compact(ids))
+	return s.DB.Dialect().IDSet(col, s.Org.Partitions(ctx, p))
 }
 
 // holds reports whether p holds the org unit a venue belongs to wholly: its

@@ -1,0 +1,358 @@
+package activities
+
+import (
+	"embed"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"linli/internal/auth"
+	"linli/internal/i18n"
+	"linli/internal/locale"
+	"linli/internal/org"
+	"linli/internal/web"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// Routes registers the activity pages. An activity's record is its page;
+// each change is a form on a page of its own.
+func (s *Service) Routes(srv *web.Server) {
+	srv.AddTemplates("activities", templateFS)
+	h := &handlers{s: s, srv: srv}
+
+	srv.Page("GET", "/activities", PermRead, "", h.listPage)
+	srv.Page("GET", "/activities/export", PermRead, "", h.listExport)
+	srv.Page("GET", "/activities/new", PermManage, "", h.newPage)
+	srv.Page("POST", "/activities/new", PermManage, "", h.create)
+	srv.Page("GET", "/activities/{id}", PermRead, "activity", h.page)
+	for _, op := range ops {
+		perm := PermManage
+		if op == "signup" || op == "walkin" {
+			perm = PermSignUp
+		}
+		srv.Page("GET", "/activities/{id}/"+op, perm, "activity", h.opPage(op))
+		srv.Page("POST", "/activities/{id}/"+op, perm, "activity", h.op(op))
+	}
+	srv.Page("GET", "/activities/{id}/roster", PermSignUp, "activity", h.rosterPage)
+	srv.Page("POST", "/activities/{id}/roster", PermSignUp, "activity", h.roster)
+	srv.Page("GET", "/activities/{id}/roster/export", PermRead, "activity", h.rosterExport)
+	srv.Page("GET", "/activities/{id}/qr", PermSignUp, "activity", h.qrPage)
+	srv.Page("POST", "/activities/{id}/qr", PermSignUp, "activity", h.rotate)
+	s.planRoutes(srv, h)
+	s.statsRoutes(srv, h)
+	s.portalRoutes(srv, h)
+
+	srv.AddNav(web.NavItem{Key: "activities.nav", Href: "/activities", Perm: PermRead, Order: 29})
+	srv.AddNav(web.NavItem{Key: "activities.portal_nav", Href: "/portal/activities", Perm: PermPortal, Order: 29})
+	srv.AddTodo(s)
+}
+
+// ops are an activity's changes, each a form on a page of its own.
+var ops = []string{"publish", "cancel", "signup", "walkin", "summary", "report"}
+
+var _ = i18n.Family("activities.op.", ops...)
+
+type handlers struct {
+	s   *Service
+	srv *web.Server
+}
+
+func queryInt(v url.Values, k string) int64 {
+	n, _ := strconv.ParseInt(strings.TrimSpace(v.Get(k)), 10, 64)
+	return n
+}
+
+func formInt(r *http.Request, k string) int {
+	n, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue(k)))
+	return n
+}
+
+// ---- the list ----
+
+type listData struct {
+	List        []*Activity
+	Total       int
+	Month, Prev string
+	Next        string
+	F           Filter
+	Communities []*org.Unit
+	Topics      []string
+	Formats     []string
+	Statuses    []string
+	CanManage   bool
+}
+
+func filterOf(r *http.Request) Filter {
+	q := r.URL.Query()
+	return Filter{CommunityID: queryInt(q, "community"), Month: q.Get("month"), Status: q.Get("status"), Topic: q.Get("topic"), Format: q.Get("format"), Q: q.Get("q")}
+}
+
+func (h *handlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	ctx := r.Context()
+	f := filterOf(r)
+	m, err := time.ParseInLocation("2006-01", f.Month, locale.Zone)
+	if err != nil {
+		now := h.s.now().In(locale.Zone)
+		m = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, locale.Zone)
+	}
+	f.Month, f.Limit = m.Format("2006-01"), 500
+	list, total, err := h.s.List(ctx, p, f)
+	if err != nil {
+		return err
+	}
+	d := listData{List: list, Total: total, Month: f.Month, Prev: m.AddDate(0, -1, 0).Format("2006-01"), Next: m.AddDate(0, 1, 0).Format("2006-01"),
+		F: f, Topics: Topics, Formats: Formats, Statuses: Statuses, CanManage: p.Can(PermManage)}
+	if d.Communities, err = h.s.Org.InScope(ctx, p, org.Community); err != nil {
+		return err
+	}
+	return h.srv.Render(w, r, "activities/list.html", web.View{Title: i18n.T("activities.title"), ActiveNav: "/activities", Data: d})
+}
+
+// ---- new ----
+
+type formData struct {
+	Venues  []VenueChoice
+	Places  []*org.Unit
+	Topics  []string
+	Formats []string
+	Themes  []*PlanEntry
+}
+
+func (h *handlers) newPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return h.renderForm(w, r, p, nil)
+}
+
+func (h *handlers) renderForm(w http.ResponseWriter, r *http.Request, p *auth.Principal, errs *i18n.Errors) error {
+	ctx := r.Context()
+	places, err := h.s.Places(ctx, p)
+	if err != nil {
+		return err
+	}
+	d := formData{Places: places, Topics: Topics, Formats: Formats}
+	if d.Themes, err = h.s.Themes(ctx, p, h.s.now().In(locale.Zone).Year()); err != nil {
+		return err
+	}
+	if h.s.Venues != nil {
+		if d.Venues, err = h.s.Venues.Choices(ctx, p); err != nil {
+			return err
+		}
+	}
+	view := web.View{Title: i18n.T("activities.new"), ActiveNav: "/activities", Data: d, Errors: errs}
+	if errs.Any() {
+		view.Form = r.PostForm
+	}
+	status := http.StatusOK
+	if errs.Any() {
+		status = http.StatusUnprocessableEntity
+	}
+	return h.srv.RenderStatus(w, r, status, "activities/form.html", view)
+}
+
+// localTime reads a form's date and time ("2026-12-08", "19:00").
+func localTime(day, clock string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", strings.TrimSpace(day)+" "+strings.TrimSpace(clock), locale.Zone)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+func (h *handlers) create(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	day := r.PostFormValue("day")
+	in := Input{OrgID: queryInt(r.PostForm, "org_id"), Title: r.PostFormValue("title"), Topic: r.PostFormValue("topic"), Format: r.PostFormValue("format"),
+		ThemeID: queryInt(r.PostForm, "theme_id"), Organiser: r.PostFormValue("organiser"), Partners: r.PostFormValue("partners"),
+		Speakers: r.PostFormValue("speakers"), VenueID: queryInt(r.PostForm, "venue_id"), Place: r.PostFormValue("place"),
+		StartsAt: localTime(day, r.PostFormValue("start")), EndsAt: localTime(day, r.PostFormValue("end")), AudienceTag: r.PostFormValue("audience_tag"),
+		AudienceNote: r.PostFormValue("audience_note"), Quota: formInt(r, "quota"), Budget: formInt(r, "budget"), Materials: r.PostFormValue("materials"),
+		Content: r.PostFormValue("content"), Publish: r.PostFormValue("publish") == "1"}
+	id, err := h.s.Create(r.Context(), p, in)
+	var verrs *i18n.Errors
+	if errors.As(err, &verrs) {
+		return h.renderForm(w, r, p, verrs)
+	}
+	if err != nil {
+		return err
+	}
+	return h.srv.Redirect(w, r, "/activities/"+itoa(id), i18n.T("activities.created"))
+}
+
+// ---- one activity and its changes ----
+
+type pageData struct {
+	A      *Activity
+	Op     string
+	Roster []*SignUp
+	QR     template.URL // data: URL of the check-in code (ours, so safe)
+	Link   string
+	Window string
+}
+
+func (h *handlers) get(r *http.Request, p *auth.Principal) (*Activity, error) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	return h.s.Get(r.Context(), p, id)
+}
+
+func (h *handlers) page(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	a, err := h.get(r, p)
+	if err != nil {
+		return err
+	}
+	return h.srv.Render(w, r, "activities/activity.html", web.View{Title: a.Title, ActiveNav: "/activities", Data: pageData{A: a}})
+}
+
+// allowed says whether the activity's access allows op now.
+func allowed(a *Activity, op string) bool {
+	switch op {
+	case "publish":
+		return a.Access.Publish
+	case "cancel":
+		return a.Access.Cancel
+	case "signup":
+		return a.Access.SignUp
+	case "walkin":
+		return a.Access.Roster
+	case "summary":
+		return a.Access.Summary
+	case "report":
+		return a.Access.Report
+	}
+	return false
+}
+
+func (h *handlers) opPage(op string) web.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+		return h.renderOp(w, r, p, op, nil)
+	}
+}
+
+func (h *handlers) renderOp(w http.ResponseWriter, r *http.Request, p *auth.Principal, op string, errs *i18n.Errors) error {
+	a, err := h.get(r, p)
+	if err != nil {
+		return err
+	}
+	if !allowed(a, op) {
+		return auth.ErrForbidden
+	}
+	view := web.View{Title: i18n.T("activities.op."+op) + "：" + a.Title, ActiveNav: "/activities", Data: pageData{A: a, Op: op}, Errors: errs}
+	status := http.StatusOK
+	if errs.Any() {
+		view.Form, status = r.PostForm, http.StatusUnprocessableEntity
+	}
+	return h.srv.RenderStatus(w, r, status, "activities/activity.html", view)
+}
+
+func (h *handlers) op(op string) web.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+		ctx := r.Context()
+		id, err := web.PathID(r, "id")
+		if err != nil {
+			return err
+		}
+		flash := i18n.T("activities.done." + op)
+		switch op {
+		case "publish":
+			err = h.s.Publish(ctx, p, id)
+		case "cancel":
+			err = h.s.Cancel(ctx, p, id, r.PostFormValue("note"))
+		case "signup":
+			var res Result
+			res, err = h.s.SignUp(ctx, p, id, queryInt(r.PostForm, "person_id"))
+			if res.Status == SignWaiting {
+				flash = i18n.T("activities.signed_waiting", "n", res.Position)
+			}
+		case "walkin":
+			err = h.s.WalkIn(ctx, p, id, queryInt(r.PostForm, "person_id"), formInt(r, "count"))
+		case "summary":
+			err = h.s.Summarise(ctx, p, id, r.PostFormValue("summary"))
+		case "report":
+			err = h.s.Report(ctx, p, id)
+		}
+		var verrs *i18n.Errors
+		if errors.As(err, &verrs) {
+			return h.renderOp(w, r, p, op, verrs)
+		}
+		if err != nil {
+			return err
+		}
+		return h.srv.Redirect(w, r, "/activities/"+itoa(id), flash)
+	}
+}
+
+var _ = i18n.Family("activities.done.", ops...)
+
+// ---- roster and check-in ----
+
+func (h *handlers) rosterPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	a, err := h.get(r, p)
+	if err != nil {
+		return err
+	}
+	list, err := h.s.Roster(r.Context(), p, a)
+	if err != nil {
+		return err
+	}
+	return h.srv.Render(w, r, "activities/roster.html", web.View{Title: i18n.T("activities.roster_title", "title", a.Title), ActiveNav: "/activities",
+		Data: pageData{A: a, Roster: list}})
+}
+
+func (h *handlers) roster(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	person := queryInt(r.PostForm, "person_id")
+	if err := h.s.Attend(r.Context(), p, id, person, r.PostFormValue("present") == "1"); err != nil {
+		return err
+	}
+	return h.srv.Redirect(w, r, "/activities/"+itoa(id)+"/roster#p"+itoa(person), i18n.T("activities.ticked"))
+}
+
+// checkinURL is the address the QR code opens.
+func checkinURL(r *http.Request, token string) string {
+	scheme := "https"
+	if r.TLS == nil && !strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "http"
+	}
+	return scheme + "://" + r.Host + "/portal/activities/checkin?t=" + url.QueryEscape(token)
+}
+
+func (h *handlers) qrPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	a, err := h.get(r, p)
+	if err != nil {
+		return err
+	}
+	if !a.Access.Roster {
+		return auth.ErrForbidden
+	}
+	tok, err := h.s.Token(r.Context(), p, a)
+	if err != nil {
+		return err
+	}
+	f, t := CheckinWindow(a)
+	d := pageData{A: a, Window: time.UnixMilli(f).In(locale.Zone).Format("01-02 15:04") + "–" + time.UnixMilli(t).In(locale.Zone).Format("01-02 15:04")}
+	if tok != "" {
+		d.Link = checkinURL(r, tok)
+		d.QR = template.URL(web.QRDataURL(d.Link)) //nolint:gosec // a PNG we rendered ourselves
+	}
+	return h.srv.Render(w, r, "activities/qr.html", web.View{Title: i18n.T("activities.qr_title", "title", a.Title), ActiveNav: "/activities", Data: d})
+}
+
+func (h *handlers) rotate(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.s.Rotate(r.Context(), p, id); err != nil {
+		return err
+	}
+	return h.srv.Redirect(w, r, "/activities/"+itoa(id)+"/qr", i18n.T("activities.rotated"))
+}

@@ -1,0 +1,178 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"linli/internal/apptest"
+	"linli/internal/locale"
+)
+
+// The activities module (社区活动): staff pages, the portal and the JSON API.
+
+// acStaff read activities, sign residents up and keep rosters; acManagers
+// create, publish, cancel, summarise and report them and keep the plan.
+var (
+	acStaff    = []string{"street_admin", "community_admin", "community_admin_c2", "social_worker", "grid_worker"}
+	acManagers = []string{"street_admin", "community_admin", "community_admin_c2", "social_worker"}
+	acJoin     = append(append([]string{}, acStaff...), "resident")
+)
+
+// reachActivity: activities belong to a community, not a grid; a grid
+// worker reaches the activities of their grid's community.
+func reachActivity(user string, wh apptest.Where) bool {
+	switch user {
+	case "street_admin":
+		return true
+	case "community_admin", "social_worker", "grid_worker":
+		return wh != apptest.InD
+	case "community_admin_c2":
+		return wh == apptest.InD
+	}
+	return false
+}
+
+// reachActivityManager: places whose community the account holds wholly.
+func reachActivityManager(user string, wh apptest.Where) bool {
+	return reachCommunity(user, wh) || (user == "social_worker" && wh != apptest.InD)
+}
+
+// reachNoActivity: the fixture resident has no registry person, so no
+// activity is open to them; the portal's flow is tested in the module's own
+// test with a resident who has one.
+func reachNoActivity(string, apptest.Where) bool { return false }
+
+// acPerson is a registry person every account reaching the place's
+// activity reaches (community 1's activities: grid A's person).
+func acPerson(w *apptest.World, wh apptest.Where) int64 {
+	if wh == apptest.InD {
+		return w.Objects["person"][apptest.InD]
+	}
+	return w.Objects["person"][apptest.InA]
+}
+
+func acDay(days int) string {
+	return time.Now().In(locale.Zone).AddDate(0, 0, days).Format(time.DateOnly)
+}
+
+func init() {
+	form := func(s string) func(*apptest.World, apptest.Where) string {
+		return func(*apptest.World, apptest.Where) string { return s }
+	}
+	status := func(st string) func(p proofArgs) error {
+		return func(p proofArgs) error {
+			return want(p.count(`SELECT COUNT(*) FROM activity WHERE id = ? AND status = ?`, p.id, st) == 1, "the activity is not %s", st)
+		}
+	}
+	signed := func(p proofArgs) error {
+		return want(p.count(`SELECT COUNT(*) FROM activity_signup WHERE activity_id = ? AND person_id = ? AND status = 'accepted'`, p.id, acPerson(p.w, p.wh)) == 1 &&
+			p.count(`SELECT COUNT(*) FROM activity WHERE id = ? AND accepted = 1`, p.id) == 1, "the person is not signed up")
+	}
+	withdrawn := func(p proofArgs) error {
+		return want(p.count(`SELECT COUNT(*) FROM activity_signup WHERE activity_id = ? AND status = 'cancelled'`, p.id) == 1 &&
+			p.count(`SELECT COUNT(*) FROM activity WHERE id = ? AND accepted = 0`, p.id) == 1, "the sign-up is not withdrawn")
+	}
+	attended := func(p proofArgs) error {
+		return want(p.count(`SELECT COUNT(*) FROM activity_signup WHERE activity_id = ? AND attended_at <> 0`, p.id) == 1 &&
+			p.count(`SELECT COUNT(*) FROM activity WHERE id = ? AND attended = 1 AND status = 'held'`, p.id) == 1, "not checked in")
+	}
+	personBody := func(w *apptest.World, wh apptest.Where) string { return fmt.Sprintf("person_id=%d", acPerson(w, wh)) }
+	personJSON := func(w *apptest.World, wh apptest.Where) string {
+		return fmt.Sprintf(`{"person_id":%d}`, acPerson(w, wh))
+	}
+	addMatrix(map[string]matrixEntry{
+		"GET /activities":                    {allow: acStaff},
+		"GET /activities/export":             {allow: acStaff},
+		"GET /activities/new":                {allow: acManagers},
+		"GET /activities/plan":               {allow: acStaff},
+		"GET /activities/plan/new":           {allow: acManagers},
+		"GET /activities/stats":              {allow: acStaff},
+		"GET /activities/stats/export":       {allow: acStaff},
+		"GET /activities/{id}":               {allow: acStaff, kind: "activity", reach: reachActivity},
+		"GET /activities/{id}/roster":        {allow: acStaff, kind: "activity", reach: reachActivity},
+		"GET /activities/{id}/roster/export": {allow: acStaff, kind: "activity", reach: reachActivity},
+		"GET /activities/{id}/qr":            {allow: acStaff, kind: "activity", reach: reachActivity},
+		"GET /activities/{id}/signup":        {allow: acStaff, kind: "activity", reach: reachActivity},
+		"GET /activities/{id}/walkin":        {allow: acStaff, kind: "activity", reach: reachActivity},
+		"GET /activities/{id}/publish":       {allow: acManagers, kind: "activity_draft", reach: reachActivityManager},
+		"GET /activities/{id}/cancel":        {allow: acManagers, kind: "activity", reach: reachActivityManager},
+		"GET /activities/{id}/summary":       {allow: acManagers, kind: "activity_past", reach: reachActivityManager},
+		"GET /activities/{id}/report":        {allow: acManagers, kind: "activity_summarised", reach: reachActivityManager},
+		"GET /activities/plan/{id}/delete":   {allow: acManagers, kind: "activity_plan", reach: reachActivityManager},
+
+		"POST /activities/new": {allow: acManagers, scopedBody: true, reach: reachActivityManager, audit: "activities.create", auditOther: true,
+			body: func(w *apptest.World, wh apptest.Where) string {
+				return fmt.Sprintf("org_id=%d&title=矩阵活动&topic=law&format=lecture&day=%s&start=14:00&end=15:30&quota=20&publish=1", community(w, wh), acDay(20))
+			},
+			proof: func(p proofArgs) error {
+				return want(p.count(`SELECT COUNT(*) FROM activity WHERE title = '矩阵活动' AND community_id = ? AND status = 'published' AND quota = 20`,
+					community(p.w, p.wh)) == 1, "no published activity in the community")
+			}},
+		"POST /activities/{id}/publish": {allow: acManagers, kind: "activity_draft", reach: reachActivityManager, audit: "activities.publish", proof: status("published")},
+		"POST /activities/{id}/cancel": {allow: acManagers, kind: "activity", reach: reachActivityManager, audit: "activities.cancel", body: form("note=天气原因改期"),
+			proof: status("cancelled")},
+		"POST /activities/{id}/summary": {allow: acManagers, kind: "activity_past", reach: reachActivityManager, audit: "activities.summarise",
+			body: form("summary=到场三十人，发放手册"), proof: status("summarised")},
+		"POST /activities/{id}/report": {allow: acManagers, kind: "activity_summarised", reach: reachActivityManager, audit: "activities.report", proof: status("reported")},
+		"POST /activities/{id}/signup": {allow: acStaff, kind: "activity", reach: reachActivity, audit: "activities.signup", body: personBody, proof: signed},
+		"POST /activities/{id}/walkin": {allow: acStaff, kind: "activity", reach: reachActivity, audit: "activities.walkin", body: form("count=3"),
+			proof: func(p proofArgs) error {
+				return want(p.count(`SELECT COUNT(*) FROM activity WHERE id = ? AND walkins = 3`, p.id) == 1, "no walk-ins recorded")
+			}},
+		"POST /activities/{id}/roster": {allow: acStaff, kind: "activity_signed", reach: reachActivity, audit: "activities.attend",
+			body: func(w *apptest.World, wh apptest.Where) string { return personBody(w, wh) + "&present=1" }, proof: attended},
+		"POST /activities/{id}/qr": {allow: acStaff, kind: "activity", reach: reachActivity, audit: "activities.rotate"},
+		"POST /activities/plan/new": {allow: acManagers, scopedBody: true, reach: reachActivityManager, audit: "activities.plan_add", auditOther: true,
+			body: func(w *apptest.World, wh apptest.Where) string {
+				return fmt.Sprintf("org_id=%d&year=%d&kind=day&month=3&day=03-12&name=矩阵植树节", community(w, wh), time.Now().Year())
+			},
+			proof: func(p proofArgs) error {
+				return want(p.count(`SELECT COUNT(*) FROM activity_plan WHERE name = '矩阵植树节' AND community_id = ?`, community(p.w, p.wh)) == 1, "no plan entry")
+			}},
+		"POST /activities/plan/{id}/delete": {allow: acManagers, kind: "activity_plan", reach: reachActivityManager, audit: "activities.plan_delete",
+			proof: func(p proofArgs) error {
+				return want(p.count(`SELECT COUNT(*) FROM activity_plan WHERE id = ?`, p.id) == 0, "the plan entry is still there")
+			}},
+
+		// The portal: the fixture resident reaches no activity (see reachNoActivity).
+		"GET /portal/activities":                {allow: []string{"resident"}},
+		"GET /portal/activities/checkin":        {allow: []string{"resident"}},
+		"GET /portal/activities/{id}":           {allow: []string{"resident"}, kind: "activity", reach: reachNoActivity},
+		"POST /portal/activities/{id}/signup":   {allow: []string{"resident"}, kind: "activity", reach: reachNoActivity, audit: "activities.signup"},
+		"POST /portal/activities/{id}/cancel":   {allow: []string{"resident"}, kind: "activity_signed", reach: reachNoActivity, audit: "activities.signup_cancel"},
+		"POST /portal/activities/{id}/feedback": {allow: []string{"resident"}, kind: "activity", reach: reachNoActivity, audit: "activities.feedback", body: form("satisfaction=5")},
+		"POST /portal/activities/checkin": {allow: []string{"resident"}, scopedBody: true, reach: reachNoActivity, audit: "activities.walkin", auditOther: true,
+			body: func(w *apptest.World, wh apptest.Where) string {
+				var tok string
+				if err := w.DB.QueryRowContext(context.Background(), `SELECT checkin_token FROM activity WHERE id = ?`, w.Objects["activity"][wh]).Scan(&tok); err != nil {
+					panic(err)
+				}
+				return "t=" + tok
+			}},
+
+		// The API.
+		"GET /api/v1/activities":              {allow: acStaff},
+		"GET /api/v1/activities/{id}":         {allow: acStaff, kind: "activity", reach: reachActivity},
+		"GET /api/v1/activities/{id}/signups": {allow: acStaff, kind: "activity", reach: reachActivity},
+		"POST /api/v1/activities": {allow: acManagers, scopedBody: true, reach: reachActivityManager, audit: "activities.create", auditOther: true,
+			body: func(w *apptest.World, wh apptest.Where) string {
+				d := acDay(21)
+				return fmt.Sprintf(`{"org_id":%d,"title":"矩阵接口活动","starts_at":"%sT15:00:00+08:00","ends_at":"%sT16:00:00+08:00","quota":10,"publish":true}`, community(w, wh), d, d)
+			},
+			proof: func(p proofArgs) error {
+				var got struct{ ID int64 }
+				if err := json.Unmarshal([]byte(p.body), &got); err != nil || got.ID == 0 {
+					return fmt.Errorf("the answer %q names no activity", p.body)
+				}
+				return want(p.count(`SELECT COUNT(*) FROM activity WHERE id = ? AND title = '矩阵接口活动' AND status = 'published'`, got.ID) == 1, "activity %d is not there", got.ID)
+			}},
+		"POST /api/v1/activities/{id}/publish": {allow: acManagers, kind: "activity_draft", reach: reachActivityManager, audit: "activities.publish", proof: status("published")},
+		"POST /api/v1/activities/{id}/cancel": {allow: acManagers, kind: "activity", reach: reachActivityManager, audit: "activities.cancel", body: form(`{"note":"矩阵接口取消"}`),
+			proof: status("cancelled")},
+		"POST /api/v1/activities/{id}/signups": {allow: acJoin, kind: "activity", reach: reachActivity, audit: "activities.signup", body: personJSON, proof: signed},
+		"POST /api/v1/activities/{id}/signups/cancel": {allow: acJoin, kind: "activity_signed", reach: reachActivity, audit: "activities.signup_cancel",
+			body: personJSON, proof: withdrawn},
+	})
+}
