@@ -329,15 +329,7 @@ func benchFollowups(ctx context.Context, e *Env) ([]Row, error) {
 	}
 
 	// A worker's due list as the page opens it (DueList): the three tabs'
-	// counts and the first page of one, 32 workers at once. Measured in
-	// steady state: on PostgreSQL the checkpoint of the load's millions of
-	// rows is finished first (it would otherwise flush behind the lists for
-	// the next quarter of an hour, something a deployment meets once).
-	if e.DB.Dialect() == db.Postgres {
-		if _, err := e.DB.ExecContext(ctx, `CHECKPOINT`); err != nil {
-			return rows, err
-		}
-	}
+	// counts and the first page of one, 32 workers at once.
 	whens := []string{followups.WhenOverdue, followups.WhenToday, followups.WhenWeek}
 	var lat Latencies
 	var failed atomic.Int64
