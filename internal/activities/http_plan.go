@@ -85,7 +85,7 @@ func (h *handlers) planPage(w http.ResponseWriter, r *http.Request, p *auth.Prin
 			}
 			d.Months = append(d.Months, pm)
 		}
-		d.CanManage = p.Can(PermManage) && h.s.holds(ctx, p, d.Org.ID)
+		d.CanManage = p.Can(PermManage) && h.s.Org.HoldsPartition(ctx, p, d.Org.ID)
 	}
 	return h.srv.Render(w, r, "activities/plan.html", web.View{Title: i18n.T("activities.plan_title", "year", year), ActiveNav: "/activities", Data: d})
 }
@@ -141,7 +141,7 @@ func (h *handlers) planDeletePage(w http.ResponseWriter, r *http.Request, p *aut
 	if err != nil {
 		return err
 	}
-	if !h.s.holds(r.Context(), p, e.CommunityID) {
+	if !h.s.Org.HoldsPartition(r.Context(), p, e.CommunityID) {
 		return auth.ErrForbidden
 	}
 	return h.srv.Render(w, r, "activities/plan_delete.html", web.View{Title: i18n.T("activities.plan_delete"), ActiveNav: "/activities", Data: planData{E: e}})

@@ -113,7 +113,7 @@ func (s *Service) AddPlan(ctx context.Context, p *auth.Principal, e PlanEntry) (
 	if errs.Any() {
 		return 0, errs
 	}
-	if !s.holds(ctx, p, e.CommunityID) {
+	if !s.Org.HoldsPartition(ctx, p, e.CommunityID) {
 		return 0, auth.ErrForbidden
 	}
 	var id int64
@@ -158,7 +158,7 @@ func (s *Service) DeletePlan(ctx context.Context, p *auth.Principal, id int64) e
 	if err != nil {
 		return err
 	}
-	if !p.Can(PermManage) || !s.holds(ctx, p, e.CommunityID) {
+	if !p.Can(PermManage) || !s.Org.HoldsPartition(ctx, p, e.CommunityID) {
 		return auth.ErrForbidden
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -179,7 +179,7 @@ func (s *Service) SeedPlan(ctx context.Context, p *auth.Principal, orgID int64, 
 	if err := p.Require(PermManage); err != nil {
 		return err
 	}
-	if !s.holds(ctx, p, orgID) {
+	if !s.Org.HoldsPartition(ctx, p, orgID) {
 		return auth.ErrForbidden
 	}
 	var n int

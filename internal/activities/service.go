@@ -103,21 +103,6 @@ func (s *Service) scopeSQL(ctx context.Context, p *auth.Principal, col string) (
 	return s.DB.Dialect().IDSet(col, s.Org.Partitions(ctx, p))
 }
 
-// holds reports whether p holds the org unit an activity belongs to wholly.
-func (s *Service) holds(ctx context.Context, p *auth.Principal, orgID int64) bool {
-	if p.Scope.All {
-		return true
-	}
-	u, ok := s.Org.Lookup(ctx, orgID)
-	if !ok {
-		return false
-	}
-	if u.Level == org.Community {
-		return p.Scope.AllowsCommunity(u.ID)
-	}
-	return p.Scope.AllowsOrgPath(u.Path)
-}
-
 const cols = `a.id, a.community_id, a.title, a.topic, a.format, a.theme_id, a.organiser, a.partners, a.speakers, a.venue_id, a.place, a.starts_at, a.ends_at,
 	a.month, a.audience_tag, a.audience_note, a.quota, a.budget, a.materials, a.content, a.status, a.published_at, a.cancel_note, a.accepted, a.waiting,
 	a.attended, a.walkins, a.summary, a.summary_at, a.reported_at, a.created_by, a.created_at, COALESCE(c.name, ''), COALESCE(t.name, '')`
@@ -138,7 +123,7 @@ func scan(sc interface{ Scan(...any) error }) (*Activity, error) {
 func (s *Service) access(ctx context.Context, p *auth.Principal, a *Activity, manage map[int64]bool) Access {
 	m, ok := manage[a.CommunityID]
 	if !ok {
-		m = p.Can(PermManage) && s.holds(ctx, p, a.CommunityID)
+		m = p.Can(PermManage) && s.Org.HoldsPartition(ctx, p, a.CommunityID)
 		manage[a.CommunityID] = m
 	}
 	now := s.now().UnixMilli()
@@ -238,19 +223,7 @@ func (s *Service) Places(ctx context.Context, p *auth.Principal) ([]*org.Unit, e
 	if !p.Can(PermManage) {
 		return nil, nil
 	}
-	var out []*org.Unit
-	for _, lvl := range []org.Level{org.Street, org.Community} {
-		units, err := s.Org.InScope(ctx, p, lvl)
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range units {
-			if s.holds(ctx, p, u.ID) {
-				out = append(out, u)
-			}
-		}
-	}
-	return out, nil
+	return s.Org.HeldPartitions(ctx, p)
 }
 
 func (s *Service) check(ctx context.Context, in *Input) (*org.Unit, *i18n.Errors) {
@@ -320,7 +293,7 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in Input) (int6
 	if errs.Any() {
 		return 0, errs
 	}
-	if !s.holds(ctx, p, u.ID) {
+	if !s.Org.HoldsPartition(ctx, p, u.ID) {
 		return 0, auth.ErrForbidden
 	}
 	if in.VenueID != 0 && s.Venues == nil {

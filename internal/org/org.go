@@ -339,6 +339,41 @@ func (s *Service) Partitions(ctx context.Context, p *auth.Principal) []int64 {
 	return slices.Compact(ids)
 }
 
+// HoldsPartition reports whether p holds a partition (see Partitions) wholly:
+// its community, or for a street's own rows the street. Keeping such rows
+// (a venue, an activity) and deciding on them needs it.
+func (s *Service) HoldsPartition(ctx context.Context, p *auth.Principal, orgID int64) bool {
+	if p.Scope.All {
+		return true
+	}
+	u, ok := s.Lookup(ctx, orgID)
+	if !ok {
+		return false
+	}
+	if u.Level == Community {
+		return p.Scope.AllowsCommunity(u.ID)
+	}
+	return p.Scope.AllowsOrgPath(u.Path)
+}
+
+// HeldPartitions are the streets and communities p holds wholly (see
+// HoldsPartition): where p may keep a venue or an activity.
+func (s *Service) HeldPartitions(ctx context.Context, p *auth.Principal) ([]*Unit, error) {
+	var out []*Unit
+	for _, lvl := range []Level{Street, Community} {
+		units, err := s.InScope(ctx, p, lvl)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range units {
+			if s.HoldsPartition(ctx, p, u.ID) {
+				out = append(out, u)
+			}
+		}
+	}
+	return out, nil
+}
+
 // InScope returns the units of level lvl that lie inside the principal's scope
 // (the grids a user may pick, the communities of a street).
 func (s *Service) InScope(ctx context.Context, p *auth.Principal, lvl Level) ([]*Unit, error) {

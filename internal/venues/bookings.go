@@ -36,7 +36,7 @@ func scanBooking(sc interface{ Scan(...any) error }) (*Booking, error) {
 func (s *Service) bookingAccess(ctx context.Context, p *auth.Principal, b *Booking, manage map[int64]bool) BookingAccess {
 	m, ok := manage[b.CommunityID]
 	if !ok {
-		m = p.Can(PermManage) && s.holds(ctx, p, b.CommunityID)
+		m = p.Can(PermManage) && s.Org.HoldsPartition(ctx, p, b.CommunityID)
 		manage[b.CommunityID] = m
 	}
 	own := (p.UserID != 0 && b.CreatedBy == p.UserID && p.Can(PermBook)) ||

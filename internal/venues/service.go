@@ -67,22 +67,6 @@ func (s *Service) scopeSQL(ctx context.Context, p *auth.Principal, col string) (
 	return s.DB.Dialect().IDSet(col, s.Org.Partitions(ctx, p))
 }
 
-// holds reports whether p holds the org unit a venue belongs to wholly: its
-// community, or for a street's own venue the street.
-func (s *Service) holds(ctx context.Context, p *auth.Principal, orgID int64) bool {
-	if p.Scope.All {
-		return true
-	}
-	u, ok := s.Org.Lookup(ctx, orgID)
-	if !ok {
-		return false
-	}
-	if u.Level == org.Community {
-		return p.Scope.AllowsCommunity(u.ID)
-	}
-	return p.Scope.AllowsOrgPath(u.Path)
-}
-
 // ---- venues ----
 
 const venueCols = `v.id, v.community_id, v.name, v.kind, v.capacity, v.hours, v.equipment, v.book_staff, v.book_teams, v.book_residents,
@@ -100,7 +84,7 @@ func scanVenue(sc interface{ Scan(...any) error }) (*Venue, error) {
 }
 
 func (s *Service) venueAccess(ctx context.Context, p *auth.Principal, v *Venue) VenueAccess {
-	manage := p.Can(PermManage) && s.holds(ctx, p, v.CommunityID)
+	manage := p.Can(PermManage) && s.Org.HoldsPartition(ctx, p, v.CommunityID)
 	return VenueAccess{Book: v.Active && (v.BookStaff || v.BookTeams) && p.Can(PermBook), Manage: manage}
 }
 
@@ -177,19 +161,7 @@ func (s *Service) Places(ctx context.Context, p *auth.Principal) ([]*org.Unit, e
 	if !p.Can(PermManage) {
 		return nil, nil
 	}
-	var out []*org.Unit
-	for _, lvl := range []org.Level{org.Street, org.Community} {
-		units, err := s.Org.InScope(ctx, p, lvl)
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range units {
-			if s.holds(ctx, p, u.ID) {
-				out = append(out, u)
-			}
-		}
-	}
-	return out, nil
+	return s.Org.HeldPartitions(ctx, p)
 }
 
 func (s *Service) checkVenue(ctx context.Context, p *auth.Principal, in *VenueInput, orgNeeded bool) (*org.Unit, *i18n.Errors) {
@@ -244,7 +216,7 @@ func (s *Service) CreateVenue(ctx context.Context, p *auth.Principal, in VenueIn
 	if errs.Any() {
 		return 0, errs
 	}
-	if !s.holds(ctx, p, u.ID) {
+	if !s.Org.HoldsPartition(ctx, p, u.ID) {
 		return 0, auth.ErrForbidden
 	}
 	now := s.now().UnixMilli()
