@@ -405,3 +405,33 @@ func TestMustChangePasswordHoldsForTheAPI(t *testing.T) {
 		}
 	})
 }
+
+// A security administrator who logs in without an authenticator is sent to
+// enrol one, and the page shows the code to scan as an image (html/template
+// turns a data: URL given as a string into "#ZgotmplZ").
+func TestEnrolPageShowsTheCode(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		if _, err := w.App.Auth.CreateUser(ctx, auth.System("test"), auth.NewUser{Username: "sec_enrol", DisplayName: "安全员", Password: apptest.Password,
+			Roles: []auth.Role{auth.RoleSecurityAdmin}}); err != nil {
+			t.Fatal(err)
+		}
+		srv := w.Server(t)
+		c := apptest.NewClient(t, srv.URL)
+		resp, body := c.Get("/login")
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET /login: %d", resp.StatusCode)
+		}
+		resp, body = c.PostForm("/login", url.Values{"username": {"sec_enrol"}, "password": {apptest.Password}})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login/enrol" {
+			t.Fatalf("login: %d → %q\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+		}
+		resp, body = c.Get("/login/enrol")
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET /login/enrol: %d", resp.StatusCode)
+		}
+		if !strings.Contains(body, `src="data:image/png;base64,`) || strings.Contains(body, "ZgotmplZ") {
+			t.Fatalf("the enrolment page shows no code to scan:\n%s", body)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -175,7 +176,7 @@ func (s *Server) mfaSubmit(w http.ResponseWriter, r *http.Request, p *auth.Princ
 type enrolData struct {
 	Secret string
 	URI    string
-	QR     string // data: URL of a PNG
+	QR     template.URL // data: URL of a PNG (QRDataURL)
 	Error  string
 }
 
