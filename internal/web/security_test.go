@@ -418,11 +418,11 @@ func TestEnrolPageShowsTheCode(t *testing.T) {
 		}
 		srv := w.Server(t)
 		c := apptest.NewClient(t, srv.URL)
-		resp, body := c.Get("/login")
+		resp, _ := c.Get("/login")
 		if resp.StatusCode != 200 {
 			t.Fatalf("GET /login: %d", resp.StatusCode)
 		}
-		resp, body = c.PostForm("/login", url.Values{"username": {"sec_enrol"}, "password": {apptest.Password}})
+		resp, body := c.PostForm("/login", url.Values{"username": {"sec_enrol"}, "password": {apptest.Password}})
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login/enrol" {
 			t.Fatalf("login: %d → %q\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 		}
