@@ -73,6 +73,50 @@ func demoActivities(ctx context.Context, env *Env) error {
 			}
 		}
 		people := residents[c]
+		add := func(kind demoActivity, start time.Time) error {
+			month := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, locale.Zone)
+			quota := []int{20, 30, 40, 60}[rng.IntN(4)]
+			id, err := s.Create(ctx, sys, activities.Input{OrgID: c, Title: kind.title, Topic: kind.topic, Format: kind.format, ThemeID: themes[month.Format("2006-01")],
+				Organiser: kind.organiser, Partners: kind.partners, Speakers: kind.speakers, Place: "社区多功能活动室", StartsAt: start,
+				EndsAt: start.Add(90 * time.Minute), AudienceNote: "辖区居民", Quota: quota, Budget: 200 + 100*rng.IntN(10), Materials: "宣传手册",
+				Content: kind.title + "，欢迎居民参加。", Publish: true})
+			if err != nil {
+				return err
+			}
+			n++
+			if len(people) == 0 {
+				return nil
+			}
+			if start.After(now) {
+				for i := 0; i < quota/3 && i < len(people); i++ {
+					p := people[rng.IntN(len(people))]
+					if _, err := s.SignUp(ctx, sys, id, p.ID); err != nil && !errors.Is(err, activities.ErrAlready) {
+						return err
+					}
+				}
+				return nil
+			}
+			came := map[int64]bool{}
+			for i := 0; i < quota/2 && i < len(people); i++ {
+				p := people[rng.IntN(len(people))]
+				if came[p.ID] {
+					continue
+				}
+				came[p.ID] = true
+				if err := s.WalkIn(ctx, sys, id, p.ID, 0); err != nil {
+					return err
+				}
+			}
+			if err := s.WalkIn(ctx, sys, id, 0, 1+rng.IntN(5)); err != nil {
+				return err
+			}
+			if start.Before(now.AddDate(0, 0, -14)) {
+				if err := s.Summarise(ctx, sys, id, kind.title+"顺利开展，到场居民 "+strconv.Itoa(len(came))+" 人，发放宣传手册，居民反映良好。"); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 		for m := -9; m <= 3; m++ {
 			month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, locale.Zone).AddDate(0, m, 0)
 			for k := 0; k < 3+rng.IntN(3); k++ {
@@ -82,47 +126,16 @@ func demoActivities(ctx context.Context, env *Env) error {
 				if start.After(now) && start.Before(now.Add(2*time.Hour)) {
 					continue
 				}
-				quota := []int{20, 30, 40, 60}[rng.IntN(4)]
-				id, err := s.Create(ctx, sys, activities.Input{OrgID: c, Title: kind.title, Topic: kind.topic, Format: kind.format, ThemeID: themes[month.Format("2006-01")],
-					Organiser: kind.organiser, Partners: kind.partners, Speakers: kind.speakers, Place: "社区多功能活动室", StartsAt: start,
-					EndsAt: start.Add(90 * time.Minute), AudienceNote: "辖区居民", Quota: quota, Budget: 200 + 100*rng.IntN(10), Materials: "宣传手册",
-					Content: kind.title + "，欢迎居民参加。", Publish: true})
-				if err != nil {
+				if err := add(kind, start); err != nil {
 					return err
-				}
-				n++
-				if len(people) == 0 {
-					continue
-				}
-				if start.After(now) {
-					for i := 0; i < quota/3 && i < len(people); i++ {
-						p := people[rng.IntN(len(people))]
-						if _, err := s.SignUp(ctx, sys, id, p.ID); err != nil && !errors.Is(err, activities.ErrAlready) {
-							return err
-						}
-					}
-					continue
-				}
-				came := map[int64]bool{}
-				for i := 0; i < quota/2 && i < len(people); i++ {
-					p := people[rng.IntN(len(people))]
-					if came[p.ID] {
-						continue
-					}
-					came[p.ID] = true
-					if err := s.WalkIn(ctx, sys, id, p.ID, 0); err != nil {
-						return err
-					}
-				}
-				if err := s.WalkIn(ctx, sys, id, 0, 1+rng.IntN(5)); err != nil {
-					return err
-				}
-				if start.Before(now.AddDate(0, 0, -14)) {
-					if err := s.Summarise(ctx, sys, id, kind.title+"顺利开展，到场居民 "+strconv.Itoa(len(came))+" 人，发放宣传手册，居民反映良好。"); err != nil {
-						return err
-					}
 				}
 			}
+		}
+		// One held three days ago, whatever the draw and the day of the
+		// month: the 活动待小结 of the home page always has something.
+		recent := time.Date(now.Year(), now.Month(), now.Day()-3, 14, 0, 0, 0, locale.Zone)
+		if err := add(demoActivityKinds[rng.IntN(len(demoActivityKinds))], recent); err != nil {
+			return err
 		}
 	}
 	env.Say("  活动 %d 场", n)

@@ -261,7 +261,10 @@ func demoFindings(ctx context.Context, env *Env, duties []*followups.Duty, commu
 		if err != nil {
 			return err
 		}
-		if cur.Status != followups.DutyActive || cur.DueOn < today {
+		// The first inspection and screening are made whatever: the demo
+		// always shows a failed item and matters found.
+		first := d.Kind == followups.KindInspection && firstInspection || d.Kind == followups.KindScreening && firstScreening
+		if cur.Status != followups.DutyActive || cur.DueOn < today && !first {
 			continue
 		}
 		in := followups.RecordInput{DutyID: d.ID, Way: "onsite", HappenedAt: afternoon}
