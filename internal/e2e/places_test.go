@@ -39,7 +39,9 @@ func TestAssignGridsToImportedBuildings(t *testing.T) {
 	}
 
 	Do(t, ctx, Login(site.URL, "community_admin", DemoPassword))
-	if todo := Text(t, ctx, "#todo .todo-waiting"); !strings.Contains(todo, "3 栋楼尚未划入网格") {
+	// The waiting group lists a few items of every module; its link to the
+	// buildings without a grid is always there.
+	if todo := Text(t, ctx, "#todo .todo-waiting"); !strings.Contains(todo, "未划分网格的楼栋") {
 		t.Fatalf("home's 待办:\n%s", todo)
 	}
 	Do(t, ctx,

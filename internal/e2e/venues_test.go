@@ -100,7 +100,9 @@ func TestVenueBooking(t *testing.T) {
 	}
 	Do(t, b, chromedp.Navigate(site.URL+"/venues/bookings?status=pending&q=e2e孙子满月酒"), WaitSel(`#bookings .vn-approve`))
 	Do(t, b, chromedp.Click(Sel(`#bookings .vn-approve`)), WaitSel(`#approve-form`))
-	Do(t, b, chromedp.Click(Sel(`#approve-submit`)), WaitSel(`#booking-status`))
+	// The approve page shows the booking's status too: wait for the flash of
+	// the page the approval leads to.
+	Do(t, b, chromedp.Click(Sel(`#approve-submit`)), WaitSel(`.flash`))
 	if s := Text(t, b, `#booking-status`); s != "已预约" {
 		t.Fatalf("after approval: %q", s)
 	}
