@@ -166,7 +166,7 @@ func init() {
 				if err := uploadState("committed")(p); err != nil {
 					return err
 				}
-				return want(p.count(`SELECT COUNT(*) FROM vol_volunteer v JOIN vol_record r ON r.volunteer_id = v.id AND r.minutes = 750
+				return want(p.count(`SELECT COUNT(*) FROM vol_volunteer v JOIN vol_record r ON r.community_id = v.community_id AND r.volunteer_id = v.id AND r.minutes = 750
 					WHERE v.skills = '矩阵导入特长' AND v.person_id IS NOT NULL`) == 1, "the register's volunteer and hours are not there")
 			}},
 		"GET /volunteers/import/{id}/report":   {allow: []string{"community_admin"}, kind: "upload_volunteers", reach: ownUpload},
