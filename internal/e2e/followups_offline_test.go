@@ -362,4 +362,12 @@ func TestPhoneFollowUpOffline(t *testing.T) {
 	// Deleted by the worker, it is gone.
 	Eval[bool](t, b, `(window.confirm = () => true, true)`)
 	Do(t, b, chromedp.Click(Sel(`#fu-refused button`)), WaitFor(`document.getElementById('fu-refused').hidden`))
+
+	// Logging out from any page, here the home page, takes the kept pages
+	// off the phone: the next person to pick it up finds no resident there.
+	caches := func(cond string) Step {
+		return WaitFor(`(caches.keys().then(k => { window.__caches = k.length; }), window.__caches !== undefined && window.__caches ` + cond + `)`)
+	}
+	Do(t, b, chromedp.Navigate(site.URL+"/"), WaitSel(`header.topbar`), caches("> 0"))
+	Do(t, b, Logout(), caches("=== 0"))
 }

@@ -398,16 +398,6 @@
     banner.hidden = false;
   }
 
-  // Logging out takes this account's pages off the phone (its queue stays,
-  // sent only under its own account).
-  var out = document.querySelector('form[action="/logout"]');
-  if (out && window.caches) {
-    out.addEventListener('submit', function (ev) {
-      ev.preventDefault();
-      caches.delete('linli-followups').then(function () { out.submit(); }, function () { out.submit(); });
-    });
-  }
-
   if ('serviceWorker' in navigator && user) {
     navigator.serviceWorker.addEventListener('message', function (e) {
       if (e.data && e.data.type === 'precached') {

@@ -30,6 +30,21 @@
     }
   });
 
+  // Logging out takes the account's offline copies (any module's Cache
+  // Storage: the follow-ups' pages kept for a stairwell) off the phone, from
+  // whichever page it is done: the next person to use the phone must not
+  // find them. Queued records (IndexedDB) stay: each is sent only under the
+  // account that made it.
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (f.getAttribute("action") !== "/logout" || !window.caches || f.hasAttribute("data-cleared")) return;
+    e.preventDefault();
+    var go = function () { f.setAttribute("data-cleared", ""); f.submit(); };
+    caches.keys().then(function (keys) {
+      return Promise.all(keys.map(function (k) { return caches.delete(k); }));
+    }).then(go, go);
+  }, true);
+
   // Double submissions from a slow network on a phone are a common source of
   // duplicate records: a submitted form's buttons are disabled until the page changes.
   document.addEventListener("submit", function (e) {
