@@ -23,9 +23,9 @@ func init() { register("activities", benchActivities) }
 var activitiesN = flag.Int("activities", 20_000, "activities in the activities data set (a street's year, fifty attendances each)")
 
 // benchActivities measures the two targets of the activities issue:
-// 2,000 sign-ups for one 100-place activity from 32 clients (p99, none
-// oversold), and the street's monthly figures over a year of activities
-// and attendances.
+// 2,000 sign-ups for one 100-place activity arriving over 10 s, served by
+// 32 clients (p99, none oversold), and the street's monthly figures over a
+// year of activities and attendances.
 func benchActivities(ctx context.Context, e *Env) ([]Row, error) {
 	a := e.App
 	sys := auth.System("bench")
@@ -38,7 +38,7 @@ func benchActivities(ctx context.Context, e *Env) ([]Row, error) {
 	nowMS := now.UnixMilli()
 
 	// 2,000 registry people of the first community, who sign up.
-	const signups, places, clients = 2000, 100, 32
+	const signups, places, clients, signupSpan = 2000, 100, 32, 10 * time.Second
 	cid := w.communities[0]
 	var people []int64
 	err = e.DB.InBulkTx(ctx, func(tx *db.Tx) error {
@@ -72,12 +72,14 @@ func benchActivities(ctx context.Context, e *Env) ([]Row, error) {
 	staff := w.streetAdmin
 	lat := &Latencies{}
 	var failed atomic.Int64
-	took := Concurrently(clients, signups, func(i int) {
-		t0 := time.Now()
+	// The issue's load: 2,000 sign-ups arriving within 10 s (the notice
+	// goes out and people sign up), served by 32 clients; each latency runs
+	// from the sign-up's arrival, waits for a client included.
+	took := Paced(clients, signups, signupSpan, func(i int, arrived time.Time) {
 		if _, err := a.Activities.SignUp(ctx, staff, act, people[i]); err != nil {
 			failed.Add(1)
 		}
-		lat.Add(time.Since(t0))
+		lat.Add(time.Since(arrived))
 	})
 	var accepted, waiting int
 	if err := e.DB.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN status = 'accepted' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN status = 'waiting' THEN 1 ELSE 0 END), 0)
@@ -87,8 +89,8 @@ func benchActivities(ctx context.Context, e *Env) ([]Row, error) {
 	oversold := max(accepted-places, 0)
 	note := fmt.Sprintf("%d accepted, %d waiting, %d failed, all in %s", accepted, waiting, failed.Load(), secs(took))
 	rows := []Row{
-		{Area: "activities", Measure: fmt.Sprintf("sign-up: %d for %d places, %d clients, p99", signups, places, clients), Value: ms(lat.P(99)), Target: "≤ 200 ms",
-			OK: lat.P(99) <= 200*time.Millisecond && took <= 10*time.Second && failed.Load() == 0, Note: note},
+		{Area: "activities", Measure: fmt.Sprintf("sign-up: %d for %d places arriving over %s, %d clients, p99", signups, places, secs(signupSpan), clients), Value: ms(lat.P(99)), Target: "≤ 200 ms",
+			OK: lat.P(99) <= 200*time.Millisecond && took <= signupSpan+time.Second && failed.Load() == 0, Note: note},
 		{Area: "activities", Measure: "sign-up: places oversold", Value: fmt.Sprint(oversold), Target: "0", OK: oversold == 0 && accepted == places},
 	}
 

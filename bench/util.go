@@ -103,3 +103,34 @@ func Concurrently(n, total int, fn func(i int)) time.Duration {
 	wg.Wait()
 	return time.Since(start)
 }
+
+// Paced runs fn from n goroutines for total calls that arrive evenly over
+// the given span (an open workload: users come at the stated rate whether or
+// not the earlier ones are served). fn gets the call's arrival time and
+// measures from it, so a call that waited for a free client counts its wait.
+func Paced(n, total int, over time.Duration, fn func(i int, arrived time.Time)) time.Duration {
+	start := time.Now()
+	type call struct {
+		i  int
+		at time.Time
+	}
+	var wg sync.WaitGroup
+	next := make(chan call, total)
+	for g := 0; g < n; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range next {
+				fn(c.i, c.at)
+			}
+		}()
+	}
+	for i := 0; i < total; i++ {
+		at := start.Add(over * time.Duration(i) / time.Duration(total))
+		time.Sleep(time.Until(at))
+		next <- call{i, at}
+	}
+	close(next)
+	wg.Wait()
+	return time.Since(start)
+}
