@@ -789,7 +789,9 @@ func personActivities(s *activities.Service) registry.RelatedProvider {
 // and scope. The case figures are cases.Stats itself, so that the board and
 // /api/v1/cases/stats cannot differ.
 
-func yearRange(year int) (string, string) { return fmt.Sprintf("%04d-01", year), fmt.Sprintf("%04d-12", year) }
+func yearRange(year int) (string, string) {
+	return fmt.Sprintf("%04d-01", year), fmt.Sprintf("%04d-12", year)
+}
 
 // unitFilter is the query that narrows a module's list to unit u ("" above a community).
 func unitFilter(u *org.Unit) string {
