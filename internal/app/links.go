@@ -897,10 +897,14 @@ func (g goalVisits) Compute(ctx context.Context, p *auth.Principal, u *org.Unit,
 	return r, nil
 }
 
+// putVisitCounts: the talk rate only where the reader has talk duties (as
+// the follow-ups' own rates page): its name tells of a sensitive group.
 func putVisitCounts(m map[string]goals.Value, c followups.RateCounts) {
 	m["followups.visit_rate"] = goals.Ratio(float64(c.Visited), float64(c.Due))
 	m["followups.on_time_rate"] = goals.Ratio(float64(c.OnTime), float64(c.Records))
-	m["followups.talk_rate"] = goals.Ratio(float64(c.TalkVisited), float64(c.TalkDue))
+	if c.TalkDue > 0 {
+		m["followups.talk_rate"] = goals.Ratio(float64(c.TalkVisited), float64(c.TalkDue))
+	}
 }
 
 // goalRegistry: people and households registered now (stock figures).

@@ -684,9 +684,22 @@ func (s *Service) SetTarget(ctx context.Context, p *auth.Principal, in TargetInp
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "goals.target_set", "goal_target", id, u.ID, audit.Success).
-			WithDetail(map[string]any{"year": in.Year, "code": in.Code, "value": value, "milestones": strings.Join(parts, ",")}))
+			WithDetail(map[string]any{"code": in.Code, "after": targetText(*def, in.Year, value, ms, scale)}))
 	})
 	return id, err
+}
+
+// targetText is a target as the audit log shows it: "2026：95.0%（80, 85, 90, 95）".
+func targetText(d Def, year int, value float64, ms []float64, scale float64) string {
+	out := strconv.Itoa(year) + "：" + Format(d, value)
+	if len(ms) > 0 {
+		parts := make([]string, len(ms))
+		for i, m := range ms {
+			parts[i] = Format(d, m/scale)
+		}
+		out += "（" + strings.Join(parts, ", ") + "）"
+	}
+	return out
 }
 
 // EntryInput is a community's figure of an entered indicator for a month:
@@ -758,7 +771,7 @@ func (s *Service) Enter(ctx context.Context, p *auth.Principal, in EntryInput) (
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "goals.entry", "goal_entry", id, u.ID, audit.Success).
-			WithDetail(map[string]any{"code": in.Code, "month": in.Month, "numerator": num, "denominator": den, "value": value}))
+			WithDetail(map[string]any{"code": in.Code, "month": in.Month, "after": Entry{Num: num, Den: den, Val: value}.Text()}))
 	})
 	return id, err
 }
