@@ -48,7 +48,6 @@ func queryInt(v url.Values, k string) int64 {
 	return n
 }
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func refused(err error) (*i18n.Errors, bool) {
 	var verrs *i18n.Errors
