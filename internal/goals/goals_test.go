@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"linli/internal/apptest"
@@ -316,6 +317,30 @@ func TestCaseIndicatorsEqualCaseStats(t *testing.T) {
 		}
 		if compared < 8 {
 			t.Fatalf("only %d figures compared: the fixture's cases do not reach the board", compared)
+		}
+	})
+}
+
+// A mismatched entry is refused on its page with the field named and the
+// form kept; nothing is saved.
+func TestEntryPageRefusesAMismatch(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		srv := w.Server(t)
+		c := apptest.NewClient(t, srv.URL).Login("community_admin", apptest.Password)
+		var id int64
+		if err := w.DB.QueryRowContext(context.Background(), `SELECT id FROM goal_indicator WHERE name = '医保参保率'`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		year := w.App.Goals.ThisYear()
+		resp, body := c.PostForm(fmt.Sprintf("/goals/entries?org=%d&year=%d", w.C1, year), map[string][]string{"org": {fmt.Sprint(w.C1)},
+			"code": {fmt.Sprintf("entered.%d", id)}, "month": {fmt.Sprintf("%d-06", year)}, "numerator": {"912"}, "denominator": {"950"}, "value": {"95.5"},
+			"evidence": {"医保导出表"}})
+		if resp.StatusCode != 422 || !strings.Contains(body, "填报值 95.5% 与分子 ÷ 分母（96.0%）不符") || !strings.Contains(body, "医保导出表") {
+			t.Fatalf("mismatch: %d %s", resp.StatusCode, body)
+		}
+		var n int
+		if err := w.DB.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM goal_entry WHERE evidence = '医保导出表'`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%d saved (%v)", n, err)
 		}
 	})
 }

@@ -48,7 +48,6 @@ func queryInt(v url.Values, k string) int64 {
 	return n
 }
 
-
 func refused(err error) (*i18n.Errors, bool) {
 	var verrs *i18n.Errors
 	if errors.As(err, &verrs) {
