@@ -15,6 +15,7 @@ import (
 	"linli/internal/cases"
 	"linli/internal/db"
 	"linli/internal/followups"
+	"linli/internal/goals"
 	"linli/internal/importexport"
 	"linli/internal/importflow"
 	"linli/internal/opinions"
@@ -47,6 +48,7 @@ func Migrations() []db.Migrations {
 		venues.Migrations,
 		volunteers.Migrations,
 		activities.Migrations,
+		goals.Migrations,
 	}
 }
 
@@ -82,6 +84,8 @@ type App struct {
 	Volunteers *volunteers.Service
 
 	Activities *activities.Service
+	// Goals (指标与目标): indicators, targets, entered figures, the board.
+	Goals *goals.Service
 
 	// workers run in the background of "serve" (time limits, reminders, publicity
 	// periods). Each must be safe with several instances on one database: claim
@@ -190,6 +194,14 @@ func New(opts Options) *App {
 	a.Activities.Routes(a.Web)
 	a.Activities.APIRoutes(a.Web)
 	a.Registry.Related = append(a.Registry.Related, personActivities(a.Activities))
+	a.Goals = &goals.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org}
+	a.Goals.Register(goalCases{a.Cases})
+	a.Goals.Register(goalRegistry{a.Registry})
+	a.Goals.Register(goalVisits{a.Followups})
+	a.Goals.Register(goalActivities{a.Activities})
+	a.Goals.Register(goalVolunteers{a.Volunteers, a.Registry})
+	a.Goals.Routes(a.Web)
+	a.Goals.APIRoutes(a.Web)
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
 	}

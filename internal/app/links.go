@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"strconv"
@@ -15,9 +16,11 @@ import (
 	"linli/internal/cases"
 	"linli/internal/db"
 	"linli/internal/followups"
+	"linli/internal/goals"
 	"linli/internal/i18n"
 	"linli/internal/locale"
 	"linli/internal/opinions"
+	"linli/internal/org"
 	"linli/internal/patrols"
 	"linli/internal/registry"
 	"linli/internal/venues"
@@ -779,4 +782,232 @@ func personActivities(s *activities.Service) registry.RelatedProvider {
 		}
 		return sec, nil
 	}
+}
+
+// The indicators board (goals) counts nothing itself: each module's figures
+// reach it through one goals.Source here, over that module's own read methods
+// and scope. The case figures are cases.Stats itself, so that the board and
+// /api/v1/cases/stats cannot differ.
+
+func yearRange(year int) (string, string) {
+	return fmt.Sprintf("%04d-01", year), fmt.Sprintf("%04d-12", year)
+}
+
+// unitFilter is the query that narrows a module's list to unit u ("" above a community).
+func unitFilter(u *org.Unit) string {
+	switch u.Level {
+	case org.Grid:
+		return "&community=" + itoa(u.CommunityID) + "&grid=" + itoa(u.ID)
+	case org.Community:
+		return "&community=" + itoa(u.ID)
+	}
+	return ""
+}
+
+type goalCases struct{ c *cases.Service }
+
+func (goalCases) Indicators() []goals.Def {
+	list := func(status string) func(u *org.Unit, year int) string {
+		return func(u *org.Unit, year int) string {
+			return fmt.Sprintf("/cases?status=%s&from=%04d-01-01&to=%04d-12-31", status, year, year) + unitFilter(u)
+		}
+	}
+	ratio := func(code, name, def string, link func(*org.Unit, int) string) goals.Def {
+		return goals.Def{Code: code, Name: name, Definition: def, Unit: "%", Direction: goals.Higher, Rollup: goals.RollupRatio, Link: link}
+	}
+	return []goals.Def{
+		{Code: "cases.received", Name: "goals.ind.cases.received", Definition: "cases.stats_def.received", Unit: "件", Direction: goals.Higher, Rollup: goals.RollupSum,
+			Link: list("")},
+		ratio("cases.response_rate", "goals.ind.cases.response_rate", "cases.stats_def.response", nil),
+		ratio("cases.on_time_rate", "goals.ind.cases.on_time_rate", "cases.stats_def.ontime", list("late")),
+		ratio("cases.satisfaction_rate", "goals.ind.cases.satisfaction_rate", "cases.stats_def.satisfaction", nil),
+		ratio("cases.mediation_rate", "goals.ind.cases.mediation_rate", "cases.stats_def.mediation", nil),
+		ratio("cases.rectification_rate", "goals.ind.cases.rectification_rate", "cases.stats_def.rectification", nil),
+	}
+}
+
+func putCaseCounts(m map[string]goals.Value, c cases.Counts) {
+	m["cases.received"] = goals.Count(float64(c.Received))
+	m["cases.response_rate"] = goals.Ratio(float64(c.RespondedOK), float64(c.RespondBase))
+	m["cases.on_time_rate"] = goals.Ratio(float64(c.ClosedOnTime), float64(c.Closed))
+	m["cases.satisfaction_rate"] = goals.Ratio(float64(c.Satisfied), float64(c.Rated))
+	m["cases.mediation_rate"] = goals.Ratio(float64(c.MediationOK), float64(c.MediationJudged))
+	m["cases.rectification_rate"] = goals.Ratio(float64(c.HazardRectified), float64(c.HazardEngaged))
+}
+
+func (g goalCases) Compute(ctx context.Context, p *auth.Principal, u *org.Unit, year int) (goals.Result, error) {
+	from, to := yearRange(year)
+	st, err := g.c.Stats(ctx, p, cases.StatsFilter{OrgID: u.ID, From: from, To: to})
+	if err != nil {
+		return goals.Result{}, err
+	}
+	r := goals.NewResult()
+	putCaseCounts(r.Year, st.Total)
+	for _, m := range st.Months {
+		if mi, err := strconv.Atoi(m.Month[5:]); err == nil && mi >= 1 && mi <= 12 {
+			putCaseCounts(r.Months[mi-1], m.Counts)
+		}
+	}
+	return r, nil
+}
+
+// goalVisits: the follow-up rates of each month of the year; the year's is
+// the ratio of the months' sums (duty-months visited over duty-months due).
+type goalVisits struct{ f *followups.Service }
+
+func (goalVisits) Indicators() []goals.Def {
+	overdue := func(u *org.Unit, _ int) string {
+		if u.Level == org.Grid {
+			return "/followups/all?when=overdue&grid=" + itoa(u.ID)
+		}
+		return "/followups/all?when=overdue"
+	}
+	return []goals.Def{
+		{Code: "followups.visit_rate", Name: "goals.ind.followups.visit_rate", Definition: "goals.def.followups.visit_rate", Unit: "%", Direction: goals.Higher,
+			Rollup: goals.RollupRatio, Link: overdue},
+		{Code: "followups.on_time_rate", Name: "goals.ind.followups.on_time_rate", Definition: "goals.def.followups.on_time_rate", Unit: "%",
+			Direction: goals.Higher, Rollup: goals.RollupRatio},
+		{Code: "followups.talk_rate", Name: "goals.ind.followups.talk_rate", Definition: "goals.def.followups.talk_rate", Unit: "%", Direction: goals.Higher,
+			Rollup: goals.RollupRatio},
+	}
+}
+
+func (g goalVisits) Compute(ctx context.Context, p *auth.Principal, u *org.Unit, year int) (goals.Result, error) {
+	r := goals.NewResult()
+	var total followups.RateCounts
+	now := time.Now().In(locale.Zone)
+	for m := 1; m <= 12; m++ {
+		if year > now.Year() || (year == now.Year() && m > int(now.Month())) {
+			break
+		}
+		rates, err := g.f.Rates(ctx, p, followups.RatesFilter{Month: fmt.Sprintf("%04d-%02d", year, m), OrgID: u.ID})
+		if err != nil {
+			return goals.Result{}, err
+		}
+		c := rates.Total
+		putVisitCounts(r.Months[m-1], c)
+		total.Due += c.Due
+		total.Visited += c.Visited
+		total.Records += c.Records
+		total.OnTime += c.OnTime
+		total.TalkDue += c.TalkDue
+		total.TalkVisited += c.TalkVisited
+	}
+	putVisitCounts(r.Year, total)
+	return r, nil
+}
+
+// putVisitCounts: the talk rate only where the reader has talk duties (as
+// the follow-ups' own rates page): its name tells of a sensitive group.
+func putVisitCounts(m map[string]goals.Value, c followups.RateCounts) {
+	m["followups.visit_rate"] = goals.Ratio(float64(c.Visited), float64(c.Due))
+	m["followups.on_time_rate"] = goals.Ratio(float64(c.OnTime), float64(c.Records))
+	if c.TalkDue > 0 {
+		m["followups.talk_rate"] = goals.Ratio(float64(c.TalkVisited), float64(c.TalkDue))
+	}
+}
+
+// goalRegistry: people and households registered now (stock figures).
+type goalRegistry struct{ r *registry.Service }
+
+func (goalRegistry) Indicators() []goals.Def {
+	return []goals.Def{
+		{Code: "registry.people", Name: "goals.ind.registry.people", Definition: "goals.def.registry.people", Unit: "人", Direction: goals.Higher,
+			Rollup: goals.RollupSum, Stock: true},
+		{Code: "registry.households", Name: "goals.ind.registry.households", Definition: "goals.def.registry.households", Unit: "户", Direction: goals.Higher,
+			Rollup: goals.RollupSum, Stock: true},
+	}
+}
+
+func (g goalRegistry) Compute(ctx context.Context, p *auth.Principal, u *org.Unit, _ int) (goals.Result, error) {
+	comm, grid := u.ID, int64(0)
+	if u.Level == org.Grid {
+		comm, grid = u.CommunityID, u.ID
+	}
+	people, households, err := g.r.CountIn(ctx, p, comm, grid)
+	if err != nil {
+		return goals.Result{}, err
+	}
+	r := goals.NewResult()
+	r.Year["registry.people"] = goals.Count(float64(people))
+	r.Year["registry.households"] = goals.Count(float64(households))
+	return r, nil
+}
+
+// goalActivities: activities held and attendance, a community's (no grid
+// figure: activities belong to a community).
+type goalActivities struct{ a *activities.Service }
+
+func (goalActivities) Indicators() []goals.Def {
+	return []goals.Def{
+		{Code: "activities.count", Name: "goals.ind.activities.count", Definition: "goals.def.activities.count", Unit: "场", Direction: goals.Higher,
+			Rollup: goals.RollupSum, CommunityOnly: true},
+		{Code: "activities.attended", Name: "goals.ind.activities.attended", Definition: "activities.attended_def", Unit: "人次", Direction: goals.Higher,
+			Rollup: goals.RollupSum, CommunityOnly: true},
+	}
+}
+
+func (g goalActivities) Compute(ctx context.Context, p *auth.Principal, u *org.Unit, year int) (goals.Result, error) {
+	r := goals.NewResult()
+	if u.Level != org.Community {
+		return r, nil
+	}
+	f, err := g.a.Stats(ctx, p, year, u.ID, nil)
+	if err != nil {
+		return goals.Result{}, err
+	}
+	var n, att int
+	for i, m := range f.Months {
+		if i < 12 {
+			r.Months[i]["activities.count"] = goals.Count(float64(m.Activities))
+			r.Months[i]["activities.attended"] = goals.Count(float64(m.Attended))
+		}
+		n += m.Activities
+		att += m.Attended
+	}
+	r.Year["activities.count"] = goals.Count(float64(n))
+	r.Year["activities.attended"] = goals.Count(float64(att))
+	return r, nil
+}
+
+// goalVolunteers: registered volunteers, their share of the residents and
+// the hours served, a community's.
+type goalVolunteers struct {
+	v *volunteers.Service
+	r *registry.Service
+}
+
+func (goalVolunteers) Indicators() []goals.Def {
+	return []goals.Def{
+		{Code: "volunteers.registered", Name: "goals.ind.volunteers.registered", Definition: "goals.def.volunteers.registered", Unit: "人",
+			Direction: goals.Higher, Rollup: goals.RollupSum, Stock: true, CommunityOnly: true},
+		{Code: "volunteers.share", Name: "goals.ind.volunteers.share", Definition: "goals.def.volunteers.share", Unit: "%",
+			Direction: goals.Higher, Rollup: goals.RollupRatio, Stock: true, CommunityOnly: true},
+		{Code: "volunteers.hours", Name: "goals.ind.volunteers.hours", Definition: "goals.def.volunteers.hours", Unit: "小时",
+			Direction: goals.Higher, Rollup: goals.RollupSum, CommunityOnly: true},
+	}
+}
+
+func (g goalVolunteers) Compute(ctx context.Context, p *auth.Principal, u *org.Unit, year int) (goals.Result, error) {
+	r := goals.NewResult()
+	if u.Level != org.Community {
+		return r, nil
+	}
+	f, err := g.v.FiguresIn(ctx, p, u.ID, year)
+	if err != nil {
+		return goals.Result{}, err
+	}
+	people, _, err := g.r.CountIn(ctx, p, u.ID, 0)
+	if err != nil {
+		return goals.Result{}, err
+	}
+	total := 0
+	for i, m := range f.Minutes {
+		r.Months[i]["volunteers.hours"] = goals.Count(float64(m) / 60)
+		total += m
+	}
+	r.Year["volunteers.registered"] = goals.Count(float64(f.Registered))
+	r.Year["volunteers.share"] = goals.Ratio(float64(f.Registered), float64(people))
+	r.Year["volunteers.hours"] = goals.Count(float64(total) / 60)
+	return r, nil
 }
