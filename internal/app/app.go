@@ -175,7 +175,7 @@ func New(opts Options) *App {
 	a.Opinions.Routes(a.Web)
 	a.Opinions.APIRoutes(a.Web)
 
-	a.Venues = &venues.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Home: venueHome(a.Registry)}
+	a.Venues = &venues.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Home: venueHome(a.Registry), People: venuePeople{a.Registry}}
 	a.Venues.Routes(a.Web)
 	a.Venues.APIRoutes(a.Web)
 	a.Registry.Related = append(a.Registry.Related, personVenueBookings(a.Venues))
