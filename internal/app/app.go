@@ -189,6 +189,7 @@ func New(opts Options) *App {
 		Home: activityHome(a.Registry)}
 	a.Activities.Routes(a.Web)
 	a.Activities.APIRoutes(a.Web)
+	a.Imports.Routes(a.Web, activities.Importer{S: a.Activities}, "/activities/ledger/import")
 	a.Registry.Related = append(a.Registry.Related, personActivities(a.Activities))
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
