@@ -11,7 +11,7 @@ import (
 func init() {
 	addMatrix(map[string]matrixEntry{
 		"GET /activities/ledger/import": {allow: acManagers},
-		"POST /activities/ledger/import": {allow: acManagers, scopedBody: true, reach: reachCommunity, audit: "import.upload",
+		"POST /activities/ledger/import": {allow: acManagers, scopedBody: true, reach: reachCommunityStaff, audit: "import.upload",
 			body: func(w *apptest.World, wh apptest.Where) string {
 				return fmt.Sprintf("community_id=%d", community(w, wh))
 			},
