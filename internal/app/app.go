@@ -179,7 +179,7 @@ func New(opts Options) *App {
 	a.Opinions.Routes(a.Web)
 	a.Opinions.APIRoutes(a.Web)
 
-	a.Venues = &venues.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Home: venueHome(a.Registry)}
+	a.Venues = &venues.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Home: venueHome(a.Registry), People: venuePeople{a.Registry}}
 	a.Venues.Routes(a.Web)
 	a.Venues.APIRoutes(a.Web)
 	a.Registry.Related = append(a.Registry.Related, personVenueBookings(a.Venues))
@@ -193,6 +193,7 @@ func New(opts Options) *App {
 		Home: activityHome(a.Registry)}
 	a.Activities.Routes(a.Web)
 	a.Activities.APIRoutes(a.Web)
+	a.Imports.Routes(a.Web, activities.Importer{S: a.Activities}, "/activities/ledger/import")
 	a.Registry.Related = append(a.Registry.Related, personActivities(a.Activities))
 	a.Goals = &goals.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org}
 	a.Goals.Register(goalCases{a.Cases})

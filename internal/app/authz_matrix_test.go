@@ -411,7 +411,7 @@ func leakReach(user, kind string, wh apptest.Where) bool {
 	case "fu_record_sensitive":
 		// Its record: those the group is opened to, within their scope.
 		return (user == "street_admin" || user == "community_admin") && apptest.Reaches(user, wh)
-	case "venue", "venue_booking":
+	case "venue", "venue_booking", "venue_series":
 		// Venues have no grid: a grid worker reaches their community's.
 		return reachVenue(user, wh)
 	case "volunteer", "volunteer_pending", "vol_team", "vol_record":

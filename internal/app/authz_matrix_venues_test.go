@@ -112,6 +112,18 @@ func init() {
 			proof: released("refused")},
 		"POST /venues/bookings/{id}/cancel": {allow: vnManagers, kind: "venue_booking", reach: reachVenue, audit: "venues.cancel", proof: released("cancelled")},
 
+		// A recurring booking: its page, and cancelling part of it (the
+		// fixture series is the program's, so only managers may).
+		"GET /venues/series/{id}":        {allow: vnStaff, kind: "venue_series", reach: reachVenue},
+		"GET /venues/series/{id}/cancel": {allow: vnManagers, kind: "venue_series", reach: reachVenue},
+		"POST /venues/series/{id}/cancel": {allow: vnManagers, kind: "venue_series", reach: reachVenue, audit: "venues.series_cancel",
+			body: func(*apptest.World, apptest.Where) string { return "mode=from&day=" + apptest.SeriesDay(4) },
+			proof: func(p proofArgs) error {
+				return want(p.count(`SELECT COUNT(*) FROM venue_booking WHERE series_id = ? AND status = 'cancelled'`, p.id) == 3 &&
+					p.count(`SELECT COUNT(*) FROM venue_booking b JOIN venue_booking_slot s ON s.community_id = b.community_id AND s.booking_id = b.id
+						WHERE b.series_id = ?`, p.id) == 8, "not the last three occurrences cancelled with their time free")
+			}},
+
 		// The portal: the fixture resident reaches no venue (see reachNone).
 		"GET /portal/venues":      {allow: []string{"resident"}},
 		"GET /portal/venues/{id}": {allow: []string{"resident"}, kind: "venue", reach: reachNone},

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"linli/internal/apptest"
 )
@@ -180,6 +181,14 @@ func init() {
 			body: form(`{"hours":"3","what":"矩阵接口服务"}`),
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM vol_record WHERE volunteer_id = ? AND what = '矩阵接口服务' AND minutes = 180`, p.id) == 1, "no record of 3 hours")
+			}},
+
+		// An outsider's full phone, with a reason: the page shows it (the
+		// fixture outsiders' phones end 1, 2, 3 for A, B, D).
+		"POST /volunteers/{id}/phone/reveal": {allow: vlConfirmers, kind: "volunteer", reach: reachVolunteer, body: form("reason=矩阵核对"), audit: "volunteers.reveal",
+			proof: func(p proofArgs) error {
+				phone := "1391234567" + map[apptest.Where]string{apptest.InA: "1", apptest.InB: "2", apptest.InD: "3"}[p.wh]
+				return want(strings.Contains(p.body, phone), "the page does not show the full phone")
 			}},
 	})
 }

@@ -626,7 +626,8 @@ func venueHome(r *registry.Service) venues.HomeFunc {
 }
 
 // personVenueBookings is the 场地预约 panel of the household file and the
-// person page: the venues the members (or the person) booked on the portal,
+// person page: the venues the members (or the person) booked on the portal
+// or staff booked for them,
 // latest first. Those who do not read venues get no panel.
 func personVenueBookings(v *venues.Service) registry.RelatedProvider {
 	return func(ctx context.Context, p *auth.Principal, householdID int64, personIDs []int64) (registry.RelatedSection, error) {
@@ -1010,4 +1011,30 @@ func (g goalVolunteers) Compute(ctx context.Context, p *auth.Principal, u *org.U
 	r.Year["volunteers.share"] = goals.Ratio(float64(f.Registered), float64(people))
 	r.Year["volunteers.hours"] = goals.Count(float64(total) / 60)
 	return r, nil
+}
+
+// venuePeople finds the residents staff book a venue for (the elderly
+// without phones), within the staff's scope: the masked ID number only.
+type venuePeople struct{ r *registry.Service }
+
+func (v venuePeople) Person(ctx context.Context, p *auth.Principal, id int64) (venues.Person, error) {
+	per, err := v.r.GetPerson(ctx, p, id)
+	if err != nil {
+		return venues.Person{}, err
+	}
+	return venues.Person{ID: per.ID, CommunityID: per.CommunityID, Name: per.Name, IDMask: per.IDMask}, nil
+}
+
+func (v venuePeople) Find(ctx context.Context, p *auth.Principal, q string) ([]venues.Person, error) {
+	f := registry.NewFilter()
+	f.Q, f.Limit = q, 10
+	list, _, err := v.r.ListPeople(ctx, p, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]venues.Person, 0, len(list))
+	for _, per := range list {
+		out = append(out, venues.Person{ID: per.ID, CommunityID: per.CommunityID, Name: per.Name, IDMask: per.IDMask})
+	}
+	return out, nil
 }

@@ -18,6 +18,8 @@ import (
 //     their grid) reaches both of community 1's.
 //   - "venue_booking": in each room a team's booking awaiting approval, two
 //     weeks ahead, 10:00–12:00 ("甲合唱排练" …).
+//   - "venue_series": in each room a team's evening every day of the week
+//     five weeks ahead, 19:00–20:00 ("甲每周舞蹈" …), booked by the program.
 func init() {
 	Register(70, func(t testing.TB, w *World) {
 		ctx := context.Background()
@@ -41,6 +43,17 @@ func init() {
 				t.Fatalf("booking fixture: %v", err)
 			}
 			w.Add("venue_booking", wh, b.ID, tag+"合唱排练")
+			sid, _, err := s.BookSeries(ctx, sys, venues.SeriesInput{VenueID: id, Title: tag + "每周舞蹈", BookerKind: venues.BookerTeam, Team: tag + "舞蹈队",
+				Weekdays: venues.Weekdays, From: SeriesDay(0), To: SeriesDay(6), StartTime: "19:00", EndTime: "20:00"})
+			if err != nil {
+				t.Fatalf("series fixture: %v", err)
+			}
+			w.Add("venue_series", wh, sid, tag+"每周舞蹈")
 		}
 	})
+}
+
+// SeriesDay is the i-th day of the "venue_series" fixtures (0 to 6).
+func SeriesDay(i int) string {
+	return time.Now().In(locale.Zone).AddDate(0, 0, 35+i).Format(time.DateOnly)
 }

@@ -332,8 +332,11 @@ func (s *Service) Book(ctx context.Context, p *auth.Principal, in BookInput) (in
 	if in.BookerKind == "" {
 		in.BookerKind = BookerStaff
 	}
+	// A resident's booking made by staff (the elderly without phones) is
+	// the resident's: their file and their portal list it.
+	var per Person
 	if in.BookerKind == BookerResident {
-		errs.Add("booker_kind", "err.choice", "field", i18n.T("venues.booker_kind"))
+		per = s.onBehalf(ctx, p, v, in.PersonID, errs)
 	}
 	checkBooking(v, &in.Title, &in.Purpose, &in.BookerKind, &in.Team, &in.Contact, in.Attendees, errs)
 	s.checkTimes(p, v, in.StartsAt, in.EndsAt, errs)
@@ -346,6 +349,9 @@ func (s *Service) Book(ctx context.Context, p *auth.Principal, in BookInput) (in
 		Status: StatusApproved, Source: SourceManual, CreatedBy: p.UserID, CreatedAt: now}
 	if in.Source != "" {
 		b.Source, b.SourceRef = in.Source, in.SourceRef
+	}
+	if per.ID != 0 {
+		b.BookerPersonID, b.BookerName = per.ID, per.Name
 	}
 	if v.NeedsApproval && !v.Access.Manage {
 		b.Status = StatusPending
@@ -361,7 +367,7 @@ func (s *Service) Book(ctx context.Context, p *auth.Principal, in BookInput) (in
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, action, "venue_booking", b.ID, v.CommunityID, audit.Success).
-			WithDetail(map[string]any{"venue_id": v.ID, "start": b.Span(), "status": b.Status}))
+			WithDetail(map[string]any{"venue_id": v.ID, "start": b.Span(), "status": b.Status, "person_id": b.BookerPersonID}))
 	})
 	if db.IsUniqueViolation(err) {
 		return 0, s.collision(ctx, v, b.StartsAt, b.EndsAt)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +58,7 @@ func (s *Service) Routes(srv *web.Server) {
 		srv.Page("POST", "/venues/bookings/{id}/"+op, perm, "venue_booking", h.op(op))
 	}
 	s.usageRoutes(srv, h)
+	s.seriesRoutes(srv, h)
 	s.portalRoutes(srv, h)
 
 	srv.AddNav(web.NavItem{Key: "venues.nav", Href: "/venues", Perm: PermRead, Order: 28})
@@ -248,6 +250,10 @@ type weekData struct {
 	Booking    bool // the form is shown
 	Portal     bool
 	Mine       []*Booking
+	// Staff booking for a resident: the people found by Who (or the one
+	// picked), to choose from.
+	Who   string
+	Found []Person
 }
 
 // weekOf returns the Monday of the week holding day ("" today).
@@ -349,18 +355,41 @@ func (h *handlers) renderWeek(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	}
 	d := weekData{V: v, Week: monday.Format(dayLayout), Prev: monday.AddDate(0, 0, -7).Format(dayLayout), Next: monday.AddDate(0, 0, 7).Format(dayLayout),
 		Days: h.s.buildWeek(v, monday, held, nil), Times: times(), Booking: v.Access.Book}
-	for _, k := range []string{BookerStaff, BookerTeam} {
-		if (k == BookerStaff && v.BookStaff) || (k == BookerTeam && v.BookTeams) {
+	for _, k := range []string{BookerStaff, BookerTeam, BookerResident} {
+		if (k == BookerStaff && v.BookStaff) || (k == BookerTeam && v.BookTeams) || (k == BookerResident && v.BookResidents && h.s.People != nil) {
 			d.BookerKind = append(d.BookerKind, k)
+		}
+	}
+	q := r.URL.Query()
+	d.Who = strings.TrimSpace(q.Get("who"))
+	if v.Access.Book && slices.Contains(d.BookerKind, BookerResident) {
+		if d.Found, err = h.s.FindPeople(ctx, p, d.Who); err != nil {
+			return err
+		}
+		// The person picked (a refused form, a link from their file) stays
+		// a choice.
+		if pid := queryInt(r.PostForm, "person_id"); pid != 0 || queryInt(q, "person") != 0 {
+			if pid == 0 {
+				pid = queryInt(q, "person")
+			}
+			if per, err := h.s.People.Person(ctx, p, pid); err == nil && !slices.ContainsFunc(d.Found, func(f Person) bool { return f.ID == pid }) {
+				d.Found = append([]Person{per}, d.Found...)
+			}
 		}
 	}
 	view := web.View{Title: v.Name, ActiveNav: "/venues", Data: d, Errors: errs}
 	if errs.Any() {
 		view.Form = r.PostForm
 	} else {
-		// A tap on a free stretch opens the form on that day and time.
-		q := r.URL.Query()
+		// A tap on a free stretch opens the form on that day and time; a
+		// search for a resident, on booking for them.
 		view.Form = url.Values{"day": {q.Get("day")}, "start": {q.Get("start")}, "end": {q.Get("end")}}
+		if len(d.Found) > 0 {
+			view.Form.Set("booker_kind", BookerResident)
+			if len(d.Found) == 1 {
+				view.Form.Set("person_id", itoa(d.Found[0].ID))
+			}
+		}
 	}
 	return h.srv.RenderStatus(w, r, status, "venues/week.html", view)
 }
@@ -396,7 +425,7 @@ func (h *handlers) book(w http.ResponseWriter, r *http.Request, p *auth.Principa
 	}
 	bid, err := h.s.Book(r.Context(), p, BookInput{VenueID: id, Title: r.PostFormValue("title"), Purpose: r.PostFormValue("purpose"),
 		BookerKind: r.PostFormValue("booker_kind"), Team: r.PostFormValue("team"), Contact: r.PostFormValue("contact"), Attendees: formInt(r, "attendees"),
-		StartsAt: from, EndsAt: to})
+		StartsAt: from, EndsAt: to, PersonID: queryInt(r.PostForm, "person_id")})
 	if errs, status, ok := refusal(err); ok {
 		return h.renderWeek(w, r, p, status, errs)
 	}

@@ -320,7 +320,8 @@ func span(from, to int64) string {
 type BookInput struct {
 	VenueID          int64
 	Title, Purpose   string
-	BookerKind       string // staff or team (a resident books on the portal)
+	BookerKind       string // staff, team, or resident: staff booking for PersonID
+	PersonID         int64  // the resident a staff booking is for
 	Team, Contact    string
 	Attendees        int
 	StartsAt, EndsAt time.Time

@@ -30,6 +30,9 @@ type Service struct {
 	// Home finds a resident's community for the portal (nil: the portal
 	// offers no venues).
 	Home HomeFunc
+	// People finds the residents staff book for (nil: staff book only for
+	// themselves and teams).
+	People People
 	// Now is the clock (tests fix it); nil is time.Now.
 	Now func() time.Time
 }

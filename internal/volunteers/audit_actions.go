@@ -11,7 +11,7 @@ var (
 	_ = audit.Actions("volunteers.action.", "volunteers.create", "volunteers.update", "volunteers.confirm", "volunteers.leave",
 		"volunteers.portal_register", "volunteers.record", "volunteers.record_activity", "volunteers.record_confirm", "volunteers.record_refuse",
 		"volunteers.team_create", "volunteers.team_update", "volunteers.member_join", "volunteers.member_leave", "volunteers.bands",
-		"volunteers.expert_create", "volunteers.certificate", "volunteers.import")
+		"volunteers.expert_create", "volunteers.certificate", "volunteers.import", "volunteers.reveal")
 	_ = audit.Objects("volunteers.object.", "vol_volunteer", "vol_team", "vol_record", "vol_expert")
 	_ = i18n.Family("volunteers.op_hint.", "confirm", "leave")
 )

@@ -34,6 +34,7 @@ func (s *Service) Routes(srv *web.Server) {
 	srv.Page("GET", "/volunteers/new", PermWrite, "", h.newPage)
 	srv.Page("POST", "/volunteers/new", PermWrite, "", h.create)
 	srv.Page("GET", "/volunteers/{id}", PermRead, "volunteer", h.volunteerPage)
+	srv.Page("POST", "/volunteers/{id}/phone/reveal", PermReveal, "volunteer", h.revealPhone)
 	for _, op := range volunteerOps {
 		perm := PermWrite
 		if op.Confirm {
@@ -226,6 +227,10 @@ type volunteerData struct {
 	Sources []string
 	Today   string
 	Cert    *Certificate
+	// Revealed is the full phone, on the reveal's response only;
+	// RevealErrs the reveal form's errors.
+	Revealed   string
+	RevealErrs bool
 }
 
 func (h *handlers) load(r *http.Request, p *auth.Principal) (*volunteerData, error) {
@@ -256,6 +261,31 @@ func (h *handlers) volunteerPage(w http.ResponseWriter, r *http.Request, p *auth
 	if err != nil {
 		return err
 	}
+	return h.renderVolunteer(w, r, p, d, http.StatusOK, nil)
+}
+
+// revealPhone shows an outsider's full phone once, on this response only
+// (the registry's reveal: a reason, the permission, an audit entry).
+func (h *handlers) revealPhone(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	d, err := h.load(r, p)
+	if err != nil {
+		return err
+	}
+	phone, err := h.s.RevealPhone(r.Context(), p, d.V.ID, r.PostFormValue("reason"))
+	var verrs *i18n.Errors
+	if errors.As(err, &verrs) {
+		d.RevealErrs = true
+		return h.renderVolunteer(w, r, p, d, http.StatusUnprocessableEntity, verrs)
+	}
+	if err != nil {
+		return err
+	}
+	d.Revealed = phone
+	return h.renderVolunteer(w, r, p, d, http.StatusOK, nil)
+}
+
+func (h *handlers) renderVolunteer(w http.ResponseWriter, r *http.Request, p *auth.Principal, d *volunteerData, status int, errs *i18n.Errors) error {
+	var err error
 	ctx := r.Context()
 	if d.Records, err = h.s.ListRecords(ctx, p, RecordFilter{VolunteerID: d.V.ID, Limit: 200}); err != nil {
 		return err
@@ -263,7 +293,11 @@ func (h *handlers) volunteerPage(w http.ResponseWriter, r *http.Request, p *auth
 	if d.Members, err = h.s.MembershipsOf(ctx, d.V); err != nil {
 		return err
 	}
-	return h.srv.Render(w, r, "volunteers/volunteer.html", web.View{Title: d.V.Name, ActiveNav: "/volunteers", Data: d})
+	view := web.View{Title: d.V.Name, ActiveNav: "/volunteers", Data: d, Errors: errs}
+	if errs.Any() {
+		view.Form = r.PostForm
+	}
+	return h.srv.RenderStatus(w, r, status, "volunteers/volunteer.html", view)
 }
 
 func (h *handlers) opPage(op volunteerOp) web.HandlerFunc {

@@ -148,6 +148,7 @@ func (v *Volunteer) Hours() string { return Hours(v.Minutes) }
 type Access struct {
 	Write   bool // edit, record hours, join teams
 	Confirm bool // confirm the registration or a record, print the certificate
+	Reveal  bool // see the full phone, with a reason
 }
 
 // Hours writes minutes as hours with at most one decimal ("12.5").

@@ -98,7 +98,8 @@ func reaches(p *auth.Principal, c int64) bool {
 }
 
 func (s *Service) access(p *auth.Principal, communityID int64) Access {
-	return Access{Write: p.Can(PermWrite) && reaches(p, communityID), Confirm: p.Can(PermConfirm) && reaches(p, communityID)}
+	return Access{Write: p.Can(PermWrite) && reaches(p, communityID), Confirm: p.Can(PermConfirm) && reaches(p, communityID),
+		Reveal: p.Can(PermReveal) && reaches(p, communityID)}
 }
 
 // phoneAAD binds a sealed phone to its column.

@@ -134,6 +134,7 @@ var auditFieldKeys = []string{
 	"minutes", "capped", "track_consent", "points",
 	"venue_id", "status", "series_id",
 	"volunteer_id", "member_id", "activity_id", "teams", "skipped",
+	"mode", "cancelled",
 }
 
 var _ = i18n.Family("audit.field.", auditFieldKeys...)
