@@ -45,6 +45,7 @@ func (s *Service) Routes(srv *web.Server) {
 	srv.Page("GET", "/activities/{id}/qr", PermSignUp, "activity", h.qrPage)
 	srv.Page("POST", "/activities/{id}/qr", PermSignUp, "activity", h.rotate)
 	s.planRoutes(srv, h)
+	s.helperRoutes(srv, h)
 	s.statsRoutes(srv, h)
 	s.portalRoutes(srv, h)
 
@@ -122,6 +123,8 @@ type formData struct {
 	Topics  []string
 	Formats []string
 	Themes  []*PlanEntry
+	// Speakers are suggestions from the expert pool (free text still goes).
+	Speakers []string
 }
 
 func (h *handlers) newPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -140,6 +143,11 @@ func (h *handlers) renderForm(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	}
 	if h.s.Venues != nil {
 		if d.Venues, err = h.s.Venues.Choices(ctx, p); err != nil {
+			return err
+		}
+	}
+	if h.s.Expert != nil {
+		if d.Speakers, err = h.s.Expert.Suggest(ctx, p, ""); err != nil {
 			return err
 		}
 	}
@@ -191,6 +199,8 @@ type pageData struct {
 	QR     template.URL // data: URL of the check-in code (ours, so safe)
 	Link   string
 	Window string
+	// The volunteers serving at it (its page).
+	Helpers []*Helper
 }
 
 func (h *handlers) get(r *http.Request, p *auth.Principal) (*Activity, error) {
@@ -206,7 +216,13 @@ func (h *handlers) page(w http.ResponseWriter, r *http.Request, p *auth.Principa
 	if err != nil {
 		return err
 	}
-	return h.srv.Render(w, r, "activities/activity.html", web.View{Title: a.Title, ActiveNav: "/activities", Data: pageData{A: a}})
+	d := pageData{A: a}
+	if h.s.Volunteers != nil {
+		if d.Helpers, err = h.s.Helpers(r.Context(), p, a); err != nil {
+			return err
+		}
+	}
+	return h.srv.Render(w, r, "activities/activity.html", web.View{Title: a.Title, ActiveNav: "/activities", Data: d})
 }
 
 // allowed says whether the activity's access allows op now.

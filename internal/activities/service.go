@@ -67,6 +67,8 @@ type Service struct {
 	Venues Venues   // nil: activities name their place as text only
 	Expert Speakers // nil-safe
 	Home   HomeFunc // nil: the portal offers no activities
+	// Volunteers are those who serve at activities; nil: none.
+	Volunteers Volunteers
 	// Now is the clock (tests fix it); nil is time.Now.
 	Now func() time.Time
 }
@@ -138,6 +140,7 @@ func (s *Service) access(ctx context.Context, p *auth.Principal, a *Activity, ma
 		Roster:  live && p.Can(PermSignUp),
 		Summary: m && live && begun,
 		Report:  m && a.Status == StatusSummarised,
+		Helpers: s.Volunteers != nil && p.Can(PermSignUp) && helpersOpen(a.Status),
 	}
 }
 

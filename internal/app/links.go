@@ -780,3 +780,63 @@ func personActivities(s *activities.Service) registry.RelatedProvider {
 		return sec, nil
 	}
 }
+
+// activityVolunteers are the volunteers who serve at activities, through
+// the volunteers module: those of the activity's community p may see, and
+// their service hours recorded from a check-out.
+type activityVolunteers struct{ v *volunteers.Service }
+
+func (a activityVolunteers) Choices(ctx context.Context, p *auth.Principal, c int64) ([]activities.VolunteerChoice, error) {
+	if !p.Can(volunteers.PermRead) {
+		return nil, nil
+	}
+	list, err := a.v.List(ctx, p, volunteers.Filter{CommunityID: c})
+	if err != nil {
+		return nil, err
+	}
+	var out []activities.VolunteerChoice
+	for _, v := range list {
+		if v.Status != volunteers.StatusLeft {
+			out = append(out, activities.VolunteerChoice{ID: v.ID, Name: v.Name, PersonID: v.PersonID})
+		}
+	}
+	return out, nil
+}
+
+func (a activityVolunteers) Volunteer(ctx context.Context, p *auth.Principal, c, id int64) (activities.VolunteerChoice, error) {
+	if !p.Can(volunteers.PermRead) {
+		return activities.VolunteerChoice{}, auth.ErrNotFound
+	}
+	v, err := a.v.Get(ctx, p, id)
+	if err != nil {
+		return activities.VolunteerChoice{}, err
+	}
+	if v.CommunityID != c || v.Status == volunteers.StatusLeft {
+		return activities.VolunteerChoice{}, auth.ErrNotFound
+	}
+	return activities.VolunteerChoice{ID: v.ID, Name: v.Name, PersonID: v.PersonID}, nil
+}
+
+func (a activityVolunteers) RecordHours(ctx context.Context, p *auth.Principal, in activities.HoursInput) error {
+	return a.v.RecordFromActivity(ctx, volunteers.ActivityInput{By: p, CommunityID: in.CommunityID, ActivityID: in.ActivityID, VolunteerID: in.VolunteerID,
+		CheckIn: in.CheckIn, CheckOut: in.CheckOut, What: in.What, Place: in.Place, ForWhom: in.ForWhom})
+}
+
+// activitySpeakers suggests an activity's speakers from the volunteers
+// module's expert pool: each as its name and field ("王医生（医疗）").
+type activitySpeakers struct{ v *volunteers.Service }
+
+func (a activitySpeakers) Suggest(ctx context.Context, p *auth.Principal, q string) ([]string, error) {
+	if !p.Can(volunteers.PermRead) {
+		return nil, nil
+	}
+	list, err := a.v.Experts(ctx, p, volunteers.ExpertQuery{Q: q})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(list))
+	for _, e := range list {
+		out = append(out, e.Name+"（"+e.FieldName()+"）")
+	}
+	return out, nil
+}
