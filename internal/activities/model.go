@@ -166,6 +166,7 @@ type Access struct {
 	Report  bool // report it upward
 	Manage  bool // any management at all
 	Helpers bool // add the volunteers serving at it, check them out
+	Edit    bool // change a draft or published one
 }
 
 // StatusName is the state's label.

@@ -141,6 +141,7 @@ func (s *Service) access(ctx context.Context, p *auth.Principal, a *Activity, ma
 		Summary: m && live && begun,
 		Report:  m && a.Status == StatusSummarised,
 		Helpers: s.Volunteers != nil && p.Can(PermSignUp) && helpersOpen(a.Status),
+		Edit:    m && (a.Status == StatusDraft || a.Status == StatusPublished),
 	}
 }
 

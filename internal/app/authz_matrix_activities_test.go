@@ -163,6 +163,16 @@ func init() {
 					p.w.Objects["volunteer"][p.wh]) == 1, "no service record of 2.5 hours")
 			}},
 
+		"GET /activities/{id}/edit": {allow: acManagers, kind: "activity", reach: reachActivityManager},
+		"POST /activities/{id}/edit": {allow: acManagers, kind: "activity", reach: reachActivityManager, audit: "activities.update",
+			body: func(*apptest.World, apptest.Where) string {
+				return "title=矩阵改名讲座&topic=law&format=lecture&day=" + acDay(14) + "&start=10:00&end=11:30&quota=25&place=会议室"
+			},
+			proof: func(p proofArgs) error {
+				return want(p.count(`SELECT COUNT(*) FROM activity WHERE id = ? AND title = '矩阵改名讲座' AND quota = 25 AND topic = 'law'`, p.id) == 1,
+					"the activity is not changed")
+			}},
+
 		// The portal: the fixture resident reaches no activity (see reachNoActivity).
 		"GET /portal/activities":                {allow: []string{"resident"}},
 		"GET /portal/activities/checkin":        {allow: []string{"resident"}},
