@@ -47,6 +47,8 @@ func (s *Service) Routes(srv *web.Server) {
 	s.planRoutes(srv, h)
 	s.helperRoutes(srv, h)
 	srv.Page("GET", "/activities/{id}/edit", PermManage, "activity", h.editPage)
+	srv.Page("GET", "/activities/{id}/team", PermSignUp, "activity", h.teamPage)
+	srv.Page("POST", "/activities/{id}/team", PermSignUp, "activity", h.teamSignUp)
 	srv.Page("POST", "/activities/{id}/edit", PermManage, "activity", h.edit)
 	s.statsRoutes(srv, h)
 	s.portalRoutes(srv, h)
@@ -266,6 +268,8 @@ type pageData struct {
 	Window string
 	// The volunteers serving at it (its page).
 	Helpers []*Helper
+	// Teams: a team may be signed up as a group.
+	Teams bool
 }
 
 func (h *handlers) get(r *http.Request, p *auth.Principal) (*Activity, error) {
@@ -281,7 +285,7 @@ func (h *handlers) page(w http.ResponseWriter, r *http.Request, p *auth.Principa
 	if err != nil {
 		return err
 	}
-	d := pageData{A: a}
+	d := pageData{A: a, Teams: h.s.Teams != nil}
 	if h.s.Volunteers != nil {
 		if d.Helpers, err = h.s.Helpers(r.Context(), p, a); err != nil {
 			return err

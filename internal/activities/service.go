@@ -69,6 +69,8 @@ type Service struct {
 	Home   HomeFunc // nil: the portal offers no activities
 	// Volunteers are those who serve at activities; nil: none.
 	Volunteers Volunteers
+	// Teams are volunteer teams signed up as a group; nil: none.
+	Teams Teams
 	// Now is the clock (tests fix it); nil is time.Now.
 	Now func() time.Time
 }

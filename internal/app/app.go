@@ -189,6 +189,7 @@ func New(opts Options) *App {
 		Home: activityHome(a.Registry)}
 	a.Activities.Volunteers = activityVolunteers{a.Volunteers}
 	a.Activities.Expert = activitySpeakers{a.Volunteers}
+	a.Activities.Teams = activityVolunteers{a.Volunteers}
 	a.Activities.Routes(a.Web)
 	a.Activities.APIRoutes(a.Web)
 	a.Registry.Related = append(a.Registry.Related, personActivities(a.Activities))

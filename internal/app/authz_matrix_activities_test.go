@@ -173,6 +173,14 @@ func init() {
 					"the activity is not changed")
 			}},
 
+		// A team signed up as a group (the fixture team's one member is an
+		// outsider: skipped, the summary audited).
+		"GET /activities/{id}/team": {allow: acStaff, kind: "activity", reach: reachActivity},
+		"POST /activities/{id}/team": {allow: acStaff, kind: "activity", reach: reachActivity, audit: "activities.team_signup",
+			body: func(w *apptest.World, wh apptest.Where) string {
+				return fmt.Sprintf("team_id=%d", w.Objects["vol_team"][wh])
+			}},
+
 		// The portal: the fixture resident reaches no activity (see reachNoActivity).
 		"GET /portal/activities":                {allow: []string{"resident"}},
 		"GET /portal/activities/checkin":        {allow: []string{"resident"}},

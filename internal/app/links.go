@@ -840,3 +840,48 @@ func (a activitySpeakers) Suggest(ctx context.Context, p *auth.Principal, q stri
 	}
 	return out, nil
 }
+
+// TeamChoices are the active volunteer teams of community c p may see, for
+// an activity's group sign-up.
+func (a activityVolunteers) TeamChoices(ctx context.Context, p *auth.Principal, c int64) ([]activities.TeamChoice, error) {
+	if !p.Can(volunteers.PermRead) {
+		return nil, nil
+	}
+	list, err := a.v.ListTeams(ctx, p, c, "")
+	if err != nil {
+		return nil, err
+	}
+	var out []activities.TeamChoice
+	for _, t := range list {
+		if t.Active && t.CommunityID == c {
+			out = append(out, activities.TeamChoice{ID: t.ID, Name: t.Name, Members: t.Members})
+		}
+	}
+	return out, nil
+}
+
+// TeamMembers are a team's current members (those who left it or left
+// volunteering are not).
+func (a activityVolunteers) TeamMembers(ctx context.Context, p *auth.Principal, c, teamID int64) ([]activities.VolunteerChoice, error) {
+	if !p.Can(volunteers.PermRead) {
+		return nil, auth.ErrNotFound
+	}
+	t, err := a.v.GetTeam(ctx, p, teamID)
+	if err != nil {
+		return nil, err
+	}
+	if t.CommunityID != c {
+		return nil, auth.ErrNotFound
+	}
+	list, err := a.v.List(ctx, p, volunteers.Filter{CommunityID: c, TeamID: teamID})
+	if err != nil {
+		return nil, err
+	}
+	var out []activities.VolunteerChoice
+	for _, v := range list {
+		if v.Status != volunteers.StatusLeft {
+			out = append(out, activities.VolunteerChoice{ID: v.ID, Name: v.Name, PersonID: v.PersonID})
+		}
+	}
+	return out, nil
+}
