@@ -3,6 +3,9 @@ package activities_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -104,6 +107,43 @@ func TestEdit(t *testing.T) {
 		}
 		if err := s.Update(ctx, leader, id, good); !errors.Is(err, activities.ErrState) {
 			t.Fatalf("editing a cancelled activity: %v", err)
+		}
+	})
+}
+
+// The edit page is the activity's form filled from it; a refused save
+// answers 422 with the field's message and the posted values.
+func TestEditPage(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		s := w.App.Activities
+		s.People = fakePeople{w.C1}
+		start := soon(96 * time.Hour)
+		id := newActivity(t, w, "合唱排练", 3, start)
+		for _, person := range []int64{601, 602} {
+			if _, err := s.SignUp(ctx, w.Principal(t, "community_admin"), id, person); err != nil {
+				t.Fatal(err)
+			}
+		}
+		leader := apptest.NewClient(t, w.Server(t).URL).Login("community_admin", apptest.Password)
+		path := fmt.Sprintf("/activities/%d/edit", id)
+		resp, body := leader.Get(path)
+		if resp.StatusCode != 200 || !strings.Contains(body, `value="合唱排练"`) || !strings.Contains(body, `value="`+start.Format("15:04")+`"`) ||
+			!strings.Contains(body, `action="`+path+`"`) {
+			t.Fatalf("the edit page: %d\n%s", resp.StatusCode, body)
+		}
+		form := url.Values{"title": {"合唱排练（加场）"}, "topic": {"culture"}, "format": {"show"}, "day": {start.Format(time.DateOnly)},
+			"start": {start.Format("15:04")}, "end": {start.Add(time.Hour).Format("15:04")}, "quota": {"1"}}
+		resp, body = leader.PostForm(path, form)
+		if resp.StatusCode != 422 || !strings.Contains(body, "名额不能少于 2") || !strings.Contains(body, `value="合唱排练（加场）"`) {
+			t.Fatalf("a quota below the accepted: %d\n%s", resp.StatusCode, body)
+		}
+		form.Set("quota", "2")
+		if resp, body = leader.PostForm(path, form); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != fmt.Sprintf("/activities/%d", id) {
+			t.Fatalf("the edit: %d %q\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+		}
+		if a, _ := s.Get(ctx, w.Principal(t, "community_admin"), id); a.Title != "合唱排练（加场）" || a.Quota != 2 || a.Format != "show" {
+			t.Fatalf("after the edit: %+v", a)
 		}
 	})
 }

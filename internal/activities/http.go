@@ -168,7 +168,8 @@ func (h *handlers) renderFormOf(w http.ResponseWriter, r *http.Request, p *auth.
 		view.Form = r.PostForm
 	}
 	if edit != nil {
-		d.Edit, view.Data, view.Title = edit, d, i18n.T("activities.edit")+"："+edit.Title
+		d.Edit = edit
+		view.Data, view.Title = d, i18n.T("activities.edit")+"："+edit.Title
 		if !errs.Any() {
 			view.Form = formOf(edit)
 		}
