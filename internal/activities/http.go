@@ -45,6 +45,11 @@ func (s *Service) Routes(srv *web.Server) {
 	srv.Page("GET", "/activities/{id}/qr", PermSignUp, "activity", h.qrPage)
 	srv.Page("POST", "/activities/{id}/qr", PermSignUp, "activity", h.rotate)
 	s.planRoutes(srv, h)
+	s.helperRoutes(srv, h)
+	srv.Page("GET", "/activities/{id}/edit", PermManage, "activity", h.editPage)
+	srv.Page("GET", "/activities/{id}/team", PermSignUp, "activity", h.teamPage)
+	srv.Page("POST", "/activities/{id}/team", PermSignUp, "activity", h.teamSignUp)
+	srv.Page("POST", "/activities/{id}/edit", PermManage, "activity", h.edit)
 	s.statsRoutes(srv, h)
 	s.portalRoutes(srv, h)
 
@@ -122,6 +127,10 @@ type formData struct {
 	Topics  []string
 	Formats []string
 	Themes  []*PlanEntry
+	// Speakers are suggestions from the expert pool (free text still goes).
+	Speakers []string
+	// Edit is the activity being changed (nil: a new one).
+	Edit *Activity
 }
 
 func (h *handlers) newPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -129,6 +138,12 @@ func (h *handlers) newPage(w http.ResponseWriter, r *http.Request, p *auth.Princ
 }
 
 func (h *handlers) renderForm(w http.ResponseWriter, r *http.Request, p *auth.Principal, errs *i18n.Errors) error {
+	return h.renderFormOf(w, r, p, nil, errs)
+}
+
+// renderFormOf shows the activity form: for a new activity (edit nil) or to
+// change edit, filled from it until a refused save fills it from the post.
+func (h *handlers) renderFormOf(w http.ResponseWriter, r *http.Request, p *auth.Principal, edit *Activity, errs *i18n.Errors) error {
 	ctx := r.Context()
 	places, err := h.s.Places(ctx, p)
 	if err != nil {
@@ -143,9 +158,21 @@ func (h *handlers) renderForm(w http.ResponseWriter, r *http.Request, p *auth.Pr
 			return err
 		}
 	}
+	if h.s.Expert != nil {
+		if d.Speakers, err = h.s.Expert.Suggest(ctx, p, ""); err != nil {
+			return err
+		}
+	}
 	view := web.View{Title: i18n.T("activities.new"), ActiveNav: "/activities", Data: d, Errors: errs}
 	if errs.Any() {
 		view.Form = r.PostForm
+	}
+	if edit != nil {
+		d.Edit = edit
+		view.Data, view.Title = d, i18n.T("activities.edit")+"："+edit.Title
+		if !errs.Any() {
+			view.Form = formOf(edit)
+		}
 	}
 	status := http.StatusOK
 	if errs.Any() {
@@ -164,13 +191,7 @@ func localTime(day, clock string) time.Time {
 }
 
 func (h *handlers) create(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	day := r.PostFormValue("day")
-	in := Input{OrgID: queryInt(r.PostForm, "org_id"), Title: r.PostFormValue("title"), Topic: r.PostFormValue("topic"), Format: r.PostFormValue("format"),
-		ThemeID: queryInt(r.PostForm, "theme_id"), Organiser: r.PostFormValue("organiser"), Partners: r.PostFormValue("partners"),
-		Speakers: r.PostFormValue("speakers"), VenueID: queryInt(r.PostForm, "venue_id"), Place: r.PostFormValue("place"),
-		StartsAt: localTime(day, r.PostFormValue("start")), EndsAt: localTime(day, r.PostFormValue("end")), AudienceTag: r.PostFormValue("audience_tag"),
-		AudienceNote: r.PostFormValue("audience_note"), Quota: formInt(r, "quota"), Budget: formInt(r, "budget"), Materials: r.PostFormValue("materials"),
-		Content: r.PostFormValue("content"), Publish: r.PostFormValue("publish") == "1"}
+	in := inputOf(r)
 	id, err := h.s.Create(r.Context(), p, in)
 	var verrs *i18n.Errors
 	if errors.As(err, &verrs) {
@@ -182,6 +203,61 @@ func (h *handlers) create(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	return h.srv.Redirect(w, r, "/activities/"+itoa(id), i18n.T("activities.created"))
 }
 
+// inputOf reads the activity form.
+func inputOf(r *http.Request) Input {
+	day := r.PostFormValue("day")
+	return Input{OrgID: queryInt(r.PostForm, "org_id"), Title: r.PostFormValue("title"), Topic: r.PostFormValue("topic"), Format: r.PostFormValue("format"),
+		ThemeID: queryInt(r.PostForm, "theme_id"), Organiser: r.PostFormValue("organiser"), Partners: r.PostFormValue("partners"),
+		Speakers: r.PostFormValue("speakers"), VenueID: queryInt(r.PostForm, "venue_id"), Place: r.PostFormValue("place"),
+		StartsAt: localTime(day, r.PostFormValue("start")), EndsAt: localTime(day, r.PostFormValue("end")), AudienceTag: r.PostFormValue("audience_tag"),
+		AudienceNote: r.PostFormValue("audience_note"), Quota: formInt(r, "quota"), Budget: formInt(r, "budget"), Materials: r.PostFormValue("materials"),
+		Content: r.PostFormValue("content"), Publish: r.PostFormValue("publish") == "1"}
+}
+
+// formOf fills the form from an activity.
+func formOf(a *Activity) url.Values {
+	f, t := time.UnixMilli(a.StartsAt).In(locale.Zone), time.UnixMilli(a.EndsAt).In(locale.Zone)
+	v := url.Values{}
+	for k, x := range map[string]string{"title": a.Title, "topic": a.Topic, "format": a.Format, "day": f.Format(time.DateOnly), "start": f.Format("15:04"),
+		"end": t.Format("15:04"), "place": a.Place, "organiser": a.Organiser, "partners": a.Partners, "speakers": a.Speakers, "audience_note": a.AudienceNote,
+		"audience_tag": a.AudienceTag, "materials": a.Materials, "content": a.Content} {
+		v.Set(k, x)
+	}
+	for k, n := range map[string]int64{"theme_id": a.ThemeID, "venue_id": a.VenueID, "quota": int64(a.Quota), "budget": int64(a.Budget)} {
+		if n != 0 {
+			v.Set(k, strconv.FormatInt(n, 10))
+		}
+	}
+	return v
+}
+
+func (h *handlers) editPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	a, err := h.get(r, p)
+	if err != nil {
+		return err
+	}
+	if !a.Access.Edit {
+		return auth.ErrForbidden
+	}
+	return h.renderFormOf(w, r, p, a, nil)
+}
+
+func (h *handlers) edit(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	a, err := h.get(r, p)
+	if err != nil {
+		return err
+	}
+	err = h.s.Update(r.Context(), p, a.ID, inputOf(r))
+	var verrs *i18n.Errors
+	if errors.As(err, &verrs) {
+		return h.renderFormOf(w, r, p, a, verrs)
+	}
+	if err != nil {
+		return err
+	}
+	return h.srv.Redirect(w, r, "/activities/"+itoa(a.ID), i18n.T("activities.updated"))
+}
+
 // ---- one activity and its changes ----
 
 type pageData struct {
@@ -191,6 +267,10 @@ type pageData struct {
 	QR     template.URL // data: URL of the check-in code (ours, so safe)
 	Link   string
 	Window string
+	// The volunteers serving at it (its page).
+	Helpers []*Helper
+	// Teams: a team may be signed up as a group.
+	Teams bool
 }
 
 func (h *handlers) get(r *http.Request, p *auth.Principal) (*Activity, error) {
@@ -206,7 +286,13 @@ func (h *handlers) page(w http.ResponseWriter, r *http.Request, p *auth.Principa
 	if err != nil {
 		return err
 	}
-	return h.srv.Render(w, r, "activities/activity.html", web.View{Title: a.Title, ActiveNav: "/activities", Data: pageData{A: a}})
+	d := pageData{A: a, Teams: h.s.Teams != nil}
+	if h.s.Volunteers != nil {
+		if d.Helpers, err = h.s.Helpers(r.Context(), p, a); err != nil {
+			return err
+		}
+	}
+	return h.srv.Render(w, r, "activities/activity.html", web.View{Title: a.Title, ActiveNav: "/activities", Data: d})
 }
 
 // allowed says whether the activity's access allows op now.

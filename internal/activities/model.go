@@ -24,7 +24,7 @@ var migrationFS embed.FS
 // Migrations are the module's schema (after org: every table is a community
 // table).
 var Migrations = db.NewMigrations("activities", migrationFS).
-	ByCommunity("activity", "activity_signup", "activity_plan", "activity_reach")
+	ByCommunity("activity", "activity_signup", "activity_plan", "activity_reach", "activity_helper")
 
 // Permissions. Which activities a user sees is their scope: those of the
 // communities they reach (a grid worker: their grid's community) and of the
@@ -165,6 +165,8 @@ type Access struct {
 	Summary bool // write the summary (小结)
 	Report  bool // report it upward
 	Manage  bool // any management at all
+	Helpers bool // add the volunteers serving at it, check them out
+	Edit    bool // change a draft or published one
 }
 
 // StatusName is the state's label.

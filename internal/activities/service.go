@@ -67,6 +67,10 @@ type Service struct {
 	Venues Venues   // nil: activities name their place as text only
 	Expert Speakers // nil-safe
 	Home   HomeFunc // nil: the portal offers no activities
+	// Volunteers are those who serve at activities; nil: none.
+	Volunteers Volunteers
+	// Teams are volunteer teams signed up as a group; nil: none.
+	Teams Teams
 	// Now is the clock (tests fix it); nil is time.Now.
 	Now func() time.Time
 }
@@ -138,6 +142,8 @@ func (s *Service) access(ctx context.Context, p *auth.Principal, a *Activity, ma
 		Roster:  live && p.Can(PermSignUp),
 		Summary: m && live && begun,
 		Report:  m && a.Status == StatusSummarised,
+		Helpers: s.Volunteers != nil && p.Can(PermSignUp) && helpersOpen(a.Status),
+		Edit:    m && (a.Status == StatusDraft || a.Status == StatusPublished),
 	}
 }
 

@@ -191,6 +191,9 @@ func New(opts Options) *App {
 	a.Registry.Related = append(a.Registry.Related, personVolunteerHours(a.Volunteers))
 	a.Activities = &activities.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, People: activityPeople{a.Registry}, Venues: activityVenues{a.Venues},
 		Home: activityHome(a.Registry)}
+	a.Activities.Volunteers = activityVolunteers{a.Volunteers}
+	a.Activities.Expert = activitySpeakers{a.Volunteers}
+	a.Activities.Teams = activityVolunteers{a.Volunteers}
 	a.Activities.Routes(a.Web)
 	a.Activities.APIRoutes(a.Web)
 	a.Imports.Routes(a.Web, activities.Importer{S: a.Activities}, "/activities/ledger/import")

@@ -53,6 +53,11 @@ func acPerson(w *apptest.World, wh apptest.Where) int64 {
 	return w.Objects["person"][apptest.InA]
 }
 
+// helperQuery names the place's volunteer, who serves at its "activity_past".
+func helperQuery(w *apptest.World, wh apptest.Where) string {
+	return fmt.Sprintf("?v=%d", w.Objects["volunteer"][wh])
+}
+
 func acDay(days int) string {
 	return time.Now().In(locale.Zone).AddDate(0, 0, days).Format(time.DateOnly)
 }
@@ -134,6 +139,46 @@ func init() {
 		"POST /activities/plan/{id}/delete": {allow: acManagers, kind: "activity_plan", reach: reachActivityManager, audit: "activities.plan_delete",
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM activity_plan WHERE id = ?`, p.id) == 0, "the plan entry is still there")
+			}},
+
+		// The volunteers serving at an activity ("activity_past" has the
+		// place's volunteer).
+		"GET /activities/{id}/helpers/add": {allow: acStaff, kind: "activity", reach: reachActivity},
+		"POST /activities/{id}/helpers/add": {allow: acStaff, kind: "activity", reach: reachActivity, audit: "activities.helper_add",
+			body: func(w *apptest.World, wh apptest.Where) string {
+				return fmt.Sprintf("volunteer_id=%d&role=摄影", w.Objects["volunteer"][wh])
+			},
+			proof: func(p proofArgs) error {
+				return want(p.count(`SELECT COUNT(*) FROM activity_helper WHERE activity_id = ? AND volunteer_id = ? AND role = '摄影'`, p.id,
+					p.w.Objects["volunteer"][p.wh]) == 1, "the volunteer does not serve at the activity")
+			}},
+		"GET /activities/{id}/helper": {allow: acStaff, kind: "activity_past", reach: reachActivity, query: helperQuery},
+		"POST /activities/{id}/helper": {allow: acStaff, kind: "activity_past", reach: reachActivity, query: helperQuery, audit: "activities.helper_checkout",
+			body: func(*apptest.World, apptest.Where) string {
+				d := acDay(-1)
+				return "check_in=" + d + "T09:00&check_out=" + d + "T11:30"
+			},
+			proof: func(p proofArgs) error {
+				return want(p.count(`SELECT COUNT(*) FROM vol_record WHERE activity_id = ? AND volunteer_id = ? AND minutes = 150 AND status = 'confirmed'`, p.id,
+					p.w.Objects["volunteer"][p.wh]) == 1, "no service record of 2.5 hours")
+			}},
+
+		"GET /activities/{id}/edit": {allow: acManagers, kind: "activity", reach: reachActivityManager},
+		"POST /activities/{id}/edit": {allow: acManagers, kind: "activity", reach: reachActivityManager, audit: "activities.update",
+			body: func(*apptest.World, apptest.Where) string {
+				return "title=矩阵改名讲座&topic=law&format=lecture&day=" + acDay(14) + "&start=10:00&end=11:30&quota=25&place=会议室"
+			},
+			proof: func(p proofArgs) error {
+				return want(p.count(`SELECT COUNT(*) FROM activity WHERE id = ? AND title = '矩阵改名讲座' AND quota = 25 AND topic = 'law'`, p.id) == 1,
+					"the activity is not changed")
+			}},
+
+		// A team signed up as a group (the fixture team's one member is an
+		// outsider: skipped, the summary audited).
+		"GET /activities/{id}/team": {allow: acStaff, kind: "activity", reach: reachActivity},
+		"POST /activities/{id}/team": {allow: acStaff, kind: "activity", reach: reachActivity, audit: "activities.team_signup",
+			body: func(w *apptest.World, wh apptest.Where) string {
+				return fmt.Sprintf("team_id=%d", w.Objects["vol_team"][wh])
 			}},
 
 		// The portal: the fixture resident reaches no activity (see reachNoActivity).

@@ -1038,3 +1038,108 @@ func (v venuePeople) Find(ctx context.Context, p *auth.Principal, q string) ([]v
 	}
 	return out, nil
 }
+
+// activityVolunteers are the volunteers who serve at activities, through
+// the volunteers module: those of the activity's community p may see, and
+// their service hours recorded from a check-out.
+type activityVolunteers struct{ v *volunteers.Service }
+
+func (a activityVolunteers) Choices(ctx context.Context, p *auth.Principal, c int64) ([]activities.VolunteerChoice, error) {
+	if !p.Can(volunteers.PermRead) {
+		return nil, nil
+	}
+	list, err := a.v.List(ctx, p, volunteers.Filter{CommunityID: c})
+	if err != nil {
+		return nil, err
+	}
+	var out []activities.VolunteerChoice
+	for _, v := range list {
+		if v.Status != volunteers.StatusLeft {
+			out = append(out, activities.VolunteerChoice{ID: v.ID, Name: v.Name, PersonID: v.PersonID})
+		}
+	}
+	return out, nil
+}
+
+func (a activityVolunteers) Volunteer(ctx context.Context, p *auth.Principal, c, id int64) (activities.VolunteerChoice, error) {
+	if !p.Can(volunteers.PermRead) {
+		return activities.VolunteerChoice{}, auth.ErrNotFound
+	}
+	v, err := a.v.Get(ctx, p, id)
+	if err != nil {
+		return activities.VolunteerChoice{}, err
+	}
+	if v.CommunityID != c || v.Status == volunteers.StatusLeft {
+		return activities.VolunteerChoice{}, auth.ErrNotFound
+	}
+	return activities.VolunteerChoice{ID: v.ID, Name: v.Name, PersonID: v.PersonID}, nil
+}
+
+func (a activityVolunteers) RecordHours(ctx context.Context, p *auth.Principal, in activities.HoursInput) error {
+	return a.v.RecordFromActivity(ctx, volunteers.ActivityInput{By: p, CommunityID: in.CommunityID, ActivityID: in.ActivityID, VolunteerID: in.VolunteerID,
+		CheckIn: in.CheckIn, CheckOut: in.CheckOut, What: in.What, Place: in.Place, ForWhom: in.ForWhom})
+}
+
+// activitySpeakers suggests an activity's speakers from the volunteers
+// module's expert pool: each as its name and field ("王医生（医疗）").
+type activitySpeakers struct{ v *volunteers.Service }
+
+func (a activitySpeakers) Suggest(ctx context.Context, p *auth.Principal, q string) ([]string, error) {
+	if !p.Can(volunteers.PermRead) {
+		return nil, nil
+	}
+	list, err := a.v.Experts(ctx, p, volunteers.ExpertQuery{Q: q})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(list))
+	for _, e := range list {
+		out = append(out, e.Name+"（"+e.FieldName()+"）")
+	}
+	return out, nil
+}
+
+// TeamChoices are the active volunteer teams of community c p may see, for
+// an activity's group sign-up.
+func (a activityVolunteers) TeamChoices(ctx context.Context, p *auth.Principal, c int64) ([]activities.TeamChoice, error) {
+	if !p.Can(volunteers.PermRead) {
+		return nil, nil
+	}
+	list, err := a.v.ListTeams(ctx, p, c, "")
+	if err != nil {
+		return nil, err
+	}
+	var out []activities.TeamChoice
+	for _, t := range list {
+		if t.Active && t.CommunityID == c {
+			out = append(out, activities.TeamChoice{ID: t.ID, Name: t.Name, Members: t.Members})
+		}
+	}
+	return out, nil
+}
+
+// TeamMembers are a team's current members (those who left it or left
+// volunteering are not).
+func (a activityVolunteers) TeamMembers(ctx context.Context, p *auth.Principal, c, teamID int64) ([]activities.VolunteerChoice, error) {
+	if !p.Can(volunteers.PermRead) {
+		return nil, auth.ErrNotFound
+	}
+	t, err := a.v.GetTeam(ctx, p, teamID)
+	if err != nil {
+		return nil, err
+	}
+	if t.CommunityID != c {
+		return nil, auth.ErrNotFound
+	}
+	list, err := a.v.List(ctx, p, volunteers.Filter{CommunityID: c, TeamID: teamID})
+	if err != nil {
+		return nil, err
+	}
+	var out []activities.VolunteerChoice
+	for _, v := range list {
+		if v.Status != volunteers.StatusLeft {
+			out = append(out, activities.VolunteerChoice{ID: v.ID, Name: v.Name, PersonID: v.PersonID})
+		}
+	}
+	return out, nil
+}

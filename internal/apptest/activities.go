@@ -19,7 +19,8 @@ import (
 //
 // Write targets (the matrix only): "activity_draft" (to publish),
 // "activity_signed" (the place's fixture person signed up: to withdraw, to
-// tick), "activity_past" (begun yesterday: to summarise) and
+// tick), "activity_past" (begun yesterday, the place's volunteer serving at
+// it: to summarise, to check the volunteer out) and
 // "activity_summarised" (to report).
 func init() {
 	comms := func(w *World) map[Where]int64 { return map[Where]int64{InA: w.C1, InB: w.C1, InD: w.C2} }
@@ -65,7 +66,11 @@ func init() {
 				t.Fatalf("sign-up fixture: %v", err)
 			}
 			w.Add("activity_signed", wh, signed, tag+"报名活动")
-			w.Add("activity_past", wh, create(t, w, wh, tag+"昨日活动", at(-1, 9), true), tag+"昨日活动")
+			past := create(t, w, wh, tag+"昨日活动", at(-1, 9), true)
+			if err := s.AddHelper(ctx, sys, past, w.Objects["volunteer"][wh], "签到引导"); err != nil {
+				t.Fatalf("helper fixture: %v", err)
+			}
+			w.Add("activity_past", wh, past, tag+"昨日活动")
 			done := create(t, w, wh, tag+"已小结活动", at(-2, 9), true)
 			if err := s.Summarise(ctx, sys, done, "到场二十人"); err != nil {
 				t.Fatalf("summary fixture: %v", err)

@@ -133,4 +133,36 @@ func TestActivities(t *testing.T) {
 	if s := Text(t, b, `#stat-attended`); s != fmt.Sprint(f0.Attended+1) {
 		t.Fatalf("the year's attendance: %s, want %d", s, f0.Attended+1)
 	}
+
+	// A volunteer of the community served at it: the leader adds them,
+	// checks them out with the activity's times (an hour), and the
+	// volunteer's page shows the service record and an hour more.
+	var vol int64
+	if err := site.App.DB.QueryRowContext(ctx, `SELECT id FROM vol_volunteer WHERE community_id = ? AND status = 'confirmed' ORDER BY id LIMIT 1`,
+		community).Scan(&vol); err != nil {
+		t.Fatalf("a demo volunteer of the community: %v", err)
+	}
+	v0, err := site.App.Volunteers.Get(ctx, leader.Principal, vol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Do(t, b, chromedp.Navigate(fmt.Sprintf("%s/activities/%d", site.URL, id)), WaitSel(`#op-helper-add`),
+		chromedp.Click(Sel(`#op-helper-add`)), WaitSel(`#helper-add-form`),
+		chromedp.SetValue(Sel(`#helper-add-form select[name=volunteer_id]`), fmt.Sprint(vol)),
+		chromedp.SendKeys(Sel(`#helper-add-form input[name=role]`), "签到引导"),
+		chromedp.Click(Sel(`#helper-add-submit`)), WaitSel(fmt.Sprintf(`#helper-%d a`, vol)))
+	Do(t, b, chromedp.Click(Sel(fmt.Sprintf(`#helper-%d a`, vol))), WaitSel(`#checkout-form`))
+	fitsPhoneWidth(t, b, "the helper's check-out page")
+	Do(t, b, chromedp.Click(Sel(`#checkout-submit`)), WaitSel(`.flash`))
+	if s := Text(t, b, fmt.Sprintf(`#helper-%d`, vol)); !strings.Contains(s, "已签退") || !strings.Contains(s, "1 小时") {
+		t.Fatalf("the helper after check-out: %q", s)
+	}
+	Do(t, b, chromedp.Navigate(fmt.Sprintf("%s/volunteers/%d", site.URL, vol)), WaitSel(`#records`))
+	if s := Text(t, b, `#records`); !strings.Contains(s, "e2e反诈讲座（签到引导）") || !strings.Contains(s, "1 h") {
+		t.Fatalf("the volunteer's records: %q", s)
+	}
+	v1, err := site.App.Volunteers.Get(ctx, leader.Principal, vol)
+	if err != nil || v1.Minutes != v0.Minutes+60 {
+		t.Fatalf("the volunteer's hours: %d → %d minutes (%v)", v0.Minutes, v1.Minutes, err)
+	}
 }
