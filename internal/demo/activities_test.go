@@ -1,52 +1,32 @@
 package demo_test
 
 import (
-	"context"
 	"testing"
-
-	"linli/internal/app"
-	"linli/internal/apptest"
-	"linli/internal/db"
-	"linli/internal/dbtest"
-	"linli/internal/demo"
 )
 
 // The demo's activities: a year of them per community with the plan, held
 // ones with attendance and summaries, some awaiting their summary, coming
 // ones with sign-ups; the counters agree with the sign-up rows.
-func TestDemoActivities(t *testing.T) {
-	dbtest.Run(t, app.Migrations(), func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
-		a := apptest.NewApp(d)
-		if _, err := demo.Setup(ctx, a, demo.Options{Password: "Demo-Pass-2026", Residents: 300, Seed: 7}); err != nil {
-			t.Fatal(err)
-		}
-		count := func(q string) int {
-			var n int
-			if err := d.QueryRowContext(ctx, q).Scan(&n); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-			return n
-		}
-		if n := count(`SELECT COUNT(*) FROM activity`); n < 100 {
-			t.Fatalf("%d activities, want a year's", n)
-		}
-		if n := count(`SELECT COUNT(*) FROM activity WHERE status = 'summarised'`); n == 0 {
-			t.Fatal("no summarised activity")
-		}
-		if n := count(`SELECT COUNT(*) FROM activity WHERE status = 'held'`); n == 0 {
-			t.Fatal("no activity awaits its summary")
-		}
-		if n := count(`SELECT COUNT(*) FROM activity WHERE theme_id <> 0`); n == 0 {
-			t.Fatal("no activity serves a theme")
-		}
-		if n := count(`SELECT COUNT(*) FROM activity_plan WHERE kind = 'day'`); n == 0 {
-			t.Fatal("no special days")
-		}
-		if n := count(`SELECT COUNT(*) FROM activity a WHERE a.accepted <> (SELECT COUNT(*) FROM activity_signup s WHERE s.community_id = a.community_id
+func demoActivities(t *testing.T, w *demoWorld) {
+	count := w.counter(t)
+	if n := count(`SELECT COUNT(*) FROM activity`); n < 100 {
+		t.Fatalf("%d activities, want a year's", n)
+	}
+	if n := count(`SELECT COUNT(*) FROM activity WHERE status = 'summarised'`); n == 0 {
+		t.Fatal("no summarised activity")
+	}
+	if n := count(`SELECT COUNT(*) FROM activity WHERE status = 'held'`); n == 0 {
+		t.Fatal("no activity awaits its summary")
+	}
+	if n := count(`SELECT COUNT(*) FROM activity WHERE theme_id <> 0`); n == 0 {
+		t.Fatal("no activity serves a theme")
+	}
+	if n := count(`SELECT COUNT(*) FROM activity_plan WHERE kind = 'day'`); n == 0 {
+		t.Fatal("no special days")
+	}
+	if n := count(`SELECT COUNT(*) FROM activity a WHERE a.accepted <> (SELECT COUNT(*) FROM activity_signup s WHERE s.community_id = a.community_id
 			AND s.activity_id = a.id AND s.status = 'accepted') OR a.attended <> (SELECT COUNT(*) FROM activity_signup s WHERE s.community_id = a.community_id
 			AND s.activity_id = a.id AND s.attended_at <> 0)`); n != 0 {
-			t.Fatalf("%d activities whose counters disagree with their sign-ups", n)
-		}
-	})
+		t.Fatalf("%d activities whose counters disagree with their sign-ups", n)
+	}
 }
