@@ -179,7 +179,7 @@ func New(opts Options) *App {
 	a.Opinions.Routes(a.Web)
 	a.Opinions.APIRoutes(a.Web)
 
-	a.Venues = &venues.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Home: venueHome(a.Registry), People: venuePeople{a.Registry}}
+	a.Venues = &venues.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Home: residentCommunity(a.Registry), People: venuePeople{a.Registry}}
 	a.Venues.Routes(a.Web)
 	a.Venues.APIRoutes(a.Web)
 	a.Registry.Related = append(a.Registry.Related, personVenueBookings(a.Venues))
@@ -190,7 +190,7 @@ func New(opts Options) *App {
 	a.Imports.Routes(a.Web, volunteers.Importer{S: a.Volunteers}, "/volunteers/import")
 	a.Registry.Related = append(a.Registry.Related, personVolunteerHours(a.Volunteers))
 	a.Activities = &activities.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, People: activityPeople{a.Registry}, Venues: activityVenues{a.Venues},
-		Home: activityHome(a.Registry)}
+		Home: residentCommunity(a.Registry)}
 	a.Activities.Volunteers = activityVolunteers{a.Volunteers}
 	a.Activities.Expert = activitySpeakers{a.Volunteers}
 	a.Activities.Teams = activityVolunteers{a.Volunteers}

@@ -20,29 +20,10 @@ var (
 	acJoin     = append(append([]string{}, acStaff...), "resident")
 )
 
-// reachActivity: activities belong to a community, not a grid; a grid
-// worker reaches the activities of their grid's community.
-func reachActivity(user string, wh apptest.Where) bool {
-	switch user {
-	case "street_admin":
-		return true
-	case "community_admin", "social_worker", "grid_worker":
-		return wh != apptest.InD
-	case "community_admin_c2":
-		return wh == apptest.InD
-	}
-	return false
-}
-
 // reachActivityManager: places whose community the account holds wholly.
 func reachActivityManager(user string, wh apptest.Where) bool {
 	return reachCommunity(user, wh) || (user == "social_worker" && wh != apptest.InD)
 }
-
-// reachNoActivity: the fixture resident has no registry person, so no
-// activity is open to them; the portal's flow is tested in the module's own
-// test with a resident who has one.
-func reachNoActivity(string, apptest.Where) bool { return false }
 
 // acPerson is a registry person every account reaching the place's
 // activity reaches (community 1's activities: grid A's person).
@@ -95,12 +76,12 @@ func init() {
 		"GET /activities/plan/new":           {allow: acManagers},
 		"GET /activities/stats":              {allow: acStaff},
 		"GET /activities/stats/export":       {allow: acStaff},
-		"GET /activities/{id}":               {allow: acStaff, kind: "activity", reach: reachActivity},
-		"GET /activities/{id}/roster":        {allow: acStaff, kind: "activity", reach: reachActivity},
-		"GET /activities/{id}/roster/export": {allow: acStaff, kind: "activity", reach: reachActivity},
-		"GET /activities/{id}/qr":            {allow: acStaff, kind: "activity", reach: reachActivity},
-		"GET /activities/{id}/signup":        {allow: acStaff, kind: "activity", reach: reachActivity},
-		"GET /activities/{id}/walkin":        {allow: acStaff, kind: "activity", reach: reachActivity},
+		"GET /activities/{id}":               {allow: acStaff, kind: "activity", reach: reachPartition},
+		"GET /activities/{id}/roster":        {allow: acStaff, kind: "activity", reach: reachPartition},
+		"GET /activities/{id}/roster/export": {allow: acStaff, kind: "activity", reach: reachPartition},
+		"GET /activities/{id}/qr":            {allow: acStaff, kind: "activity", reach: reachPartition},
+		"GET /activities/{id}/signup":        {allow: acStaff, kind: "activity", reach: reachPartition},
+		"GET /activities/{id}/walkin":        {allow: acStaff, kind: "activity", reach: reachPartition},
 		"GET /activities/{id}/publish":       {allow: acManagers, kind: "activity_draft", reach: reachActivityManager},
 		"GET /activities/{id}/cancel":        {allow: acManagers, kind: "activity", reach: reachActivityManager},
 		"GET /activities/{id}/summary":       {allow: acManagers, kind: "activity_past", reach: reachActivityManager},
@@ -121,14 +102,14 @@ func init() {
 		"POST /activities/{id}/summary": {allow: acManagers, kind: "activity_past", reach: reachActivityManager, audit: "activities.summarise",
 			body: form("summary=到场三十人，发放手册"), proof: status("summarised")},
 		"POST /activities/{id}/report": {allow: acManagers, kind: "activity_summarised", reach: reachActivityManager, audit: "activities.report", proof: status("reported")},
-		"POST /activities/{id}/signup": {allow: acStaff, kind: "activity", reach: reachActivity, audit: "activities.signup", body: personBody, proof: signed},
-		"POST /activities/{id}/walkin": {allow: acStaff, kind: "activity", reach: reachActivity, audit: "activities.walkin", body: form("count=3"),
+		"POST /activities/{id}/signup": {allow: acStaff, kind: "activity", reach: reachPartition, audit: "activities.signup", body: personBody, proof: signed},
+		"POST /activities/{id}/walkin": {allow: acStaff, kind: "activity", reach: reachPartition, audit: "activities.walkin", body: form("count=3"),
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM activity WHERE id = ? AND walkins = 3`, p.id) == 1, "no walk-ins recorded")
 			}},
-		"POST /activities/{id}/roster": {allow: acStaff, kind: "activity_signed", reach: reachActivity, audit: "activities.attend",
+		"POST /activities/{id}/roster": {allow: acStaff, kind: "activity_signed", reach: reachPartition, audit: "activities.attend",
 			body: func(w *apptest.World, wh apptest.Where) string { return personBody(w, wh) + "&present=1" }, proof: attended},
-		"POST /activities/{id}/qr": {allow: acStaff, kind: "activity", reach: reachActivity, audit: "activities.rotate"},
+		"POST /activities/{id}/qr": {allow: acStaff, kind: "activity", reach: reachPartition, audit: "activities.rotate"},
 		"POST /activities/plan/new": {allow: acManagers, scopedBody: true, reach: reachActivityManager, audit: "activities.plan_add", auditOther: true,
 			body: func(w *apptest.World, wh apptest.Where) string {
 				return fmt.Sprintf("org_id=%d&year=%d&kind=day&month=3&day=03-12&name=矩阵植树节", community(w, wh), time.Now().Year())
@@ -143,8 +124,8 @@ func init() {
 
 		// The volunteers serving at an activity ("activity_past" has the
 		// place's volunteer).
-		"GET /activities/{id}/helpers/add": {allow: acStaff, kind: "activity", reach: reachActivity},
-		"POST /activities/{id}/helpers/add": {allow: acStaff, kind: "activity", reach: reachActivity, audit: "activities.helper_add",
+		"GET /activities/{id}/helpers/add": {allow: acStaff, kind: "activity", reach: reachPartition},
+		"POST /activities/{id}/helpers/add": {allow: acStaff, kind: "activity", reach: reachPartition, audit: "activities.helper_add",
 			body: func(w *apptest.World, wh apptest.Where) string {
 				return fmt.Sprintf("volunteer_id=%d&role=摄影", w.Objects["volunteer"][wh])
 			},
@@ -152,8 +133,8 @@ func init() {
 				return want(p.count(`SELECT COUNT(*) FROM activity_helper WHERE activity_id = ? AND volunteer_id = ? AND role = '摄影'`, p.id,
 					p.w.Objects["volunteer"][p.wh]) == 1, "the volunteer does not serve at the activity")
 			}},
-		"GET /activities/{id}/helper": {allow: acStaff, kind: "activity_past", reach: reachActivity, query: helperQuery},
-		"POST /activities/{id}/helper": {allow: acStaff, kind: "activity_past", reach: reachActivity, query: helperQuery, audit: "activities.helper_checkout",
+		"GET /activities/{id}/helper": {allow: acStaff, kind: "activity_past", reach: reachPartition, query: helperQuery},
+		"POST /activities/{id}/helper": {allow: acStaff, kind: "activity_past", reach: reachPartition, query: helperQuery, audit: "activities.helper_checkout",
 			body: func(*apptest.World, apptest.Where) string {
 				d := acDay(-1)
 				return "check_in=" + d + "T09:00&check_out=" + d + "T11:30"
@@ -175,20 +156,20 @@ func init() {
 
 		// A team signed up as a group (the fixture team's one member is an
 		// outsider: skipped, the summary audited).
-		"GET /activities/{id}/team": {allow: acStaff, kind: "activity", reach: reachActivity},
-		"POST /activities/{id}/team": {allow: acStaff, kind: "activity", reach: reachActivity, audit: "activities.team_signup",
+		"GET /activities/{id}/team": {allow: acStaff, kind: "activity", reach: reachPartition},
+		"POST /activities/{id}/team": {allow: acStaff, kind: "activity", reach: reachPartition, audit: "activities.team_signup",
 			body: func(w *apptest.World, wh apptest.Where) string {
 				return fmt.Sprintf("team_id=%d", w.Objects["vol_team"][wh])
 			}},
 
-		// The portal: the fixture resident reaches no activity (see reachNoActivity).
+		// The portal: the fixture resident reaches no activity (see reachNone).
 		"GET /portal/activities":                {allow: []string{"resident"}},
 		"GET /portal/activities/checkin":        {allow: []string{"resident"}},
-		"GET /portal/activities/{id}":           {allow: []string{"resident"}, kind: "activity", reach: reachNoActivity},
-		"POST /portal/activities/{id}/signup":   {allow: []string{"resident"}, kind: "activity", reach: reachNoActivity, audit: "activities.signup"},
-		"POST /portal/activities/{id}/cancel":   {allow: []string{"resident"}, kind: "activity_signed", reach: reachNoActivity, audit: "activities.signup_cancel"},
-		"POST /portal/activities/{id}/feedback": {allow: []string{"resident"}, kind: "activity", reach: reachNoActivity, audit: "activities.feedback", body: form("satisfaction=5")},
-		"POST /portal/activities/checkin": {allow: []string{"resident"}, scopedBody: true, reach: reachNoActivity, audit: "activities.walkin", auditOther: true,
+		"GET /portal/activities/{id}":           {allow: []string{"resident"}, kind: "activity", reach: reachNone},
+		"POST /portal/activities/{id}/signup":   {allow: []string{"resident"}, kind: "activity", reach: reachNone, audit: "activities.signup"},
+		"POST /portal/activities/{id}/cancel":   {allow: []string{"resident"}, kind: "activity_signed", reach: reachNone, audit: "activities.signup_cancel"},
+		"POST /portal/activities/{id}/feedback": {allow: []string{"resident"}, kind: "activity", reach: reachNone, audit: "activities.feedback", body: form("satisfaction=5")},
+		"POST /portal/activities/checkin": {allow: []string{"resident"}, scopedBody: true, reach: reachNone, audit: "activities.walkin", auditOther: true,
 			body: func(w *apptest.World, wh apptest.Where) string {
 				var tok string
 				if err := w.DB.QueryRowContext(context.Background(), `SELECT checkin_token FROM activity WHERE id = ?`, w.Objects["activity"][wh]).Scan(&tok); err != nil {
@@ -199,8 +180,8 @@ func init() {
 
 		// The API.
 		"GET /api/v1/activities":              {allow: acStaff},
-		"GET /api/v1/activities/{id}":         {allow: acStaff, kind: "activity", reach: reachActivity},
-		"GET /api/v1/activities/{id}/signups": {allow: acStaff, kind: "activity", reach: reachActivity},
+		"GET /api/v1/activities/{id}":         {allow: acStaff, kind: "activity", reach: reachPartition},
+		"GET /api/v1/activities/{id}/signups": {allow: acStaff, kind: "activity", reach: reachPartition},
 		"POST /api/v1/activities": {allow: acManagers, scopedBody: true, reach: reachActivityManager, audit: "activities.create", auditOther: true,
 			body: func(w *apptest.World, wh apptest.Where) string {
 				d := acDay(21)
@@ -216,8 +197,8 @@ func init() {
 		"POST /api/v1/activities/{id}/publish": {allow: acManagers, kind: "activity_draft", reach: reachActivityManager, audit: "activities.publish", proof: status("published")},
 		"POST /api/v1/activities/{id}/cancel": {allow: acManagers, kind: "activity", reach: reachActivityManager, audit: "activities.cancel", body: form(`{"note":"矩阵接口取消"}`),
 			proof: status("cancelled")},
-		"POST /api/v1/activities/{id}/signups": {allow: acJoin, kind: "activity", reach: reachActivity, audit: "activities.signup", body: personJSON, proof: signed},
-		"POST /api/v1/activities/{id}/signups/cancel": {allow: acJoin, kind: "activity_signed", reach: reachActivity, audit: "activities.signup_cancel",
+		"POST /api/v1/activities/{id}/signups": {allow: acJoin, kind: "activity", reach: reachPartition, audit: "activities.signup", body: personJSON, proof: signed},
+		"POST /api/v1/activities/{id}/signups/cancel": {allow: acJoin, kind: "activity_signed", reach: reachPartition, audit: "activities.signup_cancel",
 			body: personJSON, proof: withdrawn},
 	})
 }

@@ -18,26 +18,6 @@ var (
 	vnManagers = []string{"street_admin", "community_admin", "community_admin_c2"}
 )
 
-// reachVenue: venues belong to a community, not a grid; a grid worker
-// reaches the venues of their grid's community (A's and B's, both of
-// community 1).
-func reachVenue(user string, wh apptest.Where) bool {
-	switch user {
-	case "street_admin":
-		return true
-	case "community_admin", "social_worker", "grid_worker":
-		return wh != apptest.InD
-	case "community_admin_c2":
-		return wh == apptest.InD
-	}
-	return false
-}
-
-// reachNone: the fixture resident has no registry person, so no venue is
-// open to them and they hold no booking; the portal's flow is tested in
-// venues' own test with a resident who has one.
-func reachNone(string, apptest.Where) bool { return false }
-
 // vnDay is a day ahead, free in every fixture venue.
 func vnDay(days int) string {
 	return time.Now().In(locale.Zone).AddDate(0, 0, days).Format(time.DateOnly)
@@ -75,13 +55,13 @@ func init() {
 		"GET /venues/bookings":              {allow: vnStaff},
 		"GET /venues/bookings/export":       {allow: vnStaff},
 		"GET /venues/new":                   {allow: vnManagers},
-		"GET /venues/{id}":                  {allow: vnStaff, kind: "venue", reach: reachVenue},
-		"GET /venues/{id}/weekly/new":       {allow: vnStaff, kind: "venue", reach: reachVenue},
-		"GET /venues/{id}/info/edit":        {allow: vnManagers, kind: "venue", reach: reachVenue},
-		"GET /venues/bookings/{id}":         {allow: vnStaff, kind: "venue_booking", reach: reachVenue},
-		"GET /venues/bookings/{id}/approve": {allow: vnManagers, kind: "venue_booking", reach: reachVenue},
-		"GET /venues/bookings/{id}/refuse":  {allow: vnManagers, kind: "venue_booking", reach: reachVenue},
-		"GET /venues/bookings/{id}/cancel":  {allow: vnManagers, kind: "venue_booking", reach: reachVenue},
+		"GET /venues/{id}":                  {allow: vnStaff, kind: "venue", reach: reachPartition},
+		"GET /venues/{id}/weekly/new":       {allow: vnStaff, kind: "venue", reach: reachPartition},
+		"GET /venues/{id}/info/edit":        {allow: vnManagers, kind: "venue", reach: reachPartition},
+		"GET /venues/bookings/{id}":         {allow: vnStaff, kind: "venue_booking", reach: reachPartition},
+		"GET /venues/bookings/{id}/approve": {allow: vnManagers, kind: "venue_booking", reach: reachPartition},
+		"GET /venues/bookings/{id}/refuse":  {allow: vnManagers, kind: "venue_booking", reach: reachPartition},
+		"GET /venues/bookings/{id}/cancel":  {allow: vnManagers, kind: "venue_booking", reach: reachPartition},
 
 		"POST /venues/new": {allow: vnManagers, scopedBody: true, reach: reachCommunity, audit: "venues.create", auditOther: true,
 			body: func(w *apptest.World, wh apptest.Where) string {
@@ -90,11 +70,11 @@ func init() {
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM venue WHERE name = '矩阵会议室' AND community_id = ? AND capacity = 10`, community(p.w, p.wh)) == 1, "no venue in the community")
 			}},
-		"POST /venues/{id}": {allow: vnStaff, kind: "venue", reach: reachVenue, audit: "venues.book", auditOther: true,
+		"POST /venues/{id}": {allow: vnStaff, kind: "venue", reach: reachPartition, audit: "venues.book", auditOther: true,
 			body: func(*apptest.World, apptest.Where) string {
 				return "day=" + vnDay(20) + "&start=14:00&end=15:00&title=矩阵预约&booker_kind=staff"
 			}, proof: bookedOn("矩阵预约")},
-		"POST /venues/{id}/weekly/new": {allow: vnStaff, kind: "venue", reach: reachVenue, audit: "venues.series",
+		"POST /venues/{id}/weekly/new": {allow: vnStaff, kind: "venue", reach: reachPartition, audit: "venues.series",
 			body: func(*apptest.World, apptest.Where) string {
 				return "title=矩阵每周&weekdays=1&weekdays=2&weekdays=3&weekdays=4&weekdays=5&weekdays=6&weekdays=0&from=" + vnDay(21) + "&to=" + vnDay(27) +
 					"&start=18:00&end=19:00&booker_kind=team&team=矩阵合唱团"
@@ -102,21 +82,21 @@ func init() {
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM venue_booking WHERE venue_id = ? AND title = '矩阵每周' AND series_id <> 0`, p.id) == 7, "not seven bookings of the series")
 			}},
-		"POST /venues/{id}/info/edit": {allow: vnManagers, kind: "venue", reach: reachVenue, audit: "venues.update",
+		"POST /venues/{id}/info/edit": {allow: vnManagers, kind: "venue", reach: reachPartition, audit: "venues.update",
 			body: form("name=矩阵改名室&kind=library&capacity=50&book_staff=1&book_residents=1&active=1&hours_6=09:00-17:00"),
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM venue WHERE id = ? AND name = '矩阵改名室' AND capacity = 50 AND book_residents`, p.id) == 1, "the venue did not change")
 			}},
-		"POST /venues/bookings/{id}/approve": {allow: vnManagers, kind: "venue_booking", reach: reachVenue, audit: "venues.approve", proof: bookingStatus("approved")},
-		"POST /venues/bookings/{id}/refuse": {allow: vnManagers, kind: "venue_booking", reach: reachVenue, audit: "venues.refuse", body: form("note=当天场地检修"),
+		"POST /venues/bookings/{id}/approve": {allow: vnManagers, kind: "venue_booking", reach: reachPartition, audit: "venues.approve", proof: bookingStatus("approved")},
+		"POST /venues/bookings/{id}/refuse": {allow: vnManagers, kind: "venue_booking", reach: reachPartition, audit: "venues.refuse", body: form("note=当天场地检修"),
 			proof: released("refused")},
-		"POST /venues/bookings/{id}/cancel": {allow: vnManagers, kind: "venue_booking", reach: reachVenue, audit: "venues.cancel", proof: released("cancelled")},
+		"POST /venues/bookings/{id}/cancel": {allow: vnManagers, kind: "venue_booking", reach: reachPartition, audit: "venues.cancel", proof: released("cancelled")},
 
 		// A recurring booking: its page, and cancelling part of it (the
 		// fixture series is the program's, so only managers may).
-		"GET /venues/series/{id}":        {allow: vnStaff, kind: "venue_series", reach: reachVenue},
-		"GET /venues/series/{id}/cancel": {allow: vnManagers, kind: "venue_series", reach: reachVenue},
-		"POST /venues/series/{id}/cancel": {allow: vnManagers, kind: "venue_series", reach: reachVenue, audit: "venues.series_cancel",
+		"GET /venues/series/{id}":        {allow: vnStaff, kind: "venue_series", reach: reachPartition},
+		"GET /venues/series/{id}/cancel": {allow: vnManagers, kind: "venue_series", reach: reachPartition},
+		"POST /venues/series/{id}/cancel": {allow: vnManagers, kind: "venue_series", reach: reachPartition, audit: "venues.series_cancel",
 			body: func(*apptest.World, apptest.Where) string { return "mode=from&day=" + apptest.SeriesDay(4) },
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM venue_booking WHERE series_id = ? AND status = 'cancelled'`, p.id) == 3 &&
@@ -137,9 +117,9 @@ func init() {
 		// The API.
 		"GET /api/v1/venues":               {allow: vnStaff},
 		"GET /api/v1/venue-bookings":       {allow: vnStaff},
-		"GET /api/v1/venues/{id}":          {allow: vnStaff, kind: "venue", reach: reachVenue},
-		"GET /api/v1/venues/{id}/bookings": {allow: vnStaff, kind: "venue", reach: reachVenue},
-		"GET /api/v1/venue-bookings/{id}":  {allow: vnStaff, kind: "venue_booking", reach: reachVenue},
+		"GET /api/v1/venues/{id}":          {allow: vnStaff, kind: "venue", reach: reachPartition},
+		"GET /api/v1/venues/{id}/bookings": {allow: vnStaff, kind: "venue", reach: reachPartition},
+		"GET /api/v1/venue-bookings/{id}":  {allow: vnStaff, kind: "venue_booking", reach: reachPartition},
 		"POST /api/v1/venues": {allow: vnManagers, scopedBody: true, reach: reachCommunity, audit: "venues.create", auditOther: true,
 			body: func(w *apptest.World, wh apptest.Where) string {
 				return fmt.Sprintf(`{"org_id":%d,"name":"矩阵接口场地","capacity":8}`, community(w, wh))
@@ -151,14 +131,14 @@ func init() {
 				}
 				return want(p.count(`SELECT COUNT(*) FROM venue WHERE id = ? AND name = '矩阵接口场地'`, got.ID) == 1, "venue %d is not there", got.ID)
 			}},
-		"POST /api/v1/venues/{id}/bookings": {allow: vnStaff, kind: "venue", reach: reachVenue, audit: "venues.book", auditOther: true,
+		"POST /api/v1/venues/{id}/bookings": {allow: vnStaff, kind: "venue", reach: reachPartition, audit: "venues.book", auditOther: true,
 			body: func(*apptest.World, apptest.Where) string {
 				d := vnDay(22)
 				return `{"starts_at":"` + d + `T15:00:00+08:00","ends_at":"` + d + `T16:30:00+08:00","title":"矩阵接口预约"}`
 			}, proof: bookedOn("矩阵接口预约")},
-		"POST /api/v1/venue-bookings/{id}/approve": {allow: vnManagers, kind: "venue_booking", reach: reachVenue, audit: "venues.approve", proof: bookingStatus("approved")},
-		"POST /api/v1/venue-bookings/{id}/refuse": {allow: vnManagers, kind: "venue_booking", reach: reachVenue, audit: "venues.refuse", body: form(`{"note":"矩阵接口不通过"}`),
+		"POST /api/v1/venue-bookings/{id}/approve": {allow: vnManagers, kind: "venue_booking", reach: reachPartition, audit: "venues.approve", proof: bookingStatus("approved")},
+		"POST /api/v1/venue-bookings/{id}/refuse": {allow: vnManagers, kind: "venue_booking", reach: reachPartition, audit: "venues.refuse", body: form(`{"note":"矩阵接口不通过"}`),
 			proof: released("refused")},
-		"POST /api/v1/venue-bookings/{id}/cancel": {allow: vnManagers, kind: "venue_booking", reach: reachVenue, audit: "venues.cancel", proof: released("cancelled")},
+		"POST /api/v1/venue-bookings/{id}/cancel": {allow: vnManagers, kind: "venue_booking", reach: reachPartition, audit: "venues.cancel", proof: released("cancelled")},
 	})
 }

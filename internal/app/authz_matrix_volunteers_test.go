@@ -19,21 +19,6 @@ var (
 	vlImporters  = []string{"street_admin", "community_admin", "community_admin_c2"}
 )
 
-// reachVolunteer: volunteers, teams and records belong to a community, not a
-// grid; a grid worker (and a social worker) reaches those of their grid's
-// community (A's and B's, both of community 1).
-func reachVolunteer(user string, wh apptest.Where) bool {
-	switch user {
-	case "street_admin":
-		return true
-	case "community_admin", "social_worker", "grid_worker":
-		return wh != apptest.InD
-	case "community_admin_c2":
-		return wh == apptest.InD
-	}
-	return false
-}
-
 func init() {
 	form := func(s string) func(*apptest.World, apptest.Where) string {
 		return func(*apptest.World, apptest.Where) string { return s }
@@ -63,21 +48,21 @@ func init() {
 		"GET /volunteers/experts/export":         {allow: vlStaff},
 		"GET /volunteers/experts/new":            {allow: vlStaff},
 		"GET /volunteers/bands":                  {allow: []string{"street_admin"}},
-		"GET /volunteers/{id}":                   {allow: vlStaff, kind: "volunteer", reach: reachVolunteer},
-		"GET /volunteers/{id}/info/edit":         {allow: vlStaff, kind: "volunteer", reach: reachVolunteer},
-		"GET /volunteers/{id}/hours/new":         {allow: vlStaff, kind: "volunteer", reach: reachVolunteer},
-		"GET /volunteers/{id}/team/join":         {allow: vlStaff, kind: "volunteer", reach: reachVolunteer},
-		"GET /volunteers/{id}/status/confirm":    {allow: vlConfirmers, kind: "volunteer_pending", reach: reachVolunteer},
-		"GET /volunteers/{id}/status/leave":      {allow: vlConfirmers, kind: "volunteer", reach: reachVolunteer},
-		"GET /volunteers/{id}/certificate/print": {allow: vlConfirmers, kind: "volunteer", reach: reachVolunteer},
-		"GET /volunteers/teams/{id}":             {allow: vlStaff, kind: "vol_team", reach: reachVolunteer},
-		"GET /volunteers/teams/{id}/change":      {allow: vlConfirmers, kind: "vol_team", reach: reachVolunteer},
-		"GET /volunteers/teams/{id}/add":         {allow: vlStaff, kind: "vol_team", reach: reachVolunteer},
-		"GET /volunteers/teams/{id}/remove":      {allow: vlStaff, kind: "vol_team", reach: reachVolunteer},
-		"GET /volunteers/records/{id}/accept":    {allow: vlConfirmers, kind: "vol_record", reach: reachVolunteer},
-		"GET /volunteers/records/{id}/refuse":    {allow: vlConfirmers, kind: "vol_record", reach: reachVolunteer},
+		"GET /volunteers/{id}":                   {allow: vlStaff, kind: "volunteer", reach: reachPartition},
+		"GET /volunteers/{id}/info/edit":         {allow: vlStaff, kind: "volunteer", reach: reachPartition},
+		"GET /volunteers/{id}/hours/new":         {allow: vlStaff, kind: "volunteer", reach: reachPartition},
+		"GET /volunteers/{id}/team/join":         {allow: vlStaff, kind: "volunteer", reach: reachPartition},
+		"GET /volunteers/{id}/status/confirm":    {allow: vlConfirmers, kind: "volunteer_pending", reach: reachPartition},
+		"GET /volunteers/{id}/status/leave":      {allow: vlConfirmers, kind: "volunteer", reach: reachPartition},
+		"GET /volunteers/{id}/certificate/print": {allow: vlConfirmers, kind: "volunteer", reach: reachPartition},
+		"GET /volunteers/teams/{id}":             {allow: vlStaff, kind: "vol_team", reach: reachPartition},
+		"GET /volunteers/teams/{id}/change":      {allow: vlConfirmers, kind: "vol_team", reach: reachPartition},
+		"GET /volunteers/teams/{id}/add":         {allow: vlStaff, kind: "vol_team", reach: reachPartition},
+		"GET /volunteers/teams/{id}/remove":      {allow: vlStaff, kind: "vol_team", reach: reachPartition},
+		"GET /volunteers/records/{id}/accept":    {allow: vlConfirmers, kind: "vol_record", reach: reachPartition},
+		"GET /volunteers/records/{id}/refuse":    {allow: vlConfirmers, kind: "vol_record", reach: reachPartition},
 
-		"POST /volunteers/new": {allow: vlStaff, scopedBody: true, reach: reachVolunteer, audit: "volunteers.create", auditOther: true,
+		"POST /volunteers/new": {allow: vlStaff, scopedBody: true, reach: reachPartition, audit: "volunteers.create", auditOther: true,
 			body: func(w *apptest.World, wh apptest.Where) string {
 				return fmt.Sprintf("community_id=%d&name=矩阵志愿者&phone=13900001111&skills=维修", community(w, wh))
 			},
@@ -85,55 +70,55 @@ func init() {
 				return want(p.count(`SELECT COUNT(*) FROM vol_volunteer WHERE name = '矩阵志愿者' AND community_id = ? AND phone_mask <> ''`, community(p.w, p.wh)) == 1,
 					"no volunteer in the community")
 			}},
-		"POST /volunteers/{id}/info/edit": {allow: vlStaff, kind: "volunteer", reach: reachVolunteer, audit: "volunteers.update",
+		"POST /volunteers/{id}/info/edit": {allow: vlStaff, kind: "volunteer", reach: reachPartition, audit: "volunteers.update",
 			body: form("name=矩阵改名&skills=矩阵新技能"),
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM vol_volunteer WHERE id = ? AND skills = '矩阵新技能'`, p.id) == 1, "the volunteer did not change")
 			}},
-		"POST /volunteers/{id}/hours/new": {allow: vlStaff, kind: "volunteer", reach: reachVolunteer, audit: "volunteers.record", auditOther: true,
+		"POST /volunteers/{id}/hours/new": {allow: vlStaff, kind: "volunteer", reach: reachPartition, audit: "volunteers.record", auditOther: true,
 			body: form("hours=1.5&what=矩阵服务&source=staff"),
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM vol_record WHERE volunteer_id = ? AND what = '矩阵服务' AND minutes = 90`, p.id) == 1, "no record of 90 minutes")
 			}},
-		"POST /volunteers/{id}/team/join": {allow: vlStaff, kind: "volunteer_pending", reach: reachVolunteer, audit: "volunteers.member_join", auditOther: true,
+		"POST /volunteers/{id}/team/join": {allow: vlStaff, kind: "volunteer_pending", reach: reachPartition, audit: "volunteers.member_join", auditOther: true,
 			body: func(w *apptest.World, wh apptest.Where) string {
 				return fmt.Sprintf("team_id=%d", w.Objects["vol_team"][wh])
 			},
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM vol_member WHERE volunteer_id = ? AND left_on = ''`, p.id) == 1, "the volunteer is in no team")
 			}},
-		"POST /volunteers/{id}/status/confirm":    {allow: vlConfirmers, kind: "volunteer_pending", reach: reachVolunteer, audit: "volunteers.confirm", proof: status("vol_volunteer", "confirmed")},
-		"POST /volunteers/{id}/status/leave":      {allow: vlConfirmers, kind: "volunteer", reach: reachVolunteer, audit: "volunteers.leave", proof: status("vol_volunteer", "left")},
-		"POST /volunteers/{id}/certificate/print": {allow: vlConfirmers, kind: "volunteer", reach: reachVolunteer, audit: "volunteers.certificate"},
-		"POST /volunteers/teams/new": {allow: vlConfirmers, scopedBody: true, reach: reachVolunteer, audit: "volunteers.team_create", auditOther: true,
+		"POST /volunteers/{id}/status/confirm":    {allow: vlConfirmers, kind: "volunteer_pending", reach: reachPartition, audit: "volunteers.confirm", proof: status("vol_volunteer", "confirmed")},
+		"POST /volunteers/{id}/status/leave":      {allow: vlConfirmers, kind: "volunteer", reach: reachPartition, audit: "volunteers.leave", proof: status("vol_volunteer", "left")},
+		"POST /volunteers/{id}/certificate/print": {allow: vlConfirmers, kind: "volunteer", reach: reachPartition, audit: "volunteers.certificate"},
+		"POST /volunteers/teams/new": {allow: vlConfirmers, scopedBody: true, reach: reachPartition, audit: "volunteers.team_create", auditOther: true,
 			body: func(w *apptest.World, wh apptest.Where) string {
 				return fmt.Sprintf("community_id=%d&name=矩阵服务队&kind=service&target_size=20", community(w, wh))
 			},
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM vol_team WHERE name = '矩阵服务队' AND community_id = ?`, community(p.w, p.wh)) == 1, "no team in the community")
 			}},
-		"POST /volunteers/teams/{id}/change": {allow: vlConfirmers, kind: "vol_team", reach: reachVolunteer, audit: "volunteers.team_update",
+		"POST /volunteers/teams/{id}/change": {allow: vlConfirmers, kind: "vol_team", reach: reachPartition, audit: "volunteers.team_update",
 			body: form("name=矩阵改名队&kind=culture&target_size=30&schedule=每周一晚"),
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM vol_team WHERE id = ? AND name = '矩阵改名队' AND kind = 'culture'`, p.id) == 1, "the team did not change")
 			}},
-		"POST /volunteers/teams/{id}/add": {allow: vlStaff, kind: "vol_team", reach: reachVolunteer, audit: "volunteers.member_join",
+		"POST /volunteers/teams/{id}/add": {allow: vlStaff, kind: "vol_team", reach: reachPartition, audit: "volunteers.member_join",
 			body: func(w *apptest.World, wh apptest.Where) string {
 				return fmt.Sprintf("volunteer_id=%d", w.Objects["volunteer_pending"][wh])
 			},
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM vol_member WHERE team_id = ? AND left_on = ''`, p.id) == 2, "the team has not two members")
 			}},
-		"POST /volunteers/teams/{id}/remove": {allow: vlStaff, kind: "vol_team", reach: reachVolunteer, audit: "volunteers.member_leave",
+		"POST /volunteers/teams/{id}/remove": {allow: vlStaff, kind: "vol_team", reach: reachPartition, audit: "volunteers.member_leave",
 			body: func(w *apptest.World, wh apptest.Where) string { return fmt.Sprintf("member_id=%d", member(w, wh)) },
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM vol_member WHERE team_id = ? AND left_on <> ''`, p.id) == 1, "no membership ended")
 			}},
-		"POST /volunteers/records/{id}/accept": {allow: vlConfirmers, kind: "vol_record", reach: reachVolunteer, audit: "volunteers.record_confirm",
+		"POST /volunteers/records/{id}/accept": {allow: vlConfirmers, kind: "vol_record", reach: reachPartition, audit: "volunteers.record_confirm",
 			proof: status("vol_record", "confirmed")},
-		"POST /volunteers/records/{id}/refuse": {allow: vlConfirmers, kind: "vol_record", reach: reachVolunteer, audit: "volunteers.record_refuse",
+		"POST /volunteers/records/{id}/refuse": {allow: vlConfirmers, kind: "vol_record", reach: reachPartition, audit: "volunteers.record_refuse",
 			proof: status("vol_record", "refused")},
-		"POST /volunteers/experts/new": {allow: vlStaff, scopedBody: true, reach: reachVolunteer, audit: "volunteers.expert_create", auditOther: true,
+		"POST /volunteers/experts/new": {allow: vlStaff, scopedBody: true, reach: reachPartition, audit: "volunteers.expert_create", auditOther: true,
 			body: func(w *apptest.World, wh apptest.Where) string {
 				return fmt.Sprintf("community_id=%d&name=矩阵医生&phone=13800009999&field=medical&topics=慢病管理", community(w, wh))
 			},
@@ -176,8 +161,8 @@ func init() {
 		// The API.
 		"GET /api/v1/volunteers":        {allow: vlStaff},
 		"GET /api/v1/volunteer-experts": {allow: vlStaff},
-		"GET /api/v1/volunteers/{id}":   {allow: vlStaff, kind: "volunteer", reach: reachVolunteer},
-		"POST /api/v1/volunteers/{id}/records": {allow: vlStaff, kind: "volunteer", reach: reachVolunteer, audit: "volunteers.record", auditOther: true,
+		"GET /api/v1/volunteers/{id}":   {allow: vlStaff, kind: "volunteer", reach: reachPartition},
+		"POST /api/v1/volunteers/{id}/records": {allow: vlStaff, kind: "volunteer", reach: reachPartition, audit: "volunteers.record", auditOther: true,
 			body: form(`{"hours":"3","what":"矩阵接口服务"}`),
 			proof: func(p proofArgs) error {
 				return want(p.count(`SELECT COUNT(*) FROM vol_record WHERE volunteer_id = ? AND what = '矩阵接口服务' AND minutes = 180`, p.id) == 1, "no record of 3 hours")
@@ -185,7 +170,7 @@ func init() {
 
 		// An outsider's full phone, with a reason: the page shows it (the
 		// fixture outsiders' phones end 1, 2, 3 for A, B, D).
-		"POST /volunteers/{id}/phone/reveal": {allow: vlConfirmers, kind: "volunteer", reach: reachVolunteer, body: form("reason=矩阵核对"), audit: "volunteers.reveal",
+		"POST /volunteers/{id}/phone/reveal": {allow: vlConfirmers, kind: "volunteer", reach: reachPartition, body: form("reason=矩阵核对"), audit: "volunteers.reveal",
 			proof: func(p proofArgs) error {
 				phone := "1391234567" + map[apptest.Where]string{apptest.InA: "1", apptest.InB: "2", apptest.InD: "3"}[p.wh]
 				return want(strings.Contains(p.body, phone), "the page does not show the full phone")

@@ -309,14 +309,11 @@ func followupTags(r *registry.Service) followups.TagChoicesFunc {
 // who do not read follow-ups get no panel; records of a sensitive group show
 // only to those who may see the group (ListRecords).
 func householdFollowups(f *followups.Service) registry.RelatedProvider {
-	return func(ctx context.Context, p *auth.Principal, householdID int64, personIDs []int64) (registry.RelatedSection, error) {
-		if !p.Can(followups.PermRead) {
-			return registry.RelatedSection{}, nil
-		}
-		sec := registry.RelatedSection{Title: i18n.T("followups.related_title")}
+	return personPanel(followups.PermRead, "followups.related_title", func(ctx context.Context, p *auth.Principal, householdID int64, personIDs []int64) ([]registry.RelatedItem, error) {
+		var items []registry.RelatedItem
 		recs, err := f.ListRecords(ctx, p, followups.RecordFilter{HouseholdID: householdID, PersonIDs: personIDs, Limit: 20})
 		if err != nil {
-			return sec, err
+			return nil, err
 		}
 		for _, rec := range recs {
 			title := i18n.T("followups.way."+rec.Way) + i18n.T("followups.kind."+rec.Kind)
@@ -334,9 +331,23 @@ func householdFollowups(f *followups.Service) registry.RelatedProvider {
 			if rec.DutyID != 0 {
 				item.Href = "/followups/duties/" + itoa(rec.DutyID)
 			}
-			sec.Items = append(sec.Items, item)
+			items = append(items, item)
 		}
-		return sec, nil
+		return items, nil
+	})
+}
+
+// personPanel is a module's panel of the household file and the person page
+// (householdID 0): nothing for those who may not read the module, else its
+// section titled titleKey with the items the module gives, within the
+// reader's scope.
+func personPanel(perm auth.Perm, titleKey string, items func(ctx context.Context, p *auth.Principal, householdID int64, personIDs []int64) ([]registry.RelatedItem, error)) registry.RelatedProvider {
+	return func(ctx context.Context, p *auth.Principal, householdID int64, personIDs []int64) (registry.RelatedSection, error) {
+		if !p.Can(perm) {
+			return registry.RelatedSection{}, nil
+		}
+		list, err := items(ctx, p, householdID, personIDs)
+		return registry.RelatedSection{Title: i18n.T(titleKey), Items: list}, err
 	}
 }
 
@@ -616,9 +627,10 @@ func (o opinionPeople) Person(ctx context.Context, p *auth.Principal, id int64) 
 	return opinions.Person{ID: per.ID, CommunityID: per.CommunityID, GridID: per.GridID, Name: per.Name}, nil
 }
 
-// venueHome finds a resident's community for the venues portal, through the
-// registry (the resident's own registry person).
-func venueHome(r *registry.Service) venues.HomeFunc {
+// residentCommunity finds a resident account's community, for the venues'
+// and activities' portals, through the registry (the resident's own registry
+// person).
+func residentCommunity(r *registry.Service) func(ctx context.Context, p *auth.Principal) (int64, bool) {
 	return func(ctx context.Context, p *auth.Principal) (int64, bool) {
 		c, _, ok := r.ResidentHome(ctx, p)
 		return c, ok
@@ -630,24 +642,21 @@ func venueHome(r *registry.Service) venues.HomeFunc {
 // or staff booked for them,
 // latest first. Those who do not read venues get no panel.
 func personVenueBookings(v *venues.Service) registry.RelatedProvider {
-	return func(ctx context.Context, p *auth.Principal, householdID int64, personIDs []int64) (registry.RelatedSection, error) {
-		if !p.Can(venues.PermRead) {
-			return registry.RelatedSection{}, nil
-		}
-		sec := registry.RelatedSection{Title: i18n.T("venues.related_title")}
+	return personPanel(venues.PermRead, "venues.related_title", func(ctx context.Context, p *auth.Principal, householdID int64, personIDs []int64) ([]registry.RelatedItem, error) {
+		var items []registry.RelatedItem
 		if len(personIDs) == 0 {
-			return sec, nil
+			return nil, nil
 		}
 		list, _, err := v.ListBookings(ctx, p, venues.Filter{PersonIDs: personIDs, Limit: 20})
 		if err != nil {
-			return sec, err
+			return nil, err
 		}
 		for _, b := range list {
-			sec.Items = append(sec.Items, registry.RelatedItem{Title: b.VenueName + "：" + b.Title + "（" + b.Who() + "）", Status: b.StatusName(),
+			items = append(items, registry.RelatedItem{Title: b.VenueName + "：" + b.Title + "（" + b.Who() + "）", Status: b.StatusName(),
 				Date: b.Day, Href: "/venues/bookings/" + itoa(b.ID)})
 		}
-		return sec, nil
-	}
+		return items, nil
+	})
 }
 
 // volunteerPeople reads the registry people volunteers are, as p may see
@@ -680,14 +689,11 @@ func (v volunteerPeople) Find(ctx context.Context, p *auth.Principal, q string) 
 // person page: the members (or the person) who volunteer, with their
 // confirmed hours and level. Those who do not read volunteers get no panel.
 func personVolunteerHours(v *volunteers.Service) registry.RelatedProvider {
-	return func(ctx context.Context, p *auth.Principal, householdID int64, personIDs []int64) (registry.RelatedSection, error) {
-		if !p.Can(volunteers.PermRead) {
-			return registry.RelatedSection{}, nil
-		}
-		sec := registry.RelatedSection{Title: i18n.T("volunteers.related_title")}
+	return personPanel(volunteers.PermRead, "volunteers.related_title", func(ctx context.Context, p *auth.Principal, householdID int64, personIDs []int64) ([]registry.RelatedItem, error) {
+		var items []registry.RelatedItem
 		list, err := v.HoursOf(ctx, p, personIDs)
 		if err != nil {
-			return sec, err
+			return nil, err
 		}
 		for _, h := range list {
 			item := registry.RelatedItem{Title: i18n.T("volunteers.related_item", "name", h.Name, "n", volunteers.Hours(h.Minutes)), Status: h.Status,
@@ -695,10 +701,10 @@ func personVolunteerHours(v *volunteers.Service) registry.RelatedProvider {
 			if h.Level.Stars > 0 {
 				item.Status += " · " + i18n.T("volunteers.n_stars", "n", h.Level.Stars)
 			}
-			sec.Items = append(sec.Items, item)
+			items = append(items, item)
 		}
-		return sec, nil
-	}
+		return items, nil
+	})
 }
 
 // activityPeople finds registry people for activities: for staff within
@@ -752,37 +758,26 @@ func (a activityVenues) Choices(ctx context.Context, p *auth.Principal) ([]activ
 	return out, nil
 }
 
-// activityHome finds a resident's community for the activities portal.
-func activityHome(r *registry.Service) activities.HomeFunc {
-	return func(ctx context.Context, p *auth.Principal) (int64, bool) {
-		c, _, ok := r.ResidentHome(ctx, p)
-		return c, ok
-	}
-}
-
 // personActivities is the 活动 panel of the household file and the person
 // page: the activities the members (or the person) signed up for or
 // attended, latest first.
 func personActivities(s *activities.Service) registry.RelatedProvider {
-	return func(ctx context.Context, p *auth.Principal, householdID int64, personIDs []int64) (registry.RelatedSection, error) {
-		if !p.Can(activities.PermRead) {
-			return registry.RelatedSection{}, nil
-		}
-		sec := registry.RelatedSection{Title: i18n.T("activities.related_title")}
+	return personPanel(activities.PermRead, "activities.related_title", func(ctx context.Context, p *auth.Principal, householdID int64, personIDs []int64) ([]registry.RelatedItem, error) {
+		var items []registry.RelatedItem
 		list, err := s.PersonSignUps(ctx, p, personIDs, 20)
 		if err != nil {
-			return sec, err
+			return nil, err
 		}
 		for _, x := range list {
 			status := x.StatusName()
 			if x.AttendedAt != 0 {
 				status = i18n.T("activities.attended")
 			}
-			sec.Items = append(sec.Items, registry.RelatedItem{Title: x.Activity.Title + "（" + x.Name + "）", Status: status,
+			items = append(items, registry.RelatedItem{Title: x.Activity.Title + "（" + x.Name + "）", Status: status,
 				Date: time.UnixMilli(x.Activity.StartsAt).In(locale.Zone).Format(time.DateOnly), Href: "/activities/" + itoa(x.ActivityID)})
 		}
-		return sec, nil
-	}
+		return items, nil
+	})
 }
 
 // The indicators board (goals) counts nothing itself: each module's figures
