@@ -218,8 +218,12 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// As many kept idle as may be open: with fewer, a burst of more than the
+	// idle count (a notice opens sign-ups) closes and opens connections all
+	// through it, each a new server process, and the first statements of
+	// each are planned afresh. Idle ones still go after five minutes.
 	p.SetMaxOpenConns(20)
-	p.SetMaxIdleConns(10)
+	p.SetMaxIdleConns(20)
 	p.SetConnMaxIdleTime(5 * time.Minute)
 	if err := p.PingContext(ctx); err != nil {
 		p.Close()
