@@ -25,6 +25,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"linli/internal/db"
 )
@@ -73,6 +74,11 @@ type Actor interface {
 // Log writes and verifies the chain.
 type Log struct {
 	key []byte
+	// parts caches Partition by org unit: a unit never changes community,
+	// and a hot write path (a burst of sign-ups) holds its locks while the
+	// lookup runs. Filled only after a commit, so that an id a rolled-back
+	// transaction created (and SQLite may give again) is never kept.
+	parts sync.Map
 }
 
 // New returns a Log whose chain is keyed with chainKey (derive it from the
@@ -109,7 +115,7 @@ func (e Entry) WithDetail(v any) Entry {
 // or roll back together. Call it last in the transaction: on PostgreSQL it holds
 // the head row lock of the entry's partition (see Partition) until commit.
 func (l *Log) Record(ctx context.Context, tx *db.Tx, e Entry) error {
-	part, err := Partition(ctx, tx, e.OrgUnitID)
+	part, err := l.partition(ctx, tx, e.OrgUnitID)
 	if err != nil {
 		return err
 	}
@@ -165,18 +171,35 @@ func (l *Log) Record(ctx context.Context, tx *db.Tx, e Entry) error {
 // costs one local read by key. A unit not (or no longer) in the tree is
 // its own partition.
 func Partition(ctx context.Context, q db.Queryer, orgUnitID int64) (int64, error) {
+	part, _, err := lookupPartition(ctx, q, orgUnitID)
+	return part, err
+}
+
+// lookupPartition is Partition, saying whether the unit is in the tree.
+func lookupPartition(ctx context.Context, q db.Queryer, orgUnitID int64) (part int64, found bool, err error) {
 	if orgUnitID == 0 {
-		return 0, nil
+		return 0, false, nil
 	}
-	var part int64
-	err := q.QueryRowContext(ctx, `SELECT COALESCE(community_id, id) FROM org_unit WHERE id = ?`, orgUnitID).Scan(&part)
+	err = q.QueryRowContext(ctx, `SELECT COALESCE(community_id, id) FROM org_unit WHERE id = ?`, orgUnitID).Scan(&part)
 	if errors.Is(err, sql.ErrNoRows) {
-		return orgUnitID, nil
+		return orgUnitID, false, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("audit partition of org unit %d: %w", orgUnitID, err)
+		return 0, false, fmt.Errorf("audit partition of org unit %d: %w", orgUnitID, err)
 	}
-	return part, nil
+	return part, true, nil
+}
+
+// partition is Partition, kept for the units found in the tree.
+func (l *Log) partition(ctx context.Context, tx *db.Tx, orgUnitID int64) (int64, error) {
+	if v, ok := l.parts.Load(orgUnitID); ok {
+		return v.(int64), nil
+	}
+	part, found, err := lookupPartition(ctx, tx, orgUnitID)
+	if found {
+		tx.AfterCommit(func() { l.parts.Store(orgUnitID, part) })
+	}
+	return part, err
 }
 
 // RecordAlone appends e in a transaction of its own (logins, denials: events that
