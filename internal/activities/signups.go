@@ -82,26 +82,24 @@ func (s *Service) signUp(ctx context.Context, p *auth.Principal, a *Activity, pe
 		if exists && old != SignCancelled {
 			return ErrAlready
 		}
-		// A free place, taken under the activity row's lock: concurrent
-		// sign-ups of one activity wait for each other here.
-		r, err := tx.ExecContext(ctx, `UPDATE activity SET accepted = accepted + 1, updated_at = ?
-			WHERE community_id = ? AND id = ? AND status = 'published' AND starts_at > ? AND (quota = 0 OR accepted < quota)`, now, a.CommunityID, a.ID, now)
+		// A free place or else the next turn on the waiting list, taken in
+		// one statement under the activity row's lock: concurrent sign-ups
+		// of one activity wait for each other here, once each.
+		free := `(quota = 0 OR accepted < quota)`
+		var seq int
+		err = tx.QueryRowContext(ctx, `UPDATE activity SET accepted = accepted + CASE WHEN `+free+` THEN 1 ELSE 0 END,
+			waiting = waiting + CASE WHEN `+free+` THEN 0 ELSE 1 END, waiting_seq = waiting_seq + CASE WHEN `+free+` THEN 0 ELSE 1 END,
+			last_signup = CASE WHEN `+free+` THEN 'accepted' ELSE 'waiting' END, updated_at = ?
+			WHERE community_id = ? AND id = ? AND status = 'published' AND starts_at > ? RETURNING last_signup, waiting, waiting_seq`, now, a.CommunityID, a.ID, now).
+			Scan(&res.Status, &res.Position, &seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrClosed
+		}
 		if err != nil {
 			return err
 		}
-		res.Status = SignAccepted
-		seq := 0
-		if n, _ := r.RowsAffected(); n == 0 {
-			err := tx.QueryRowContext(ctx, `UPDATE activity SET waiting = waiting + 1, waiting_seq = waiting_seq + 1, updated_at = ?
-				WHERE community_id = ? AND id = ? AND status = 'published' AND starts_at > ? RETURNING waiting, waiting_seq`, now, a.CommunityID, a.ID, now).
-				Scan(&res.Position, &seq)
-			if errors.Is(err, sql.ErrNoRows) {
-				return ErrClosed
-			}
-			if err != nil {
-				return err
-			}
-			res.Status = SignWaiting
+		if res.Status == SignAccepted {
+			res.Position, seq = 0, 0
 		}
 		if exists {
 			r, err := tx.ExecContext(ctx, `UPDATE activity_signup SET status = ?, seq = ?, source = ?, name = ?, tags = ?, attended_at = 0, checkin = '',
