@@ -70,6 +70,15 @@ func benchActivities(ctx context.Context, e *Env) ([]Row, error) {
 		return nil, err
 	}
 	staff := w.streetAdmin
+	// A running server: its connections open (each a new PostgreSQL process
+	// whose first statements fill its caches) by a few sign-ups to another
+	// activity from as many clients at once. Cold, the first second of the
+	// burst waited 0.5–0.8 s on PostgreSQL.
+	warm, err := a.Activities.Create(ctx, sys, activities.Input{OrgID: cid, Title: "预热", StartsAt: start, EndsAt: start.Add(2 * time.Hour), Quota: 10, Publish: true})
+	if err != nil {
+		return nil, err
+	}
+	Concurrently(clients, 2*clients, func(i int) { _, _ = a.Activities.SignUp(ctx, staff, warm, people[len(people)-1-i]) })
 	lat := &Latencies{}
 	var failed atomic.Int64
 	// The load: 2,000 sign-ups arriving within 10 s (the notice
@@ -87,7 +96,8 @@ func benchActivities(ctx context.Context, e *Env) ([]Row, error) {
 		return nil, err
 	}
 	oversold := max(accepted-places, 0)
-	note := fmt.Sprintf("%d accepted, %d waiting, %d failed, all in %s", accepted, waiting, failed.Load(), secs(took))
+	note := fmt.Sprintf("p50 %s, p90 %s, max %s; %d accepted, %d waiting, %d failed, all in %s", ms(lat.P(50)), ms(lat.P(90)), ms(lat.P(100)),
+		accepted, waiting, failed.Load(), secs(took))
 	rows := []Row{
 		{Area: "activities", Measure: fmt.Sprintf("sign-up: %d for %d places arriving over %s, %d clients, p99", signups, places, secs(signupSpan), clients), Value: ms(lat.P(99)), Target: "≤ 200 ms",
 			OK: lat.P(99) <= 200*time.Millisecond && took <= signupSpan+time.Second && failed.Load() == 0, Note: note},
