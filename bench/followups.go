@@ -331,6 +331,9 @@ func benchFollowups(ctx context.Context, e *Env) ([]Row, error) {
 	// A worker's due list as the page opens it (DueList): the three tabs'
 	// counts and the first page of one, 32 workers at once.
 	whens := []string{followups.WhenOverdue, followups.WhenToday, followups.WhenWeek}
+	// A running server: connections open and the list's statements known
+	// to each, by a round of lists from as many clients at once.
+	Concurrently(32, 64, func(i int) { _, _ = s.DueList(ctx, d.workers[i%len(d.workers)], whens[i%3], 0, 50) })
 	var lat Latencies
 	var failed atomic.Int64
 	took := Concurrently(32, 3200, func(i int) {
