@@ -15,7 +15,6 @@ import (
 	"linli/internal/importexport"
 	"linli/internal/importflow"
 	"linli/internal/locale"
-	"linli/internal/org"
 )
 
 var _ = audit.Actions("activities.action.", "activities.import")
@@ -141,15 +140,8 @@ type importRow struct {
 // Run implements importflow.Importer.
 func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Request) (*importflow.Result, error) {
 	s := im.S
-	if err := p.Require(PermManage); err != nil {
+	if _, err := importflow.Community(ctx, s.Org, p, PermManage, req.CommunityID); err != nil {
 		return nil, err
-	}
-	comm, ok := s.Org.Lookup(ctx, req.CommunityID)
-	if !ok || comm.Level != org.Community {
-		return nil, auth.ErrNotFound
-	}
-	if !p.Scope.AllowsCommunity(req.CommunityID) {
-		return nil, auth.ErrForbidden
 	}
 	fields := im.Fields()
 	res := &importflow.Result{}

@@ -17,7 +17,6 @@ import (
 	"linli/internal/importexport"
 	"linli/internal/importflow"
 	"linli/internal/locale"
-	"linli/internal/org"
 	"linli/internal/privacy"
 )
 
@@ -248,15 +247,9 @@ type recordKey struct {
 // Run implements importflow.Importer.
 func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Request) (*importflow.Result, error) {
 	s := im.S
-	if err := p.Require(PermImport); err != nil {
+	comm, err := importflow.Community(ctx, s.Org, p, PermImport, req.CommunityID)
+	if err != nil {
 		return nil, err
-	}
-	comm, ok := s.Org.Lookup(ctx, req.CommunityID)
-	if !ok || comm.Level != org.Community {
-		return nil, auth.ErrNotFound
-	}
-	if !p.Scope.AllowsCommunity(req.CommunityID) {
-		return nil, auth.ErrForbidden
 	}
 	// Duties in step with the registry first: a person given a tag a minute
 	// ago has their duty (Sync writes only what changed, usually nothing).

@@ -74,15 +74,9 @@ type planDwelling struct {
 // Run implements importflow.Importer.
 func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Request) (*importflow.Result, error) {
 	s := im.S
-	if err := p.Require(PermImport); err != nil {
+	comm, err := importflow.Community(ctx, s.Org, p, PermImport, req.CommunityID)
+	if err != nil {
 		return nil, err
-	}
-	comm, ok := s.Org.Lookup(ctx, req.CommunityID)
-	if !ok || comm.Level != org.Community {
-		return nil, auth.ErrNotFound
-	}
-	if !p.Scope.AllowsCommunity(req.CommunityID) {
-		return nil, auth.ErrForbidden
 	}
 	fields := im.Fields()
 	res := &importflow.Result{}

@@ -215,15 +215,9 @@ func (pl *placeIndex) parseAddress(s string) (dwellingKey, bool) {
 // Run implements importflow.Importer.
 func (im Importer) Run(ctx context.Context, pr *auth.Principal, req importflow.Request) (*importflow.Result, error) {
 	s := im.S
-	if err := pr.Require(PermImport); err != nil {
+	comm, err := importflow.Community(ctx, s.Org, pr, PermImport, req.CommunityID)
+	if err != nil {
 		return nil, err
-	}
-	comm, ok := s.Org.Lookup(ctx, req.CommunityID)
-	if !ok || comm.Level != org.Community {
-		return nil, auth.ErrNotFound
-	}
-	if !pr.Scope.AllowsCommunity(req.CommunityID) {
-		return nil, auth.ErrForbidden
 	}
 	run := &importRun{s: s, pr: pr, comm: comm, req: req, fields: im.Fields(), res: &importflow.Result{}}
 	if err := run.load(ctx); err != nil {
@@ -237,7 +231,7 @@ func (im Importer) Run(ctx context.Context, pr *auth.Principal, req importflow.R
 		return run.res, nil
 	}
 	errBad := i18n.NewError("validation", "importflow.bad_rows", "n", 0)
-	err := s.inBulkTx(ctx, func(tx *db.Tx) error {
+	err = s.inBulkTx(ctx, func(tx *db.Tx) error {
 		if err := run.prepare(ctx, tx); err != nil {
 			return err
 		}
