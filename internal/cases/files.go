@@ -1,152 +1,36 @@
 package cases
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"path"
-	"strings"
-	"unicode/utf8"
 
 	"linli/internal/auth"
 	"linli/internal/db"
 	"linli/internal/i18n"
-	"linli/internal/locale"
 	"linli/internal/uploads"
 )
 
 // Upload is a file as received.
-type Upload struct {
-	Name string
-	Data []byte
-}
-
-// checkedFile is an upload whose type was recognised from its bytes.
-type checkedFile struct {
-	name, contentType string
-	data              []byte
-}
+type Upload = uploads.File
 
 // MaxFilesPerStep bounds the files attached in one step.
 const MaxFilesPerStep = 9
 
-// Sniff recognises the file types a case accepts from their first bytes —
-// never from the name or the browser's word: JPEG, PNG, WebP and GIF photos,
-// PDF, and Word/Excel documents (OOXML and the older binary formats). Anything
-// else ("" returned) is refused, so nothing served back can be HTML or script.
-func Sniff(b []byte) (contentType, ext string) {
-	if ct, ext := uploads.SniffImage(b); ct != "" {
-		return ct, ext
-	}
-	switch {
-	case bytes.HasPrefix(b, []byte("GIF87a")) || bytes.HasPrefix(b, []byte("GIF89a")):
-		return "image/gif", ".gif"
-	case bytes.HasPrefix(b, []byte("%PDF-")):
-		return "application/pdf", ".pdf"
-	case bytes.HasPrefix(b, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}):
-		// Compound file: .doc or .xls; which one the name says, but the
-		// content type stays generic and the file is only ever downloaded.
-		return "application/octet-stream", ".doc"
-	case bytes.HasPrefix(b, []byte("PK\x03\x04")):
-		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			return "", ""
-		}
-		hasTypes, word, excel := false, false, false
-		for _, f := range zr.File {
-			switch {
-			case f.Name == "[Content_Types].xml":
-				hasTypes = true
-			case strings.HasPrefix(f.Name, "word/"):
-				word = true
-			case strings.HasPrefix(f.Name, "xl/"):
-				excel = true
-			}
-		}
-		switch {
-		case hasTypes && word:
-			return "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"
-		case hasTypes && excel:
-			return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"
-		}
-	}
-	return "", ""
-}
-
-// UploadAccept is the <input type="file" accept> of every upload form: the
-// types Sniff recognises (and cases.files_hint names), so that the browser
-// offers what the server takes.
-const UploadAccept = PhotoAccept + ",.jpg,.jpeg,.png,.webp,.gif,.pdf,.doc,.docx,.xls,.xlsx"
-
-// PhotoAccept is the accept of a form that opens the camera (capture): the
-// photo types Sniff recognises.
-const PhotoAccept = "image/jpeg,image/png,image/webp,image/gif"
-
-// IsImage reports whether a stored content type is a photo shown inline.
-func IsImage(ct string) bool { return strings.HasPrefix(ct, "image/") }
-
 // checkUploads recognises and bounds the files of one step, adding a message
 // naming each refused file to errs.
-func (s *Service) checkUploads(files []Upload, errs *i18n.Errors) []checkedFile {
-	if len(files) > MaxFilesPerStep {
-		errs.Add("files", "cases.too_many_files", "max", MaxFilesPerStep)
-		return nil
-	}
-	var out []checkedFile
-	for _, f := range files {
-		name := cleanName(f.Name)
-		if int64(len(f.Data)) > s.maxFile() {
-			errs.Add("files", "cases.file_too_large", "name", name, "max", locale.HumanBytes(s.maxFile()))
-			continue
-		}
-		if len(f.Data) == 0 {
-			errs.Add("files", "cases.file_empty", "name", name)
-			continue
-		}
-		ct, ext := Sniff(f.Data)
-		if ct == "" {
-			errs.Add("files", "cases.file_type", "name", name)
-			continue
-		}
-		if ext == ".doc" && strings.HasSuffix(strings.ToLower(name), ".xls") {
-			ext = ".xls"
-		}
-		if !strings.EqualFold(path.Ext(name), ext) {
-			name = strings.TrimSuffix(name, path.Ext(name)) + ext
-		}
-		out = append(out, checkedFile{name: name, contentType: ct, data: f.Data})
-	}
-	return out
+func (s *Service) checkUploads(files []Upload, errs *i18n.Errors) []uploads.Checked {
+	return uploads.Check(errs, files, uploads.Rules{Field: "files", Max: MaxFilesPerStep, MaxBytes: s.maxFile()})
 }
 
-// cleanName keeps a file name printable and short; it is only ever shown and
-// put in a Content-Disposition filename*.
-func cleanName(n string) string {
-	n = path.Base(strings.ReplaceAll(n, "\\", "/"))
-	n = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '"' || r == '/' {
-			return -1
-		}
-		return r
-	}, n)
-	if !utf8.ValidString(n) || n == "" || n == "." {
-		n = "file"
-	}
-	if r := []rune(n); len(r) > 80 {
-		n = string(r[len(r)-80:])
-	}
-	return n
-}
-
-func insertFiles(ctx context.Context, tx *db.Tx, caseID, community, eventID int64, p *auth.Principal, files []checkedFile, public bool) error {
+func insertFiles(ctx context.Context, tx *db.Tx, caseID, community, eventID int64, p *auth.Principal, files []uploads.Checked, public bool) error {
 	for _, f := range files {
-		sum := sha256.Sum256(f.data)
+		sum := sha256.Sum256(f.Data)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO case_file (case_id, community_id, event_id, name, content_type, size, sha256, data, public, created_at, created_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, caseID, community, nullInt(eventID), f.name, f.contentType, len(f.data), hex.EncodeToString(sum[:]), f.data,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, caseID, community, nullInt(eventID), f.Name, f.ContentType, len(f.Data), hex.EncodeToString(sum[:]), f.Data,
 			public, db.Now(), nullInt(p.UserID)); err != nil {
 			return err
 		}
@@ -168,7 +52,7 @@ type File struct {
 }
 
 // IsImage reports whether the file is a photo.
-func (f *File) IsImage() bool { return IsImage(f.ContentType) }
+func (f *File) IsImage() bool { return uploads.IsImage(f.ContentType) }
 
 // Files lists a case's files (residents: only the public ones, see files).
 func (s *Service) Files(ctx context.Context, p *auth.Principal, caseID int64) ([]*File, error) {

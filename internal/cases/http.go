@@ -4,8 +4,6 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,6 +14,7 @@ import (
 	"linli/internal/i18n"
 	"linli/internal/importexport"
 	"linli/internal/org"
+	"linli/internal/uploads"
 	"linli/internal/web"
 )
 
@@ -97,8 +96,8 @@ func formInt(r *http.Request, k string) int64 {
 	return v
 }
 
-// readFiles reads the "files" of a multipart form, refusing any single file
-// over the limit before reading it.
+// readFiles reads the "files" of a multipart form, each only up to one byte
+// past the limit: checkUploads names a bigger one.
 func (h *handlers) readFiles(r *http.Request) ([]Upload, error) {
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		return nil, nil
@@ -110,32 +109,7 @@ func (h *handlers) readFiles(r *http.Request) ([]Upload, error) {
 		}
 		return nil, i18n.NewError("bad_request", "err.bad_request")
 	}
-	var out []Upload
-	for _, fh := range r.MultipartForm.File["files"] {
-		if fh.Size == 0 && fh.Filename == "" {
-			continue
-		}
-		if fh.Size > h.s.maxFile() {
-			e := &i18n.Errors{}
-			e.Add("files", "cases.file_too_large", "name", cleanName(fh.Filename), "max", web.HumanBytes(h.s.maxFile()))
-			return nil, e
-		}
-		data, err := readPart(fh, h.s.maxFile())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Upload{Name: fh.Filename, Data: data})
-	}
-	return out, nil
-}
-
-func readPart(fh *multipart.FileHeader, limit int64) ([]byte, error) {
-	f, err := fh.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, limit+1))
+	return uploads.FromForm(r, "files", h.s.maxFile())
 }
 
 // ---- my work and lists ----
@@ -285,7 +259,7 @@ type newData struct {
 	Grids       []*org.Unit
 	Sources     []string
 	Mobile      bool
-	Accept      string // UploadAccept, or PhotoAccept when the form opens the camera
+	Accept      string // uploads.DocumentAccept, or uploads.PhotoAccept when the form opens the camera
 }
 
 func (h *handlers) newData(ctx context.Context, p *auth.Principal, typ string) (newData, error) {
@@ -337,9 +311,9 @@ func (h *handlers) renderNew(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return auth.ErrForbidden
 	}
 	d.Mobile = mobile
-	d.Accept = UploadAccept
+	d.Accept = uploads.DocumentAccept
 	if mobile {
-		d.Accept = PhotoAccept
+		d.Accept = uploads.PhotoAccept
 	}
 	v := web.View{Title: i18n.T("cases.new_title", "type", d.Type.Name), ActiveNav: "/cases", Data: d, Errors: errs}
 	if mobile {
@@ -412,7 +386,7 @@ func (h *handlers) create(w http.ResponseWriter, r *http.Request, p *auth.Princi
 // ---- one case ----
 
 type caseData struct {
-	Accept     string // the uploads' accept: UploadAccept
+	Accept     string // the uploads' accept: uploads.DocumentAccept
 	Case       *Case
 	Events     []*Event
 	Details    map[int64][]string
@@ -470,7 +444,7 @@ func (h *handlers) renderCase(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if err != nil {
 		return err
 	}
-	d := caseData{Accept: UploadAccept, Case: c, Phone: phone, Ratings: Ratings, PartyRoles: PartyRoles, Open: open, Today: time.Now().In(web.Local).Format(time.DateOnly)}
+	d := caseData{Accept: uploads.DocumentAccept, Case: c, Phone: phone, Ratings: Ratings, PartyRoles: PartyRoles, Open: open, Today: time.Now().In(web.Local).Format(time.DateOnly)}
 	if d.Events, err = h.s.Timeline(ctx, p, id); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"linli/internal/auth"
 	"linli/internal/i18n"
 	"linli/internal/org"
+	"linli/internal/uploads"
 	"linli/internal/web"
 )
 
@@ -44,7 +45,7 @@ type portalNewData struct {
 	Type        *TypeDef
 	Communities []*org.Unit
 	Home        bool
-	Accept      string // the upload's accept: UploadAccept
+	Accept      string // the upload's accept: uploads.DocumentAccept
 }
 
 func (h *handlers) portalNew(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -57,7 +58,7 @@ func (h *handlers) renderPortalNew(w http.ResponseWriter, r *http.Request, p *au
 	if !ok || !t.ReportedBy(auth.RoleResident) {
 		return auth.ErrNotFound
 	}
-	d := portalNewData{Type: t, Accept: UploadAccept}
+	d := portalNewData{Type: t, Accept: uploads.DocumentAccept}
 	if h.s.ResidentHome != nil {
 		_, _, d.Home = h.s.ResidentHome(ctx, p)
 	}
@@ -107,7 +108,7 @@ type portalCaseData struct {
 	Case    *Case
 	Events  []*Event
 	Ratings []string
-	Accept  string // the upload's accept: UploadAccept
+	Accept  string // the upload's accept: uploads.DocumentAccept
 }
 
 func (h *handlers) portalCase(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -124,7 +125,7 @@ func (h *handlers) renderPortalCase(w http.ResponseWriter, r *http.Request, p *a
 	if err != nil {
 		return err
 	}
-	d := portalCaseData{Case: c, Ratings: Ratings, Accept: UploadAccept}
+	d := portalCaseData{Case: c, Ratings: Ratings, Accept: uploads.DocumentAccept}
 	if d.Events, err = h.s.PublicTimeline(ctx, p, id); err != nil {
 		return err
 	}

@@ -145,11 +145,6 @@ func TestUploads(t *testing.T) {
 		if resp.StatusCode != 422 || !strings.Contains(page, "big.png") {
 			t.Fatalf("oversize file: %d", resp.StatusCode)
 		}
-		for data, want := range map[string]string{"\xff\xd8\xff\xe0": "image/jpeg", "%PDF-1.7": "application/pdf", "GIF89a": "image/gif", "<svg": "", "MZ": ""} {
-			if got, _ := cases.Sniff([]byte(data)); got != want {
-				t.Errorf("Sniff(%q) = %q", data, got)
-			}
-		}
 	})
 }
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"linli/internal/apptest"
-	"linli/internal/cases"
+	"linli/internal/uploads"
 )
 
 // The portal's form names its fields in its errors as it labels them, and its
@@ -21,8 +21,8 @@ func TestPortalFormAgreesWithItself(t *testing.T) {
 		res := apptest.NewClient(t, srv.URL).Login("resident", apptest.Password)
 		_, page := res.Get("/portal/requests/new")
 		accept := regexp.MustCompile(`<input type="file" name="files" multiple accept="([^"]*)"`).FindStringSubmatch(page)
-		if len(accept) < 2 || html.UnescapeString(accept[1]) != cases.UploadAccept {
-			t.Fatalf("the portal's upload accepts %q, not %q", accept, cases.UploadAccept)
+		if len(accept) < 2 || html.UnescapeString(accept[1]) != uploads.DocumentAccept {
+			t.Fatalf("the portal's upload accepts %q, not %q", accept, uploads.DocumentAccept)
 		}
 		// The staff's forms offer the same: the camera form photos only.
 		inputs := regexp.MustCompile(`<input type="file" name="files"[^>]*>`)
@@ -38,13 +38,13 @@ func TestPortalFormAgreesWithItself(t *testing.T) {
 			}
 			for _, in := range found {
 				in = html.UnescapeString(in)
-				if !strings.Contains(in, `accept="`+cases.UploadAccept+`"`) && !(strings.Contains(in, "capture") && strings.Contains(in, `accept="`+cases.PhotoAccept+`"`)) {
+				if !strings.Contains(in, `accept="`+uploads.DocumentAccept+`"`) && !(strings.Contains(in, "capture") && strings.Contains(in, `accept="`+uploads.PhotoAccept+`"`)) {
 					t.Errorf("%s %s: an upload offers other types than the server takes: %s", user, path, in)
 				}
 			}
 		}
 		for _, ext := range []string{".pdf", ".doc", ".docx", ".xls", ".xlsx", ".jpg", ".png"} {
-			if !slices.Contains(strings.Split(cases.UploadAccept, ","), ext) {
+			if !slices.Contains(strings.Split(uploads.DocumentAccept, ","), ext) {
 				t.Errorf("the upload does not offer %s, which the hint promises", ext)
 			}
 		}

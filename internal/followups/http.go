@@ -6,7 +6,6 @@ import (
 	"embed"
 	"encoding/hex"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"linli/internal/auth"
 	"linli/internal/i18n"
 	"linli/internal/org"
+	"linli/internal/uploads"
 	"linli/internal/web"
 )
 
@@ -288,7 +288,7 @@ func (h *handlers) record(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		in.Fields[f] = r.PostFormValue("field_" + f)
 	}
 	readFindings(r, &in)
-	photos, err := formPhotos(r)
+	photos, err := uploads.FromForm(r, "photos", MaxPhotoBytes)
 	if err != nil {
 		return err
 	}
@@ -317,31 +317,6 @@ func (h *handlers) record(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	// A second sending of the same form (again) made nothing new: the
 	// worker sees the same answer.
 	return h.srv.Redirect(w, r, "/followups", i18n.T("followups.recorded"))
-}
-
-// formPhotos reads the "photos" of a multipart record form, each read only
-// up to one byte past the limit: the service names a bigger one.
-func formPhotos(r *http.Request) ([]Photo, error) {
-	if r.MultipartForm == nil {
-		return nil, nil
-	}
-	var out []Photo
-	for _, fh := range r.MultipartForm.File["photos"] {
-		if fh.Size == 0 && fh.Filename == "" {
-			continue // the input left empty
-		}
-		f, err := fh.Open()
-		if err != nil {
-			return nil, err
-		}
-		data, err := io.ReadAll(io.LimitReader(f, MaxPhotoBytes+1))
-		_ = f.Close()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Photo{Name: fh.Filename, Data: data})
-	}
-	return out, nil
 }
 
 // photo serves a record's photo to those who may see the record. Its type

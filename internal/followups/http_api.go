@@ -10,6 +10,7 @@ import (
 	"linli/internal/auth"
 	"linli/internal/i18n"
 	"linli/internal/locale"
+	"linli/internal/uploads"
 	"linli/internal/web"
 )
 
@@ -275,7 +276,7 @@ func decodePhotos(in []photoReq) ([]Photo, *i18n.Errors) {
 			data, err = base64.RawStdEncoding.DecodeString(ph.Data)
 		}
 		if err != nil {
-			errs.Add("photos", "followups.err_photo_data", "n", i+1, "name", photoName(ph.Name))
+			errs.Add("photos", "followups.err_photo_data", "n", i+1, "name", uploads.CleanName(ph.Name))
 			continue
 		}
 		out = append(out, Photo{Name: ph.Name, Data: data})

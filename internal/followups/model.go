@@ -14,6 +14,7 @@ import (
 	"linli/internal/auth"
 	"linli/internal/db"
 	"linli/internal/i18n"
+	"linli/internal/uploads"
 )
 
 //go:embed migrations
@@ -208,10 +209,7 @@ func (r *Record) PhotoURL(seq int) string {
 }
 
 // Photo is a photo as received with a record.
-type Photo struct {
-	Name string
-	Data []byte
-}
+type Photo = uploads.File
 
 // RecordInput is what a form or the API sends for a new record.
 type RecordInput struct {

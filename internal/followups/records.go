@@ -153,57 +153,13 @@ type newRecord struct {
 	met, note, fields, needs, location string
 	key                                any // idempotency key, or nil
 	by                                 int64
-	photos                             []checkedPhoto
-}
-
-// checkedPhoto is a photo whose type was recognised from its bytes.
-type checkedPhoto struct {
-	contentType string
-	data        []byte
+	photos                             []uploads.Checked
 }
 
 // checkPhotos bounds a record's photos and recognises each from its bytes,
 // naming every refused one (第 n 张, its name) in errs.
-func checkPhotos(errs *i18n.Errors, photos []Photo) []checkedPhoto {
-	if len(photos) > MaxPhotos {
-		errs.Add("photos", "followups.err_photo_count", "max", MaxPhotos)
-		return nil
-	}
-	var out []checkedPhoto
-	for i, ph := range photos {
-		name := photoName(ph.Name)
-		switch ct, _ := uploads.SniffImage(ph.Data); {
-		case len(ph.Data) == 0:
-			errs.Add("photos", "followups.err_photo_empty", "n", i+1, "name", name)
-		case len(ph.Data) > MaxPhotoBytes:
-			errs.Add("photos", "followups.err_photo_size", "n", i+1, "name", name, "max", locale.HumanBytes(MaxPhotoBytes))
-		case ct == "":
-			errs.Add("photos", "followups.err_photo_type", "n", i+1, "name", name)
-		default:
-			out = append(out, checkedPhoto{contentType: ct, data: ph.Data})
-		}
-	}
-	return out
-}
-
-// photoName is a photo's name as a message shows it: printable and short.
-func photoName(n string) string {
-	n = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, strings.TrimSpace(n))
-	if !utf8.ValidString(n) {
-		n = strings.ToValidUTF8(n, "")
-	}
-	if r := []rune(n); len(r) > 60 {
-		n = string(r[:60]) + "…"
-	}
-	if n == "" {
-		n = "-"
-	}
-	return n
+func checkPhotos(errs *i18n.Errors, photos []Photo) []uploads.Checked {
+	return uploads.Check(errs, photos, uploads.Rules{Field: "photos", Max: MaxPhotos, MaxBytes: MaxPhotoBytes, PhotosOnly: true})
 }
 
 // writeRecord inserts a record of duty du (of rule r) in tx and moves the
@@ -231,7 +187,7 @@ func writeRecord(ctx context.Context, tx *db.Tx, cal *calendar.Calendar, du *Dut
 	}
 	for i, ph := range rec.photos {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO fu_record_photo (community_id, record_id, seq, content_type, bytes, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			du.CommunityID, id, i+1, ph.contentType, len(ph.data), ph.data, db.Now()); err != nil {
+			du.CommunityID, id, i+1, ph.ContentType, len(ph.Data), ph.Data, db.Now()); err != nil {
 			return 0, err
 		}
 	}
