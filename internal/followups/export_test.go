@@ -7,3 +7,10 @@ func SetSettleAfter(n int) (restore func()) {
 	settleAfter = n
 	return func() { settleAfter = old }
 }
+
+// LapseRules makes the kept rules lapse, as rulesTTL after their read.
+func LapseRules(s *Service) {
+	s.rulesMu.Lock()
+	s.rulesAt = s.rulesAt.Add(-rulesTTL)
+	s.rulesMu.Unlock()
+}

@@ -81,9 +81,19 @@ type Service struct {
 
 	syncMu sync.Mutex // one sync of a community at a time in this process
 
-	rulesMu sync.Mutex
-	rules   []*Rule // allRules, kept rulesTTL
-	rulesAt time.Time
+	rulesMu   sync.Mutex
+	rules     []*Rule // allRules, kept rulesTTL
+	rulesAt   time.Time
+	rulesGen  int        // bumped by rulesChanged: a load begun before is not kept
+	rulesLoad *rulesLoad // the read of the rules under way, or nil
+}
+
+// rulesLoad is one read of the rules that every caller needing it shares.
+type rulesLoad struct {
+	gen   int
+	done  chan struct{}
+	rules []*Rule
+	err   error
 }
 
 func (s *Service) now() time.Time {
@@ -136,42 +146,85 @@ const rulesTTL = 5 * time.Second
 // due list and record asks which rules the user may see. The rules are the
 // caller's own copies.
 func (s *Service) allRules(ctx context.Context) ([]*Rule, error) {
+	// One read at a time: when the kept rules lapse under load, every list
+	// at that moment would read them at once, each on a connection of its
+	// own, and open connections the pool then closes again (the due list's
+	// slowest were those). While one read is under way the others keep
+	// using the lapsed rules; only after this server's own rule write, when
+	// none are kept, do they wait for the read.
 	s.rulesMu.Lock()
 	kept, at := s.rules, s.rulesAt
-	s.rulesMu.Unlock()
-	if kept == nil || time.Since(at) >= rulesTTL {
-		rows, err := s.DB.QueryContext(ctx, `SELECT `+ruleCols+` FROM fu_rule r ORDER BY r.id`)
+	if kept != nil && time.Since(at) < rulesTTL {
+		s.rulesMu.Unlock()
+		return copyRules(kept), nil
+	}
+	l := s.rulesLoad
+	switch {
+	case l == nil || l.gen != s.rulesGen:
+		l = &rulesLoad{gen: s.rulesGen, done: make(chan struct{})}
+		s.rulesLoad = l
+		s.rulesMu.Unlock()
+		// The read serves every waiter: it does not end with this caller.
+		l.rules, l.err = s.readRules(context.WithoutCancel(ctx))
+		s.rulesMu.Lock()
+		if l.err == nil && l.gen == s.rulesGen {
+			s.rules, s.rulesAt = l.rules, time.Now()
+		}
+		if s.rulesLoad == l {
+			s.rulesLoad = nil
+		}
+		s.rulesMu.Unlock()
+		close(l.done)
+	case kept != nil:
+		s.rulesMu.Unlock()
+		return copyRules(kept), nil
+	default:
+		s.rulesMu.Unlock()
+		select {
+		case <-l.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if l.err != nil {
+		return nil, l.err
+	}
+	return copyRules(l.rules), nil
+}
+
+// readRules reads every rule.
+func (s *Service) readRules(ctx context.Context) ([]*Rule, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+ruleCols+` FROM fu_rule r ORDER BY r.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*Rule{}
+	for rows.Next() {
+		r, err := scanRule(rows)
 		if err != nil {
 			return nil, err
 		}
-		defer rows.Close()
-		kept = []*Rule{}
-		for rows.Next() {
-			r, err := scanRule(rows)
-			if err != nil {
-				return nil, err
-			}
-			kept = append(kept, r)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		s.rulesMu.Lock()
-		s.rules, s.rulesAt = kept, time.Now()
-		s.rulesMu.Unlock()
+		out = append(out, r)
 	}
+	return out, rows.Err()
+}
+
+// copyRules are the caller's own copies of kept rules.
+func copyRules(kept []*Rule) []*Rule {
 	out := make([]*Rule, len(kept))
 	for i, r := range kept {
 		c := *r
 		out[i] = &c
 	}
-	return out, nil
+	return out
 }
 
 // rulesChanged forgets the kept rules (after this server wrote one).
 func (s *Service) rulesChanged() {
 	s.rulesMu.Lock()
 	s.rules = nil
+	s.rulesGen++
 	s.rulesMu.Unlock()
 }
 
