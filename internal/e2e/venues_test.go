@@ -111,3 +111,87 @@ func TestVenueBooking(t *testing.T) {
 		t.Fatalf("the resident's booking after approval: %q", s)
 	}
 }
+
+// The leader opens the choir's weekly series, cancels the next rehearsal
+// with the button on its date (the form opens on it) and sees that date
+// cancelled and the one after still booked; then books the activity room
+// for an elderly resident without a phone (found by name on the week page),
+// and the booking names them.
+func TestVenueSeriesAndBookingOnBehalf(t *testing.T) {
+	site := StartDemo(t, 120)
+	ctx := context.Background()
+	var seriesID, venueID, community int64
+	if err := site.App.DB.QueryRowContext(ctx, `SELECT s.id, s.venue_id, s.community_id FROM venue_series s
+		JOIN venue_booking b ON b.community_id = s.community_id AND b.series_id = s.id
+		WHERE b.title = '合唱团排练' ORDER BY s.id LIMIT 1`).Scan(&seriesID, &venueID, &community); err != nil {
+		t.Fatalf("the demo's choir series: %v", err)
+	}
+	now := time.Now().UnixMilli()
+	var next, after string
+	rows, err := site.App.DB.QueryContext(ctx, `SELECT starts_at FROM venue_booking WHERE community_id = ? AND series_id = ? AND status = 'approved' AND starts_at > ? ORDER BY starts_at LIMIT 2`,
+		community, seriesID, now+24*3600*1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var at int64
+		if err := rows.Scan(&at); err != nil {
+			t.Fatal(err)
+		}
+		day := time.UnixMilli(at).In(locale.Zone).Format(time.DateOnly)
+		if next == "" {
+			next = day
+		} else {
+			after = day
+		}
+	}
+	if err := rows.Close(); err != nil || after == "" {
+		t.Fatalf("the series lacks two coming rehearsals (%v)", err)
+	}
+
+	b := Browser(t)
+	Do(t, b, Phone(), Login(site.URL, "community_admin", DemoPassword), chromedp.Navigate(fmt.Sprintf("%s/venues/series/%d", site.URL, seriesID)), WaitSel(`#series-occurrences`))
+	fitsPhoneWidth(t, b, "the series page")
+	Do(t, b, chromedp.Click(Sel(fmt.Sprintf(`#series-occurrences li[data-day="%s"] a.button`, next))), WaitSel(`#series-cancel-form`))
+	if v := Eval[string](t, b, `document.querySelector('#series-cancel-form select[name=day]').value`); v != next {
+		t.Fatalf("the cancel form opened on %q, not %q", v, next)
+	}
+	Do(t, b, chromedp.SendKeys(Sel(`#series-cancel-form textarea[name=note]`), "国庆调休，暂停一次"), chromedp.Click(Sel(`#series-cancel-submit`)), WaitSel(`.flash`))
+	if s := Text(t, b, `.flash`); !strings.Contains(s, "已取消 1 次") {
+		t.Fatalf("after cancelling one date: %q", s)
+	}
+	if s := Text(t, b, fmt.Sprintf(`#series-occurrences li[data-day="%s"]`, next)); !strings.Contains(s, "已取消") {
+		t.Fatalf("the cancelled date: %q", s)
+	}
+	if s := Text(t, b, fmt.Sprintf(`#series-occurrences li[data-day="%s"]`, after)); !strings.Contains(s, "已预约") {
+		t.Fatalf("the date after: %q", s)
+	}
+
+	// Booking for a resident of the community, found by name.
+	var person int64
+	var name string
+	if err := site.App.DB.QueryRowContext(ctx, `SELECT id, name FROM reg_person WHERE community_id = ? ORDER BY id LIMIT 1`, community).Scan(&person, &name); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Now().In(locale.Zone).AddDate(0, 0, 101).Format(time.DateOnly)
+	Do(t, b, chromedp.Navigate(fmt.Sprintf("%s/venues/%d?week=%s", site.URL, venueID, day)), WaitSel(`#person-search`),
+		chromedp.SendKeys(Sel(`#person-search input[name=who]`), name), chromedp.Click(Sel(`#person-search-submit`)), WaitSel(`#book-person`),
+		chromedp.Click(Sel(fmt.Sprintf(`#book-person input[value="%d"]`, person))),
+		chromedp.SetValue(Sel(`#book-form select[name=booker_kind]`), "resident"),
+		chromedp.SetValue(Sel(`#book-form input[name=day]`), day),
+		chromedp.SetValue(Sel(`#book-form select[name=start]`), "09:00"),
+		chromedp.SetValue(Sel(`#book-form select[name=end]`), "10:00"),
+		chromedp.SendKeys(Sel(`#book-form input[name=title]`), "e2e代订寿宴"),
+		chromedp.Click(Sel(`#book-submit`)), WaitSel(`.flash`))
+	var booking, booker int64
+	if err := site.App.DB.QueryRowContext(ctx, `SELECT id, booker_person_id FROM venue_booking WHERE community_id = ? AND title = 'e2e代订寿宴'`, community).Scan(&booking, &booker); err != nil {
+		t.Fatalf("the booking for the resident was not made (%s): %v", Text(t, b, `.flash`), err)
+	}
+	if booker != person {
+		t.Fatalf("the booking is for person %d, not %d", booker, person)
+	}
+	Do(t, b, chromedp.Navigate(fmt.Sprintf("%s/venues/bookings/%d", site.URL, booking)), WaitSel(`#booking`))
+	if s := Text(t, b, `#booking`); !strings.Contains(s, name) || !strings.Contains(s, "居民") {
+		t.Fatalf("the booking does not name the resident %s: %s", name, s)
+	}
+}
