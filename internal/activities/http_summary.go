@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -18,7 +19,7 @@ import (
 // downloads) of an activity they see; residents see a summarised
 // activity's photos on the portal.
 func (s *Service) summaryRoutes(srv *web.Server, h *handlers) {
-	srv.Page("GET", "/activities/{id}/files/{seq}", PermRead, "activity", h.file)
+	srv.Page("GET", "/activities/{id}/summary/files/{seq}", PermRead, "activity", h.file)
 	srv.Page("GET", "/portal/activities/{id}/photos/{seq}", PermPortal, "activity", h.portalPhoto)
 }
 
@@ -145,3 +146,80 @@ func (pageData) MaxPhotos() int          { return MaxPhotos }
 func (pageData) MaxMaterials() int       { return MaxMaterials }
 func (pageData) MaxPhotoSize() string    { return locale.HumanBytes(MaxPhotoBytes) }
 func (pageData) MaxMaterialSize() string { return locale.HumanBytes(MaxMaterialBytes) }
+
+// FileJSON is one of the summary's files: its number, kind (photo,
+// material), name and address.
+type FileJSON struct {
+	ID   int    `json:"id"`
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+// withFiles is one activity with its summary's files (its GET).
+func withFiles(a *Activity, files []*File) any {
+	out := struct {
+		JSON
+		Files []FileJSON `json:"files"`
+	}{JSON: toJSON(a), Files: make([]FileJSON, 0, len(files))}
+	for _, f := range files {
+		out.Files = append(out.Files, FileJSON{ID: f.Seq, Kind: f.Kind, Name: f.Name, URL: f.URL()})
+	}
+	return out
+}
+
+// fileReq is a file sent in JSON: its name (for messages and downloads)
+// and its bytes in base64.
+type fileReq struct {
+	Name string `json:"name"`
+	Data string `json:"data"`
+}
+
+// maxSummaryJSON bounds a summary's JSON body: all its files in base64 and
+// the text.
+const maxSummaryJSON = (MaxPhotos*MaxPhotoBytes+MaxMaterials*MaxMaterialBytes)*4/3 + 1<<20
+
+// decodeFiles reads the base64 files of field, naming each one that is not
+// base64.
+func decodeFiles(errs *i18n.Errors, field string, in []fileReq) []uploads.File {
+	var out []uploads.File
+	for i, f := range in {
+		data, err := base64.StdEncoding.DecodeString(f.Data)
+		if err != nil {
+			data, err = base64.RawStdEncoding.DecodeString(f.Data)
+		}
+		if err != nil {
+			errs.Add(field, "activities.err_file_data", "n", i+1, "name", uploads.CleanName(f.Name))
+			continue
+		}
+		out = append(out, uploads.File{Name: f.Name, Data: data})
+	}
+	return out
+}
+
+// apiSummary writes or edits the summary: {"summary", "photos", "materials",
+// "remove"}; the answer is the activity with its files.
+func (s *Service) apiSummary(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Summary   string    `json:"summary"`
+		Photos    []fileReq `json:"photos"`
+		Materials []fileReq `json:"materials"`
+		Remove    []int     `json:"remove"`
+	}
+	if err := web.DecodeJSONLimit(r, &req, maxSummaryJSON); err != nil {
+		return err
+	}
+	errs := &i18n.Errors{}
+	in := SummaryInput{Text: req.Summary, Photos: decodeFiles(errs, "photos", req.Photos), Materials: decodeFiles(errs, "materials", req.Materials), Remove: req.Remove}
+	if errs.Any() {
+		return errs
+	}
+	if _, err := s.WriteSummary(r.Context(), p, id, in); err != nil {
+		return err
+	}
+	return s.apiGet(w, r, p)
+}

@@ -46,7 +46,7 @@ type File struct {
 }
 
 // URL is where staff open the file.
-func (f *File) URL() string { return fmt.Sprintf("/activities/%d/files/%d", f.ActivityID, f.Seq) }
+func (f *File) URL() string { return fmt.Sprintf("/activities/%d/summary/files/%d", f.ActivityID, f.Seq) }
 
 // PortalURL is where a resident sees a photo.
 func (f *File) PortalURL() string {
@@ -95,7 +95,6 @@ func (s *Service) WriteSummary(ctx context.Context, p *auth.Principal, id int64,
 		return nil, ErrState
 	}
 	remove := slices.Compact(slices.Sorted(slices.Values(in.Remove)))
-	again := a.Status == StatusSummarised
 	now := s.now().UnixMilli()
 	var removed []string
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -190,18 +189,14 @@ func (s *Service) WriteSummary(ctx context.Context, p *auth.Principal, id int64,
 				}
 			}
 		}
+		// Keys the audit page names (web's audit.field.*): files added and
+		// the names of those removed.
 		detail := map[string]any{}
-		if again {
-			detail["again"] = true
-		}
-		if len(photos) > 0 {
-			detail["photos"] = len(photos)
-		}
-		if len(materials) > 0 {
-			detail["materials"] = len(materials)
+		if n > 0 {
+			detail["files"] = n
 		}
 		if len(removed) > 0 {
-			detail["removed"] = removed
+			detail["removed"] = strings.Join(removed, "、")
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "activities.summarise", "activity", a.ID, a.CommunityID, audit.Success).WithDetail(detail))
 	})
