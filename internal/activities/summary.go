@@ -46,7 +46,9 @@ type File struct {
 }
 
 // URL is where staff open the file.
-func (f *File) URL() string { return fmt.Sprintf("/activities/%d/summary/files/%d", f.ActivityID, f.Seq) }
+func (f *File) URL() string {
+	return fmt.Sprintf("/activities/%d/summary/files/%d", f.ActivityID, f.Seq)
+}
 
 // PortalURL is where a resident sees a photo.
 func (f *File) PortalURL() string {
