@@ -52,6 +52,7 @@ func (s *Service) Routes(srv *web.Server) {
 	srv.Page("POST", "/activities/{id}/edit", PermManage, "activity", h.edit)
 	s.statsRoutes(srv, h)
 	s.portalRoutes(srv, h)
+	s.summaryRoutes(srv, h)
 
 	srv.AddNav(web.NavItem{Key: "activities.nav", Href: "/activities", Perm: PermRead, Order: 29})
 	srv.AddNav(web.NavItem{Key: "activities.portal_nav", Href: "/portal/activities", Perm: PermPortal, Order: 29})
@@ -271,6 +272,9 @@ type pageData struct {
 	Helpers []*Helper
 	// Teams: a team may be signed up as a group.
 	Teams bool
+	// The summary's photos and materials, and the participants' feedback.
+	Files    []*File
+	Feedback Feedback
 }
 
 func (h *handlers) get(r *http.Request, p *auth.Principal) (*Activity, error) {
@@ -287,6 +291,9 @@ func (h *handlers) page(w http.ResponseWriter, r *http.Request, p *auth.Principa
 		return err
 	}
 	d := pageData{A: a, Teams: h.s.Teams != nil}
+	if err := h.summaryData(r, p, &d); err != nil {
+		return err
+	}
 	if h.s.Volunteers != nil {
 		if d.Helpers, err = h.s.Helpers(r.Context(), p, a); err != nil {
 			return err
@@ -328,7 +335,13 @@ func (h *handlers) renderOp(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if !allowed(a, op) {
 		return auth.ErrForbidden
 	}
-	view := web.View{Title: i18n.T("activities.op."+op) + "：" + a.Title, ActiveNav: "/activities", Data: pageData{A: a, Op: op}, Errors: errs}
+	d := pageData{A: a, Op: op}
+	if op == "summary" {
+		if err := h.summaryData(r, p, &d); err != nil {
+			return err
+		}
+	}
+	view := web.View{Title: i18n.T("activities.op."+op) + "：" + a.Title, ActiveNav: "/activities", Data: d, Errors: errs}
 	status := http.StatusOK
 	if errs.Any() {
 		view.Form, status = r.PostForm, http.StatusUnprocessableEntity
@@ -358,7 +371,7 @@ func (h *handlers) op(op string) web.HandlerFunc {
 		case "walkin":
 			err = h.s.WalkIn(ctx, p, id, queryInt(r.PostForm, "person_id"), formInt(r, "count"))
 		case "summary":
-			err = h.s.Summarise(ctx, p, id, r.PostFormValue("summary"))
+			flash, err = h.summarise(r, p, id)
 		case "report":
 			err = h.s.Report(ctx, p, id)
 		}

@@ -17,6 +17,7 @@ func (s *Service) APIRoutes(srv *web.Server) {
 	srv.API("GET", "/api/v1/activities/{id}", PermRead, "activity", s.apiGet)
 	srv.API("POST", "/api/v1/activities/{id}/publish", PermManage, "activity", s.apiPublish)
 	srv.API("POST", "/api/v1/activities/{id}/cancel", PermManage, "activity", s.apiCancel)
+	srv.API("POST", "/api/v1/activities/{id}/summary", PermManage, "activity", s.apiSummary)
 	srv.API("GET", "/api/v1/activities/{id}/signups", PermRead, "activity", s.apiRoster)
 	srv.API("POST", "/api/v1/activities/{id}/signups", PermJoin, "activity", s.apiSignUp)
 	srv.API("POST", "/api/v1/activities/{id}/signups/cancel", PermJoin, "activity", s.apiWithdraw)
@@ -161,7 +162,11 @@ func (s *Service) apiGet(w http.ResponseWriter, r *http.Request, p *auth.Princip
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, toJSON(a))
+	files, err := s.Files(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, withFiles(a, files))
 	return nil
 }
 

@@ -31,6 +31,8 @@ type portalData struct {
 	My       *SignUp
 	Token    string
 	Ended    bool
+	// Photos of a summarised activity (materials stay with staff).
+	Photos []*File
 }
 
 func (h *handlers) portalList(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -65,7 +67,15 @@ func (h *handlers) renderPortal(w http.ResponseWriter, r *http.Request, p *auth.
 	if err != nil {
 		return err
 	}
-	view := web.View{Title: a.Title, ActiveNav: "/portal/activities", Data: portalData{A: a, My: my, Ended: h.s.Ended(a)}, Errors: errs}
+	d := portalData{A: a, My: my, Ended: h.s.Ended(a)}
+	if PortalShowsPhotos(a) {
+		files, err := h.s.Files(ctx, a)
+		if err != nil {
+			return err
+		}
+		d.Photos = filesOf(files, FilePhoto)
+	}
+	view := web.View{Title: a.Title, ActiveNav: "/portal/activities", Data: d, Errors: errs}
 	if errs.Any() {
 		view.Form = r.PostForm
 	}

@@ -24,7 +24,7 @@ var migrationFS embed.FS
 // Migrations are the module's schema (after org: every table is a community
 // table).
 var Migrations = db.NewMigrations("activities", migrationFS).
-	ByCommunity("activity", "activity_signup", "activity_plan", "activity_reach", "activity_helper")
+	ByCommunity("activity", "activity_signup", "activity_plan", "activity_reach", "activity_helper", "activity_file")
 
 // Permissions. Which activities a user sees is their scope: those of the
 // communities they reach (a grid worker: their grid's community) and of the

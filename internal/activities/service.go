@@ -140,7 +140,8 @@ func (s *Service) access(ctx context.Context, p *auth.Principal, a *Activity, ma
 		Cancel:  m && (a.Status == StatusDraft || a.Status == StatusPublished) && a.EndsAt > now,
 		SignUp:  open && p.Can(PermSignUp),
 		Roster:  live && p.Can(PermSignUp),
-		Summary: m && live && begun,
+		// A summary may be edited until the activity is reported.
+		Summary: m && ((live && begun) || a.Status == StatusSummarised),
 		Report:  m && a.Status == StatusSummarised,
 		Helpers: s.Volunteers != nil && p.Can(PermSignUp) && helpersOpen(a.Status),
 		Edit:    m && (a.Status == StatusDraft || a.Status == StatusPublished),
@@ -439,27 +440,6 @@ func (s *Service) Cancel(ctx context.Context, p *auth.Principal, id int64, note 
 		return s.Venues.Release(ctx, p, a.ID)
 	}
 	return nil
-}
-
-// Summarise writes the summary (小结) of an activity that has begun.
-func (s *Service) Summarise(ctx context.Context, p *auth.Principal, id int64, text string) error {
-	a, err := s.managed(ctx, p, id)
-	if err != nil {
-		return err
-	}
-	text = strings.TrimSpace(text)
-	errs := &i18n.Errors{}
-	if errs.Required("summary", i18n.T("activities.summary"), text) {
-		errs.MaxLen("summary", i18n.T("activities.summary"), text, maxText)
-	}
-	if errs.Any() {
-		return errs
-	}
-	if !a.Access.Summary {
-		return ErrState
-	}
-	return s.transition(ctx, p, a, "activities.summarise", StatusSummarised, []string{StatusPublished, StatusHeld}, `, summary = ?, summary_at = ?, summary_by = ?`,
-		[]any{text, s.now().UnixMilli(), p.UserID}, nil)
 }
 
 // Report reports a summarised activity upward.

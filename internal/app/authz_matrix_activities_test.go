@@ -197,6 +197,20 @@ func init() {
 		"POST /api/v1/activities/{id}/publish": {allow: acManagers, kind: "activity_draft", reach: reachActivityManager, audit: "activities.publish", proof: status("published")},
 		"POST /api/v1/activities/{id}/cancel": {allow: acManagers, kind: "activity", reach: reachActivityManager, audit: "activities.cancel", body: form(`{"note":"矩阵接口取消"}`),
 			proof: status("cancelled")},
+		"POST /api/v1/activities/{id}/summary": {allow: acManagers, kind: "activity_past", reach: reachActivityManager, audit: "activities.summarise",
+			body: form(`{"summary":"矩阵接口小结","photos":[{"name":"合影.png","data":"iVBORw0KGgoAAAANSUhEUiBtYXRyaXg="}]}`),
+			proof: func(p proofArgs) error {
+				return want(p.count(`SELECT COUNT(*) FROM activity WHERE id = ? AND status = 'summarised' AND summary = '矩阵接口小结'`, p.id) == 1 &&
+					p.count(`SELECT COUNT(*) FROM activity_file WHERE activity_id = ? AND kind = 'photo' AND content_type = 'image/png'`, p.id) == 1,
+					"no summary with its photo")
+			}},
+
+		// The summary's files (the fixture's photo 1): staff who see the
+		// activity; residents only a summarised activity of their own
+		// community (the fixture resident reaches none).
+		"GET /activities/{id}/summary/files/{seq}": {allow: acStaff, kind: "activity_summarised", reach: reachPartition, params: map[string]string{"seq": "1"}},
+		"GET /portal/activities/{id}/photos/{seq}": {allow: []string{"resident"}, kind: "activity_summarised", reach: reachNone, params: map[string]string{"seq": "1"}},
+
 		"POST /api/v1/activities/{id}/signups": {allow: acJoin, kind: "activity", reach: reachPartition, audit: "activities.signup", body: personJSON, proof: signed},
 		"POST /api/v1/activities/{id}/signups/cancel": {allow: acJoin, kind: "activity_signed", reach: reachPartition, audit: "activities.signup_cancel",
 			body: personJSON, proof: withdrawn},

@@ -8,7 +8,12 @@ import (
 	"linli/internal/activities"
 	"linli/internal/auth"
 	"linli/internal/locale"
+	"linli/internal/uploads"
 )
+
+// fixturePNG is the start of a PNG: enough for a photo's type to be
+// recognised from its bytes.
+var fixturePNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR fixture")
 
 // Activity fixtures (活动):
 //   - "activity": a published lecture per place, two weeks ahead, open for
@@ -21,7 +26,8 @@ import (
 // "activity_signed" (the place's fixture person signed up: to withdraw, to
 // tick), "activity_past" (begun yesterday, the place's volunteer serving at
 // it: to summarise, to check the volunteer out) and
-// "activity_summarised" (to report).
+// "activity_summarised" (to report; its summary has photo 1 and material
+// 2, a PDF).
 func init() {
 	comms := func(w *World) map[Where]int64 { return map[Where]int64{InA: w.C1, InB: w.C1, InD: w.C2} }
 	tags := map[Where]string{InA: "甲", InB: "乙", InD: "丁"}
@@ -72,7 +78,9 @@ func init() {
 			}
 			w.Add("activity_past", wh, past, tag+"昨日活动")
 			done := create(t, w, wh, tag+"已小结活动", at(-2, 9), true)
-			if err := s.Summarise(ctx, sys, done, "到场二十人"); err != nil {
+			if _, err := s.WriteSummary(ctx, sys, done, activities.SummaryInput{Text: "到场二十人",
+				Photos:    []uploads.File{{Name: "合影.png", Data: fixturePNG}},
+				Materials: []uploads.File{{Name: "签到表.pdf", Data: []byte("%PDF-1.4\n% fixture\n")}}}); err != nil {
 				t.Fatalf("summary fixture: %v", err)
 			}
 			w.Add("activity_summarised", wh, done, tag+"已小结活动")

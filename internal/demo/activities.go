@@ -1,15 +1,34 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"image"
+	"image/color"
+	"image/png"
 	"strconv"
 	"time"
 
 	"linli/internal/activities"
 	"linli/internal/locale"
 	"linli/internal/registry"
+	"linli/internal/uploads"
 )
+
+// demoPhoto is a small generated picture (a gradient of hue shade) standing
+// in for an activity's photo.
+func demoPhoto(shade int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 160, 120))
+	for x := 0; x < 160; x++ {
+		for y := 0; y < 120; y++ {
+			img.Set(x, y, color.RGBA{uint8(shade), uint8(x + 60), uint8(2*y + 20), 255})
+		}
+	}
+	var buf bytes.Buffer
+	_ = png.Encode(&buf, img) // an in-memory image always encodes
+	return buf.Bytes()
+}
 
 func init() { Register(75, "生成社区活动 / activities", demoActivities) }
 
@@ -111,7 +130,13 @@ func demoActivities(ctx context.Context, env *Env) error {
 				return err
 			}
 			if start.Before(now.AddDate(0, 0, -14)) {
-				if err := s.Summarise(ctx, sys, id, kind.title+"顺利开展，到场居民 "+strconv.Itoa(len(came))+" 人，发放宣传手册，居民反映良好。"); err != nil {
+				in := activities.SummaryInput{Text: kind.title + "顺利开展，到场居民 " + strconv.Itoa(len(came)) + " 人，发放宣传手册，居民反映良好。"}
+				if start.After(now.AddDate(0, -2, 0)) {
+					// The last two months' summaries have a photo, so
+					// that the page shows one.
+					in.Photos = []uploads.File{{Name: "现场照片.png", Data: demoPhoto(rng.IntN(256))}}
+				}
+				if _, err := s.WriteSummary(ctx, sys, id, in); err != nil {
 					return err
 				}
 			}

@@ -15,6 +15,10 @@ func demoActivities(t *testing.T, w *demoWorld) {
 	if n := count(`SELECT COUNT(*) FROM activity WHERE status = 'summarised'`); n == 0 {
 		t.Fatal("no summarised activity")
 	}
+	if n := count(`SELECT COUNT(*) FROM activity_file f JOIN activity a ON a.community_id = f.community_id AND a.id = f.activity_id
+			WHERE f.kind = 'photo' AND f.content_type = 'image/png' AND a.status = 'summarised'`); n == 0 {
+		t.Fatal("no summary with a photo")
+	}
 	if n := count(`SELECT COUNT(*) FROM activity WHERE status = 'held'`); n == 0 {
 		t.Fatal("no activity awaits its summary")
 	}

@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -123,12 +125,19 @@ func TestActivities(t *testing.T) {
 	site.App.Activities.Now = func() time.Time { return start.Add(2 * time.Hour) }
 	defer func() { site.App.Activities.Now = nil }()
 	Do(t, b, Login(site.URL, "community_admin", DemoPassword), chromedp.Navigate(fmt.Sprintf("%s/activities/%d", site.URL, id)), WaitSel(`#op-summary`))
+	photo := filepath.Join(t.TempDir(), "现场.png")
+	if err := os.WriteFile(photo, tinyPNG, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	Do(t, b, chromedp.Click(Sel(`#op-summary`)), WaitSel(`#summary-form`),
 		chromedp.SendKeys(Sel(`#summary-form textarea[name=summary]`), "讲解了常见诈骗手法，到场居民积极提问。"),
+		chromedp.SetUploadFiles(Sel(`#summary-form input[name=photos]`), []string{photo}),
 		chromedp.Click(Sel(`#summary-submit`)), WaitSel(`#activity-summary`))
 	if s := Text(t, b, `#activity-status`); s != "已小结" {
 		t.Fatalf("after the summary: %q", s)
 	}
+	// The photo's thumbnail shows (loaded, not a broken image).
+	Do(t, b, WaitFor(`(() => { const i = document.querySelector('#summary-photos img'); return !!i && i.complete && i.naturalWidth > 0 })()`))
 	Do(t, b, chromedp.Navigate(fmt.Sprintf("%s/activities/stats?community=%d", site.URL, community)), WaitSel(`#stat-attended`))
 	if s := Text(t, b, `#stat-attended`); s != fmt.Sprint(f0.Attended+1) {
 		t.Fatalf("the year's attendance: %s, want %d", s, f0.Attended+1)
