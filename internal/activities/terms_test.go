@@ -207,8 +207,10 @@ func TestStreetTermsPage(t *testing.T) {
 		if _, body := c.Get("/activities/terms?street=" + street); !strings.Contains(body, "线上直播") {
 			t.Fatal("the added format is not listed")
 		}
-		if _, body := c.Get("/activities/new"); !strings.Contains(body, "线上直播") {
-			t.Fatal("the form does not offer the added format")
+		for _, path := range []string{"/activities/new", "/activities", "/activities/stats"} {
+			if _, body := c.Get(path); !strings.Contains(body, "线上直播") {
+				t.Fatalf("%s does not offer the added format", path)
+			}
 		}
 		resp, body := c.PostForm("/activities/terms", url.Values{"street": {street}, "kind": {"format"}, "op": {"rename"}, "code": {"show"}, "label": {"讲座"}})
 		if resp.StatusCode != 422 || !strings.Contains(body, "已有") {
