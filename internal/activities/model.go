@@ -45,10 +45,11 @@ var (
 	PermJoin = auth.Define("activities.join", auth.RoleStreetAdmin, auth.RoleCommunityAdmin, auth.RoleSocialWorker, auth.RoleGridWorker, auth.RoleResident)
 )
 
-// Topics are the activity topics, in display order.
+// Topics are the built-in activity topics, in display order: a street's
+// list until it edits it (terms.go).
 var Topics = []string{"science", "law", "medical", "health", "culture", "life_skills", "work_skills", "safety", "party", "other"}
 
-// Formats are the activity formats, in display order.
+// Formats are the built-in activity formats, in display order (as Topics).
 var Formats = []string{"lecture", "training", "outreach", "visit", "exhibition", "contest", "show", "consult", "other"}
 
 // Activity states. "Held" is reached by the first check-in; a published
