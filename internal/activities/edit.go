@@ -29,6 +29,9 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, id int64, in In
 	}
 	in.OrgID = a.CommunityID
 	_, errs := s.check(ctx, &in)
+	if err := s.checkTerms(ctx, &in, a.CommunityID, a.Topic, a.Format, errs); err != nil {
+		return err
+	}
 	if in.Quota != 0 && in.Quota < a.Accepted && errs.For("quota") == "" {
 		errs.Add("quota", "activities.err_quota_below", "n", a.Accepted)
 	}

@@ -45,6 +45,7 @@ func (s *Service) Routes(srv *web.Server) {
 	srv.Page("GET", "/activities/{id}/qr", PermSignUp, "activity", h.qrPage)
 	srv.Page("POST", "/activities/{id}/qr", PermSignUp, "activity", h.rotate)
 	s.planRoutes(srv, h)
+	s.termRoutes(srv, h)
 	s.helperRoutes(srv, h)
 	srv.Page("GET", "/activities/{id}/edit", PermManage, "activity", h.editPage)
 	srv.Page("GET", "/activities/{id}/team", PermSignUp, "activity", h.teamPage)
@@ -88,8 +89,8 @@ type listData struct {
 	Next        string
 	F           Filter
 	Communities []*org.Unit
-	Topics      []string
-	Formats     []string
+	Topics      []*Term
+	Formats     []*Term
 	Statuses    []string
 	CanManage   bool
 }
@@ -113,8 +114,15 @@ func (h *handlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.Prin
 		return err
 	}
 	d := listData{List: list, Total: total, Month: f.Month, Prev: m.AddDate(0, -1, 0).Format("2006-01"), Next: m.AddDate(0, 1, 0).Format("2006-01"),
-		F: f, Topics: Topics, Formats: Formats, Statuses: Statuses, CanManage: p.Can(PermManage)}
+		F: f, Statuses: Statuses, CanManage: p.Can(PermManage)}
 	if d.Communities, err = h.s.Org.InScope(ctx, p, org.Community); err != nil {
+		return err
+	}
+	units := h.s.Org.Partitions(ctx, p)
+	if d.Topics, err = h.s.Choices(ctx, units, KindTopic, "", true); err != nil {
+		return err
+	}
+	if d.Formats, err = h.s.Choices(ctx, units, KindFormat, "", true); err != nil {
 		return err
 	}
 	return h.srv.Render(w, r, "activities/list.html", web.View{Title: i18n.T("activities.title"), ActiveNav: "/activities", Data: d})
@@ -125,8 +133,8 @@ func (h *handlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.Prin
 type formData struct {
 	Venues  []VenueChoice
 	Places  []*org.Unit
-	Topics  []string
-	Formats []string
+	Topics  []*Term // the lists of the places' streets (of the activity's, on an edit)
+	Formats []*Term
 	Themes  []*PlanEntry
 	// Speakers are suggestions from the expert pool (free text still goes).
 	Speakers []string
@@ -150,7 +158,21 @@ func (h *handlers) renderFormOf(w http.ResponseWriter, r *http.Request, p *auth.
 	if err != nil {
 		return err
 	}
-	d := formData{Places: places, Topics: Topics, Formats: Formats}
+	d := formData{Places: places}
+	var units []int64
+	for _, u := range places {
+		units = append(units, u.ID)
+	}
+	keepTopic, keepFormat := "", ""
+	if edit != nil {
+		units, keepTopic, keepFormat = []int64{edit.CommunityID}, edit.Topic, edit.Format
+	}
+	if d.Topics, err = h.s.Choices(ctx, units, KindTopic, keepTopic, false); err != nil {
+		return err
+	}
+	if d.Formats, err = h.s.Choices(ctx, units, KindFormat, keepFormat, false); err != nil {
+		return err
+	}
 	if d.Themes, err = h.s.Themes(ctx, p, h.s.now().In(locale.Zone).Year()); err != nil {
 		return err
 	}

@@ -28,8 +28,6 @@ type statsData struct {
 	Prev, Next  int
 	Community   int64
 	Communities []*org.Unit
-	Topics      []string
-	Formats     []string
 }
 
 func (h *handlers) stats(r *http.Request, p *auth.Principal) (statsData, error) {
@@ -39,7 +37,7 @@ func (h *handlers) stats(r *http.Request, p *auth.Principal) (statsData, error) 
 	if err != nil {
 		return statsData{}, err
 	}
-	d := statsData{F: f, Prev: year - 1, Next: year + 1, Community: c, Topics: Topics, Formats: Formats}
+	d := statsData{F: f, Prev: year - 1, Next: year + 1, Community: c}
 	d.Communities, err = h.s.Org.InScope(r.Context(), p, org.Community)
 	return d, err
 }

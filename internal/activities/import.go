@@ -24,9 +24,9 @@ var _ = audit.Actions("activities.action.", "activities.import")
 // reader finds the header row and normalises full-width digits). One row is
 // one past activity: held (summarised when the row has a 小结), with the
 // attendance it states as its 人次 (there is no roster to count). A row
-// without a time is taken as 09:00–11:00; a topic or format the catalogue
-// does not name is 其他. An activity already there (same community, title
-// and start) is skipped and counted, so the same ledger twice adds nothing.
+// without a time is taken as 09:00–11:00; a topic or format the street's
+// active lists do not name is 其他. An activity already there (same
+// community, title and start) is skipped and counted, so the same ledger twice adds nothing.
 // A commit writes every row or none, with one audit entry.
 type Importer struct{ S *Service }
 
@@ -65,24 +65,24 @@ func importLabel(key string) string {
 }
 
 // codeOf finds the code of a topic or format from its name as ledgers write
-// it (the catalogue's label, or a label within it: "法律宣传" is 法律); ""
-// is other.
-func codeOf(prefix string, codes []string, name string) string {
+// it, among the street's active terms (a label, or a label within it:
+// "法律宣传" is 法律); "" or a name no term matches is other.
+func codeOf(terms []*Term, name string) string {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return "other"
+		return termOther
 	}
-	for _, c := range codes {
-		if i18n.T(prefix+c) == name || c == name {
-			return c
+	for _, t := range terms {
+		if t.Label == name || t.Code == name {
+			return t.Code
 		}
 	}
-	for _, c := range codes {
-		if l := i18n.T(prefix + c); c != "other" && strings.Contains(name, l) {
-			return c
+	for _, t := range terms {
+		if t.Code != termOther && t.Label != "" && strings.Contains(name, t.Label) {
+			return t.Code
 		}
 	}
-	return "other"
+	return termOther
 }
 
 // importClock reads "14:00-16:00" (also –, —, ～, 至, 到; "14:00" alone is
@@ -167,6 +167,11 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	terms, err := s.termsOf(ctx, req.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	topics, formats := terms.Active(KindTopic), terms.Active(KindFormat)
 	var plan []*importRow
 	skipped, attendance := 0, 0
 	err = req.Source.Rows(req.Mapping, func(r importexport.Row) error {
@@ -177,8 +182,8 @@ func (im Importer) Run(ctx context.Context, p *auth.Principal, req importflow.Re
 			res.AddProblem(importexport.Problem{Row: r.Num, Column: col(key), Value: value, Reason: msg.String(), Kind: msg.Key})
 		}
 		v := r.Values
-		ir := &importRow{title: strings.TrimSpace(v["title"]), topic: codeOf("activities.topic.", Topics, v["topic"]),
-			format: codeOf("activities.format.", Formats, v["format"]), place: strings.TrimSpace(v["place"]), organiser: strings.TrimSpace(v["organiser"]),
+		ir := &importRow{title: strings.TrimSpace(v["title"]), topic: codeOf(topics, v["topic"]),
+			format: codeOf(formats, v["format"]), place: strings.TrimSpace(v["place"]), organiser: strings.TrimSpace(v["organiser"]),
 			speakers: strings.TrimSpace(v["speakers"]), summary: strings.TrimSpace(v["summary"])}
 		if ir.title == "" {
 			problem("title", "", i18n.M("err.required", "field", importLabel("title")))

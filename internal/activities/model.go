@@ -24,7 +24,7 @@ var migrationFS embed.FS
 // Migrations are the module's schema (after org: every table is a community
 // table).
 var Migrations = db.NewMigrations("activities", migrationFS).
-	ByCommunity("activity", "activity_signup", "activity_plan", "activity_reach", "activity_helper", "activity_file")
+	ByCommunity("activity", "activity_signup", "activity_plan", "activity_reach", "activity_helper", "activity_file", "activity_term")
 
 // Permissions. Which activities a user sees is their scope: those of the
 // communities they reach (a grid worker: their grid's community) and of the
@@ -45,10 +45,11 @@ var (
 	PermJoin = auth.Define("activities.join", auth.RoleStreetAdmin, auth.RoleCommunityAdmin, auth.RoleSocialWorker, auth.RoleGridWorker, auth.RoleResident)
 )
 
-// Topics are the activity topics, in display order.
+// Topics are the built-in activity topics, in display order: a street's
+// list until it edits it (terms.go).
 var Topics = []string{"science", "law", "medical", "health", "culture", "life_skills", "work_skills", "safety", "party", "other"}
 
-// Formats are the activity formats, in display order.
+// Formats are the built-in activity formats, in display order (as Topics).
 var Formats = []string{"lecture", "training", "outreach", "visit", "exhibition", "contest", "show", "consult", "other"}
 
 // Activity states. "Held" is reached by the first check-in; a published
@@ -152,6 +153,8 @@ type Activity struct {
 	// For display.
 	CommunityName string
 	ThemeName     string
+	// The labels of the street's lists (terms.go); "" until labelled.
+	topicLabel, formatLabel string
 
 	Access Access
 }
@@ -172,11 +175,21 @@ type Access struct {
 // StatusName is the state's label.
 func (a *Activity) StatusName() string { return i18n.T("activities.status." + a.Status) }
 
-// TopicName is the topic's label.
-func (a *Activity) TopicName() string { return i18n.T("activities.topic." + a.Topic) }
+// TopicName is the topic's label in the street's list.
+func (a *Activity) TopicName() string {
+	if a.topicLabel != "" {
+		return a.topicLabel
+	}
+	return builtinLabel(KindTopic, a.Topic)
+}
 
-// FormatName is the format's label.
-func (a *Activity) FormatName() string { return i18n.T("activities.format." + a.Format) }
+// FormatName is the format's label in the street's list.
+func (a *Activity) FormatName() string {
+	if a.formatLabel != "" {
+		return a.formatLabel
+	}
+	return builtinLabel(KindFormat, a.Format)
+}
 
 // Span is the activity's time as people read it.
 func (a *Activity) Span() string {

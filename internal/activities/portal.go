@@ -49,7 +49,10 @@ func (s *Service) PortalGet(ctx context.Context, p *auth.Principal, id int64) (*
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
-	return a, err
+	if err != nil {
+		return nil, err
+	}
+	return a, s.label(ctx, []*Activity{a})
 }
 
 // Upcoming lists the published activities open to p, a resident, that
@@ -116,6 +119,13 @@ func (s *Service) signUpsOf(ctx context.Context, where string, args []any, limit
 		out = append(out, x)
 	}
 	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	acts := make([]*Activity, len(out))
+	for i, x := range out {
+		acts[i] = x.Activity
+	}
+	if err := s.label(ctx, acts); err != nil {
 		return nil, err
 	}
 	for _, x := range out {

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -162,7 +161,7 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (*Activi
 		return nil, err
 	}
 	a.Access = s.access(ctx, p, a, map[int64]bool{})
-	return a, nil
+	return a, s.label(ctx, []*Activity{a})
 }
 
 // List returns the activities in p's scope that f selects, by start, and
@@ -221,7 +220,10 @@ func (s *Service) list(ctx context.Context, p *auth.Principal, q string, args ..
 		}
 		out = append(out, a)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.label(ctx, out)
 }
 
 // Places are the org units p may hold activities in: the communities it
@@ -249,12 +251,6 @@ func (s *Service) check(ctx context.Context, in *Input) (*org.Unit, *i18n.Errors
 	}
 	if in.Format == "" {
 		in.Format = "other"
-	}
-	if !slices.Contains(Topics, in.Topic) {
-		errs.Add("topic", "err.choice", "field", i18n.T("activities.topic"))
-	}
-	if !slices.Contains(Formats, in.Format) {
-		errs.Add("format", "err.choice", "field", i18n.T("activities.format"))
 	}
 	errs.MaxLen("organiser", i18n.T("activities.organiser"), in.Organiser, maxShort)
 	errs.MaxLen("partners", i18n.T("activities.partners"), in.Partners, maxShort)
@@ -297,6 +293,11 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in Input) (int6
 		return 0, err
 	}
 	u, errs := s.check(ctx, &in)
+	if u != nil {
+		if err := s.checkTerms(ctx, &in, u.ID, "", "", errs); err != nil {
+			return 0, err
+		}
+	}
 	if errs.Any() {
 		return 0, errs
 	}

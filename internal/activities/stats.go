@@ -24,6 +24,10 @@ type Figures struct {
 	Reached   int // distinct residents checked in
 	Groups    []GroupReach
 	Community []CommunityCompliance
+
+	// By topic and format as the streets' lists label them, in their order
+	// (retired terms only when counted).
+	TopicCounts, FormatCounts []TermCount
 }
 
 // MonthFigures are one month's counts.
@@ -79,6 +83,7 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, year int, commun
 		return nil, err
 	}
 	comm := map[int64]*CommunityCompliance{}
+	byUnit := map[termKey]int{}
 	type cm struct{ held, summ, rec int }
 	per := map[int64]*[12]cm{}
 	for rows.Next() {
@@ -101,6 +106,8 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, year int, commun
 		mf.Recorded += rec
 		f.ByTopic[topic] += n
 		f.ByFormat[format] += n
+		byUnit[termKey{cid, KindTopic, topic}] += n
+		byUnit[termKey{cid, KindFormat, format}] += n
 		f.SignUps += signups
 		f.Attended += attended
 		if comm[cid] == nil {
@@ -126,6 +133,13 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, year int, commun
 		f.Community = append(f.Community, *c)
 	}
 	sort.Slice(f.Community, func(i, j int) bool { return f.Community[i].Name < f.Community[j].Name })
+	units := []int64{communityID}
+	if communityID == 0 {
+		units = s.Org.Partitions(ctx, p)
+	}
+	if f.TopicCounts, f.FormatCounts, err = s.termCounts(ctx, units, byUnit); err != nil {
+		return nil, err
+	}
 
 	// Distinct residents reached: checked in at least once this year, per
 	// org unit (activity_reach, kept with each check-in).

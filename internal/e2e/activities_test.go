@@ -43,9 +43,20 @@ func TestActivities(t *testing.T) {
 	}
 
 	b := Browser(t)
+	// The street adds a topic of its own, which the leader's form offers.
+	Do(t, b, Login(site.URL, "street_admin", DemoPassword), chromedp.Navigate(site.URL+"/activities/terms"), WaitSel(`#terms-topic-add`),
+		chromedp.SendKeys(Sel(`#terms-topic-add input[name=label]`), "e2e反诈"),
+		chromedp.Click(Sel(`#terms-topic-add button[name=op]`)),
+		WaitFor(`[...document.querySelectorAll('#terms-topic input[name=label]')].some(i => i.value === 'e2e反诈')`),
+		Logout())
+	var topic string
+	if err := site.App.DB.QueryRowContext(ctx, `SELECT code FROM activity_term WHERE label = 'e2e反诈'`).Scan(&topic); err != nil {
+		t.Fatal(err)
+	}
 	Do(t, b, Login(site.URL, "community_admin", DemoPassword), chromedp.Navigate(site.URL+"/activities/new"), WaitSel(`#activity-form`))
 	Do(t, b,
 		chromedp.SetValue(Sel(`#activity-form select[name=org_id]`), fmt.Sprint(community)),
+		chromedp.SetValue(Sel(`#activity-form select[name=topic]`), topic),
 		chromedp.SendKeys(Sel(`#activity-form input[name=title]`), "e2e反诈讲座"),
 		chromedp.SetValue(Sel(`#activity-form input[name=day]`), start.Format(time.DateOnly)),
 		chromedp.SetValue(Sel(`#activity-form input[name=start]`), start.Format("15:04")),
@@ -57,6 +68,9 @@ func TestActivities(t *testing.T) {
 	)
 	if s := Text(t, b, `#activity-status`); s != "已发布" {
 		t.Fatalf("after saving: %q", s)
+	}
+	if s := Text(t, b, `#activity`); !strings.Contains(s, "e2e反诈 · ") {
+		t.Fatalf("the street's topic is not shown: %q", s)
 	}
 	var id int64
 	if err := site.App.DB.QueryRowContext(ctx, `SELECT id FROM activity WHERE title = 'e2e反诈讲座'`).Scan(&id); err != nil {
