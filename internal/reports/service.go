@@ -62,6 +62,10 @@ func (s *Service) Streets(ctx context.Context, p *auth.Principal) []*org.Unit {
 			out = append(out, u)
 		}
 	}
+	if p.Scope.All {
+		all, _ := s.Org.InScope(ctx, p, org.Street)
+		return all
+	}
 	for _, r := range p.Scope.Roots {
 		u, ok := s.Org.Lookup(ctx, r.ID)
 		if !ok {
