@@ -537,11 +537,11 @@ func (s *Service) Todos(ctx context.Context, p *auth.Principal, limit int) ([]we
 		case r.DueDate <= soon || r.State == Returned:
 			u = web.UrgencySoon
 		}
-		add(u, web.TodoItem{Due: dueAt, Title: r.FormName + " · " + r.PeriodText(), Kind: i18n.T("reports.todo_kind", "state", i18n.T("reports.state."+r.State)),
+		add(u, web.TodoItem{Due: dueAt, Title: title(r), Kind: i18n.T("reports.todo_kind", "state", i18n.T("reports.state."+r.State)),
 			Where: r.CommunityName, Href: "/reports/" + strconv.FormatInt(r.ID, 10)}, "/reports?state="+r.State)
 	}
 	for _, r := range review {
-		add(web.UrgencyWaiting, web.TodoItem{Title: r.FormName + " · " + r.PeriodText(), Kind: i18n.T("reports.todo_review"),
+		add(web.UrgencyWaiting, web.TodoItem{Title: title(r), Kind: i18n.T("reports.todo_review"),
 			Where: r.CommunityName, Href: "/reports/" + strconv.FormatInt(r.ID, 10)}, "/reports?state="+Submitted)
 	}
 	var out []web.TodoGroup

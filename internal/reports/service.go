@@ -533,7 +533,7 @@ func (s *Service) Open(ctx context.Context, p *auth.Principal, formID, community
 		if err := s.event(ctx, tx, p, u.ID, id, "open", ""); err != nil {
 			return err
 		}
-		return s.Audit.Record(ctx, tx, audit.Event(p, "reports.open", "report", id, u.ID, audit.Success).WithDetail(map[string]any{"form": f.Name, "period": period}))
+		return s.Audit.Record(ctx, tx, audit.Event(p, "reports.open", "report", id, u.ID, audit.Success).WithDetail(map[string]any{"name": f.Name + "（" + PeriodText(f.Period, period) + "）"}))
 	})
 	if db.IsUniqueViolation(err) {
 		// Opened at the same moment by someone else: theirs is the report.
@@ -692,9 +692,9 @@ func (s *Service) step(ctx context.Context, p *auth.Principal, r *Report, from [
 		if err := s.event(ctx, tx, p, r.CommunityID, r.ID, action, comment); err != nil {
 			return err
 		}
-		d := map[string]any{"form": r.FormName, "period": r.Period, "after": to}
+		d := map[string]any{"name": r.FormName + "（" + r.PeriodText() + "）", "after": i18n.T("reports.state." + to)}
 		if comment != "" {
-			d["comment"] = comment
+			d["reason"] = comment
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, auditActions[action], "report", r.ID, r.CommunityID, audit.Success).WithDetail(d))
 	})
