@@ -260,3 +260,42 @@ func TestPeriods(t *testing.T) {
 		}
 	}
 }
+
+// 待办: the community's drafts and returned reports by due date, the
+// street's submitted ones to review; the street is not handed the drafts.
+func TestTodos(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		s := w.App.Reports
+		leader := w.Principal(t, "community_admin")
+		street := w.Principal(t, "street_admin")
+		form, _, month := setup(t, w)
+		old := reports.PrevPeriod(reports.Monthly, reports.PrevPeriod(reports.Monthly, month))
+		late, err := s.Open(ctx, leader, form, w.C1, old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Open(ctx, leader, form, w.C1, month); err != nil {
+			t.Fatal(err)
+		}
+		groups, err := s.Todos(ctx, leader, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(groups) != 2 || groups[0].Urgency != 0 || groups[0].Total != 1 || groups[0].Items[0].Href != fmt.Sprintf("/reports/%d", late) || groups[1].Total != 1 {
+			t.Fatalf("the leader's 待办: %+v", groups)
+		}
+		if g, err := s.Todos(ctx, street, 5); err != nil || len(g) != 0 {
+			t.Fatalf("the street is handed drafts: %+v (%v)", g, err)
+		}
+		if err := s.Submit(ctx, leader, late); err != nil {
+			t.Fatal(err)
+		}
+		if g, err := s.Todos(ctx, street, 5); err != nil || len(g) != 1 || g[0].Total != 1 || g[0].Items[0].Href != fmt.Sprintf("/reports/%d", late) {
+			t.Fatalf("the street's review: %+v (%v)", g, err)
+		}
+		if g, _ := s.Todos(ctx, w.Principal(t, "community_admin_c2"), 5); len(g) != 0 {
+			t.Fatalf("community 2 is handed community 1's reports: %+v", g)
+		}
+	})
+}

@@ -808,8 +808,8 @@ func (a *Aggregate) Value(row Row) string {
 // ---- to-do ----
 
 // Due are the reports waiting for p: drafts and returned reports of p's
-// communities (to fill), submitted ones of the streets p reviews (to
-// review), in due order.
+// communities (to fill; not for the street's reviewers), submitted ones of
+// the streets p reviews (to review), in due order.
 func (s *Service) Due(ctx context.Context, p *auth.Principal) (fill, review []*Report, err error) {
 	if !p.Can(PermRead) {
 		return nil, nil, nil
@@ -819,13 +819,20 @@ func (s *Service) Due(ctx context.Context, p *auth.Principal) (fill, review []*R
 		return nil, nil, err
 	}
 	for _, r := range list {
+		u, ok := s.Org.Lookup(ctx, r.CommunityID)
+		if !ok {
+			continue
+		}
+		// The street reviews; its communities fill (a street leader, who
+		// may fill too, is not handed every community's drafts).
+		reviewer := reviews(p, s.streetOf(ctx, u))
 		switch r.State {
 		case Draft, Returned:
-			if p.Can(PermFill) && p.Scope.AllowsCommunity(r.CommunityID) {
+			if p.Can(PermFill) && p.Scope.AllowsCommunity(r.CommunityID) && !reviewer {
 				fill = append(fill, r)
 			}
 		case Submitted:
-			if u, ok := s.Org.Lookup(ctx, r.CommunityID); ok && reviews(p, s.streetOf(ctx, u)) {
+			if reviewer {
 				review = append(review, r)
 			}
 		}
