@@ -24,6 +24,7 @@ import (
 	"linli/internal/places"
 	"linli/internal/privacy"
 	"linli/internal/registry"
+	"linli/internal/reports"
 	"linli/internal/settings"
 	"linli/internal/venues"
 	"linli/internal/volunteers"
@@ -49,6 +50,7 @@ func Migrations() []db.Migrations {
 		volunteers.Migrations,
 		activities.Migrations,
 		goals.Migrations,
+		reports.Migrations,
 	}
 }
 
@@ -86,6 +88,8 @@ type App struct {
 	Activities *activities.Service
 	// Goals (指标与目标): indicators, targets, entered figures, the board.
 	Goals *goals.Service
+	// Reports (报表与上报): report forms, reports, their review.
+	Reports *reports.Service
 
 	// workers run in the background of "serve" (time limits, reminders, publicity
 	// periods). Each must be safe with several instances on one database: claim
@@ -206,6 +210,9 @@ func New(opts Options) *App {
 	a.Goals.Register(goalVolunteers{a.Volunteers, a.Registry})
 	a.Goals.Routes(a.Web)
 	a.Goals.APIRoutes(a.Web)
+	a.Reports = &reports.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Figures: reportFigures{a.Goals}}
+	a.Reports.Routes(a.Web)
+	a.Reports.APIRoutes(a.Web)
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
 	}

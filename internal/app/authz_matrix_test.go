@@ -440,6 +440,12 @@ func leakReach(user, kind string, wh apptest.Where) bool {
 	case "activity", "activity_draft", "activity_signed", "activity_past", "activity_summarised", "activity_plan":
 		// Activities have no grid either.
 		return reachPartition(user, wh)
+	case "report", "report_submitted":
+		// Reports are a whole community's: its leaders' and the street's.
+		return reachCommunity(user, wh)
+	case "report_form":
+		// A street's form: words every leader under the street reads.
+		return user == "street_admin" || user == "community_admin" || user == "community_admin_c2"
 	case "sensitive_tag":
 		// A sensitive group's name: only those it is opened to (the leaders here)
 		// and the system administrator who defines groups may ever see it.

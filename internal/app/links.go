@@ -23,6 +23,7 @@ import (
 	"linli/internal/org"
 	"linli/internal/patrols"
 	"linli/internal/registry"
+	"linli/internal/reports"
 	"linli/internal/venues"
 	"linli/internal/volunteers"
 	"linli/internal/web"
@@ -1135,6 +1136,35 @@ func (a activityVolunteers) TeamMembers(ctx context.Context, p *auth.Principal, 
 		if v.Status != volunteers.StatusLeft {
 			out = append(out, activities.VolunteerChoice{ID: v.ID, Name: v.Name, PersonID: v.PersonID})
 		}
+	}
+	return out, nil
+}
+
+// reportFigures: the reports (报表) fill themselves from the indicators'
+// figures (goals), summed over the months of their period.
+type reportFigures struct{ g *goals.Service }
+
+func (f reportFigures) Indicators(ctx context.Context, p *auth.Principal, orgID int64) ([]reports.Indicator, error) {
+	defs, err := f.g.DefsOf(ctx, p, orgID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]reports.Indicator, 0, len(defs))
+	for _, d := range defs {
+		out = append(out, reports.Indicator{Code: d.Code, Name: d.Title(), Unit: d.Unit, Ratio: d.Ratio()})
+	}
+	return out, nil
+}
+
+func (f reportFigures) Values(ctx context.Context, p *auth.Principal, orgID int64, year int, months []int) (map[string]reports.Figure, error) {
+	defs, vals, err := f.g.PeriodValues(ctx, p, orgID, year, months)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]reports.Figure{}
+	for _, d := range defs {
+		v := vals[d.Code]
+		out[d.Code] = reports.Figure{Num: v.Num, Den: v.Den, Has: v.Has, Ratio: d.Ratio()}
 	}
 	return out, nil
 }

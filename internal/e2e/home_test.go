@@ -175,6 +175,14 @@ func TestHomePerRole(t *testing.T) {
 		for _, g := range agroups {
 			fu[g.Urgency] += g.Total
 		}
+		// Reports to fill (by due date) and to review (waiting) too.
+		rgroups, err := site.App.Reports.Todos(bg, p, web.TodoLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range rgroups {
+			fu[g.Urgency] += g.Total
+		}
 		var want []string
 		for _, g := range []struct {
 			id string
@@ -208,7 +216,8 @@ func TestHomePerRole(t *testing.T) {
 		t.Helper()
 		title := Text(t, ctx, `#todo .todo-list a .todo-title`)
 		href := Eval[string](t, ctx, `document.querySelector('#todo .todo-list a').getAttribute('href')`)
-		if !strings.HasPrefix(href, "/cases/") && !strings.HasPrefix(href, "/followups/duties/") && !strings.HasPrefix(href, "/opinions/") {
+		if !strings.HasPrefix(href, "/cases/") && !strings.HasPrefix(href, "/followups/duties/") && !strings.HasPrefix(href, "/opinions/") &&
+			!strings.HasPrefix(href, "/reports/") {
 			t.Fatalf("first 待办 links to %s", href)
 		}
 		Do(t, ctx, chromedp.Click(Sel(`#todo .todo-list a`)), WaitURL(href), WaitSel(`h1`))
