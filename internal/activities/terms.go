@@ -458,18 +458,25 @@ func (s *Service) ChangeTerm(ctx context.Context, p *auth.Principal, c TermChang
 				return err
 			}
 		}
-		return s.Audit.Record(ctx, tx, audit.Event(p, "activities.term_"+termAction(c.Op), "activity_term", t.ID, c.Street, audit.Success).
+		return s.Audit.Record(ctx, tx, audit.Event(p, termAction(c.Op), "activity_term", t.ID, c.Street, audit.Success).
 			WithDetail(map[string]any{"name": t.Label, "code": t.Code, "kind": t.Kind}))
 	})
 	return code, err
 }
 
+// termAction is the audit action of a change op.
 func termAction(op string) string {
 	switch op {
 	case "up", "down":
-		return "move"
+		return "activities.term_move"
+	case "add":
+		return "activities.term_add"
+	case "rename":
+		return "activities.term_rename"
+	case "retire":
+		return "activities.term_retire"
 	}
-	return op
+	return "activities.term_restore"
 }
 
 // saveTerm writes a term's row, making one for a built-in the street had
