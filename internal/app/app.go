@@ -12,6 +12,7 @@ import (
 	"linli/internal/audit"
 	"linli/internal/auth"
 	"linli/internal/calendar"
+	"linli/internal/campaigns"
 	"linli/internal/cases"
 	"linli/internal/db"
 	"linli/internal/followups"
@@ -49,6 +50,7 @@ func Migrations() []db.Migrations {
 		volunteers.Migrations,
 		activities.Migrations,
 		goals.Migrations,
+		campaigns.Migrations,
 	}
 }
 
@@ -86,6 +88,8 @@ type App struct {
 	Activities *activities.Service
 	// Goals (指标与目标): indicators, targets, entered figures, the board.
 	Goals *goals.Service
+	// Campaigns (创建): templates, a community's runs, evidence, checks.
+	Campaigns *campaigns.Service
 
 	// workers run in the background of "serve" (time limits, reminders, publicity
 	// periods). Each must be safe with several instances on one database: claim
@@ -206,6 +210,10 @@ func New(opts Options) *App {
 	a.Goals.Register(goalVolunteers{a.Volunteers, a.Registry})
 	a.Goals.Routes(a.Web)
 	a.Goals.APIRoutes(a.Web)
+	a.Campaigns = &campaigns.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Links: map[string]campaigns.Linker{
+		campaigns.LinkActivity: campaignActivities{a.Activities}, campaigns.LinkCase: campaignCases{a.Cases}, campaigns.LinkVisit: campaignVisits{a.Followups}}}
+	a.Campaigns.Routes(a.Web)
+	a.Campaigns.APIRoutes(a.Web)
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
 	}
