@@ -440,6 +440,13 @@ func leakReach(user, kind string, wh apptest.Where) bool {
 	case "activity", "activity_draft", "activity_signed", "activity_past", "activity_summarised", "activity_plan":
 		// Activities have no grid either.
 		return reachPartition(user, wh)
+	case "campaign_template":
+		// A street's campaign template is words every staff member under the
+		// street reads in the runs copied from it; no community's data.
+		return true
+	case "campaign", "campaign_task", "campaign_evidence", "campaign_checkable", "campaign_checked":
+		// Campaigns belong to a community, not a grid.
+		return reachPartition(user, wh)
 	case "sensitive_tag":
 		// A sensitive group's name: only those it is opened to (the leaders here)
 		// and the system administrator who defines groups may ever see it.

@@ -755,7 +755,7 @@ func (s *Service) Start(ctx context.Context, p *auth.Principal, in StartInput) (
 			p.UserID, now, now).Scan(&id); err != nil {
 			return err
 		}
-		return s.Audit.Record(ctx, tx, audit.Event(p, "campaigns.start", "campaign", id, u.ID, audit.Success).WithDetail(map[string]any{"name": t.Name, "year": in.Year}))
+		return s.Audit.Record(ctx, tx, audit.Event(p, "campaigns.start", "campaign", id, u.ID, audit.Success).WithDetail(map[string]any{"name": t.Name + " " + strconv.Itoa(in.Year)}))
 	})
 	if db.IsUniqueViolation(err) {
 		errs.Add("template_id", "campaigns.err_started", "name", t.Name, "year", in.Year)
@@ -889,7 +889,7 @@ func (s *Service) AddTask(ctx context.Context, p *auth.Principal, id int64, in T
 		if err := s.touch(ctx, tx, c); err != nil {
 			return err
 		}
-		return s.Audit.Record(ctx, tx, audit.Event(p, "campaigns.task_add", "campaign_task", tid, c.CommunityID, audit.Success).WithDetail(map[string]any{"title": in.Title}))
+		return s.Audit.Record(ctx, tx, audit.Event(p, "campaigns.task_add", "campaign_task", tid, c.CommunityID, audit.Success).WithDetail(map[string]any{"name": in.Title}))
 	})
 	return tid, err
 }
@@ -928,7 +928,7 @@ func (s *Service) DoneTask(ctx context.Context, p *auth.Principal, taskID int64)
 		if err := s.touch(ctx, tx, c); err != nil {
 			return err
 		}
-		return s.Audit.Record(ctx, tx, audit.Event(p, "campaigns.task_done", "campaign_task", taskID, c.CommunityID, audit.Success).WithDetail(map[string]any{"title": t.Title}))
+		return s.Audit.Record(ctx, tx, audit.Event(p, "campaigns.task_done", "campaign_task", taskID, c.CommunityID, audit.Success).WithDetail(map[string]any{"name": t.Title}))
 	})
 }
 
@@ -1000,7 +1000,7 @@ func (s *Service) AddEvidence(ctx context.Context, p *auth.Principal, id int64, 
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "campaigns.evidence", "campaign_evidence", eid, c.CommunityID, audit.Success).
-			WithDetail(map[string]any{"criterion": ev.Criterion, "title": ev.Title}))
+			WithDetail(map[string]any{"code": ev.Criterion, "name": ev.Title}))
 	})
 	return eid, err
 }
@@ -1127,7 +1127,7 @@ func (s *Service) SelfCheck(ctx context.Context, p *auth.Principal, id int64, in
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "campaigns.self_check", "campaign", c.ID, c.CommunityID, audit.Success).
-			WithDetail(map[string]any{"total": n, "veto_failed": vetoed}))
+			WithDetail(map[string]any{"after": scoreText(n, vetoed)}))
 	})
 }
 
@@ -1189,7 +1189,7 @@ func (s *Service) Check(ctx context.Context, p *auth.Principal, id int64, in Che
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "campaigns.check", "campaign", c.ID, c.CommunityID, audit.Success).
-			WithDetail(map[string]any{"total": n, "veto_failed": vetoed, "findings": len(findings)}))
+			WithDetail(map[string]any{"after": scoreText(n, vetoed), "items": len(findings)}))
 	})
 }
 
@@ -1245,6 +1245,15 @@ func (s *Service) Accept(ctx context.Context, p *auth.Principal, id int64, in Ac
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "campaigns.accept", "campaign", c.ID, c.CommunityID, audit.Success).
-			WithDetail(map[string]any{"result": result, "total": points, "veto_failed": vetoed, "title": in.Title}))
+			WithDetail(map[string]any{"status": i18n.T("campaigns.state." + state), "after": scoreText(points, vetoed), "name": in.Title}))
 	})
+}
+
+// scoreText is a stage's total as the audit log shows it: "100 分，一票否决项未通过".
+func scoreText(points int, vetoed bool) string {
+	out := i18n.T("campaigns.points_n", "n", points)
+	if vetoed {
+		out += "，" + i18n.T("campaigns.veto_failed")
+	}
+	return out
 }
