@@ -15,7 +15,7 @@ var CampaignPhoto = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x0
 // scored criteria (60 and 40 points) and a veto item, pass at 80.
 func CampaignTemplateInput(street int64, name string) campaigns.TemplateInput {
 	return campaigns.TemplateInput{StreetID: street, Name: name, Kind: campaigns.KindCampaign, Title: "平安社区", PassScore: "80",
-		Phases: "动员部署｜03-31\n组织实施｜08-31\n自查整改｜10-31\n检查验收｜11-30\n总结｜12-31",
+		Phases:   "动员部署｜03-31\n组织实施｜08-31\n自查整改｜10-31\n检查验收｜11-30\n总结｜12-31",
 		Criteria: "A1｜治安防控体系健全｜60｜｜巡逻记录、监控台账\nA2｜矛盾纠纷排查化解｜40｜｜调解记录\nV1｜无重大刑事案件｜｜是｜公安部门证明"}
 }
 

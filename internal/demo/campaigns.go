@@ -9,7 +9,9 @@ import (
 	"linli/internal/locale"
 )
 
-func init() { Register(85, "生成创建模板与一项自查阶段的创建 / campaigns", demoCampaigns) }
+func init() {
+	Register(85, "生成创建模板与一项自查阶段的创建 / campaigns", demoCampaigns)
+}
 
 // demoTemplates are the demo street's templates: campaigns with phases,
 // weighted criteria and a veto item, and an annual selection.
@@ -27,10 +29,10 @@ var demoTemplates = []campaigns.TemplateInput{
 		Criteria: "B1｜新时代文明实践站常态运行｜30｜｜活动台账\nB2｜环境整洁、无乱堆乱放｜30｜｜巡查照片\nB3｜志愿服务参与率 15% 以上｜40｜｜志愿服务记录\n" +
 			"V1｜无重大负面舆情、无群体性事件｜｜是｜街道综治中心证明"},
 	{Name: "绿色社区", Kind: campaigns.KindCampaign, Title: "绿色社区", PassScore: "80",
-		Phases: "动员部署｜03-31\n组织实施｜09-30\n检查验收｜11-30",
+		Phases:   "动员部署｜03-31\n组织实施｜09-30\n检查验收｜11-30",
 		Criteria: "C1｜垃圾分类准确率 90% 以上｜50｜｜分类检查记录\nC2｜节能节水宣传｜20｜｜活动照片\nC3｜公共绿地维护｜30｜｜巡查照片"},
 	{Name: "文明家庭评选", Kind: campaigns.KindSelection, Title: "文明家庭", PassScore: "60",
-		Phases: "推荐提名｜04-30\n审核｜05-31\n公示｜06-15\n命名｜06-30",
+		Phases:   "推荐提名｜04-30\n审核｜05-31\n公示｜06-15\n命名｜06-30",
 		Criteria: "S1｜家庭和睦、孝老爱亲｜50｜｜推荐材料\nS2｜热心公益、邻里互助｜50｜｜志愿服务记录"},
 }
 
