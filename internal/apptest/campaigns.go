@@ -6,6 +6,7 @@ import (
 
 	"linli/internal/auth"
 	"linli/internal/campaigns"
+	"linli/internal/uploads"
 )
 
 // CampaignPhoto is a minimal PNG: the bytes a photo's type is recognised by.
@@ -59,7 +60,7 @@ func init() {
 				t.Fatalf("campaign task fixture: %v", err)
 			}
 			w.Add("campaign_task", f.wh, task, f.tag+"创建任务")
-			ev, err := s.AddEvidence(ctx, sys, id, campaigns.EvidenceInput{Criterion: "A1", Note: f.tag + "创建佐证", File: &campaigns.Upload{Name: "巡逻.png", Data: CampaignPhoto}})
+			ev, err := s.AddEvidence(ctx, sys, id, campaigns.EvidenceInput{Criterion: "A1", Note: f.tag + "创建佐证", File: &uploads.File{Name: "巡逻.png", Data: CampaignPhoto}})
 			if err != nil {
 				t.Fatalf("campaign evidence fixture: %v", err)
 			}

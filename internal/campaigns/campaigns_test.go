@@ -9,6 +9,7 @@ import (
 	"linli/internal/auth"
 	"linli/internal/campaigns"
 	"linli/internal/i18n"
+	"linli/internal/uploads"
 )
 
 func fieldErr(err error, field string) bool {
@@ -193,7 +194,7 @@ func TestEvidenceIsChecked(t *testing.T) {
 		if _, err := s.AddEvidence(ctx, street, id, campaigns.EvidenceInput{Criterion: "A1", LinkKind: campaigns.LinkActivity, LinkID: actD}); !fieldErr(err, "link_id") {
 			t.Fatalf("community 2's activity as community 1's evidence: %v", err)
 		}
-		if _, err := s.AddEvidence(ctx, street, id, campaigns.EvidenceInput{Criterion: "A1", File: &campaigns.Upload{Name: "x.png", Data: []byte("<html>")}}); !fieldErr(err, "file") {
+		if _, err := s.AddEvidence(ctx, street, id, campaigns.EvidenceInput{Criterion: "A1", File: &uploads.File{Name: "x.png", Data: []byte("<html>")}}); !fieldErr(err, "file") {
 			t.Fatalf("HTML taken as a photo: %v", err)
 		}
 		if _, err := s.AddEvidence(ctx, street, id, campaigns.EvidenceInput{Criterion: "Z9", LinkKind: campaigns.LinkActivity, LinkID: w.Objects["activity"][apptest.InA]}); !fieldErr(err, "criterion") {

@@ -8,24 +8,16 @@ import (
 // MaxFile bounds one evidence file.
 const MaxFile = 8 << 20
 
-// Accept is the evidence form's <input accept>: what checkFile takes.
-const Accept = "image/jpeg,image/png,image/webp"
+// Accept is the evidence form's <input accept>: photos and documents, what
+// uploads.Sniff recognises.
+const Accept = uploads.DocumentAccept
 
-// checkFile recognises an evidence file from its bytes (internal/uploads),
-// naming the refusal in errs.
-func (s *Service) checkFile(f Upload, errs *i18n.Errors) (File, bool) {
-	if len(f.Data) == 0 {
-		errs.Add("file", "campaigns.err_file_empty")
-		return File{}, false
+// checkFile recognises an evidence file (a photo, a PDF, a Word or Excel
+// document) from its bytes, naming a refusal in errs (internal/uploads).
+func checkFile(f uploads.File, errs *i18n.Errors) (uploads.Checked, bool) {
+	out := uploads.Check(errs, []uploads.File{f}, uploads.Rules{Field: "file", Max: 1, MaxBytes: MaxFile})
+	if len(out) != 1 {
+		return uploads.Checked{}, false
 	}
-	if len(f.Data) > MaxFile {
-		errs.Add("file", "campaigns.err_file_size")
-		return File{}, false
-	}
-	ct, ext := uploads.SniffImage(f.Data)
-	if ct == "" {
-		errs.Add("file", "campaigns.err_file_type")
-		return File{}, false
-	}
-	return File{Name: "photo" + ext, ContentType: ct, Data: f.Data}, true
+	return out[0], true
 }

@@ -3,7 +3,6 @@ package campaigns
 import (
 	"embed"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"linli/internal/auth"
 	"linli/internal/i18n"
 	"linli/internal/org"
+	"linli/internal/uploads"
 	"linli/internal/web"
 )
 
@@ -385,7 +385,7 @@ func (h *handlers) addEvidence(w http.ResponseWriter, r *http.Request, p *auth.P
 }
 
 // readFile reads the form's "file" (nil when none was chosen).
-func (h *handlers) readFile(r *http.Request) (*Upload, error) {
+func (h *handlers) readFile(r *http.Request) (*uploads.File, error) {
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		return nil, nil
 	}
@@ -396,25 +396,11 @@ func (h *handlers) readFile(r *http.Request) (*Upload, error) {
 		}
 		return nil, i18n.NewError("bad_request", "err.bad_request")
 	}
-	fhs := r.MultipartForm.File["file"]
-	if len(fhs) == 0 || (fhs[0].Size == 0 && fhs[0].Filename == "") {
-		return nil, nil
-	}
-	if fhs[0].Size > MaxFile {
-		e := &i18n.Errors{}
-		e.Add("file", "campaigns.err_file_size")
-		return nil, e
-	}
-	f, err := fhs[0].Open()
-	if err != nil {
+	files, err := uploads.FromForm(r, "file", MaxFile)
+	if err != nil || len(files) == 0 {
 		return nil, err
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFile+1))
-	if err != nil {
-		return nil, err
-	}
-	return &Upload{Name: fhs[0].Filename, Data: data}, nil
+	return &files[0], nil
 }
 
 func (h *handlers) file(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {

@@ -88,7 +88,6 @@ var (
 	_ = i18n.Family("campaigns.state.", States...)
 	_ = i18n.Family("campaigns.origin.", OriginPlan, OriginRectification)
 	_ = i18n.Family("campaigns.role.", Roles...)
-	_ = i18n.Family("campaigns.stage.", StageSelf, StageCheck)
 )
 
 // Phase is a stage of a campaign with the day it ends ("03-31" in a

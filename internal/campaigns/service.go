@@ -17,6 +17,7 @@ import (
 	"linli/internal/i18n"
 	"linli/internal/locale"
 	"linli/internal/org"
+	"linli/internal/uploads"
 )
 
 // Service keeps templates and runs.
@@ -939,13 +940,7 @@ type EvidenceInput struct {
 	LinkKind  string
 	LinkID    int64
 	Note      string
-	File      *Upload
-}
-
-// Upload is a file as received.
-type Upload struct {
-	Name string
-	Data []byte
+	File      *uploads.File
 }
 
 // AddEvidence attaches evidence.
@@ -964,7 +959,7 @@ func (s *Service) AddEvidence(ctx context.Context, p *auth.Principal, id int64, 
 	var data []byte
 	switch {
 	case in.File != nil:
-		f, ok := s.checkFile(*in.File, errs)
+		f, ok := checkFile(*in.File, errs)
 		if ok {
 			ev.Kind, ev.Title, ev.ContentType, ev.Size, data = EvidenceFile, f.Name, f.ContentType, int64(len(f.Data)), f.Data
 		}
