@@ -27,7 +27,8 @@ func CampaignTemplateInput(street int64, name string) campaigns.TemplateInput {
 //   - "campaign": a running campaign in community 1 (A) and 2 (D), each
 //     with a leading group (marker "甲创建组长" / "丁创建组长"), a task
 //     ("campaign_task", marker its title) and a photo as evidence
-//     ("campaign_evidence", marker its note).
+//     ("campaign_evidence", marker its note); community 1's also links
+//     grid B's case, whose title (its marker) grid A's worker must not see.
 //
 // Write targets: "campaign_checkable" (self-checked, awaiting the street's
 // check) and "campaign_checked" (checked, awaiting acceptance), last year's
@@ -65,6 +66,12 @@ func init() {
 				t.Fatalf("campaign evidence fixture: %v", err)
 			}
 			w.Add("campaign_evidence", f.wh, ev, f.tag+"创建佐证")
+		}
+		// Community 1's run links the case of grid B: its title is for those
+		// who see that case, not for grid A's worker who reads the run.
+		if _, err := s.AddEvidence(ctx, sys, w.Objects["campaign"][InA], campaigns.EvidenceInput{Criterion: "A2", LinkKind: campaigns.LinkCase,
+			LinkID: w.Objects["case"][InB]}); err != nil {
+			t.Fatalf("campaign linked evidence fixture: %v", err)
 		}
 	})
 	RegisterWriteTargets(85, func(t testing.TB, w *World) {

@@ -3,6 +3,7 @@ package campaigns_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"linli/internal/apptest"
@@ -10,6 +11,7 @@ import (
 	"linli/internal/campaigns"
 	"linli/internal/i18n"
 	"linli/internal/uploads"
+	"linli/internal/web"
 )
 
 func fieldErr(err error, field string) bool {
@@ -204,7 +206,7 @@ func TestEvidenceIsChecked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		eid, err := s.AddEvidence(ctx, street, id, campaigns.EvidenceInput{Criterion: "A2", LinkKind: campaigns.LinkActivity, LinkID: w.Objects["activity"][apptest.InA]})
+		eid, err := s.AddEvidence(ctx, street, id, campaigns.EvidenceInput{Criterion: "V1", LinkKind: campaigns.LinkActivity, LinkID: w.Objects["activity"][apptest.InA]})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,13 +214,58 @@ func TestEvidenceIsChecked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ev := d.ByCriterion("A2")
+		ev := d.ByCriterion("V1")
 		if len(ev) != 1 || ev[0].ID != eid || ev[0].Title == "" || ev[0].Kind != campaigns.EvidenceLink {
 			t.Fatalf("linked evidence: %+v", ev)
 		}
 		after, _ := s.Get(ctx, street, id)
 		if after.Progress.Missing != before.Progress.Missing-1 {
 			t.Fatalf("evidence missing %d → %d", before.Progress.Missing, after.Progress.Missing)
+		}
+	})
+}
+
+// The home page's 待办: a late task is overdue for those who run the
+// community's campaign and for no other community; a self-checked campaign
+// waits for the street.
+func TestCampaignTodos(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		s := w.App.Campaigns
+		leader := w.Principal(t, "community_admin")
+		c2 := w.Principal(t, "community_admin_c2")
+		street := w.Principal(t, "street_admin")
+		id := w.Objects["campaign"][apptest.InA]
+		if _, err := s.AddTask(ctx, leader, id, campaigns.TaskInput{Title: "逾期的创建任务", Department: "综治办", Owner: "李四", Deadline: "2020-01-31"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SelfCheck(ctx, leader, id, scores("60", "40", false)); err != nil {
+			t.Fatal(err)
+		}
+		items := func(p *auth.Principal) map[web.Urgency][]string {
+			t.Helper()
+			groups, err := w.App.Web.TodoGroups(ctx, p, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[web.Urgency][]string{}
+			for _, g := range groups {
+				for _, it := range g.Items {
+					if strings.HasPrefix(it.Href, "/campaigns/") {
+						out[g.Urgency] = append(out[g.Urgency], it.Title)
+					}
+				}
+			}
+			return out
+		}
+		if got := items(leader); len(got[web.UrgencyOverdue]) != 1 || got[web.UrgencyOverdue][0] != "逾期的创建任务" || len(got[web.UrgencyWaiting]) != 0 {
+			t.Fatalf("the leader's items: %v", got)
+		}
+		if got := items(c2); len(got) != 0 {
+			t.Fatalf("community 2 sees community 1's items: %v", got)
+		}
+		if got := items(street); len(got[web.UrgencyWaiting]) != 1 {
+			t.Fatalf("the street's items awaiting its check: %v", got)
 		}
 	})
 }

@@ -414,21 +414,6 @@ func (s *Service) scopeSQL(ctx context.Context, p *auth.Principal, col string) (
 	return s.DB.Dialect().IDSet(col, s.Org.Partitions(ctx, p))
 }
 
-// reachesCommunity: p reads community c's campaigns (its staff, or the
-// street's above it).
-func (s *Service) reachesCommunity(ctx context.Context, p *auth.Principal, c int64) bool {
-	if p.Scope.All || p.Scope.Allows(c, 0) {
-		return true
-	}
-	for _, id := range s.Org.Partitions(ctx, p) {
-		if id == c {
-			return true
-		}
-	}
-	u, ok := s.Org.Lookup(ctx, c)
-	return ok && p.Scope.AllowsOrgPath(u.Path)
-}
-
 // access is what p may do with c.
 func (s *Service) access(ctx context.Context, p *auth.Principal, c *Campaign) Access {
 	holds := s.Org.HoldsPartition(ctx, p, c.CommunityID)
