@@ -12,6 +12,7 @@ import (
 	"linli/internal/audit"
 	"linli/internal/auth"
 	"linli/internal/calendar"
+	"linli/internal/campaigns"
 	"linli/internal/cases"
 	"linli/internal/db"
 	"linli/internal/followups"
@@ -51,6 +52,7 @@ func Migrations() []db.Migrations {
 		activities.Migrations,
 		goals.Migrations,
 		reports.Migrations,
+		campaigns.Migrations,
 	}
 }
 
@@ -90,6 +92,8 @@ type App struct {
 	Goals *goals.Service
 	// Reports (报表与上报): report forms, reports, their review.
 	Reports *reports.Service
+	// Campaigns (创建): templates, a community's runs, evidence, checks.
+	Campaigns *campaigns.Service
 
 	// workers run in the background of "serve" (time limits, reminders, publicity
 	// periods). Each must be safe with several instances on one database: claim
@@ -213,6 +217,10 @@ func New(opts Options) *App {
 	a.Reports = &reports.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Figures: reportFigures{a.Goals}}
 	a.Reports.Routes(a.Web)
 	a.Reports.APIRoutes(a.Web)
+	a.Campaigns = &campaigns.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Links: map[string]campaigns.Linker{
+		campaigns.LinkActivity: campaignActivities{a.Activities}, campaigns.LinkCase: campaignCases{a.Cases}, campaigns.LinkVisit: campaignVisits{a.Followups}}}
+	a.Campaigns.Routes(a.Web)
+	a.Campaigns.APIRoutes(a.Web)
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
 	}

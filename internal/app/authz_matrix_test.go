@@ -446,6 +446,13 @@ func leakReach(user, kind string, wh apptest.Where) bool {
 	case "report_form":
 		// A street's form: words every leader under the street reads.
 		return user == "street_admin" || user == "community_admin" || user == "community_admin_c2"
+	case "campaign_template":
+		// A street's campaign template is words every staff member under the
+		// street reads in the runs copied from it; no community's data.
+		return true
+	case "campaign", "campaign_task", "campaign_evidence", "campaign_checkable", "campaign_checked":
+		// Campaigns belong to a community, not a grid.
+		return reachPartition(user, wh)
 	case "sensitive_tag":
 		// A sensitive group's name: only those it is opened to (the leaders here)
 		// and the system administrator who defines groups may ever see it.

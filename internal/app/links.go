@@ -13,6 +13,7 @@ import (
 
 	"linli/internal/activities"
 	"linli/internal/auth"
+	"linli/internal/campaigns"
 	"linli/internal/cases"
 	"linli/internal/db"
 	"linli/internal/followups"
@@ -1167,4 +1168,38 @@ func (f reportFigures) Values(ctx context.Context, p *auth.Principal, orgID int6
 		out[d.Code] = reports.Figure{Num: v.Num, Den: v.Den, Has: v.Has, Ratio: d.Ratio()}
 	}
 	return out, nil
+}
+
+// campaignActivities, campaignCases and campaignVisits offer records as a
+// campaign's evidence ("the evidence is the work itself"), each read through
+// its own module within the linking user's scope.
+type campaignActivities struct{ a *activities.Service }
+
+func (t campaignActivities) Resolve(ctx context.Context, p *auth.Principal, id int64) (campaigns.LinkRef, error) {
+	ac, err := t.a.Get(ctx, p, id)
+	if err != nil {
+		return campaigns.LinkRef{}, err
+	}
+	return campaigns.LinkRef{Title: ac.Title, Href: "/activities/" + itoa(ac.ID), CommunityID: ac.CommunityID}, nil
+}
+
+type campaignCases struct{ c *cases.Service }
+
+func (t campaignCases) Resolve(ctx context.Context, p *auth.Principal, id int64) (campaigns.LinkRef, error) {
+	c, err := t.c.Get(ctx, p, id)
+	if err != nil {
+		return campaigns.LinkRef{}, err
+	}
+	return campaigns.LinkRef{Title: c.Title, Href: "/cases/" + itoa(c.ID), CommunityID: c.CommunityID}, nil
+}
+
+type campaignVisits struct{ f *followups.Service }
+
+func (t campaignVisits) Resolve(ctx context.Context, p *auth.Principal, id int64) (campaigns.LinkRef, error) {
+	rec, err := t.f.GetRecord(ctx, p, id)
+	if err != nil {
+		return campaigns.LinkRef{}, err
+	}
+	return campaigns.LinkRef{Title: rec.HappenedOn + " " + i18n.T("followups.kind."+rec.Kind), Href: "/followups/records/" + itoa(rec.ID),
+		CommunityID: rec.CommunityID}, nil
 }

@@ -48,5 +48,6 @@ func TestDemoModules(t *testing.T) {
 		t.Run("volunteers", func(t *testing.T) { demoVolunteers(t, w) })
 		t.Run("goals", func(t *testing.T) { demoGoals(t, w) })
 		t.Run("reports", func(t *testing.T) { demoReports(t, w) })
+		t.Run("campaigns", func(t *testing.T) { demoCampaigns(t, w) })
 	})
 }
