@@ -98,3 +98,8 @@ func (t todos) Todos(ctx context.Context, p *auth.Principal, limit int) ([]web.T
 	}
 	return out, nil
 }
+
+// Todos lists p's campaign items as the home page shows them.
+func (s *Service) Todos(ctx context.Context, p *auth.Principal, limit int) ([]web.TodoGroup, error) {
+	return todos{s}.Todos(ctx, p, limit)
+}

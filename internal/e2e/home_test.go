@@ -183,6 +183,14 @@ func TestHomePerRole(t *testing.T) {
 		for _, g := range rgroups {
 			fu[g.Urgency] += g.Total
 		}
+		// Campaigns' late tasks, rectifications due and runs to check.
+		cgroups, err := site.App.Campaigns.Todos(bg, p, web.TodoLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range cgroups {
+			fu[g.Urgency] += g.Total
+		}
 		var want []string
 		for _, g := range []struct {
 			id string
@@ -217,7 +225,7 @@ func TestHomePerRole(t *testing.T) {
 		title := Text(t, ctx, `#todo .todo-list a .todo-title`)
 		href := Eval[string](t, ctx, `document.querySelector('#todo .todo-list a').getAttribute('href')`)
 		if !strings.HasPrefix(href, "/cases/") && !strings.HasPrefix(href, "/followups/duties/") && !strings.HasPrefix(href, "/opinions/") &&
-			!strings.HasPrefix(href, "/reports/") {
+			!strings.HasPrefix(href, "/reports/") && !strings.HasPrefix(href, "/campaigns/") {
 			t.Fatalf("first 待办 links to %s", href)
 		}
 		Do(t, ctx, chromedp.Click(Sel(`#todo .todo-list a`)), WaitURL(href), WaitSel(`h1`))
@@ -281,6 +289,11 @@ func TestHomePerRole(t *testing.T) {
 			Do(t, ctx, chromedp.Click(Sel(`#todo .todo-group details.def summary`)))
 			if def := Text(t, ctx, `#todo .todo-group details.def[open] .def-text`); def == "" {
 				t.Error("口径 does not open")
+			}
+			// A second tap closes it: on a desktop it opens over the list.
+			Do(t, ctx, chromedp.Click(Sel(`#todo .todo-group details.def summary`)))
+			if open := Eval[bool](t, ctx, `!!document.querySelector('#todo .todo-group details.def[open]')`); open {
+				t.Error("口径 does not close")
 			}
 			followFirstTodo()
 			Do(t, ctx, Logout())
