@@ -22,6 +22,13 @@ func demoActivities(t *testing.T, w *demoWorld) {
 	if n := count(`SELECT COUNT(*) FROM activity WHERE status = 'held'`); n == 0 {
 		t.Fatal("no activity awaits its summary")
 	}
+	// Volunteers served at past activities, their hours recorded from the check-out.
+	if n := count(`SELECT COUNT(*) FROM activity_helper WHERE checked_out_at <> 0 AND check_out > check_in`); n < 2 {
+		t.Fatalf("%d helpers checked out of the demo's activities", n)
+	}
+	if n := count(`SELECT COUNT(*) FROM vol_record WHERE source = 'activity'`); n < 2 {
+		t.Fatalf("%d service records from activities", n)
+	}
 	if n := count(`SELECT COUNT(*) FROM activity WHERE theme_id <> 0`); n == 0 {
 		t.Fatal("no activity serves a theme")
 	}
