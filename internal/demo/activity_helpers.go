@@ -12,7 +12,9 @@ import (
 // community's past activities, checked out with their times, so that the
 // activity page lists its helpers and their hours reach the volunteers'
 // records.
-func init() { Register(78, "安排志愿者服务社区活动 / activity helpers", demoActivityHelpers) }
+func init() {
+	Register(78, "安排志愿者服务社区活动 / activity helpers", demoActivityHelpers)
+}
 
 func demoActivityHelpers(ctx context.Context, env *Env) error {
 	a := env.App
