@@ -16,6 +16,7 @@ import (
 
 func (s *Service) planRoutes(srv *web.Server, h *handlers) {
 	srv.Page("GET", "/activities/plan", PermRead, "", h.planPage)
+	srv.Page("GET", "/activities/plan/export", PermRead, "", h.planExport)
 	srv.Page("GET", "/activities/plan/new", PermManage, "", h.planNewPage)
 	srv.Page("POST", "/activities/plan/new", PermManage, "", h.planAdd)
 	srv.Page("GET", "/activities/plan/{id}/delete", PermManage, "activity_plan", h.planDeletePage)
@@ -33,10 +34,9 @@ type planData struct {
 }
 
 type planMonth struct {
-	Month   int
-	Themes  []*PlanEntry
-	Days    []*PlanEntry
-	Planned int // activities that month
+	Month  int
+	Themes []*PlanEntry
+	Days   []*PlanEntry
 }
 
 // planUnits are the streets and communities whose plans p sees.
@@ -52,14 +52,15 @@ func (h *handlers) planUnits(r *http.Request, p *auth.Principal) ([]*org.Unit, e
 	return out, nil
 }
 
-func (h *handlers) planPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+// plan reads the plan page's year and unit (the first p sees unless org says).
+func (h *handlers) plan(r *http.Request, p *auth.Principal) (*planData, error) {
 	ctx := r.Context()
 	year := web.QueryInt(r, "year", h.s.thisYear(), 2000, 2100)
 	units, err := h.planUnits(r, p)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	d := planData{Year: year, Prev: year - 1, Next: year + 1, Units: units}
+	d := &planData{Year: year, Prev: year - 1, Next: year + 1, Units: units}
 	orgID := queryInt(r.URL.Query(), "org")
 	for _, u := range units {
 		if u.ID == orgID || (orgID == 0 && d.Org == nil) {
@@ -69,7 +70,7 @@ func (h *handlers) planPage(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if d.Org != nil {
 		entries, err := h.s.Plan(ctx, p, d.Org.ID, year)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for m := 1; m <= 12; m++ {
 			pm := planMonth{Month: m}
@@ -87,7 +88,40 @@ func (h *handlers) planPage(w http.ResponseWriter, r *http.Request, p *auth.Prin
 		}
 		d.CanManage = p.Can(PermManage) && h.s.Org.HoldsPartition(ctx, p, d.Org.ID)
 	}
-	return h.srv.Render(w, r, "activities/plan.html", web.View{Title: i18n.T("activities.plan_title", "year", year), ActiveNav: "/activities", Data: d})
+	return d, nil
+}
+
+func (h *handlers) planPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	d, err := h.plan(r, p)
+	if err != nil {
+		return err
+	}
+	return h.srv.Render(w, r, "activities/plan.html", web.View{Title: i18n.T("activities.plan_title", "year", d.Year), ActiveNav: "/activities", Data: d})
+}
+
+// planExport is the plan page as a sheet: each month's themes and special
+// days, with the unit's name in the title.
+func (h *handlers) planExport(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	d, err := h.plan(r, p)
+	if err != nil {
+		return err
+	}
+	if d.Org == nil {
+		return auth.ErrNotFound
+	}
+	xw, err := xlsx(w, p, d.Org.Name+" "+i18n.T("activities.plan_title", "year", d.Year), []string{i18n.T("activities.month"), i18n.T("activities.plan_kind"),
+		i18n.T("activities.plan_day"), i18n.T("activities.plan_name"), i18n.T("activities.note")})
+	if err != nil {
+		return err
+	}
+	for _, m := range d.Months {
+		for _, e := range append(append([]*PlanEntry{}, m.Themes...), m.Days...) {
+			if err := xw.Write(m.Month, i18n.T("activities.plan_kind."+e.Kind), e.Day, e.Name, e.Note); err != nil {
+				return err
+			}
+		}
+	}
+	return xw.Close()
 }
 
 func (h *handlers) planNewPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {

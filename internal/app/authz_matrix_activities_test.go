@@ -73,6 +73,7 @@ func init() {
 		"GET /activities/export":             {allow: acStaff},
 		"GET /activities/new":                {allow: acManagers},
 		"GET /activities/plan":               {allow: acStaff},
+		"GET /activities/plan/export":        {allow: acStaff},
 		"GET /activities/plan/new":           {allow: acManagers},
 		"GET /activities/stats":              {allow: acStaff},
 		"GET /activities/stats/export":       {allow: acStaff},
