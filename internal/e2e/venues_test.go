@@ -152,7 +152,7 @@ func TestVenueSeriesAndBookingOnBehalf(t *testing.T) {
 	b := Browser(t)
 	Do(t, b, Phone(), Login(site.URL, "community_admin", DemoPassword), chromedp.Navigate(fmt.Sprintf("%s/venues/series/%d", site.URL, seriesID)), WaitSel(`#series-occurrences`))
 	fitsPhoneWidth(t, b, "the series page")
-	Do(t, b, chromedp.Click(Sel(fmt.Sprintf(`#series-occurrences li[data-day="%s"] a.button`, next))), WaitSel(`#series-cancel-form`))
+	Do(t, b, chromedp.Click(Sel(fmt.Sprintf(`#series-occurrences li[data-day=%q] a.button`, next))), WaitSel(`#series-cancel-form`))
 	if v := Eval[string](t, b, `document.querySelector('#series-cancel-form select[name=day]').value`); v != next {
 		t.Fatalf("the cancel form opened on %q, not %q", v, next)
 	}
@@ -160,10 +160,10 @@ func TestVenueSeriesAndBookingOnBehalf(t *testing.T) {
 	if s := Text(t, b, `.flash`); !strings.Contains(s, "已取消 1 次") {
 		t.Fatalf("after cancelling one date: %q", s)
 	}
-	if s := Text(t, b, fmt.Sprintf(`#series-occurrences li[data-day="%s"]`, next)); !strings.Contains(s, "已取消") {
+	if s := Text(t, b, fmt.Sprintf(`#series-occurrences li[data-day=%q]`, next)); !strings.Contains(s, "已取消") {
 		t.Fatalf("the cancelled date: %q", s)
 	}
-	if s := Text(t, b, fmt.Sprintf(`#series-occurrences li[data-day="%s"]`, after)); !strings.Contains(s, "已预约") {
+	if s := Text(t, b, fmt.Sprintf(`#series-occurrences li[data-day=%q]`, after)); !strings.Contains(s, "已预约") {
 		t.Fatalf("the date after: %q", s)
 	}
 
