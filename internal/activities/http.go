@@ -70,11 +70,6 @@ type handlers struct {
 	srv *web.Server
 }
 
-func queryInt(v url.Values, k string) int64 {
-	n, _ := strconv.ParseInt(strings.TrimSpace(v.Get(k)), 10, 64)
-	return n
-}
-
 func formInt(r *http.Request, k string) int {
 	n, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue(k)))
 	return n
@@ -97,7 +92,7 @@ type listData struct {
 
 func filterOf(r *http.Request) Filter {
 	q := r.URL.Query()
-	return Filter{CommunityID: queryInt(q, "community"), Month: q.Get("month"), Status: q.Get("status"), Topic: q.Get("topic"), Format: q.Get("format"), Q: q.Get("q")}
+	return Filter{CommunityID: web.QueryID(q, "community"), Month: q.Get("month"), Status: q.Get("status"), Topic: q.Get("topic"), Format: q.Get("format"), Q: q.Get("q")}
 }
 
 func (h *handlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -229,9 +224,9 @@ func (h *handlers) create(w http.ResponseWriter, r *http.Request, p *auth.Princi
 // inputOf reads the activity form.
 func inputOf(r *http.Request) Input {
 	day := r.PostFormValue("day")
-	return Input{OrgID: queryInt(r.PostForm, "org_id"), Title: r.PostFormValue("title"), Topic: r.PostFormValue("topic"), Format: r.PostFormValue("format"),
-		ThemeID: queryInt(r.PostForm, "theme_id"), Organiser: r.PostFormValue("organiser"), Partners: r.PostFormValue("partners"),
-		Speakers: r.PostFormValue("speakers"), VenueID: queryInt(r.PostForm, "venue_id"), Place: r.PostFormValue("place"),
+	return Input{OrgID: web.QueryID(r.PostForm, "org_id"), Title: r.PostFormValue("title"), Topic: r.PostFormValue("topic"), Format: r.PostFormValue("format"),
+		ThemeID: web.QueryID(r.PostForm, "theme_id"), Organiser: r.PostFormValue("organiser"), Partners: r.PostFormValue("partners"),
+		Speakers: r.PostFormValue("speakers"), VenueID: web.QueryID(r.PostForm, "venue_id"), Place: r.PostFormValue("place"),
 		StartsAt: localTime(day, r.PostFormValue("start")), EndsAt: localTime(day, r.PostFormValue("end")), AudienceTag: r.PostFormValue("audience_tag"),
 		AudienceNote: r.PostFormValue("audience_note"), Quota: formInt(r, "quota"), Budget: formInt(r, "budget"), Materials: r.PostFormValue("materials"),
 		Content: r.PostFormValue("content"), Publish: r.PostFormValue("publish") == "1"}
@@ -386,12 +381,12 @@ func (h *handlers) op(op string) web.HandlerFunc {
 			err = h.s.Cancel(ctx, p, id, r.PostFormValue("note"))
 		case "signup":
 			var res Result
-			res, err = h.s.SignUp(ctx, p, id, queryInt(r.PostForm, "person_id"))
+			res, err = h.s.SignUp(ctx, p, id, web.QueryID(r.PostForm, "person_id"))
 			if res.Status == SignWaiting {
 				flash = i18n.T("activities.signed_waiting", "n", res.Position)
 			}
 		case "walkin":
-			err = h.s.WalkIn(ctx, p, id, queryInt(r.PostForm, "person_id"), formInt(r, "count"))
+			err = h.s.WalkIn(ctx, p, id, web.QueryID(r.PostForm, "person_id"), formInt(r, "count"))
 		case "summary":
 			flash, err = h.summarise(r, p, id)
 		case "report":
@@ -430,7 +425,7 @@ func (h *handlers) roster(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	if err != nil {
 		return err
 	}
-	person := queryInt(r.PostForm, "person_id")
+	person := web.QueryID(r.PostForm, "person_id")
 	if err := h.s.Attend(r.Context(), p, id, person, r.PostFormValue("present") == "1"); err != nil {
 		return err
 	}

@@ -58,7 +58,7 @@ func (h *handlers) helperAdd(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	if err != nil {
 		return err
 	}
-	err = h.s.AddHelper(r.Context(), p, id, queryInt(r.PostForm, "volunteer_id"), r.PostFormValue("role"))
+	err = h.s.AddHelper(r.Context(), p, id, web.QueryID(r.PostForm, "volunteer_id"), r.PostFormValue("role"))
 	var verrs *i18n.Errors
 	if errors.As(err, &verrs) {
 		return h.renderHelperAdd(w, r, p, verrs)
@@ -92,7 +92,7 @@ func (h *handlers) renderHelper(w http.ResponseWriter, r *http.Request, p *auth.
 	if err != nil {
 		return err
 	}
-	a, hp, err := h.s.Helper(r.Context(), p, id, queryInt(r.URL.Query(), "v"))
+	a, hp, err := h.s.Helper(r.Context(), p, id, web.QueryID(r.URL.Query(), "v"))
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func (h *handlers) helperCheckOut(w http.ResponseWriter, r *http.Request, p *aut
 	if in.CheckOut, ok = localDateTime(r.PostFormValue("check_out")); !ok {
 		in.pre.Add("check_out", "activities.err_time", "field", i18n.T("activities.check_out"))
 	}
-	hp, err := h.s.CheckOut(r.Context(), p, id, queryInt(r.URL.Query(), "v"), in)
+	hp, err := h.s.CheckOut(r.Context(), p, id, web.QueryID(r.URL.Query(), "v"), in)
 	var verrs *i18n.Errors
 	if errors.As(err, &verrs) {
 		return h.renderHelper(w, r, p, verrs)

@@ -61,7 +61,7 @@ func (h *handlers) plan(r *http.Request, p *auth.Principal) (*planData, error) {
 		return nil, err
 	}
 	d := &planData{Year: year, Prev: year - 1, Next: year + 1, Units: units}
-	orgID := queryInt(r.URL.Query(), "org")
+	orgID := web.QueryID(r.URL.Query(), "org")
 	for _, u := range units {
 		if u.ID == orgID || (orgID == 0 && d.Org == nil) {
 			d.Org = u
@@ -148,7 +148,7 @@ func (h *handlers) renderPlanForm(w http.ResponseWriter, r *http.Request, p *aut
 func (h *handlers) planAdd(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	ctx := r.Context()
 	year, _ := strconv.Atoi(r.PostFormValue("year"))
-	org := queryInt(r.PostForm, "org_id")
+	org := web.QueryID(r.PostForm, "org_id")
 	var err error
 	if r.PostFormValue("seed") == "1" {
 		err = h.s.SeedPlan(ctx, p, org, year)

@@ -32,7 +32,7 @@ type statsData struct {
 
 func (h *handlers) stats(r *http.Request, p *auth.Principal) (statsData, error) {
 	year := web.QueryInt(r, "year", h.s.thisYear(), 2000, 2100)
-	c := queryInt(r.URL.Query(), "community")
+	c := web.QueryID(r.URL.Query(), "community")
 	f, err := h.s.Stats(r.Context(), p, year, c, GroupTags)
 	if err != nil {
 		return statsData{}, err

@@ -45,7 +45,7 @@ func (h *handlers) teamSignUp(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if err != nil {
 		return err
 	}
-	res, err := h.s.SignUpTeam(r.Context(), p, id, queryInt(r.PostForm, "team_id"))
+	res, err := h.s.SignUpTeam(r.Context(), p, id, web.QueryID(r.PostForm, "team_id"))
 	var verrs *i18n.Errors
 	if errors.As(err, &verrs) {
 		return h.renderTeam(w, r, p, verrs)

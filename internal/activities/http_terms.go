@@ -31,7 +31,7 @@ type termsList struct {
 }
 
 func (h *handlers) termsPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	return h.renderTerms(w, r, p, queryInt(r.URL.Query(), "street"), nil)
+	return h.renderTerms(w, r, p, web.QueryID(r.URL.Query(), "street"), nil)
 }
 
 func (h *handlers) renderTerms(w http.ResponseWriter, r *http.Request, p *auth.Principal, street int64, errs *i18n.Errors) error {
@@ -66,7 +66,7 @@ func (h *handlers) renderTerms(w http.ResponseWriter, r *http.Request, p *auth.P
 }
 
 func (h *handlers) termsChange(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	street := queryInt(r.PostForm, "street")
+	street := web.QueryID(r.PostForm, "street")
 	_, err := h.s.ChangeTerm(r.Context(), p, TermChange{Street: street, Kind: r.PostFormValue("kind"), Op: r.PostFormValue("op"),
 		Code: r.PostFormValue("code"), Label: r.PostFormValue("label")})
 	var verrs *i18n.Errors

@@ -210,13 +210,8 @@ func (s *Service) streetOf(ctx context.Context, orgID int64) int64 {
 	if !ok {
 		return 0
 	}
-	if u.Level == org.Street {
-		return u.ID
-	}
-	for _, a := range s.Org.Ancestors(ctx, u) {
-		if a.Level == org.Street {
-			return a.ID
-		}
+	if st := s.Org.StreetOf(ctx, u); st != nil {
+		return st.ID
 	}
 	return 0
 }

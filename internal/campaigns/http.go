@@ -53,14 +53,6 @@ type handlers struct {
 	srv *web.Server
 }
 
-func refused(err error) (*i18n.Errors, bool) {
-	var verrs *i18n.Errors
-	if errors.As(err, &verrs) {
-		return verrs, true
-	}
-	return nil, false
-}
-
 func formInt(r *http.Request, k string) int64 {
 	v, _ := strconv.ParseInt(strings.TrimSpace(r.FormValue(k)), 10, 64)
 	return v
@@ -125,7 +117,7 @@ func (h *handlers) renderNew(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return err
 	}
 	for _, c := range d.Communities {
-		if st := h.s.streetOf(ctx, c); st != nil {
+		if st := h.s.Org.StreetOf(ctx, c); st != nil {
 			if d.Templates[c.ID], err = h.s.Templates(ctx, st.ID); err != nil {
 				return err
 			}
@@ -143,7 +135,7 @@ func (h *handlers) start(w http.ResponseWriter, r *http.Request, p *auth.Princip
 		tmpl, _ = strconv.ParseInt(b, 10, 64)
 	}
 	id, err := h.s.Start(r.Context(), p, StartInput{CommunityID: comm, TemplateID: tmpl, Year: year})
-	if errs, ok := refused(err); ok {
+	if errs, ok := i18n.Refused(err); ok {
 		return h.renderNew(w, r, p, errs)
 	}
 	if err != nil {
@@ -187,7 +179,7 @@ func templateInput(r *http.Request) TemplateInput {
 
 func (h *handlers) addTemplate(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	_, err := h.s.SaveTemplate(r.Context(), p, 0, templateInput(r))
-	if errs, ok := refused(err); ok {
+	if errs, ok := i18n.Refused(err); ok {
 		return h.renderTemplates(w, r, p, errs)
 	}
 	if err != nil {
@@ -223,7 +215,7 @@ func (h *handlers) editTemplate(w http.ResponseWriter, r *http.Request, p *auth.
 		return err
 	}
 	_, err = h.s.SaveTemplate(r.Context(), p, id, templateInput(r))
-	if errs, ok := refused(err); ok {
+	if errs, ok := i18n.Refused(err); ok {
 		return h.renderTemplate(w, r, p, errs)
 	}
 	if err != nil {
@@ -313,7 +305,7 @@ func (h *handlers) setGroup(w http.ResponseWriter, r *http.Request, p *auth.Prin
 		return err
 	}
 	err = h.s.SetGroup(r.Context(), p, id, r.PostFormValue("group"))
-	if errs, ok := refused(err); ok {
+	if errs, ok := i18n.Refused(err); ok {
 		return h.renderStep(w, r, p, "group.html", "campaigns.group_title", canRun, errs)
 	}
 	if err != nil {
@@ -333,7 +325,7 @@ func (h *handlers) addTask(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	}
 	_, err = h.s.AddTask(r.Context(), p, id, TaskInput{Title: r.PostFormValue("title"), Department: r.PostFormValue("department"), Owner: r.PostFormValue("owner"),
 		Deadline: r.PostFormValue("deadline"), Criterion: r.PostFormValue("criterion")})
-	if errs, ok := refused(err); ok {
+	if errs, ok := i18n.Refused(err); ok {
 		return h.renderStep(w, r, p, "tasks.html", "campaigns.tasks_title", canRun, errs)
 	}
 	if err != nil {
@@ -364,7 +356,7 @@ func (h *handlers) addEvidence(w http.ResponseWriter, r *http.Request, p *auth.P
 		return err
 	}
 	up, err := h.readFile(r)
-	if errs, ok := refused(err); ok {
+	if errs, ok := i18n.Refused(err); ok {
 		return h.renderStep(w, r, p, "evidence.html", "campaigns.evidence_title", canRun, errs)
 	}
 	if err != nil {
@@ -375,7 +367,7 @@ func (h *handlers) addEvidence(w http.ResponseWriter, r *http.Request, p *auth.P
 		in.LinkKind, in.LinkID = r.FormValue("link_kind"), formInt(r, "link_id")
 	}
 	_, err = h.s.AddEvidence(r.Context(), p, id, in)
-	if errs, ok := refused(err); ok {
+	if errs, ok := i18n.Refused(err); ok {
 		return h.renderStep(w, r, p, "evidence.html", "campaigns.evidence_title", canRun, errs)
 	}
 	if err != nil {
@@ -444,7 +436,7 @@ func (h *handlers) selfCheck(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return err
 	}
 	err = h.s.SelfCheck(r.Context(), p, id, scores(r))
-	if errs, ok := refused(err); ok {
+	if errs, ok := i18n.Refused(err); ok {
 		return h.renderStep(w, r, p, "self.html", "campaigns.self_title", canSelfCheck, errs)
 	}
 	if err != nil {
@@ -463,7 +455,7 @@ func (h *handlers) check(w http.ResponseWriter, r *http.Request, p *auth.Princip
 		return err
 	}
 	err = h.s.Check(r.Context(), p, id, CheckInput{Scores: scores(r), Findings: r.PostFormValue("findings")})
-	if errs, ok := refused(err); ok {
+	if errs, ok := i18n.Refused(err); ok {
 		return h.renderStep(w, r, p, "check.html", "campaigns.check_title", canCheck, errs)
 	}
 	if err != nil {
@@ -482,7 +474,7 @@ func (h *handlers) accept(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return err
 	}
 	passed, err := h.s.Accept(r.Context(), p, id, AcceptInput{Title: r.PostFormValue("title"), ValidUntil: r.PostFormValue("valid_until"), ReexamOn: r.PostFormValue("reexam_on")})
-	if errs, ok := refused(err); ok {
+	if errs, ok := i18n.Refused(err); ok {
 		return h.renderStep(w, r, p, "accept.html", "campaigns.accept_title", canAccept, errs)
 	}
 	if err != nil {

@@ -83,19 +83,6 @@ func total(cs []Criterion) int {
 	return n
 }
 
-// streetOf is the street community or street u lies in (u itself for a street).
-func (s *Service) streetOf(ctx context.Context, u *org.Unit) *org.Unit {
-	if u.Level == org.Street {
-		return u
-	}
-	for _, a := range s.Org.Ancestors(ctx, u) {
-		if a.Level == org.Street {
-			return a
-		}
-	}
-	return nil
-}
-
 const templateCols = `id, community_id, name, kind, title, phases, criteria, pass_score`
 
 func scanTemplate(sc interface{ Scan(...any) error }) (*Template, error) {
@@ -419,7 +406,7 @@ func (s *Service) access(ctx context.Context, p *auth.Principal, c *Campaign) Ac
 	holds := s.Org.HoldsPartition(ctx, p, c.CommunityID)
 	street := false
 	if u, ok := s.Org.Lookup(ctx, c.CommunityID); ok && p.Can(PermCheck) {
-		if st := s.streetOf(ctx, u); st != nil {
+		if st := s.Org.StreetOf(ctx, u); st != nil {
 			street = p.Scope.AllowsOrgPath(st.Path)
 		}
 	}
@@ -712,7 +699,7 @@ func (s *Service) Start(ctx context.Context, p *auth.Principal, in StartInput) (
 	if in.Year < 2000 || in.Year > 2100 {
 		errs.Add("year", "campaigns.err_year")
 	}
-	st := s.streetOf(ctx, u)
+	st := s.Org.StreetOf(ctx, u)
 	var t *Template
 	if st != nil {
 		var err error

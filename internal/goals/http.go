@@ -43,19 +43,6 @@ type handlers struct {
 	srv *web.Server
 }
 
-func queryInt(v url.Values, k string) int64 {
-	n, _ := strconv.ParseInt(strings.TrimSpace(v.Get(k)), 10, 64)
-	return n
-}
-
-func refused(err error) (*i18n.Errors, bool) {
-	var verrs *i18n.Errors
-	if errors.As(err, &verrs) {
-		return verrs, true
-	}
-	return nil, false
-}
-
 // ---- the board ----
 
 type boardData struct {
@@ -69,7 +56,7 @@ type boardData struct {
 func (h *handlers) board(r *http.Request, p *auth.Principal) (*boardData, error) {
 	ctx := r.Context()
 	year := web.QueryInt(r, "year", h.s.ThisYear(), 2000, 2100)
-	b, err := h.s.Board(ctx, p, queryInt(r.URL.Query(), "org"), year)
+	b, err := h.s.Board(ctx, p, web.QueryID(r.URL.Query(), "org"), year)
 	if err != nil {
 		return nil, err
 	}
@@ -147,11 +134,11 @@ type rankData struct {
 
 func (h *handlers) rankPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	year := web.QueryInt(r, "year", h.s.ThisYear(), 2000, 2100)
-	b, def, rows, err := h.s.Rank(r.Context(), p, queryInt(r.URL.Query(), "org"), year, r.URL.Query().Get("code"))
+	b, def, rows, err := h.s.Rank(r.Context(), p, web.QueryID(r.URL.Query(), "org"), year, r.URL.Query().Get("code"))
 	if errors.Is(err, auth.ErrNotFound) && r.URL.Query().Get("code") == "" {
 		// No indicator chosen: the first of the board.
 		var bd *Board
-		if bd, err = h.s.Board(r.Context(), p, queryInt(r.URL.Query(), "org"), year); err == nil && len(bd.Rows) > 0 {
+		if bd, err = h.s.Board(r.Context(), p, web.QueryID(r.URL.Query(), "org"), year); err == nil && len(bd.Rows) > 0 {
 			b, def, rows, err = h.s.Rank(r.Context(), p, bd.Unit.ID, year, bd.Rows[0].Code)
 		}
 	}
@@ -203,7 +190,7 @@ func (h *handlers) targetsPage(w http.ResponseWriter, r *http.Request, p *auth.P
 func (h *handlers) renderTargets(w http.ResponseWriter, r *http.Request, p *auth.Principal, errs *i18n.Errors) error {
 	ctx := r.Context()
 	year := web.QueryInt(r, "year", h.s.ThisYear(), 2000, 2100)
-	u, err := h.s.Unit(ctx, p, queryInt(r.URL.Query(), "org"))
+	u, err := h.s.Unit(ctx, p, web.QueryID(r.URL.Query(), "org"))
 	if err != nil {
 		return err
 	}
@@ -243,7 +230,7 @@ func (h *handlers) setTarget(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	orgID, _ := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("org")), 10, 64)
 	_, err := h.s.SetTarget(r.Context(), p, TargetInput{OrgID: orgID, Year: year, Code: r.PostFormValue("code"), Value: r.PostFormValue("value"),
 		Milestones: r.PostFormValue("milestones")})
-	if errs, ok := refused(err); ok {
+	if errs, ok := i18n.Refused(err); ok {
 		return h.renderTargets(w, r, p, errs)
 	}
 	if err != nil {
@@ -292,12 +279,12 @@ func (h *handlers) entriesPage(w http.ResponseWriter, r *http.Request, p *auth.P
 func (h *handlers) renderEntries(w http.ResponseWriter, r *http.Request, p *auth.Principal, errs *i18n.Errors) error {
 	ctx := r.Context()
 	year := web.QueryInt(r, "year", h.s.ThisYear(), 2000, 2100)
-	u, err := h.s.Unit(ctx, p, queryInt(r.URL.Query(), "org"))
+	u, err := h.s.Unit(ctx, p, web.QueryID(r.URL.Query(), "org"))
 	if err != nil {
 		return err
 	}
 	d := entriesData{Unit: u, Year: year, Communities: h.s.enterable(ctx, p, u), Names: map[string]string{}, Entries: map[int64][]Entry{}}
-	if st := h.s.streetOf(ctx, u); st != nil {
+	if st := h.s.Org.StreetOf(ctx, u); st != nil {
 		if d.Defs, err = h.s.EnteredDefs(ctx, st.ID); err != nil {
 			return err
 		}
@@ -321,7 +308,7 @@ func (h *handlers) enter(w http.ResponseWriter, r *http.Request, p *auth.Princip
 	orgID, _ := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("org")), 10, 64)
 	_, err := h.s.Enter(r.Context(), p, EntryInput{OrgID: orgID, Code: r.PostFormValue("code"), Month: r.PostFormValue("month"),
 		Numerator: r.PostFormValue("numerator"), Denominator: r.PostFormValue("denominator"), Value: r.PostFormValue("value"), Evidence: r.PostFormValue("evidence")})
-	if errs, ok := refused(err); ok {
+	if errs, ok := i18n.Refused(err); ok {
 		return h.renderEntries(w, r, p, errs)
 	}
 	if err != nil {
@@ -366,7 +353,7 @@ func (h *handlers) define(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	street, _ := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("street_id")), 10, 64)
 	_, err := h.s.Define(r.Context(), p, IndicatorInput{StreetID: street, Name: r.PostFormValue("name"), Definition: r.PostFormValue("definition"),
 		Kind: r.PostFormValue("kind"), Direction: r.PostFormValue("direction"), Unit: r.PostFormValue("unit")})
-	if errs, ok := refused(err); ok {
+	if errs, ok := i18n.Refused(err); ok {
 		return h.renderIndicators(w, r, p, errs)
 	}
 	if err != nil {

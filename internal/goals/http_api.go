@@ -29,7 +29,7 @@ type IndicatorJSON struct {
 
 func (s *Service) apiIndicators(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	year := web.QueryInt(r, "year", s.ThisYear(), 2000, 2100)
-	b, err := s.Board(r.Context(), p, queryInt(r.URL.Query(), "org"), year)
+	b, err := s.Board(r.Context(), p, web.QueryID(r.URL.Query(), "org"), year)
 	if err != nil {
 		return err
 	}

@@ -80,19 +80,6 @@ func (s *Service) Unit(ctx context.Context, p *auth.Principal, id int64) (*org.U
 	return u, nil
 }
 
-// streetOf is the street u lies in (u itself for a street), nil above.
-func (s *Service) streetOf(ctx context.Context, u *org.Unit) *org.Unit {
-	if u.Level == org.Street {
-		return u
-	}
-	for _, a := range s.Org.Ancestors(ctx, u) {
-		if a.Level == org.Street {
-			return a
-		}
-	}
-	return nil
-}
-
 // partition is the partition key of u's rows: its community (a grid's is
 // its community's), or the unit itself above the communities.
 func partition(u *org.Unit) int64 {
@@ -159,7 +146,7 @@ func (s *Service) Defs(ctx context.Context, u *org.Unit) ([]Def, error) {
 			out = append(out, d)
 		}
 	}
-	st := s.streetOf(ctx, u)
+	st := s.Org.StreetOf(ctx, u)
 	if st == nil || u.Level == org.Grid {
 		return out, nil
 	}

@@ -1,6 +1,9 @@
 package i18n
 
-import "strings"
+import (
+	"errors"
+	"strings"
+)
 
 // FieldError is one problem with one field of a form, row or request.
 type FieldError struct {
@@ -87,4 +90,14 @@ func (e *Errors) Limit(field string) int {
 		}
 	}
 	return 0
+}
+
+// Refused is err's field problems when err is (or wraps) an *Errors: a
+// handler shows them on the form again instead of failing.
+func Refused(err error) (*Errors, bool) {
+	var verrs *Errors
+	if errors.As(err, &verrs) {
+		return verrs, true
+	}
+	return nil, false
 }

@@ -60,11 +60,6 @@ type handlers struct {
 	srv *web.Server
 }
 
-func queryInt(v url.Values, k string) int64 {
-	n, _ := strconv.ParseInt(strings.TrimSpace(v.Get(k)), 10, 64)
-	return n
-}
-
 // placeOption is a community (whole) or a grid a new opinion or meeting may be in.
 type placeOption struct {
 	Value string // "c<id>" or "g<id>"
@@ -133,7 +128,7 @@ func (h *handlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	ctx := r.Context()
 	q := r.URL.Query()
 	f := Filter{Month: strings.TrimSpace(q.Get("month")), Category: q.Get("category"), Source: q.Get("source"), Status: q.Get("status"),
-		GridID: queryInt(q, "grid"), Q: q.Get("q"), Late: q.Get("late") == "1"}
+		GridID: web.QueryID(q, "grid"), Q: q.Get("q"), Late: q.Get("late") == "1"}
 	pg := web.NewPager(r, 50)
 	f.Offset, f.Limit = pg.Offset(), pg.PerPage
 	list, total, err := h.s.List(ctx, p, f)
@@ -184,14 +179,14 @@ func (h *handlers) renderNew(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	if d.Places, err = h.places(ctx, p); err != nil {
 		return err
 	}
-	if id := queryInt(form, "meeting_id"); id != 0 {
+	if id := web.QueryID(form, "meeting_id"); id != 0 {
 		m, err := h.s.GetMeeting(ctx, p, id)
 		if err != nil {
 			return err
 		}
 		d.Meeting = m
 	}
-	if id := queryInt(form, "record_id"); id != 0 && h.s.Visits != nil {
+	if id := web.QueryID(form, "record_id"); id != 0 && h.s.Visits != nil {
 		v, err := h.s.Visits.Record(ctx, p, id)
 		if err != nil {
 			return err
@@ -204,8 +199,8 @@ func (h *handlers) renderNew(w http.ResponseWriter, r *http.Request, p *auth.Pri
 func (h *handlers) create(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	comm, grid := parsePlace(r.PostFormValue("place"))
 	in := OpinionInput{CommunityID: comm, GridID: grid, Category: r.PostFormValue("category"), Source: r.PostFormValue("source"),
-		MeetingID: queryInt(r.PostForm, "meeting_id"), RecordID: queryInt(r.PostForm, "record_id"), Content: r.PostFormValue("content"),
-		PersonID: queryInt(r.PostForm, "person_id"), RaiserName: r.PostFormValue("raiser_name"), RaiserPhone: r.PostFormValue("raiser_phone"),
+		MeetingID: web.QueryID(r.PostForm, "meeting_id"), RecordID: web.QueryID(r.PostForm, "record_id"), Content: r.PostFormValue("content"),
+		PersonID: web.QueryID(r.PostForm, "person_id"), RaiserName: r.PostFormValue("raiser_name"), RaiserPhone: r.PostFormValue("raiser_phone"),
 		RaisedOn: r.PostFormValue("raised_on")}
 	if in.Source == SourceMeeting || in.Source == SourceVisit {
 		// The meeting or the visit says where.

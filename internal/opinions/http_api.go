@@ -49,7 +49,7 @@ func toJSON(o *Opinion) OpinionJSON {
 func (s *Service) apiList(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	q := r.URL.Query()
 	f := Filter{Month: q.Get("month"), Category: q.Get("category"), Source: q.Get("source"), Status: q.Get("status"),
-		CommunityID: queryInt(q, "community_id"), GridID: queryInt(q, "grid_id"), MeetingID: queryInt(q, "meeting_id"), Q: q.Get("q"),
+		CommunityID: web.QueryID(q, "community_id"), GridID: web.QueryID(q, "grid_id"), MeetingID: web.QueryID(q, "meeting_id"), Q: q.Get("q"),
 		Limit: web.QueryInt(r, "limit", 50, 1, 500), Offset: web.QueryInt(r, "offset", 0, 0, 1<<30)}
 	list, total, err := s.List(r.Context(), p, f)
 	if err != nil {

@@ -28,7 +28,7 @@ type digestData struct {
 // malformed month is the request's fault (400, naming the field).
 func (h *handlers) digest(r *http.Request, p *auth.Principal) (*Digest, error) {
 	q := r.URL.Query()
-	d, err := h.s.Digest(r.Context(), p, q.Get("month"), queryInt(q, "community"))
+	d, err := h.s.Digest(r.Context(), p, q.Get("month"), web.QueryID(q, "community"))
 	var verrs *i18n.Errors
 	if errors.As(err, &verrs) {
 		return nil, i18n.NewError("bad_request", verrs.Fields[0].Msg.Key, verrs.Fields[0].Msg.Args...)

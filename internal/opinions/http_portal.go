@@ -71,7 +71,7 @@ func (h *handlers) portalNew(w http.ResponseWriter, r *http.Request, p *auth.Pri
 }
 
 func portalInput(r *http.Request) PortalInput {
-	return PortalInput{CommunityID: queryInt(r.PostForm, "community_id"), Category: r.PostFormValue("category"), Content: r.PostFormValue("content"),
+	return PortalInput{CommunityID: web.QueryID(r.PostForm, "community_id"), Category: r.PostFormValue("category"), Content: r.PostFormValue("content"),
 		Name: r.PostFormValue("name"), Anonymous: r.PostFormValue("anonymous") == "1", Phone: r.PostFormValue("phone")}
 }
 

@@ -409,6 +409,21 @@ func (s *Service) Ancestors(ctx context.Context, u *Unit) []*Unit {
 	return out
 }
 
+// StreetOf is the street u lies in (u itself for a street), nil for a unit
+// above the streets: the unit whose rows (a street's forms, lists and
+// templates) its communities share.
+func (s *Service) StreetOf(ctx context.Context, u *Unit) *Unit {
+	if u.Level == Street {
+		return u
+	}
+	for _, a := range s.Ancestors(ctx, u) {
+		if a.Level == Street {
+			return a
+		}
+	}
+	return nil
+}
+
 // FullName is the unit's name with its ancestors below the street level's parent,
 // e.g. "翠苑街道 / 翠苑一区社区 / 第3网格".
 func (s *Service) FullName(ctx context.Context, id int64) string {

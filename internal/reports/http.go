@@ -3,7 +3,6 @@ package reports
 import (
 	"context"
 	"embed"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -72,14 +71,6 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-func refused(err error) (*i18n.Errors, bool) {
-	var verrs *i18n.Errors
-	if errors.As(err, &verrs) {
-		return verrs, true
-	}
-	return nil, false
-}
-
 // ---- the list ----
 
 // Startable is a period's report not yet opened that p may open.
@@ -115,7 +106,7 @@ func (s *Service) startable(ctx context.Context, p *auth.Principal, forms []Form
 	for _, f := range forms {
 		cur := CurrentPeriod(f.Period, now)
 		for _, c := range comms {
-			if st := s.streetOf(ctx, c); st == nil || st.ID != f.StreetID {
+			if st := s.Org.StreetOf(ctx, c); st == nil || st.ID != f.StreetID {
 				continue
 			}
 			have, err := s.List(ctx, p, Filter{FormID: f.ID, CommunityID: c.ID})
@@ -161,7 +152,7 @@ func (h *handlers) open(w http.ResponseWriter, r *http.Request, p *auth.Principa
 	form, _ := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("form_id")), 10, 64)
 	comm, _ := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("org")), 10, 64)
 	id, err := h.s.Open(r.Context(), p, form, comm, r.PostFormValue("period"))
-	if errs, ok := refused(err); ok {
+	if errs, ok := i18n.Refused(err); ok {
 		return h.srv.RedirectRefused(w, r, "/reports", r.PostForm, errs, "")
 	}
 	if err != nil {
@@ -249,7 +240,7 @@ func (h *handlers) save(w http.ResponseWriter, r *http.Request, p *auth.Principa
 		}
 	}
 	err = h.s.Save(r.Context(), p, id, SaveInput{Values: vals, Remarks: r.PostFormValue("remarks")})
-	if errs, ok := refused(err); ok {
+	if errs, ok := i18n.Refused(err); ok {
 		return h.renderEdit(w, r, p, errs)
 	}
 	if err != nil {
@@ -304,7 +295,7 @@ func (h *handlers) doOp(op string) web.HandlerFunc {
 		case "approve":
 			err = h.s.Approve(ctx, p, id, comment)
 		}
-		if errs, ok := refused(err); ok {
+		if errs, ok := i18n.Refused(err); ok {
 			return h.renderOp(w, r, p, op, errs)
 		}
 		if err != nil {
@@ -487,7 +478,7 @@ func (h *handlers) saveForm(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	street, _ := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("street_id")), 10, 64)
 	_, err := h.s.SaveForm(r.Context(), p, id, FormInput{StreetID: street, Name: r.PostFormValue("name"), Period: r.PostFormValue("period"),
 		DueDay: r.PostFormValue("due_day"), Indicators: r.PostForm["indicators"], Fields: r.PostFormValue("fields"), Active: r.PostFormValue("active") != ""})
-	if errs, ok := refused(err); ok {
+	if errs, ok := i18n.Refused(err); ok {
 		return h.renderForm(w, r, p, errs)
 	}
 	if err != nil {

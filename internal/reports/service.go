@@ -38,19 +38,6 @@ func (s *Service) now() time.Time {
 // today is the date in the users' zone ("2026-12-08").
 func (s *Service) today() string { return s.now().In(locale.Zone).Format(time.DateOnly) }
 
-// streetOf is the street u lies in (u itself for a street), nil above.
-func (s *Service) streetOf(ctx context.Context, u *org.Unit) *org.Unit {
-	if u.Level == org.Street {
-		return u
-	}
-	for _, a := range s.Org.Ancestors(ctx, u) {
-		if a.Level == org.Street {
-			return a
-		}
-	}
-	return nil
-}
-
 // Streets are the streets whose forms p reads: those p's units lie in or
 // under. (A street's forms hold words, no community's data.)
 func (s *Service) Streets(ctx context.Context, p *auth.Principal) []*org.Unit {
@@ -79,7 +66,7 @@ func (s *Service) Streets(ctx context.Context, p *auth.Principal) []*org.Unit {
 			}
 			continue
 		}
-		add(s.streetOf(ctx, u))
+		add(s.Org.StreetOf(ctx, u))
 	}
 	return out
 }
@@ -482,7 +469,7 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (*Report
 	r.CanEdit = fill && (r.State == Draft || r.State == Returned)
 	r.CanSubmit = r.CanEdit
 	if u, ok := s.Org.Lookup(ctx, r.CommunityID); ok {
-		r.CanReview = r.State == Submitted && reviews(p, s.streetOf(ctx, u))
+		r.CanReview = r.State == Submitted && reviews(p, s.Org.StreetOf(ctx, u))
 	}
 	return r, rows.Err()
 }
@@ -507,7 +494,7 @@ func (s *Service) Open(ctx context.Context, p *auth.Principal, formID, community
 	if err != nil {
 		return 0, err
 	}
-	if st := s.streetOf(ctx, u); st == nil || st.ID != f.StreetID || !f.Active {
+	if st := s.Org.StreetOf(ctx, u); st == nil || st.ID != f.StreetID || !f.Active {
 		return 0, auth.ErrNotFound
 	}
 	period = strings.TrimSpace(period)
@@ -825,7 +812,7 @@ func (s *Service) Due(ctx context.Context, p *auth.Principal) (fill, review []*R
 		}
 		// The street reviews; its communities fill (a street leader, who
 		// may fill too, is not handed every community's drafts).
-		reviewer := reviews(p, s.streetOf(ctx, u))
+		reviewer := reviews(p, s.Org.StreetOf(ctx, u))
 		switch r.State {
 		case Draft, Returned:
 			if p.Can(PermFill) && p.Scope.AllowsCommunity(r.CommunityID) && !reviewer {

@@ -76,11 +76,6 @@ type handlers struct {
 	srv *web.Server
 }
 
-func queryInt(v url.Values, k string) int64 {
-	n, _ := strconv.ParseInt(strings.TrimSpace(v.Get(k)), 10, 64)
-	return n
-}
-
 func formInt(r *http.Request, k string) int {
 	n, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue(k)))
 	return n
@@ -104,7 +99,7 @@ type listData struct {
 
 func venueFilter(r *http.Request) VenueFilter {
 	q := r.URL.Query()
-	return VenueFilter{CommunityID: queryInt(q, "community"), Kind: q.Get("kind"), Q: q.Get("q")}
+	return VenueFilter{CommunityID: web.QueryID(q, "community"), Kind: q.Get("kind"), Q: q.Get("q")}
 }
 
 func (h *handlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -159,7 +154,7 @@ func (h *handlers) renderVenueForm(w http.ResponseWriter, r *http.Request, p *au
 }
 
 func venueInput(r *http.Request) VenueInput {
-	in := VenueInput{OrgID: queryInt(r.PostForm, "org_id"), Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"), Capacity: formInt(r, "capacity"),
+	in := VenueInput{OrgID: web.QueryID(r.PostForm, "org_id"), Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"), Capacity: formInt(r, "capacity"),
 		Equipment: r.PostFormValue("equipment"), Note: r.PostFormValue("note"), BookStaff: r.PostFormValue("book_staff") == "1",
 		BookTeams: r.PostFormValue("book_teams") == "1", BookResidents: r.PostFormValue("book_residents") == "1",
 		NeedsApproval: r.PostFormValue("needs_approval") == "1", Active: r.PostFormValue("active") != "0"}
@@ -368,9 +363,9 @@ func (h *handlers) renderWeek(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		}
 		// The person picked (a refused form, a link from their file) stays
 		// a choice.
-		if pid := queryInt(r.PostForm, "person_id"); pid != 0 || queryInt(q, "person") != 0 {
+		if pid := web.QueryID(r.PostForm, "person_id"); pid != 0 || web.QueryID(q, "person") != 0 {
 			if pid == 0 {
-				pid = queryInt(q, "person")
+				pid = web.QueryID(q, "person")
 			}
 			if per, err := h.s.People.Person(ctx, p, pid); err == nil && !slices.ContainsFunc(d.Found, func(f Person) bool { return f.ID == pid }) {
 				d.Found = append([]Person{per}, d.Found...)
@@ -425,7 +420,7 @@ func (h *handlers) book(w http.ResponseWriter, r *http.Request, p *auth.Principa
 	}
 	bid, err := h.s.Book(r.Context(), p, BookInput{VenueID: id, Title: r.PostFormValue("title"), Purpose: r.PostFormValue("purpose"),
 		BookerKind: r.PostFormValue("booker_kind"), Team: r.PostFormValue("team"), Contact: r.PostFormValue("contact"), Attendees: formInt(r, "attendees"),
-		StartsAt: from, EndsAt: to, PersonID: queryInt(r.PostForm, "person_id")})
+		StartsAt: from, EndsAt: to, PersonID: web.QueryID(r.PostForm, "person_id")})
 	if errs, status, ok := refusal(err); ok {
 		return h.renderWeek(w, r, p, status, errs)
 	}
@@ -531,7 +526,7 @@ func (h *handlers) dayPage(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		t = time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, locale.Zone)
 	}
 	day := t.Format(dayLayout)
-	community := queryInt(q, "community")
+	community := web.QueryID(q, "community")
 	d := dayData{Day: day, Prev: t.AddDate(0, 0, -1).Format(dayLayout), Next: t.AddDate(0, 0, 1).Format(dayLayout), Community: community,
 		Weekday: i18n.T("venues.weekday." + itoa(int64(t.Weekday())))}
 	if d.Communities, err = h.communities(ctx, p); err != nil {
@@ -568,7 +563,7 @@ type bookingsData struct {
 
 func bookingFilter(r *http.Request) Filter {
 	q := r.URL.Query()
-	f := Filter{VenueID: queryInt(q, "venue"), Status: q.Get("status"), BookerKind: q.Get("kind"), From: q.Get("from"), To: q.Get("to"), Q: q.Get("q")}
+	f := Filter{VenueID: web.QueryID(q, "venue"), Status: q.Get("status"), BookerKind: q.Get("kind"), From: q.Get("from"), To: q.Get("to"), Q: q.Get("q")}
 	if !validDay(f.From) {
 		f.From = ""
 	}

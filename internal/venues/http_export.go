@@ -88,7 +88,7 @@ type usageData struct {
 }
 
 func (h *handlers) usage(r *http.Request, p *auth.Principal) (*Usage, int64, error) {
-	community := queryInt(r.URL.Query(), "community")
+	community := web.QueryID(r.URL.Query(), "community")
 	u, err := h.s.Usage(r.Context(), p, r.URL.Query().Get("month"), community)
 	return u, community, err
 }

@@ -100,11 +100,6 @@ type handlers struct {
 	srv *web.Server
 }
 
-func queryInt(v url.Values, k string) int64 {
-	n, _ := strconv.ParseInt(strings.TrimSpace(v.Get(k)), 10, 64)
-	return n
-}
-
 func formInt(r *http.Request, k string) int {
 	n, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue(k)))
 	return n
@@ -125,7 +120,7 @@ type listData struct {
 
 func volunteerFilter(r *http.Request) Filter {
 	q := r.URL.Query()
-	return Filter{CommunityID: queryInt(q, "community"), Status: q.Get("status"), TeamID: queryInt(q, "team"), Q: q.Get("q")}
+	return Filter{CommunityID: web.QueryID(q, "community"), Status: q.Get("status"), TeamID: web.QueryID(q, "team"), Q: q.Get("q")}
 }
 
 func (h *handlers) listPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -181,7 +176,7 @@ func (h *handlers) renderNew(w http.ResponseWriter, r *http.Request, p *auth.Pri
 }
 
 func volunteerInput(r *http.Request) VolunteerInput {
-	return VolunteerInput{CommunityID: queryInt(r.PostForm, "community_id"), PersonID: queryInt(r.PostForm, "person_id"), Name: r.PostFormValue("name"),
+	return VolunteerInput{CommunityID: web.QueryID(r.PostForm, "community_id"), PersonID: web.QueryID(r.PostForm, "person_id"), Name: r.PostFormValue("name"),
 		Phone: r.PostFormValue("phone"), Skills: r.PostFormValue("skills"), Availability: r.PostFormValue("availability"),
 		Training: r.PostFormValue("training"), Note: r.PostFormValue("note")}
 }
@@ -342,11 +337,11 @@ func (h *handlers) op(op volunteerOp) web.HandlerFunc {
 			in := volunteerInput(r)
 			err = h.s.UpdateVolunteer(ctx, p, id, in)
 		case "hours":
-			_, err = h.s.AddRecord(ctx, p, RecordInput{VolunteerID: id, TeamID: queryInt(r.PostForm, "team_id"), ServedOn: r.PostFormValue("served_on"),
+			_, err = h.s.AddRecord(ctx, p, RecordInput{VolunteerID: id, TeamID: web.QueryID(r.PostForm, "team_id"), ServedOn: r.PostFormValue("served_on"),
 				Hours: r.PostFormValue("hours"), What: r.PostFormValue("what"), Place: r.PostFormValue("place"), Beneficiary: r.PostFormValue("beneficiary"),
 				Source: r.PostFormValue("source")})
 		case "join":
-			team := queryInt(r.PostForm, "team_id")
+			team := web.QueryID(r.PostForm, "team_id")
 			if team == 0 {
 				errs := &i18n.Errors{}
 				errs.Add("team_id", "err.choice", "field", i18n.T("volunteers.team"))
@@ -467,9 +462,9 @@ func (h *handlers) renderBands(w http.ResponseWriter, r *http.Request, p *auth.P
 		return err
 	}
 	d := bandsData{}
-	want := queryInt(r.URL.Query(), "street")
+	want := web.QueryID(r.URL.Query(), "street")
 	if r.Method == http.MethodPost {
-		want = queryInt(r.PostForm, "street")
+		want = web.QueryID(r.PostForm, "street")
 	}
 	for _, id := range ids {
 		if u, ok := h.s.Org.Lookup(ctx, id); ok {
@@ -504,7 +499,7 @@ func (h *handlers) bandsSave(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	for i := 1; i <= len(DefaultBands); i++ {
 		hours = append(hours, r.PostFormValue("band_"+strconv.Itoa(i)))
 	}
-	street := queryInt(r.PostForm, "street")
+	street := web.QueryID(r.PostForm, "street")
 	err := h.s.SetBands(r.Context(), p, street, hours)
 	if errs, ok := refused(err); ok {
 		return h.renderBands(w, r, p, errs)

@@ -32,7 +32,7 @@ type teamsData struct {
 
 func (h *handlers) teamsPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	q := r.URL.Query()
-	list, err := h.s.ListTeams(r.Context(), p, queryInt(q, "community"), q.Get("kind"))
+	list, err := h.s.ListTeams(r.Context(), p, web.QueryID(q, "community"), q.Get("kind"))
 	if err != nil {
 		return err
 	}
@@ -70,8 +70,8 @@ func (h *handlers) teamPage(w http.ResponseWriter, r *http.Request, p *auth.Prin
 }
 
 func teamInput(r *http.Request) TeamInput {
-	return TeamInput{CommunityID: queryInt(r.PostForm, "community_id"), Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"),
-		LeaderID: queryInt(r.PostForm, "leader_id"), TargetSize: formInt(r, "target_size"), Schedule: r.PostFormValue("schedule"), Note: r.PostFormValue("note")}
+	return TeamInput{CommunityID: web.QueryID(r.PostForm, "community_id"), Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"),
+		LeaderID: web.QueryID(r.PostForm, "leader_id"), TargetSize: formInt(r, "target_size"), Schedule: r.PostFormValue("schedule"), Note: r.PostFormValue("note")}
 }
 
 func (h *handlers) renderTeamForm(w http.ResponseWriter, r *http.Request, p *auth.Principal, d *teamsData, errs *i18n.Errors) error {
@@ -174,7 +174,7 @@ func (h *handlers) teamAdd(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	if err != nil {
 		return err
 	}
-	err = h.s.AddMember(r.Context(), p, id, queryInt(r.PostForm, "volunteer_id"), r.PostFormValue("joined_on"))
+	err = h.s.AddMember(r.Context(), p, id, web.QueryID(r.PostForm, "volunteer_id"), r.PostFormValue("joined_on"))
 	if errs, ok := refused(err); ok {
 		return h.renderTeamMember(w, r, p, "add", errs)
 	}
@@ -189,7 +189,7 @@ func (h *handlers) teamRemove(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if err != nil {
 		return err
 	}
-	err = h.s.EndMember(r.Context(), p, id, queryInt(r.PostForm, "member_id"), r.PostFormValue("left_on"))
+	err = h.s.EndMember(r.Context(), p, id, web.QueryID(r.PostForm, "member_id"), r.PostFormValue("left_on"))
 	if errs, ok := refused(err); ok {
 		return h.renderTeamMember(w, r, p, "remove", errs)
 	}
@@ -217,7 +217,7 @@ type expertsData struct {
 
 func expertQuery(r *http.Request) ExpertQuery {
 	q := r.URL.Query()
-	return ExpertQuery{CommunityID: queryInt(q, "community"), Field: q.Get("field"), Q: q.Get("q")}
+	return ExpertQuery{CommunityID: web.QueryID(q, "community"), Field: q.Get("field"), Q: q.Get("q")}
 }
 
 func (h *handlers) expertsPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -246,7 +246,7 @@ func (h *handlers) expertNewPage(w http.ResponseWriter, r *http.Request, p *auth
 }
 
 func (h *handlers) expertCreate(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	_, err := h.s.CreateExpert(r.Context(), p, ExpertInput{CommunityID: queryInt(r.PostForm, "community_id"), Name: r.PostFormValue("name"),
+	_, err := h.s.CreateExpert(r.Context(), p, ExpertInput{CommunityID: web.QueryID(r.PostForm, "community_id"), Name: r.PostFormValue("name"),
 		Phone: r.PostFormValue("phone"), Field: r.PostFormValue("field"), Organisation: r.PostFormValue("organisation"), Topics: r.PostFormValue("topics"),
 		Note: r.PostFormValue("note")})
 	if errs, ok := refused(err); ok {
@@ -290,7 +290,7 @@ func (h *handlers) listExport(w http.ResponseWriter, r *http.Request, p *auth.Pr
 
 func (h *handlers) teamsExport(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	q := r.URL.Query()
-	list, err := h.s.ListTeams(r.Context(), p, queryInt(q, "community"), q.Get("kind"))
+	list, err := h.s.ListTeams(r.Context(), p, web.QueryID(q, "community"), q.Get("kind"))
 	if err != nil {
 		return err
 	}

@@ -554,6 +554,12 @@ func PathID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
+// QueryID reads query parameter k as an id: 0 when absent or not a number.
+func QueryID(v url.Values, k string) int64 {
+	n, _ := strconv.ParseInt(strings.TrimSpace(v.Get(k)), 10, 64)
+	return n
+}
+
 // QueryInt reads an integer query parameter with a default and bounds.
 func QueryInt(r *http.Request, name string, def, min, max int) int {
 	v, err := strconv.Atoi(r.URL.Query().Get(name))
