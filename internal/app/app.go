@@ -210,7 +210,7 @@ func New(opts Options) *App {
 	a.Goals.Register(goalCases{a.Cases})
 	a.Goals.Register(goalRegistry{a.Registry})
 	a.Goals.Register(goalVisits{a.Followups})
-	a.Goals.Register(goalActivities{a.Activities})
+	a.Goals.Register(goalActivities{a.Activities, a.Registry})
 	a.Goals.Register(goalVolunteers{a.Volunteers, a.Registry})
 	a.Goals.Routes(a.Web)
 	a.Goals.APIRoutes(a.Web)

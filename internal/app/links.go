@@ -932,9 +932,12 @@ func (g goalRegistry) Compute(ctx context.Context, p *auth.Principal, u *org.Uni
 	return r, nil
 }
 
-// goalActivities: activities held and attendance, a community's (no grid
-// figure: activities belong to a community).
-type goalActivities struct{ a *activities.Service }
+// goalActivities: activities held, attendance and the share of residents
+// reached (受教育居民率), a community's (no grid figure).
+type goalActivities struct {
+	a *activities.Service
+	r *registry.Service
+}
 
 func (goalActivities) Indicators() []goals.Def {
 	return []goals.Def{
@@ -942,6 +945,10 @@ func (goalActivities) Indicators() []goals.Def {
 			Rollup: goals.RollupSum, CommunityOnly: true},
 		{Code: "activities.attended", Name: "goals.ind.activities.attended", Definition: "activities.attended_def", Unit: "人次", Direction: goals.Higher,
 			Rollup: goals.RollupSum, CommunityOnly: true},
+		// Distinct residents over the year: no month adds up to it, so the
+		// figure is the year's (to date), as a stock.
+		{Code: "activities.reach_rate", Name: "goals.ind.activities.reach_rate", Definition: "goals.def.activities.reach_rate", Unit: "%",
+			Direction: goals.Higher, Rollup: goals.RollupRatio, Stock: true, CommunityOnly: true},
 	}
 }
 
@@ -951,6 +958,10 @@ func (g goalActivities) Compute(ctx context.Context, p *auth.Principal, u *org.U
 		return r, nil
 	}
 	f, err := g.a.Stats(ctx, p, year, u.ID, nil)
+	if err != nil {
+		return goals.Result{}, err
+	}
+	people, _, err := g.r.CountIn(ctx, p, u.ID, 0)
 	if err != nil {
 		return goals.Result{}, err
 	}
@@ -965,6 +976,7 @@ func (g goalActivities) Compute(ctx context.Context, p *auth.Principal, u *org.U
 	}
 	r.Year["activities.count"] = goals.Count(float64(n))
 	r.Year["activities.attended"] = goals.Count(float64(att))
+	r.Year["activities.reach_rate"] = goals.Ratio(float64(f.Reached), float64(people))
 	return r, nil
 }
 

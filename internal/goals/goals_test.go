@@ -344,3 +344,55 @@ func TestEntryPageRefusesAMismatch(t *testing.T) {
 		}
 	})
 }
+
+// 受教育居民率 is the distinct residents the community's activities reached
+// this year over the residents registered; the street's is the ratio of the
+// sums, not the average of its communities' rates.
+func TestReachRateIsDistinctResidentsOverPeople(t *testing.T) {
+	apptest.Run(t, func(t *testing.T, w *apptest.World) {
+		ctx := context.Background()
+		s := w.App.Goals
+		street := w.Principal(t, "street_admin")
+		year := s.ThisYear()
+		sys := auth.System("test")
+		reach := func(c int64, n int) {
+			t.Helper()
+			for i := 1; i <= n; i++ {
+				// A person reached many times counts once (n is their attendances).
+				if _, err := w.DB.ExecContext(ctx, `INSERT INTO activity_reach (community_id, year, person_id, n) VALUES (?, ?, ?, ?)`, c, year, 900000+c*100+int64(i), i); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Last year's do not count.
+			if _, err := w.DB.ExecContext(ctx, `INSERT INTO activity_reach (community_id, year, person_id, n) VALUES (?, ?, ?, 1)`, c, year-1, 800000+c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reach(w.C1, 1)
+		reach(w.C2, 3)
+		p1, _, err := w.App.Registry.CountIn(ctx, sys, w.C1, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p2, _, err := w.App.Registry.CountIn(ctx, sys, w.C2, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p1 == p2 || p1 == 0 || p2 == 0 {
+			t.Fatalf("the fixture's communities hold %d and %d people: the average of rates would equal the ratio of sums", p1, p2)
+		}
+		for _, c := range []struct {
+			org  int64
+			want float64
+		}{{w.C1, 1 / float64(p1)}, {w.C2, 3 / float64(p2)}, {w.Street, 4 / float64(p1+p2)}} {
+			b, err := s.Board(ctx, street, c.org, year)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := row(t, b, "activities.reach_rate")
+			if !r.HasActual || math.Abs(r.Actual-c.want) > 1e-9 {
+				t.Errorf("unit %d: 受教育居民率 %v, want %v", c.org, r.Actual, c.want)
+			}
+		}
+	})
+}
