@@ -28,6 +28,7 @@ import (
 	"linli/internal/venues"
 	"linli/internal/volunteers"
 	"linli/internal/web"
+	"linli/internal/workplans"
 )
 
 // Migrations lists every module's schema in dependency order.
@@ -49,6 +50,7 @@ func Migrations() []db.Migrations {
 		volunteers.Migrations,
 		activities.Migrations,
 		goals.Migrations,
+		workplans.Migrations,
 	}
 }
 
@@ -86,6 +88,8 @@ type App struct {
 	Activities *activities.Service
 	// Goals (指标与目标): indicators, targets, entered figures, the board.
 	Goals *goals.Service
+	// Workplans (工作计划与总结): plans, tasks, the summary drafted from the board.
+	Workplans *workplans.Service
 
 	// workers run in the background of "serve" (time limits, reminders, publicity
 	// periods). Each must be safe with several instances on one database: claim
@@ -206,6 +210,9 @@ func New(opts Options) *App {
 	a.Goals.Register(goalVolunteers{a.Volunteers, a.Registry})
 	a.Goals.Routes(a.Web)
 	a.Goals.APIRoutes(a.Web)
+	a.Workplans = &workplans.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Board: workplanBoard{a.Goals}}
+	a.Workplans.Routes(a.Web)
+	a.Workplans.APIRoutes(a.Web)
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
 	}

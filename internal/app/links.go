@@ -26,6 +26,7 @@ import (
 	"linli/internal/venues"
 	"linli/internal/volunteers"
 	"linli/internal/web"
+	"linli/internal/workplans"
 )
 
 // The registry and the case engine do not import each other; the wiring here
@@ -1135,6 +1136,28 @@ func (a activityVolunteers) TeamMembers(ctx context.Context, p *auth.Principal, 
 		if v.Status != volunteers.StatusLeft {
 			out = append(out, activities.VolunteerChoice{ID: v.ID, Name: v.Name, PersonID: v.PersonID})
 		}
+	}
+	return out, nil
+}
+
+// workplanBoard: the year-end summary (workplans) quotes the indicators
+// board's figures of the same unit and year, each as the board shows it and
+// linked to the board that computes it.
+type workplanBoard struct{ g *goals.Service }
+
+func (b workplanBoard) Figures(ctx context.Context, p *auth.Principal, orgID int64, year int) ([]workplans.Figure, error) {
+	bd, err := b.g.Board(ctx, p, orgID, year)
+	if err != nil {
+		return nil, err
+	}
+	href := fmt.Sprintf("/goals?org=%d&year=%d", bd.Unit.ID, year)
+	out := make([]workplans.Figure, 0, len(bd.Rows))
+	for _, r := range bd.Rows {
+		f := workplans.Figure{Code: r.Code, Name: r.Title(), Unit: r.Unit, Text: r.ActualText(), Percent: r.Ratio(), Has: r.HasActual, Href: href}
+		if r.Target != nil || r.Direction == goals.Zero {
+			f.Target = r.TargetText()
+		}
+		out = append(out, f)
 	}
 	return out, nil
 }
