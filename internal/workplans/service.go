@@ -63,10 +63,14 @@ func (s *Service) Unit(ctx context.Context, p *auth.Principal, id int64) (*org.U
 }
 
 // own reports whether unit id is one of p's own units (a street or
-// community p was given): only those p may write.
+// community p was given): only those p may write. (A scope of everything is
+// the system's: the demo and the fixtures write for every unit.)
 func own(p *auth.Principal, id int64) bool {
 	if !p.Can(PermWrite) {
 		return false
+	}
+	if p.Scope.All {
+		return true
 	}
 	for _, r := range p.Scope.Roots {
 		if r.ID == id {
@@ -289,7 +293,7 @@ func (s *Service) insert(ctx context.Context, p *auth.Principal, u *org.Unit, ye
 				return err
 			}
 		}
-		return s.Audit.Record(ctx, tx, audit.Event(p, action, "work_plan", id, u.ID, audit.Success).WithDetail(map[string]any{"title": title}))
+		return s.Audit.Record(ctx, tx, audit.Event(p, action, "work_plan", id, u.ID, audit.Success).WithDetail(map[string]any{"name": title}))
 	})
 	return id, err
 }
@@ -380,7 +384,7 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, id int64, in Up
 			WHERE community_id = ? AND id = ?`, in.Title, in.DocNumber, in.Theme, in.State, mustJSON(sections), mustJSON(group), now, p.UserID, now, pl.CommunityID, pl.ID); err != nil {
 			return err
 		}
-		return s.Audit.Record(ctx, tx, audit.Event(p, "workplans.edit", "work_plan", pl.ID, pl.UnitID, audit.Success).WithDetail(map[string]any{"title": in.Title}))
+		return s.Audit.Record(ctx, tx, audit.Event(p, "workplans.edit", "work_plan", pl.ID, pl.UnitID, audit.Success).WithDetail(map[string]any{"name": in.Title}))
 	})
 }
 
@@ -436,7 +440,7 @@ func (s *Service) AddTask(ctx context.Context, p *auth.Principal, planID int64, 
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, pl.CommunityID, pl.ID, in.Department, in.Content, in.Owner, in.Deadline, in.Status, done, p.UserID, now).Scan(&id); err != nil {
 			return err
 		}
-		return s.Audit.Record(ctx, tx, audit.Event(p, "workplans.task_add", "work_task", id, pl.UnitID, audit.Success).WithDetail(map[string]any{"content": in.Content}))
+		return s.Audit.Record(ctx, tx, audit.Event(p, "workplans.task_add", "work_task", id, pl.UnitID, audit.Success).WithDetail(map[string]any{"name": in.Content}))
 	})
 	return id, err
 }
@@ -662,12 +666,12 @@ func (s *Service) Summarize(ctx context.Context, p *auth.Principal, orgID int64,
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.Event(p, "workplans.summarize", "work_plan", old.ID, u.ID, audit.Success).
-			WithDetail(map[string]any{"title": old.Title, "replaced_edited": old.Edited()}))
+			WithDetail(map[string]any{"name": old.Title}))
 	})
 	return old.ID, err
 }
 
 // Exported records the export of a document (a .docx leaves the system).
 func (s *Service) Exported(ctx context.Context, p *auth.Principal, pl *Plan) error {
-	return s.Audit.RecordAlone(ctx, s.DB, audit.Event(p, "workplans.export", "work_plan", pl.ID, pl.UnitID, audit.Success).WithDetail(map[string]any{"title": pl.Title}))
+	return s.Audit.RecordAlone(ctx, s.DB, audit.Event(p, "workplans.export", "work_plan", pl.ID, pl.UnitID, audit.Success).WithDetail(map[string]any{"name": pl.Title}))
 }
