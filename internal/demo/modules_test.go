@@ -47,5 +47,6 @@ func TestDemoModules(t *testing.T) {
 		t.Run("venues", func(t *testing.T) { demoVenues(t, w) })
 		t.Run("volunteers", func(t *testing.T) { demoVolunteers(t, w) })
 		t.Run("goals", func(t *testing.T) { demoGoals(t, w) })
+		t.Run("workplans", func(t *testing.T) { demoWorkplansCheck(t, w) })
 	})
 }
