@@ -49,6 +49,20 @@ else
   skipped+=("BROWSER TESTS: no Chromium found and it could not be installed (apt-get install chromium)")
 fi
 
+say "LibreOffice Writer"
+# The .docx exports (internal/docx) are checked by converting them with
+# LibreOffice headless; Calc alone cannot open them.
+has_writer() { command -v soffice >/dev/null 2>&1 && compgen -G "/usr/lib/libreoffice/program/libsw*.so" >/dev/null; }
+if ! has_writer && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing libreoffice-writer-nogui from Debian …"
+  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui >/tmp/linli-apt-writer.log 2>&1) || tail -20 /tmp/linli-apt-writer.log || true
+fi
+if has_writer; then
+  echo "using $(command -v soffice)"
+else
+  skipped+=("DOCX CHECK: no LibreOffice Writer; the .docx exports were not opened (apt-get install libreoffice-writer-nogui)")
+fi
+
 say "Citus"
 # The distributed lane: every PostgreSQL test again on a coordinator and two
 # workers, tables distributed by community. Built from the source kept beside

@@ -30,6 +30,7 @@ import (
 	"linli/internal/venues"
 	"linli/internal/volunteers"
 	"linli/internal/web"
+	"linli/internal/workplans"
 )
 
 // Migrations lists every module's schema in dependency order.
@@ -53,6 +54,7 @@ func Migrations() []db.Migrations {
 		goals.Migrations,
 		reports.Migrations,
 		campaigns.Migrations,
+		workplans.Migrations,
 	}
 }
 
@@ -94,6 +96,8 @@ type App struct {
 	Reports *reports.Service
 	// Campaigns (创建): templates, a community's runs, evidence, checks.
 	Campaigns *campaigns.Service
+	// Workplans (工作计划与总结): plans, tasks, the summary drafted from the board.
+	Workplans *workplans.Service
 
 	// workers run in the background of "serve" (time limits, reminders, publicity
 	// periods). Each must be safe with several instances on one database: claim
@@ -221,6 +225,9 @@ func New(opts Options) *App {
 		campaigns.LinkActivity: campaignActivities{a.Activities}, campaigns.LinkCase: campaignCases{a.Cases}, campaigns.LinkVisit: campaignVisits{a.Followups}}}
 	a.Campaigns.Routes(a.Web)
 	a.Campaigns.APIRoutes(a.Web)
+	a.Workplans = &workplans.Service{DB: opts.DB, Audit: a.Audit, Org: a.Org, Board: workplanBoard{a.Goals}}
+	a.Workplans.Routes(a.Web)
+	a.Workplans.APIRoutes(a.Web)
 	if opts.DB.Dialect() == db.SQLite {
 		a.AddWorker(Worker{Name: "planner-statistics", Run: func(ctx context.Context) { refreshStatistics(ctx, opts.DB, log, 24*time.Hour) }})
 	}

@@ -28,6 +28,7 @@ import (
 	"linli/internal/venues"
 	"linli/internal/volunteers"
 	"linli/internal/web"
+	"linli/internal/workplans"
 )
 
 // The registry and the case engine do not import each other; the wiring here
@@ -1214,4 +1215,26 @@ func (t campaignVisits) Resolve(ctx context.Context, p *auth.Principal, id int64
 	}
 	return campaigns.LinkRef{Title: rec.HappenedOn + " " + i18n.T("followups.kind."+rec.Kind), Href: "/followups/records/" + itoa(rec.ID),
 		CommunityID: rec.CommunityID}, nil
+}
+
+// workplanBoard: the year-end summary (workplans) quotes the indicators
+// board's figures of the same unit and year, each as the board shows it and
+// linked to the board that computes it.
+type workplanBoard struct{ g *goals.Service }
+
+func (b workplanBoard) Figures(ctx context.Context, p *auth.Principal, orgID int64, year int) ([]workplans.Figure, error) {
+	bd, err := b.g.Board(ctx, p, orgID, year)
+	if err != nil {
+		return nil, err
+	}
+	href := fmt.Sprintf("/goals?org=%d&year=%d", bd.Unit.ID, year)
+	out := make([]workplans.Figure, 0, len(bd.Rows))
+	for _, r := range bd.Rows {
+		f := workplans.Figure{Code: r.Code, Name: r.Title(), Unit: r.Unit, Text: r.ActualText(), Percent: r.Ratio(), Has: r.HasActual, Href: href}
+		if r.Target != nil || r.Direction == goals.Zero {
+			f.Target = r.TargetText()
+		}
+		out = append(out, f)
+	}
+	return out, nil
 }

@@ -49,5 +49,6 @@ func TestDemoModules(t *testing.T) {
 		t.Run("goals", func(t *testing.T) { demoGoals(t, w) })
 		t.Run("reports", func(t *testing.T) { demoReports(t, w) })
 		t.Run("campaigns", func(t *testing.T) { demoCampaigns(t, w) })
+		t.Run("workplans", func(t *testing.T) { demoWorkplansCheck(t, w) })
 	})
 }
