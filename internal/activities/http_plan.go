@@ -106,10 +106,12 @@ func (h *handlers) planExport(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if err != nil {
 		return err
 	}
-	if d.Org == nil {
-		return auth.ErrNotFound
+	// No unit (a grid worker's scope holds none): the page's empty plan.
+	name := ""
+	if d.Org != nil {
+		name = d.Org.Name + " "
 	}
-	xw, err := xlsx(w, p, d.Org.Name+" "+i18n.T("activities.plan_title", "year", d.Year), []string{i18n.T("activities.month"), i18n.T("activities.plan_kind"),
+	xw, err := xlsx(w, p, name+i18n.T("activities.plan_title", "year", d.Year), []string{i18n.T("activities.month"), i18n.T("activities.plan_kind"),
 		i18n.T("activities.plan_day"), i18n.T("activities.plan_name"), i18n.T("activities.note")})
 	if err != nil {
 		return err

@@ -30,14 +30,7 @@ func TestPlanExport(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Disposition"), ".xlsx") {
 			t.Fatalf("export: %d %q", resp.StatusCode, resp.Header.Get("Content-Disposition"))
 		}
-		f, err := excelize.OpenReader(bytes.NewReader([]byte(body)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, err := f.GetRows(f.GetSheetName(0))
-		if err != nil {
-			t.Fatal(err)
-		}
+		rows := sheetRows(t, body)
 		var themes, days int
 		for _, r := range rows {
 			if len(r) < 4 {
@@ -53,9 +46,29 @@ func TestPlanExport(t *testing.T) {
 		if themes == 0 || days != 1 {
 			t.Fatalf("the plan's sheet lacks December's theme (%d) or 国际禁毒日 once (%d): %q", themes, days, rows)
 		}
+		// Another community's leader asking for it gets their own unit's plan
+		// (as the page shows), never community 1's.
 		other := apptest.NewClient(t, srv.URL).Login("community_admin_c2", apptest.Password)
-		if resp, _ := other.Get(path); resp.StatusCode != 404 {
+		resp, body = other.Get(path)
+		if resp.StatusCode != 200 {
 			t.Fatalf("another community's plan: %d", resp.StatusCode)
 		}
+		if rows := sheetRows(t, body); len(rows) != 2 || strings.Contains(rows[0][0], "一号社区") {
+			t.Fatalf("another community's leader got community 1's plan: %q", rows)
+		}
 	})
+}
+
+// sheetRows are the rows of an .xlsx body's first sheet.
+func sheetRows(t *testing.T, body string) [][]string {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader([]byte(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows(f.GetSheetName(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }
